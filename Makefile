@@ -1,0 +1,32 @@
+# Every target bootstraps its own virtual environment in .venv (only Python 3.10+ needed).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: doctor test test-fast lab lab-down bench fuzz build clean schema
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Run the diagnosis on this machine
+doctor: $(STAMP)
+	$(BIN)/cvpn-doctor diagnose $(ARGS)
+
+## Run the whole test suite (the lab tests need root and run under CI=true)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Unit tests only (no lab)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not lab" $(PYTEST_ARGS)
+
+## Regenerate the published JSON Schema from the model
+schema: $(STAMP)
+	$(BIN)/python -m agent.schema > agent/schema/report.schema.json
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

@@ -1,0 +1,499 @@
+"""The report model: every stage of the pipeline hands one of these to the next.
+
+    platforms.<os>.collect() -> RawCapture
+    platforms.<os>.parse()   -> Snapshot
+    agent.probes.run()       -> ProbeRun
+    agent.classify()         -> Diagnosis
+    agent.run()              -> Report
+
+All records are frozen, slotted dataclasses that convert to and from plain JSON
+(``to_dict`` / ``from_dict``).  Addresses are validated with :mod:`ipaddress` and kept
+as strings; enums are serialised by value; times are UTC ISO-8601 strings.
+Any change here is a change of the report contract: bump SCHEMA_VERSION, regenerate
+``schema/report.schema.json`` (``python -m agent.schema``) and update DESIGN notes.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from agent.serial import Record
+
+SCHEMA_VERSION = "1.0"
+
+
+def utc_now() -> str:
+    """The current time as an ISO-8601 UTC string (second precision)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def check_ip(text: str) -> str:
+    """Validate an IPv4/IPv6 address (an IPv6 zone id such as ``%en0`` is allowed)."""
+    ipaddress.ip_address(text.split("%", 1)[0])
+    return text
+
+
+def check_network(text: str) -> str:
+    ipaddress.ip_network(text, strict=False)
+    return text
+
+
+def ip_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address without its zone id."""
+    return ipaddress.ip_address(text.split("%", 1)[0])
+
+
+class StrEnum(str, Enum):
+    def __str__(self) -> str:  # so f"{mode}" prints "full", not "TunnelMode.FULL"
+        return self.value
+
+
+class Platform(StrEnum):
+    LINUX = "linux"
+    MACOS = "macos"
+    WINDOWS = "windows"
+
+
+class Family(StrEnum):
+    INET = "inet"
+    INET6 = "inet6"
+
+
+class SourceKind(StrEnum):
+    FILE = "file"
+    COMMAND = "command"
+
+
+class InterfaceKind(StrEnum):
+    LOOPBACK = "loopback"
+    ETHERNET = "ethernet"
+    WIRELESS = "wireless"
+    TUNNEL = "tunnel"      # tun/tap/utun/wg/ppp, TAP-Windows, Wintun, DCO
+    VIRTUAL = "virtual"    # bridges, veth, docker, vmnet
+    OTHER = "other"
+
+
+class TunnelMode(StrEnum):
+    FULL = "full"        # all IPv4 via the tunnel (0/1 + 128/1 or a default route via it)
+    SPLIT = "split"      # only some prefixes via the tunnel
+    NONE = "none"        # no tunnel found
+    UNKNOWN = "unknown"  # a tunnel interface exists but its routes could not be read
+
+
+class DnsManager(StrEnum):
+    """Who writes the DNS configuration the OS uses."""
+    FILE = "file"                          # a plain /etc/resolv.conf nobody manages
+    SYSTEMD_RESOLVED = "systemd-resolved"
+    NETWORK_MANAGER = "NetworkManager"
+    RESOLVCONF = "resolvconf"              # Debian resolvconf
+    OPENRESOLV = "openresolv"
+    OPENVPN_SCRIPT = "openvpn-script"      # openvpn 2.7 dns-updown block in resolv.conf
+    MACOS_CONFIGD = "macos-configd"        # SystemConfiguration / mDNSResponder
+    WINDOWS_DNS_CLIENT = "windows-dnscache"
+    UNKNOWN = "unknown"
+
+
+class ResolverScope(StrEnum):
+    """For which names, and for whom, the OS sends queries to a resolver."""
+    GLOBAL = "global"    # any name (resolv.conf, resolved global section, macOS default resolver)
+    LINK = "link"        # any name, attached to an interface (resolved link with DefaultRoute, Windows adapter DNS)
+    DOMAIN = "domain"    # only names under `domains` (resolved ~domain, macOS supplemental, NRPT rule)
+    SCOPED = "scoped"    # only apps bound to `interface` (macOS scoped queries)
+    INACTIVE = "inactive"  # configured but receives no queries (resolved link without domains and DefaultRoute=no)
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class Verdict(StrEnum):
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    BROKEN = "broken"
+    NOT_CONNECTED = "not-connected"
+
+
+class Transport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+
+
+class Outcome(StrEnum):
+    """What one DNS probe got back."""
+    ANSWER = "answer"            # NOERROR with at least one record of the asked type
+    NODATA = "nodata"            # NOERROR, no record of that type
+    NXDOMAIN = "nxdomain"
+    SERVFAIL = "servfail"
+    REFUSED = "refused"
+    OTHER_RCODE = "other-rcode"
+    TRUNCATED = "truncated"      # UDP reply with TC=1 (the answer needs TCP)
+    TIMEOUT = "timeout"
+    PORT_UNREACHABLE = "port-unreachable"   # ICMP port unreachable (UDP ECONNREFUSED)
+    HOST_UNREACHABLE = "host-unreachable"
+    NET_UNREACHABLE = "net-unreachable"
+    CONNECTION_REFUSED = "connection-refused"  # TCP RST to the SYN
+    CONNECTION_RESET = "connection-reset"      # TCP reset/closed mid-exchange
+    MALFORMED = "malformed"      # a reply that is not a DNS message
+    MISMATCHED = "mismatched"    # a DNS message that does not answer our query (id/question)
+    ERROR = "error"              # any other local error (no permission, no source address)
+
+    @property
+    def responded(self) -> bool:
+        """The server spoke DNS back (whatever the rcode)."""
+        return self in _RESPONDED
+
+    @property
+    def silent(self) -> bool:
+        """No DNS reply at all: the packet or the reply did not make it."""
+        return not self.responded
+
+
+_RESPONDED = frozenset({Outcome.ANSWER, Outcome.NODATA, Outcome.NXDOMAIN, Outcome.SERVFAIL,
+                        Outcome.REFUSED, Outcome.OTHER_RCODE, Outcome.TRUNCATED})
+
+
+# --------------------------------------------------------------------------- raw capture
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCapture(Record):
+    """One declared source (a file read or a command run) and what it gave."""
+    id: str                          # stable name used by parse(), e.g. "resolv.conf", "ip-route"
+    kind: SourceKind
+    argv: tuple[str, ...] = ()       # the command (kind=command)
+    path: str | None = None          # the file (kind=file)
+    text: str | None = None          # stdout or file content; None when it could not be had
+    stderr: str | None = None
+    exit_code: int | None = None
+    duration_s: float = 0.0
+    error: str | None = None         # why `text` is missing or partial
+    truncated: bool = False          # output cut at the size limit
+
+
+@dataclass(frozen=True, slots=True)
+class RawCapture(Record):
+    """Everything an adapter read, verbatim; what a bundle ships and `analyze` replays."""
+    platform: Platform
+    collected_at: str
+    sources: tuple[SourceCapture, ...] = ()
+    schema_version: str = SCHEMA_VERSION
+
+    def get(self, source_id: str) -> SourceCapture | None:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        return None
+
+    def text(self, source_id: str) -> str | None:
+        src = self.get(source_id)
+        return src.text if src is not None else None
+
+    def with_prefix(self, prefix: str) -> tuple[SourceCapture, ...]:
+        return tuple(s for s in self.sources if s.id.startswith(prefix))
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class IfAddress(Record):
+    family: Family
+    address: str
+    prefixlen: int | None = None
+    peer: str | None = None          # point-to-point peer (tun)
+
+    def __post_init__(self) -> None:
+        check_ip(self.address)
+
+
+@dataclass(frozen=True, slots=True)
+class Interface(Record):
+    name: str
+    index: int | None = None
+    kind: InterfaceKind = InterfaceKind.OTHER
+    is_up: bool | None = None
+    mtu: int | None = None
+    flags: tuple[str, ...] = ()
+    addresses: tuple[IfAddress, ...] = ()
+    mac: str | None = None
+    description: str | None = None   # Windows driver description (locale-free)
+    guid: str | None = None          # Windows interface GUID
+    metric: int | None = None        # Windows interface metric (lowest = preferred)
+
+
+@dataclass(frozen=True, slots=True)
+class Route(Record):
+    family: Family
+    destination: str                 # CIDR; "0.0.0.0/0" / "::/0" for default
+    gateway: str | None = None
+    interface: str | None = None
+    metric: int | None = None
+    table: str = "main"
+    type: str = "unicast"            # unicast, local, broadcast, blackhole, unreachable, ...
+    protocol: str | None = None      # kernel, boot, static, dhcp, ...
+    scope: str | None = None
+    source: str | None = None        # preferred source address
+    flags: tuple[str, ...] = ()      # raw flags (BSD: UGScI, ...)
+    scoped: bool = False             # macOS IFSCOPE duplicate: ignore for default routing
+
+    def __post_init__(self) -> None:
+        check_network(self.destination)
+
+    @property
+    def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+        return ipaddress.ip_network(self.destination, strict=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteLookup(Record):
+    """The kernel's own answer to "where does a packet to ADDRESS go" (ip route get,
+    route -n get, Find-NetRoute); None fields when it could not say."""
+    address: str
+    interface: str | None = None
+    gateway: str | None = None
+    source_address: str | None = None
+    destination: str | None = None   # the matching route's prefix, when the OS says
+    error: str | None = None         # e.g. "not in table", "Network is unreachable"
+    method: str = ""                 # "ip route get", "route -n get", "Find-NetRoute", "table"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolver(Record):
+    """One nameserver as the OS uses it."""
+    address: str
+    scope: ResolverScope = ResolverScope.GLOBAL
+    port: int = 53
+    interface: str | None = None     # the link it belongs to (resolved link, macOS if_index, Windows adapter)
+    domains: tuple[str, ...] = ()    # routing/match domains; "." means every name
+    order: int | None = None         # lower is asked first (resolv.conf position, macOS order, Windows metric)
+    origin: str = ""                 # where it was seen: "resolv.conf", "resolved link 3 (tun0)", "scutil resolver #2"
+    current: bool = False            # resolved's CurrentDNSServer
+
+    def __post_init__(self) -> None:
+        check_ip(self.address)
+
+    @property
+    def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        return ip_of(self.address)
+
+
+@dataclass(frozen=True, slots=True)
+class NrptRule(Record):
+    """A Windows Name Resolution Policy Table rule."""
+    name: str
+    namespaces: tuple[str, ...] = ()
+    servers: tuple[str, ...] = ()
+    source: str = "local"            # "local" or "gpo"
+    config_options: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DnsConfig(Record):
+    manager: DnsManager = DnsManager.UNKNOWN
+    resolvers: tuple[Resolver, ...] = ()
+    search_domains: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()    # resolv.conf options / macOS options
+    resolv_conf_nameservers: tuple[str, ...] = ()  # the flat list in /etc/resolv.conf, as written
+    stub: bool = False               # resolv.conf points at a local stub (127.0.0.53, ...)
+    nrpt: tuple[NrptRule, ...] = ()
+    nrpt_gpo_present: bool = False   # a Group Policy DnsPolicyConfig key exists (overrides local rules)
+    smart_multihomed: bool | None = None  # Windows: smart multi-homed name resolution enabled
+
+
+@dataclass(frozen=True, slots=True)
+class PushedConfig(Record):
+    """What the VPN server pushed at connect time (PUSH_REPLY in a log)."""
+    dns_servers: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()     # CIDRs
+    redirect_gateway: bool = False
+    domains: tuple[str, ...] = ()    # dhcp-option DOMAIN / DOMAIN-ROUTE
+    ifconfig: str | None = None      # client address/prefix, e.g. "10.0.0.98/27"
+    route_gateway: str | None = None
+    block_outside_dns: bool = False
+    raw: str = ""                    # the PUSH_REPLY line, verbatim
+    seen_at: str | None = None       # the log's timestamp for it
+    source: str = ""                 # the log file
+
+
+@dataclass(frozen=True, slots=True)
+class VpnProfile(Record):
+    """Non-secret facts from a .ovpn profile (key material is never read into this)."""
+    path: str = ""
+    remote_host: str | None = None
+    remote_port: int | None = None
+    proto: str | None = None
+    endpoint_id: str | None = None
+    region: str | None = None
+    remote_random_hostname: bool = False
+    dns_servers: tuple[str, ...] = ()   # dhcp-option DNS in the profile itself
+    directives: tuple[str, ...] = ()    # directive names present (for context)
+
+
+@dataclass(frozen=True, slots=True)
+class VpnEvidence(Record):
+    mode: TunnelMode = TunnelMode.NONE
+    tunnel_interfaces: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()        # why this mode, one line each
+    tunnel_routes: tuple[str, ...] = ()  # CIDRs routed via a tunnel interface
+    pushed: PushedConfig | None = None
+    profile: VpnProfile | None = None
+    log_path: str | None = None
+    connected_at: str | None = None
+    disconnected_at: str | None = None
+    log_errors: tuple[str, ...] = ()     # notable error lines from the VPN log
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionError(Record):
+    source: str                      # the source id (or parser) that failed
+    message: str                     # plain words: what failed and what it means for the report
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot(Record):
+    platform: Platform
+    collected_at: str
+    os_release: str = ""
+    interfaces: tuple[Interface, ...] = ()
+    routes: tuple[Route, ...] = ()
+    route_lookups: tuple[RouteLookup, ...] = ()
+    dns: DnsConfig = field(default_factory=DnsConfig)
+    vpn: VpnEvidence = field(default_factory=VpnEvidence)
+    errors: tuple[CollectionError, ...] = ()
+    trace: tuple[str, ...] = ()      # why each decision was taken: "dns: rc=resolved ret=systemd-resolved"
+    schema_version: str = SCHEMA_VERSION
+
+    def interface(self, name: str | None) -> Interface | None:
+        for iface in self.interfaces:
+            if iface.name == name:
+                return iface
+        return None
+
+    def lookup(self, address: str) -> RouteLookup | None:
+        for lk in self.route_lookups:
+            if lk.address == address:
+                return lk
+        return None
+
+
+# --------------------------------------------------------------------------- probes
+
+
+@dataclass(frozen=True, slots=True)
+class NameCheck(Record):
+    """A name to test, and what the user expects it to resolve to."""
+    name: str
+    expected: str | None = None      # an IP, "private" or "public"
+    origin: str = "user"             # "user", "config", "canary", "profile"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Record):
+    address: str
+    private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult(Record):
+    server: str
+    transport: Transport
+    name: str
+    outcome: Outcome
+    qtype: str = "A"
+    port: int = 53
+    rcode: str | None = None
+    answers: tuple[Answer, ...] = ()
+    rtt_ms: float | None = None      # around network I/O only
+    source_address: str | None = None
+    interface: str | None = None     # the interface owning source_address
+    detail: str = ""                 # human detail of an error
+
+
+@dataclass(frozen=True, slots=True)
+class SystemLookup(Record):
+    """What the OS resolver (getaddrinfo) says, i.e. what applications see."""
+    name: str
+    addresses: tuple[Answer, ...] = ()
+    error: str | None = None         # e.g. "Name or service not known", "timeout"
+    rtt_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRun(Record):
+    results: tuple[ProbeResult, ...] = ()
+    system: tuple[SystemLookup, ...] = ()
+    names: tuple[NameCheck, ...] = ()
+    deadline_s: float = 0.0
+    elapsed_s: float = 0.0
+    started_at: str = ""
+    skipped: str | None = None       # why no probes were sent (e.g. --no-probe, analyze)
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(Record):
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+    user_fix: str = ""
+    admin_fix: str = ""
+    evidence: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario(Record):
+    id: str
+    title: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis(Record):
+    scenario: Scenario
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInfo(Record):
+    name: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report(Record):
+    tool: ToolInfo
+    generated_at: str
+    platform: Platform
+    snapshot: Snapshot
+    probes: tuple[ProbeResult, ...]
+    scenario: Scenario
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+    system_lookups: tuple[SystemLookup, ...] = ()
+    names: tuple[NameCheck, ...] = ()
+    probe_deadline_s: float = 0.0
+    probe_elapsed_s: float = 0.0
+    probe_skipped: str | None = None
+    raw: RawCapture | None = None    # kept for bundles and offline re-analysis
+    context: dict[str, Any] = field(default_factory=dict)  # options that shaped the run (timeout, config path)
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def probe_run(self) -> ProbeRun:
+        return ProbeRun(results=self.probes, system=self.system_lookups, names=self.names,
+                        deadline_s=self.probe_deadline_s, elapsed_s=self.probe_elapsed_s,
+                        skipped=self.probe_skipped)

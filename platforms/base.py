@@ -1,0 +1,168 @@
+"""What every platform adapter shares: declared sources, the injected environment, and
+the one loop that runs sources into a RawCapture without ever raising for one source.
+
+An adapter declares its sources (files to read, argv commands to run) sos-style;
+``collect_sources`` runs them through an :class:`Env` (real or fake) and keeps the raw
+text, exit code, duration and error of each.  Parsing is done elsewhere, purely.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol
+
+from agent.model import Platform, RawCapture, Snapshot, SourceCapture, SourceKind, utc_now
+
+log = logging.getLogger(__name__)
+
+MAX_OUTPUT_BYTES = 4 * 1024 * 1024   # a source printing more than this is cut (and marked truncated)
+DEFAULT_COMMAND_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A declared source: a file to read or a command to run."""
+    id: str
+    path: str | None = None
+    argv: tuple[str, ...] = ()
+    timeout_s: float = DEFAULT_COMMAND_TIMEOUT_S
+    stdin: str | None = None
+    optional: bool = False   # absence is normal (e.g. resolvectl where resolved is not installed)
+
+    @property
+    def kind(self) -> SourceKind:
+        return SourceKind.FILE if self.path is not None else SourceKind.COMMAND
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    stdout: str
+    stderr: str
+    exit_code: int
+    duration_s: float
+    truncated: bool = False
+
+
+class CommandError(Exception):
+    """A command could not be run at all (missing binary, timeout, no permission)."""
+
+
+class Runner(Protocol):
+    def __call__(self, argv: tuple[str, ...], timeout_s: float, stdin: str | None = None) -> CommandResult: ...
+
+
+class FileReader(Protocol):
+    def __call__(self, path: str) -> str: ...
+
+
+def _decode(data: bytes) -> str:
+    # Windows redirects and some tools emit UTF-16 with a BOM; everything else is UTF-8
+    # (we force LC_ALL=C). Undecodable bytes are replaced, never fatal.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = None) -> CommandResult:
+    """Run argv (never through a shell) with LC_ALL=C and a timeout.
+
+    Raises CommandError when the command cannot run or outlives its timeout."""
+    env = dict(os.environ, LC_ALL="C", LANG="C", LANGUAGE="C")
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(  # noqa: S603 - argv list, no shell
+            list(argv), input=stdin.encode() if stdin is not None else None,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True, timeout=timeout_s, env=env, check=False,
+        )
+    except FileNotFoundError:
+        raise CommandError(f"{argv[0]} is not installed (not found on PATH)") from None
+    except PermissionError:
+        raise CommandError(f"no permission to run {argv[0]}") from None
+    except subprocess.TimeoutExpired:
+        raise CommandError(f"{argv[0]} did not finish within {timeout_s:g} s and was stopped") from None
+    except OSError as err:
+        raise CommandError(f"{argv[0]} could not run: {err.strerror or err}") from None
+    duration = time.perf_counter() - started
+    out, truncated = proc.stdout, False
+    if len(out) > MAX_OUTPUT_BYTES:
+        out, truncated = out[:MAX_OUTPUT_BYTES], True
+    log.debug("ran %s in %.3f s (exit %s, %d bytes)", " ".join(argv), duration, proc.returncode, len(proc.stdout))
+    return CommandResult(_decode(out), _decode(proc.stderr[:65536]), proc.returncode, duration, truncated)
+
+
+def read_file(path: str) -> str:
+    """Read a text file (at most MAX_OUTPUT_BYTES), tolerating any encoding."""
+    with open(path, "rb") as fh:
+        return _decode(fh.read(MAX_OUTPUT_BYTES))
+
+
+@dataclass(frozen=True)
+class Env:
+    """The side effects an adapter may use, injected so tests pass fakes (Tailscale's
+    newOSConfigEnv).  ``extra`` carries adapter-specific hooks (D-Bus, winreg)."""
+    run: Runner = run_command
+    read: FileReader = read_file
+    clock: Callable[[], str] = utc_now
+    extra: dict = field(default_factory=dict)
+
+
+def capture_source(source: Source, env: Env) -> SourceCapture:
+    """Run or read one source; every failure becomes an `error`, never an exception."""
+    if source.path is not None:
+        started = time.perf_counter()
+        try:
+            text = env.read(source.path)
+        except FileNotFoundError:
+            return SourceCapture(id=source.id, kind=SourceKind.FILE, path=source.path,
+                                 error=f"{source.path} does not exist",
+                                 duration_s=time.perf_counter() - started)
+        except PermissionError:
+            return SourceCapture(id=source.id, kind=SourceKind.FILE, path=source.path,
+                                 error=f"no permission to read {source.path}",
+                                 duration_s=time.perf_counter() - started)
+        except OSError as err:
+            return SourceCapture(id=source.id, kind=SourceKind.FILE, path=source.path,
+                                 error=f"could not read {source.path}: {err.strerror or err}",
+                                 duration_s=time.perf_counter() - started)
+        return SourceCapture(id=source.id, kind=SourceKind.FILE, path=source.path, text=text,
+                             duration_s=time.perf_counter() - started)
+    try:
+        res = env.run(source.argv, source.timeout_s, source.stdin)
+    except CommandError as err:
+        return SourceCapture(id=source.id, kind=SourceKind.COMMAND, argv=source.argv, error=str(err))
+    error = None
+    if res.exit_code != 0:
+        first = (res.stderr.strip().splitlines() or [""])[0][:300]
+        error = f"{source.argv[0]} exited with status {res.exit_code}" + (f": {first}" if first else "")
+    return SourceCapture(id=source.id, kind=SourceKind.COMMAND, argv=source.argv, text=res.stdout,
+                         stderr=res.stderr or None, exit_code=res.exit_code, duration_s=res.duration_s,
+                         error=error, truncated=res.truncated)
+
+
+def collect_sources(platform: Platform, sources: Iterable[Source], env: Env,
+                    more: Iterable[SourceCapture] = ()) -> RawCapture:
+    caps = [capture_source(s, env) for s in sources]
+    caps.extend(more)
+    return RawCapture(platform=platform, collected_at=env.clock(), sources=tuple(caps))
+
+
+class ParseError(ValueError):
+    """A parser's only documented exception: the text is not what it should be.
+    ``collect``/``parse`` turn it into a CollectionError."""
+
+
+class Adapter(Protocol):
+    platform: Platform
+
+    def collect(self, env: Env) -> RawCapture:
+        """I/O only: run the declared sources (plus follow-ups such as route get per
+        nameserver); never raises for one failed source."""
+
+    def parse(self, raw: RawCapture) -> Snapshot:
+        """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors."""

@@ -1,0 +1,105 @@
+"""Tunnel detection shared by every adapter (pure).
+
+Which interfaces are VPN tunnels, and is the tunnel full or split?  Decided from the
+interface inventory and the routing table, with every reason recorded:
+
+* an interface is a tunnel by its name (tun/tap/utun/wg/ppp/ipsec), its point-to-point
+  flag, or (Windows) its driver description (TAP-Windows, AWS VPN Client TAP, Wintun,
+  OpenVPN Data Channel Offload) -- never by a localised alias;
+* full tunnel: a default route, or the 0.0.0.0/1 + 128.0.0.0/1 pair that
+  ``redirect-gateway def1`` installs, goes through a tunnel interface;
+* split tunnel: only narrower prefixes go through it.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Iterable
+
+from agent.model import Interface, InterfaceKind, Route, TunnelMode, VpnEvidence
+
+_TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nordlynx|cscotun|ovpn-dco)\d*", re.I)
+_TUNNEL_DESCRIPTION = re.compile(
+    r"TAP-Windows|AWS VPN Client|Wintun|OpenVPN Data Channel Offload|OpenVPN|WireGuard|"
+    r"Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter", re.I)
+_VIRTUAL_NAME = re.compile(r"^(docker|br-|virbr|veth|vmnet|vboxnet|bridge|lxc|lxd|cni|flannel|cali|anpi|llw|awdl)", re.I)
+_WIRELESS_NAME = re.compile(r"^(wl|wlan|wifi|ath|ra)\d*", re.I)
+_ETHERNET_NAME = re.compile(r"^(eth|en|em|eno|ens|enp|enx)\w*", re.I)
+
+_HALF_LOW = ipaddress.ip_network("0.0.0.0/1")
+_HALF_HIGH = ipaddress.ip_network("128.0.0.0/1")
+_V6_DEFAULT_HALVES = {ipaddress.ip_network("::/1"), ipaddress.ip_network("8000::/1"),
+                      ipaddress.ip_network("2000::/3")}
+
+
+def interface_kind(name: str, flags: Iterable[str] = (), description: str | None = None) -> InterfaceKind:
+    """Guess an interface's kind from locale-free facts (name, flags, driver description)."""
+    flags = {f.lower() for f in flags}
+    if name == "lo" or name.startswith("lo0") or "loopback" in flags:
+        return InterfaceKind.LOOPBACK
+    if description and _TUNNEL_DESCRIPTION.search(description):
+        return InterfaceKind.TUNNEL
+    if _TUNNEL_NAME.match(name) or "pointopoint" in flags or "point-to-point" in flags or "pointtopoint" in flags:
+        return InterfaceKind.TUNNEL
+    if _VIRTUAL_NAME.match(name):
+        return InterfaceKind.VIRTUAL
+    if _WIRELESS_NAME.match(name) or (description and re.search(r"wi-?fi|wireless|802\.11|wlan", description, re.I)):
+        return InterfaceKind.WIRELESS
+    if _ETHERNET_NAME.match(name) or (description and re.search(r"ethernet|gbe|nic", description, re.I)):
+        return InterfaceKind.ETHERNET
+    return InterfaceKind.OTHER
+
+
+def _routable(route: Route) -> bool:
+    return route.type in ("unicast", "") and route.table in ("main", "default", "254", "") and not route.scoped
+
+
+def detect_tunnel(interfaces: Iterable[Interface], routes: Iterable[Route]) -> VpnEvidence:
+    """Decide the tunnel mode from interfaces and routes; every decision gives a reason."""
+    interfaces = tuple(interfaces)
+    routes = tuple(routes)
+    reasons: list[str] = []
+    tunnels: list[str] = []
+    for iface in interfaces:
+        if iface.kind is InterfaceKind.TUNNEL and iface.is_up is not False:
+            tunnels.append(iface.name)
+            why = f"description {iface.description!r}" if iface.description and _TUNNEL_DESCRIPTION.search(iface.description) else "its name/flags"
+            reasons.append(f"{iface.name} is a tunnel interface ({why})")
+        elif iface.kind is InterfaceKind.TUNNEL:
+            reasons.append(f"{iface.name} is a tunnel interface but it is down: ignored")
+    if not tunnels:
+        reasons.append("no tunnel interface (tun/tap/utun/TAP-Windows/Wintun) is up")
+        return VpnEvidence(mode=TunnelMode.NONE, reasons=tuple(reasons))
+
+    via_tunnel = [r for r in routes if r.interface in tunnels and _routable(r)]
+    tunnel_routes: list[str] = []
+    has_low = has_high = has_default = False
+    for r in via_tunnel:
+        net = r.network
+        if net.prefixlen == 0:
+            has_default = True
+        elif net == _HALF_LOW:
+            has_low = True
+        elif net == _HALF_HIGH:
+            has_high = True
+        if r.destination not in tunnel_routes:
+            tunnel_routes.append(r.destination)
+
+    if has_low and has_high:
+        reasons.append("0.0.0.0/1 and 128.0.0.0/1 go through the tunnel (redirect-gateway def1): full tunnel")
+        mode = TunnelMode.FULL
+    elif has_default:
+        reasons.append("the default route goes through the tunnel: full tunnel")
+        mode = TunnelMode.FULL
+    elif via_tunnel:
+        prefixes = ", ".join(tunnel_routes[:8]) + (" ..." if len(tunnel_routes) > 8 else "")
+        reasons.append(f"only some prefixes go through the tunnel ({prefixes}): split tunnel")
+        mode = TunnelMode.SPLIT
+    elif not routes:
+        reasons.append("the routing table could not be read: tunnel mode unknown")
+        mode = TunnelMode.UNKNOWN
+    else:
+        reasons.append("a tunnel interface is up but no route goes through it: tunnel mode unknown")
+        mode = TunnelMode.UNKNOWN
+    return VpnEvidence(mode=mode, tunnel_interfaces=tuple(tunnels), reasons=tuple(reasons),
+                       tunnel_routes=tuple(tunnel_routes))
