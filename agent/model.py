@@ -65,6 +65,7 @@ class Family(StrEnum):
 class SourceKind(StrEnum):
     FILE = "file"
     COMMAND = "command"
+    API = "api"          # an in-process read (psutil, D-Bus, winreg) serialised as JSON text
 
 
 class InterfaceKind(StrEnum):

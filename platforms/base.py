@@ -145,6 +145,23 @@ def capture_source(source: Source, env: Env) -> SourceCapture:
                          error=error, truncated=res.truncated)
 
 
+def api_capture(source_id: str, what: str, read: Callable[[], object]) -> SourceCapture:
+    """Capture an in-process read (psutil, D-Bus, winreg) as JSON text, so parse() stays
+    pure and a bundle can replay it.  ``read`` may raise anything: that becomes the error."""
+    import json
+
+    started = time.perf_counter()
+    try:
+        data = read()
+        text = json.dumps(data, sort_keys=True, default=str)
+    except Exception as err:  # noqa: BLE001 - one failed source must never stop collection
+        log.debug("%s failed", what, exc_info=True)
+        return SourceCapture(id=source_id, kind=SourceKind.API, argv=(what,), error=f"{what} failed: {err}",
+                             duration_s=time.perf_counter() - started)
+    return SourceCapture(id=source_id, kind=SourceKind.API, argv=(what,), text=text,
+                         duration_s=time.perf_counter() - started)
+
+
 def collect_sources(platform: Platform, sources: Iterable[Source], env: Env,
                     more: Iterable[SourceCapture] = ()) -> RawCapture:
     caps = [capture_source(s, env) for s in sources]
@@ -160,9 +177,10 @@ class ParseError(ValueError):
 class Adapter(Protocol):
     platform: Platform
 
-    def collect(self, env: Env) -> RawCapture:
-        """I/O only: run the declared sources (plus follow-ups such as route get per
-        nameserver); never raises for one failed source."""
+    def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
+        """I/O only: run the declared sources, then ask the kernel for the route to each
+        nameserver found and to each of ``addresses`` (pushed or expected DNS servers);
+        never raises for one failed source."""
 
     def parse(self, raw: RawCapture) -> Snapshot:
         """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors."""
