@@ -1,0 +1,43 @@
+"""Classification: snapshot + probes -> scenario, findings, verdict (pure)."""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable
+
+from agent.model import Diagnosis, Finding, NameCheck, ProbeRun, Severity, Snapshot, Verdict
+from agent.rules import RULES
+from agent.rules.context import Context
+from agent.scenarios import identify
+
+log = logging.getLogger(__name__)
+
+Rule = Callable[[Context], "Finding | None"]
+
+
+def order(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Most severe first, then by code (stable, so reports diff cleanly)."""
+    return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.code)))
+
+
+def verdict_of(scenario_id: str, findings: tuple[Finding, ...]) -> Verdict:
+    if any(f.severity is Severity.ERROR and f.code != "vpn-not-connected" for f in findings):
+        return Verdict.BROKEN
+    if scenario_id == "not-connected":
+        return Verdict.NOT_CONNECTED
+    if any(f.severity is Severity.WARNING for f in findings):
+        return Verdict.DEGRADED
+    return Verdict.HEALTHY
+
+
+def classify(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[NameCheck, ...] = (),
+             expected_dns: tuple[str, ...] = (), rules: tuple[Rule, ...] = RULES) -> Diagnosis:
+    ctx = Context(snapshot, probes, names, expected_dns)
+    scenario = identify(ctx)
+    found = []
+    for rule in rules:
+        result = rule(ctx)
+        if result is not None:
+            log.debug("rule %s fired: %s", rule.__name__, result.code)
+            found.append(result)
+    findings = order(found)
+    return Diagnosis(scenario=scenario, findings=findings, verdict=verdict_of(scenario.id, findings))

@@ -1,0 +1,185 @@
+"""Rules about the tunnel itself and the routes to DNS servers."""
+from __future__ import annotations
+
+import ipaddress
+
+from agent.findings import finding
+from agent.model import Finding, TunnelMode
+from agent.netaddr import is_linklocal, is_private
+from agent.rules.context import Context
+
+
+def vpn_not_connected(ctx: Context) -> Finding | None:
+    """No tunnel interface is up (AWS Client VPN user guide, troubleshooting: the client
+    must show Connected and a tun/utun/TAP interface with the pushed routes)."""
+    if ctx.tunnel_up:
+        return None
+    if _stale_addresses(ctx):
+        return None  # stale-vpn-dns-after-disconnect says more
+    evidence = list(ctx.snapshot.vpn.reasons)
+    if ctx.snapshot.vpn.disconnected_at:
+        evidence.append(f"VPN log: disconnected at {ctx.snapshot.vpn.disconnected_at}")
+    return finding("vpn-not-connected", None, evidence)
+
+
+def _stale_addresses(ctx: Context) -> tuple[str, ...]:
+    """Resolvers in use that belong to a VPN that is no longer up."""
+    if ctx.tunnel_up:
+        return ()
+    vpn_dns = set(ctx.pushed_dns)
+    out = []
+    for r in ctx.resolvers:
+        iface = ctx.snapshot.interface(r.interface) if r.interface else None
+        on_dead_tunnel = iface is not None and iface.kind.value == "tunnel"
+        if r.address in vpn_dns or on_dead_tunnel:
+            if r.address not in out:
+                out.append(r.address)
+    return tuple(out)
+
+
+def stale_vpn_dns_after_disconnect(ctx: Context) -> Finding | None:
+    """No tunnel is up but the resolvers are still the VPN's (pushed in the last session
+    per the VPN log, or attached to a tunnel interface that is down). Inference from the
+    AWS Client VPN user guide: DNS set by the client is reverted only by a clean disconnect."""
+    stale = _stale_addresses(ctx)
+    if not stale:
+        return None
+    evidence = [f"no tunnel is up: {'; '.join(ctx.snapshot.vpn.reasons)}"]
+    for a in stale:
+        r = ctx.resolver(a)
+        where = f" on {r.interface}" if r and r.interface else ""
+        pushed = " (pushed by the VPN in its last session)" if a in ctx.pushed_dns else ""
+        evidence.append(f"resolver {a}{where}{pushed} is still configured")
+        st = ctx.status(a)
+        if st.probed:
+            evidence.append(st.summary())
+    return finding("stale-vpn-dns-after-disconnect",
+                   f"The resolver(s) {', '.join(stale)} come from the VPN, which is down.", evidence)
+
+
+def multiple_vpn_dns_conflict(ctx: Context) -> Finding | None:
+    """Several tunnel interfaces carry DNS servers (AWS Client VPN user guide, concurrent
+    connections: only one DNS-enabled connection's servers are applied)."""
+    by_iface: dict[str, list[str]] = {}
+    for r in ctx.tunnel_resolvers:
+        by_iface.setdefault(r.interface or "?", []).append(r.address)
+    if len(by_iface) < 2:
+        return None
+    evidence = [f"{iface}: DNS {', '.join(addrs)}" for iface, addrs in sorted(by_iface.items())]
+    return finding("multiple-vpn-dns-conflict",
+                   f"{len(by_iface)} tunnel interfaces have their own DNS servers.", evidence)
+
+
+def custom_dns_no_route(ctx: Context) -> Finding | None:
+    """Split tunnel: only Client VPN route-table destinations go through the tunnel, so a
+    pushed DNS server needs its own route (AWS KC scenario 2; admin guide, split tunnel)."""
+    if ctx.mode is not TunnelMode.SPLIT:
+        return None
+    bad = []
+    for a in ctx.custom_dns:
+        if is_linklocal(a) or ctx.lan_containing(a):
+            continue  # dns-server-linklocal / lan-overlaps-vpc explain these
+        ri = ctx.route_to(a)
+        if not ri.via_tunnel:
+            bad.append(ri)
+    if not bad:
+        return None
+    evidence = [ri.describe() for ri in bad] + [ctx.status(ri.address).summary() for ri in bad]
+    evidence.append("routes through the tunnel: " + (", ".join(ctx.snapshot.vpn.tunnel_routes) or "none"))
+    return finding("custom-dns-no-route",
+                   f"The pushed DNS server(s) {', '.join(ri.address for ri in bad)} are not covered by any "
+                   "route through the tunnel.", evidence)
+
+
+def route_outside_tunnel(ctx: Context) -> Finding | None:
+    """Full tunnel, but a more specific route sends a VPN DNS server elsewhere
+    (TunnelVision-style route injection; AWS Client Route Enforcement)."""
+    if ctx.mode is not TunnelMode.FULL:
+        return None
+    bad = []
+    for a in ctx.custom_dns:
+        if is_linklocal(a) or ctx.lan_containing(a):
+            continue
+        ri = ctx.route_to(a)
+        if ri.interface is not None and not ri.via_tunnel:
+            bad.append(ri)
+    if not bad:
+        return None
+    return finding("route-outside-tunnel",
+                   f"The DNS server(s) {', '.join(ri.address for ri in bad)} are routed outside the full tunnel.",
+                   [ri.describe() for ri in bad])
+
+
+def lan_overlaps_vpc(ctx: Context) -> Finding | None:
+    """The most specific route wins: a VPN DNS server inside the LAN's own subnet is sent
+    to the LAN (AWS Client VPN troubleshooting: overlapping CIDRs)."""
+    if not ctx.tunnel_up:
+        return None
+    hits = []
+    for a in ctx.custom_dns:
+        lan = ctx.lan_containing(a)
+        if lan is None:
+            continue
+        ri = ctx.route_to(a)
+        if not ri.via_tunnel:
+            hits.append((a, lan, ri))
+    if not hits:
+        return None
+    evidence = []
+    for a, (iface, net), ri in hits:
+        evidence.append(f"{a} lies in {net}, the subnet of {iface}")
+        evidence.append(ri.describe())
+    return finding("lan-overlaps-vpc", f"The VPN DNS server(s) {', '.join(h[0] for h in hits)} overlap the LAN.",
+                   evidence)
+
+
+def dns_server_linklocal(ctx: Context) -> Finding | None:
+    """169.254.169.253 is VPC-local (VPC DNS attributes docs); over the VPN it is the
+    client's own link-local range (Client VPN best practices)."""
+    if not ctx.tunnel_up:
+        return None
+    bad = [a for a in ctx.custom_dns if is_linklocal(a) and ":" not in a]
+    if not bad:
+        return None
+    evidence = [ctx.route_to(a).describe() for a in bad] + [ctx.status(a).summary() for a in bad]
+    return finding("dns-server-linklocal", f"The VPN DNS server is {', '.join(bad)}.", evidence)
+
+
+def ipv6_dns_leak(ctx: Context) -> Finding | None:
+    """IPv4-only tunnels leave IPv6 outside (Client VPN IPv6 considerations)."""
+    if not ctx.tunnel_up or ctx.ipv6_via_tunnel:
+        return None
+    leaks = [r for r in ctx.default_resolvers
+             if ":" in r.address and not ctx.is_tunnel(r.interface) and not r.address.startswith("::1")]
+    if not leaks:
+        return None
+    evidence = [f"IPv6 resolver {r.address} ({r.origin or r.scope.value}{', ' + r.interface if r.interface else ''})"
+                for r in leaks]
+    evidence.append("no IPv6 default route (::/0, ::/1+8000::/1, 2000::/3) goes through the tunnel")
+    return finding("ipv6-dns-leak", None, evidence)
+
+
+def dns_server_is_other_vpc_plus2(ctx: Context) -> Finding | None:
+    """Amazon DNS at base+2 answers only inside its own VPC; forwarding to another VPC's +2
+    is unsupported (Route 53 Resolver docs). Heuristic: a silent pushed server that is
+    base+2 of a prefix routed through the tunnel."""
+    if not ctx.tunnel_up:
+        return None
+    hits = []
+    for a in ctx.custom_dns:
+        st = ctx.status(a)
+        if not st.silent():
+            continue
+        for cidr in ctx.snapshot.vpn.tunnel_routes:
+            net = ipaddress.ip_network(cidr, strict=False)
+            if net.version == 4 and 8 <= net.prefixlen <= 28 and is_private(a) \
+                    and ipaddress.ip_address(a) == net.network_address + 2:
+                hits.append((a, cidr, st))
+                break
+    if not hits:
+        return None
+    evidence = []
+    for a, cidr, st in hits:
+        evidence.append(f"{a} is the base+2 address of {cidr}, routed through the tunnel")
+        evidence.append(st.summary())
+    return finding("dns-server-is-other-vpc-plus2", None, evidence)
