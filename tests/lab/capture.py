@@ -1,0 +1,50 @@
+"""A bounded packet capture of DNS traffic on the lab laptop (network-safety check)."""
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.lab.netns import Namespaces, sh, wait_for
+
+# tcpdump -n line: "... IP 172.16.0.2.41234 > 10.1.0.10.53: ..." (also "Flags [S]" for TCP)
+_PACKET = re.compile(r"\bIP (?P<src>\d+\.\d+\.\d+\.\d+)\.(?P<sport>\d+) > "
+                     r"(?P<dst>\d+\.\d+\.\d+\.\d+)\.(?P<dport>\d+):")
+
+
+@dataclass
+class DnsCapture:
+    """tcpdump on every interface of the laptop (`-i any`: eth0 and tun0), port 53 only."""
+    ns: Namespaces
+    pcap: Path
+    proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 5.0) -> None:
+        log_path = self.pcap.with_suffix(".log")
+        self.proc = self.ns.spawn("laptop", ["tcpdump", "-i", "any", "-n", "-U", "-w",
+                                             str(self.pcap), "port", "53"], log_path)
+        wait_for(lambda: "listening on" in log_path.read_text(errors="replace"),
+                 timeout, "tcpdump to start listening")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=timeout)
+        self.ns.pids.remove(self.proc.pid)
+        self.proc = None
+
+    def destinations(self) -> set[str]:
+        """Every address a DNS query (to port 53) was sent to."""
+        text = sh(["tcpdump", "-r", str(self.pcap), "-n"]).stdout
+        return {m["dst"] for m in _PACKET.finditer(text) if m["dport"] == "53"}
+
+    def sources_of_replies(self) -> set[str]:
+        text = sh(["tcpdump", "-r", str(self.pcap), "-n"]).stdout
+        return {m["src"] for m in _PACKET.finditer(text) if m["sport"] == "53"}

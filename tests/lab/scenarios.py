@@ -1,0 +1,138 @@
+"""The lab's scenarios: what the endpoint pushes, what the laptop had before connecting,
+how the resolvers behave, and what cvpn-doctor must conclude.
+
+Expectations follow /work/shared/DOMAIN.md (the AWS Client VPN DNS semantics), not the
+doctor's current output: where the two disagree the test fails and the disagreement is
+written up in notes/lab-findings.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+# --- addresses (documentation ranges for everything "public"; never a real resolver) ---
+HOME_RESOLVER = "192.168.1.1"      # the home router's dnsmasq
+PUBLIC_RESOLVER = "203.0.113.53"   # TEST-NET-3: the "internet" resolver
+ENDPOINT_PUBLIC = "198.51.100.10"  # TEST-NET-2: the Client VPN endpoint
+VPC_CIDR = "10.0.0.0/16"
+VPC_RESOLVER = "10.0.0.2"          # Amazon-provided DNS at VPC base+2
+PEER_CIDR = "10.1.0.0/16"
+INBOUND_1 = "10.1.0.10"            # Route 53 Resolver inbound endpoint IPs (peer VPC)
+INBOUND_2 = "10.1.0.11"
+CLIENT_POOL = ("172.16.0.0", "255.255.252.0")   # client CIDR 172.16.0.0/22
+
+CANARY = "aws.amazon.com"
+CANARY_ADDR = "203.0.113.80"
+PRIVATE_NAME = "db.corp.internal"  # a record in the private hosted zone corp.internal
+PRIVATE_ADDR = "10.0.1.10"
+
+FULL_TUNNEL = ('redirect-gateway def1',)
+SPLIT_ROUTES = ('route 10.0.0.0 255.255.0.0', 'route 10.1.0.0 255.255.0.0')
+
+
+class Vpn(Enum):
+    UP = "up"            # connected (Initialization Sequence Completed)
+    NEVER = "never"      # no OpenVPN at all
+    KILLED = "killed"    # connected, then the client was SIGKILLed: no down script ran
+
+
+class Inbound(Enum):
+    """How the Route 53 Resolver inbound endpoints in the peer VPC behave."""
+    ASSOCIATED = "associated"          # private zone associated with the peer VPC
+    NOT_ASSOCIATED = "not-associated"  # public names fine, NXDOMAIN for the private zone
+    PRIMARY_SERVFAIL = "primary-servfail"  # 10.1.0.10 SERVFAILs everything (DNSSEC-bogus upstream)
+    PRIMARY_DOWN = "primary-down"      # 10.1.0.10 gone: packets dropped, no reply
+
+
+@dataclass(frozen=True)
+class Expect:
+    scenario: str
+    codes: frozenset[str]
+    verdict: str
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    expect: Expect
+    push: tuple[str, ...] = ()                 # server `push "..."` lines
+    laptop_dns: tuple[str, ...] = (HOME_RESOLVER,)   # resolv.conf before connecting
+    laptop_routes: tuple[tuple[str, ...], ...] = ()  # extra `ip route add` args on the laptop
+    inbound: Inbound = Inbound.ASSOCIATED
+    vpn: Vpn = Vpn.UP
+    names: tuple[str, ...] = (CANARY,)         # --name arguments
+
+    @property
+    def pushed_dns(self) -> tuple[str, ...]:
+        return tuple(p.split()[-1] for p in self.push if p.startswith("dhcp-option DNS "))
+
+
+def _dns(*servers: str) -> tuple[str, ...]:
+    return tuple(f"dhcp-option DNS {s}" for s in servers)
+
+
+PRIVATE = f"{PRIVATE_NAME}=private"
+S2_PUSH = SPLIT_ROUTES + _dns(INBOUND_1, INBOUND_2)
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "S1-local-dns", "no custom DNS, full tunnel, home resolver with a /32 outside the tunnel",
+        Expect("S1-local-dns", frozenset({"local-dns-bypasses-tunnel"}), "healthy", 0),
+        push=FULL_TUNNEL, laptop_routes=(("192.168.1.1/32", "dev", "eth0", "proto", "static"),),
+    ),
+    Scenario(
+        "S1-public-dns", "no custom DNS, full tunnel, public resolver through the tunnel, no VPC egress",
+        Expect("S1-public-dns", frozenset({"full-tunnel-public-dns-no-egress"}), "broken", 1),
+        push=FULL_TUNNEL, laptop_dns=(PUBLIC_RESOLVER,),
+    ),
+    Scenario(
+        "S2-healthy", "inbound endpoints in the peer VPC, split routes to both VPCs, zone associated",
+        Expect("S2-custom-dns-split", frozenset(), "healthy", 0),
+        push=S2_PUSH, names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "S2-peer-route-missing", "inbound endpoints pushed, but no route to the peer VPC",
+        Expect("S2-custom-dns-split", frozenset({"custom-dns-no-route"}), "broken", 1),
+        push=(SPLIT_ROUTES[0],) + _dns(INBOUND_1, INBOUND_2), names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "S2-zone-not-associated", "private zone not associated with the inbound endpoints' VPC",
+        Expect("S2-custom-dns-split", frozenset({"phz-not-associated"}), "broken", 1),
+        push=S2_PUSH, inbound=Inbound.NOT_ASSOCIATED, names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "S2-primary-servfail", "primary inbound endpoint answers SERVFAIL, secondary fine",
+        Expect("S2-custom-dns-split", frozenset({"primary-servfail-no-failover"}), "broken", 1),
+        push=S2_PUSH, inbound=Inbound.PRIMARY_SERVFAIL, names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "S2-primary-down", "primary inbound endpoint silent, secondary fine (slow failover)",
+        Expect("S2-custom-dns-split", frozenset({"secondary-dns-unreachable"}), "degraded", 0),
+        push=S2_PUSH, inbound=Inbound.PRIMARY_DOWN, names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "S3-healthy", "custom DNS = VPC base+2, full tunnel",
+        Expect("S3-custom-dns-full", frozenset(), "healthy", 0),
+        push=FULL_TUNNEL + _dns(VPC_RESOLVER), names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "S0-private-name", "split tunnel, no custom DNS, a private name the home resolver cannot answer",
+        Expect("S0-no-custom-dns-split", frozenset({"no-custom-dns-private-names"}), "broken", 1),
+        push=(SPLIT_ROUTES[0],), names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "not-connected", "VPN down, home resolver",
+        Expect("not-connected", frozenset({"vpn-not-connected"}), "not-connected", 1),
+        vpn=Vpn.NEVER,
+    ),
+    Scenario(
+        "not-connected-stale", "S2 connected, then the client killed: pushed DNS left in resolv.conf",
+        Expect("not-connected", frozenset({"vpn-not-connected", "stale-vpn-dns-after-disconnect"}),
+               "not-connected", 1),
+        push=S2_PUSH, vpn=Vpn.KILLED,
+    ),
+)
+
+BY_KEY = {s.key: s for s in SCENARIOS}

@@ -1,0 +1,159 @@
+"""End to end: real OpenVPN + dnsmasq in network namespaces, the real cvpn-doctor inside.
+
+Two tests per scenario, each on a freshly built lab:
+- ``test_lab_plumbing``: the lab's physical reality, checked with dig and the kernel's
+  route lookup from the laptop (independent of the doctor).
+- ``test_doctor_diagnosis``: `cvpn-doctor diagnose --json` run inside the laptop
+  namespace must name the scenario, the findings, the verdict and the exit code, finish
+  within the deadline + 2 s, and send DNS packets only to the nameservers it diagnoses
+  (a tcpdump on every laptop interface).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.lab import scenarios as sc
+from tests.lab.capture import DnsCapture
+from tests.lab.lab import Lab, Running
+
+pytestmark = pytest.mark.lab
+
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 2          # --timeout given to the doctor
+SLACK = 2             # the contract: the whole diagnosis within deadline + 2 s
+
+T = "timeout"
+OK, NX, SF = "NOERROR", "NXDOMAIN", "SERVFAIL"
+HOME, PUB, VPC, IN1, IN2 = (sc.HOME_RESOLVER, sc.PUBLIC_RESOLVER, sc.VPC_RESOLVER,
+                            sc.INBOUND_1, sc.INBOUND_2)
+CAN, PRIV = sc.CANARY, sc.PRIVATE_NAME
+
+# key -> (laptop resolv.conf nameservers, tun0 present,
+#         {server: dev the kernel routes it through}, {(server, name): dig status})
+PLUMBING: dict[str, tuple[list[str], bool, dict[str, str], dict[tuple[str, str], str]]] = {
+    "S1-local-dns": ([HOME], True, {HOME: "eth0", PUB: "tun0"}, {(HOME, CAN): OK, (HOME, PRIV): NX}),
+    "S1-public-dns": ([PUB], True, {PUB: "tun0"}, {(PUB, CAN): T}),
+    "S2-healthy": ([IN1, IN2], True, {IN1: "tun0", IN2: "tun0"},
+                   {(IN1, CAN): OK, (IN1, PRIV): OK, (IN2, CAN): OK, (IN2, PRIV): OK}),
+    "S2-peer-route-missing": ([IN1, IN2], True, {IN1: "eth0", IN2: "eth0", VPC: "tun0"},
+                              {(IN1, CAN): T}),
+    "S2-zone-not-associated": ([IN1, IN2], True, {IN1: "tun0"},
+                               {(IN1, CAN): OK, (IN1, PRIV): NX, (IN2, CAN): OK, (IN2, PRIV): NX}),
+    "S2-primary-servfail": ([IN1, IN2], True, {IN1: "tun0"},
+                            {(IN1, CAN): SF, (IN1, PRIV): SF, (IN2, CAN): OK, (IN2, PRIV): OK}),
+    "S2-primary-down": ([IN1, IN2], True, {IN1: "tun0"}, {(IN1, CAN): T, (IN2, PRIV): OK}),
+    "S3-healthy": ([VPC], True, {VPC: "tun0", PUB: "tun0"}, {(VPC, CAN): OK, (VPC, PRIV): OK}),
+    "S0-private-name": ([HOME], True, {HOME: "eth0", VPC: "tun0", IN1: "eth0"},
+                        {(HOME, CAN): OK, (HOME, PRIV): NX}),
+    "not-connected": ([HOME], False, {HOME: "eth0"}, {(HOME, CAN): OK}),
+    "not-connected-stale": ([IN1, IN2], False, {IN1: "eth0"}, {(IN1, CAN): T}),
+}
+KEYS = [s.key for s in sc.SCENARIOS]
+
+
+@pytest.fixture
+def up(lab: Lab, request) -> Running:
+    """The scenario, up; torn down afterwards whatever the test did."""
+    running = lab.up(sc.BY_KEY[request.param])
+    try:
+        yield running
+    finally:
+        problems = Lab.down(running)
+        assert problems == [], problems
+
+
+def laptop_resolvers(running: Running) -> list[str]:
+    text = running.ns.resolv_conf("laptop").read_text()
+    return [line.split()[1] for line in text.splitlines() if line.startswith("nameserver ")]
+
+
+def dig_status(running: Running, server: str, name: str) -> str:
+    proc = running.ns.run("laptop", ["dig", "+time=1", "+tries=1", f"@{server}", name],
+                          check=False, timeout=5)
+    if "timed out" in proc.stdout or proc.returncode == 9:
+        return T
+    for line in proc.stdout.splitlines():
+        if "status:" in line:
+            return line.split("status:")[1].split(",")[0].strip()
+    return f"dig rc={proc.returncode}: {proc.stdout[-200:]}"
+
+
+def route_dev(running: Running, address: str) -> str:
+    out = running.ns.run("laptop", ["ip", "-j", "route", "get", address]).stdout
+    return json.loads(out)[0]["dev"]
+
+
+def test_scenarios_match_plumbing_table() -> None:
+    assert set(PLUMBING) == set(KEYS)
+
+
+@pytest.mark.parametrize("up", KEYS, indirect=True)
+def test_lab_plumbing(up: Running) -> None:
+    resolvers, tunnel, devs, answers = PLUMBING[up.scenario.key]
+    assert up.bringup_s < 10, f"bring-up took {up.bringup_s:.1f}s"
+    assert laptop_resolvers(up) == resolvers
+    has_tun = up.ns.run("laptop", ["ip", "link", "show", "tun0"], check=False).returncode == 0
+    assert has_tun is tunnel
+    assert {a: route_dev(up, a) for a in devs} == devs
+    assert {k: dig_status(up, *k) for k in answers} == answers
+    if up.scenario.vpn is not sc.Vpn.NEVER:
+        pushed = up.client_log.read_text()
+        assert "PUSH_REPLY" in pushed
+        for option in up.scenario.push:
+            assert option in pushed
+
+
+def run_doctor(running: Running) -> tuple[subprocess.CompletedProcess[str], float]:
+    argv = [sys.executable, "-m", "agent", "diagnose", "--json", "--timeout", str(DEADLINE)]
+    for name in running.scenario.names:
+        argv += ["--name", name]
+    if running.client_log.exists():
+        argv += ["--log", str(running.client_log)]
+    env = dict(os.environ, NO_COLOR="1", LC_ALL="C")
+    start = time.monotonic()
+    proc = subprocess.run(running.ns.exec_argv("laptop", argv), capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=DEADLINE + SLACK + 20)
+    return proc, time.monotonic() - start
+
+
+@pytest.mark.parametrize("up", KEYS, indirect=True)
+def test_doctor_diagnosis(up: Running) -> None:
+    allowed = set(laptop_resolvers(up)) | set(up.scenario.pushed_dns)
+    capture = DnsCapture(up.ns, up.workdir / "dns.pcap")
+    capture.start()
+    try:
+        proc, wall = run_doctor(up)
+    finally:
+        capture.stop()
+    expect = up.scenario.expect
+    assert proc.stdout.strip(), f"no report on stdout; rc={proc.returncode} stderr:\n{proc.stderr[-3000:]}"
+    report = json.loads(proc.stdout)
+    got = {
+        "scenario": report["scenario"]["id"],
+        "codes": sorted(f["code"] for f in report["findings"]),
+        "verdict": report["verdict"],
+        "exit_code": proc.returncode,
+    }
+    _record(up, got, wall)
+    assert got == {"scenario": expect.scenario, "codes": sorted(expect.codes),
+                   "verdict": expect.verdict, "exit_code": expect.exit_code}, proc.stderr[-2000:]
+    assert wall <= DEADLINE + SLACK, f"diagnosis took {wall:.2f}s"
+    sent_to = capture.destinations()
+    assert sent_to <= allowed, f"DNS packets to {sorted(sent_to - allowed)}, diagnosed {sorted(allowed)}"
+    assert sent_to, "the capture saw no DNS query at all"
+
+
+def _record(running: Running, got: dict, wall: float) -> None:
+    """Append one line per diagnosis to $CVPN_LAB_RESULTS (for the lab notes), if set."""
+    path = os.environ.get("CVPN_LAB_RESULTS")
+    if path:
+        with open(path, "a") as out:
+            out.write(json.dumps({"key": running.scenario.key, **got, "wall_s": round(wall, 2),
+                                  "bringup_s": round(running.bringup_s, 2)}) + "\n")
