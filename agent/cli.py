@@ -1,0 +1,379 @@
+"""The command line: parse flags, call one function, render, map the exit code.
+
+Only this module (and the renderers it calls) writes to stdout; progress and logs go to
+stderr.  ``--json`` prints exactly one JSON document.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from agent import TOOL_NAME, __version__
+
+
+class ExitStatus(IntEnum):
+    OK = 0              # no problem found (info/warnings only)
+    FINDINGS = 1        # at least one error-severity finding
+    USAGE = 2
+    NO_DATA = 3         # could not collect or probe at all
+    INTERRUPTED = 130
+
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
+                  pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Diagnose DNS on AWS Client VPN connections. Without a command: diagnose.")
+
+_state = {"debug": False, "quiet": False, "verbose": 0}
+log = logging.getLogger("agent.cli")
+
+
+def _setup_logging(verbose: int, debug: bool, quiet: bool) -> None:
+    level = os.environ.get("CVPN_DOCTOR_LOGLEVEL", "").upper() or None
+    if debug:
+        level = "DEBUG"
+    elif verbose and not level:
+        level = "INFO" if verbose == 1 else "DEBUG"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("agent", "platforms"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = [handler]
+        lg.setLevel(level or ("ERROR" if quiet else "WARNING"))
+        lg.propagate = False
+
+
+def _err(message: str) -> None:
+    """A message for the user on stderr (never stdout, so --json stays pure)."""
+    if not _state["quiet"] or message.startswith("error"):
+        typer.echo(message, err=True)
+
+
+def _fail(message: str, status: ExitStatus) -> typer.Exit:
+    _err(f"error: {message}")
+    return typer.Exit(int(status))
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"{TOOL_NAME} {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail on stderr (-vv: debug log)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr but errors."),
+    debug: bool = typer.Option(False, "--debug", help="Debug log, and tracebacks on internal errors."),
+) -> None:
+    _state.update(debug=debug, quiet=quiet, verbose=verbose)
+    _setup_logging(verbose, debug, quiet)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_name(text: str):
+    """NAME[=EXPECTED] where EXPECTED is an IP address, 'private' or 'public'."""
+    from agent.model import NameCheck
+
+    name, _, expected = text.partition("=")
+    name = name.strip().rstrip(".")
+    if not name or " " in name or len(name) > 253:
+        raise typer.BadParameter(f"{text!r} is not a DNS name", param_hint="--name")
+    expected = expected.strip() or None
+    if expected is not None and expected not in ("private", "public"):
+        try:
+            ipaddress.ip_address(expected)
+        except ValueError:
+            raise typer.BadParameter(f"expected value {expected!r} must be an IP address, 'private' or 'public'",
+                                     param_hint="--name") from None
+    return NameCheck(name=name, expected=expected, origin="user")
+
+
+def _progress_hook():
+    """A one-line progress indicator on stderr, only on a TTY."""
+    if _state["quiet"] or not sys.stderr.isatty():
+        return None
+
+    def hook(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\rprobing nameservers: {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return hook
+
+
+def _exit_status(report) -> ExitStatus:
+    from agent.model import Severity
+
+    snap = report.snapshot
+    if not snap.interfaces and not snap.routes and not snap.dns.resolvers and snap.errors:
+        return ExitStatus.NO_DATA
+    if any(f.severity is Severity.ERROR for f in report.findings):
+        return ExitStatus.FINDINGS
+    return ExitStatus.OK
+
+
+def _emit(report, as_json: bool, markdown: Optional[Path], bundle: Optional[Path], force: bool,
+          redact: bool) -> None:
+    from agent.render import Format, render
+    from agent.render.style import style_for
+
+    if markdown is not None:
+        text = render(report, Format.MARKDOWN, redact=redact)
+        if str(markdown) == "-":
+            sys.stdout.write(text)
+        else:
+            _write_text(markdown, text, force)
+            _err(f"wrote {markdown}")
+    if bundle is not None:
+        from agent import bundle as bundle_mod
+        try:
+            path = bundle_mod.write_bundle(report, bundle, force=force, redact=redact)
+        except bundle_mod.BundleError as err:
+            raise _fail(str(err), ExitStatus.USAGE) from None
+        _err(f"wrote {path}")
+    if as_json:
+        sys.stdout.write(render(report, Format.JSON))
+    elif markdown is None or str(markdown) != "-":
+        sys.stdout.write(render(report, Format.TEXT, color=style_for(sys.stdout).color,
+                                verbose=_state["verbose"] > 0))
+
+
+def _write_text(path: Path, text: str, force: bool) -> None:
+    """Write atomically; never overwrite without --force."""
+    if path.exists() and not force:
+        raise _fail(f"{path} exists; use --force to overwrite it", ExitStatus.USAGE)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise _fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
+
+
+def _guard(fn):
+    """Run a command body: Ctrl-C -> 130, internal errors -> a message (traceback with --debug)."""
+    try:
+        return fn()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+    except (typer.Exit, typer.BadParameter, typer.Abort):
+        raise
+    except Exception as err:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+        if _state["debug"]:
+            raise
+        _err(f"error: internal error: {type(err).__name__}: {err} (run with --debug for the traceback, "
+             "and please report it)")
+        raise typer.Exit(int(ExitStatus.NO_DATA)) from None
+
+
+# --------------------------------------------------------------------------- commands
+
+_NAME_HELP = "A name to test, NAME[=EXPECTED] (EXPECTED: an IP, 'private' or 'public'); repeatable."
+
+
+@app.command()
+def diagnose(
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON report on stdout."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Write a zip with the reports and raw captures."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
+    name: List[str] = typer.Option([], "--name", "-n", help=_NAME_HELP),
+    profile: Optional[Path] = typer.Option(None, "--profile", help="The .ovpn profile in use."),
+    log_file: Optional[Path] = typer.Option(None, "--log", help="OpenVPN / AWS VPN Client log (found automatically)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Organisation defaults (TOML)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, max=60.0,
+                                            help="Global probe deadline in seconds (default 3)."),
+    redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact Markdown and bundles (default on)."),
+    no_probe: bool = typer.Option(False, "--no-probe", help="Collect and classify without sending any query."),
+) -> None:
+    """Collect, probe, classify and print the verdict (the default command)."""
+    def body():
+        from agent import run
+
+        if as_json and markdown is not None and str(markdown) == "-":
+            raise _fail("--json and --markdown - both want stdout; give --markdown a file", ExitStatus.USAGE)
+        names = tuple(parse_name(n) for n in name)
+        opts = _options(names, timeout, log_file, profile, config, probe=not no_probe)
+        report = run.diagnose(opts, on_progress=_progress_hook())
+        _emit(report, as_json, markdown, bundle, force, redact)
+        raise typer.Exit(int(_exit_status(report)))
+    _guard(body)
+
+
+def _options(names, timeout, log_file, profile, config, probe=True):
+    from agent import run
+
+    context = {}
+    expected_dns: tuple[str, ...] = ()
+    canary = None
+    cfg_path = config
+    if cfg_path is None:
+        from agent import config as config_mod
+        default = config_mod.default_config_path()
+        cfg_path = default if default is not None and default.exists() else None
+    if cfg_path is not None:
+        from agent import config as config_mod
+        try:
+            cfg = config_mod.load(cfg_path)
+        except config_mod.ConfigError as err:
+            raise _fail(str(err), ExitStatus.USAGE) from None
+        names = tuple(names) + tuple(n for n in cfg.names if n.name not in {m.name for m in names})
+        expected_dns = tuple(cfg.expected_dns)
+        canary = cfg.canary
+        timeout = timeout if timeout is not None else cfg.timeout
+        profile = profile if profile is not None else (Path(cfg.profile) if cfg.profile else None)
+        context["config"] = str(cfg_path)
+    timeout = timeout if timeout is not None else run.DEFAULT_TIMEOUT_S
+    context["timeout_s"] = timeout
+    return run.Options(names=tuple(names), timeout_s=timeout, log_path=str(log_file) if log_file else None,
+                       profile_path=str(profile) if profile else None, expected_dns=expected_dns,
+                       canary=canary, probe=probe, context=context)
+
+
+@app.command()
+def collect(
+    as_json: bool = typer.Option(False, "--json", help="Print the snapshot as one JSON document."),
+    profile: Optional[Path] = typer.Option(None, "--profile", help="The .ovpn profile in use."),
+    log_file: Optional[Path] = typer.Option(None, "--log", help="OpenVPN / AWS VPN Client log."),
+) -> None:
+    """Collect and parse only; print the snapshot (no packets are sent)."""
+    def body():
+        from agent import run
+        from agent.render.style import style_for
+        from agent.render.terminal import render_snapshot
+
+        _raw, snapshot = run.collect(_options((), None, log_file, profile, None, probe=False))
+        if as_json:
+            sys.stdout.write(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(render_snapshot(snapshot, style_for(sys.stdout)))
+        empty = not snapshot.interfaces and not snapshot.routes and not snapshot.dns.resolvers
+        raise typer.Exit(int(ExitStatus.NO_DATA if empty and snapshot.errors else ExitStatus.OK))
+    _guard(body)
+
+
+@app.command()
+def probe(
+    server: str = typer.Argument(..., help="The nameserver: ADDRESS, ADDRESS#PORT or [IPv6]:PORT."),
+    names: List[str] = typer.Argument(None, help="Names to query (default: the canary)."),
+    count: int = typer.Option(3, "--count", "-c", min=1, max=100, help="Queries per name and transport."),
+    interval: float = typer.Option(0.2, "--interval", "-i", min=0.0, max=10.0, help="Seconds between rounds."),
+    timeout: float = typer.Option(2.0, "--timeout", min=0.1, max=30.0, help="Per-query timeout (seconds)."),
+    udp_only: bool = typer.Option(False, "--udp", help="UDP only."),
+    tcp_only: bool = typer.Option(False, "--tcp", help="TCP only."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Probe one server over UDP and TCP with timings (dnsping-like)."""
+    def body():
+        from agent import dnsping, probes
+        from agent.model import Transport
+
+        try:
+            address, port = probes.parse_server(server)
+        except ValueError as err:
+            raise _fail(f"{server!r}: {err}", ExitStatus.USAGE) from None
+        transports = (Transport.UDP,) if udp_only else (Transport.TCP,) if tcp_only else (Transport.UDP, Transport.TCP)
+        report = dnsping.ping(address, list(names or [probes.DEFAULT_CANARY]), port=port, count=count,
+                              interval_s=interval, timeout_s=timeout, transports=transports)
+        if as_json:
+            sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        else:
+            sys.stdout.write(dnsping.render_text(report))
+        raise typer.Exit(int(ExitStatus.OK if report.received else ExitStatus.FINDINGS))
+    _guard(body)
+
+
+@app.command()
+def analyze(
+    path: Path = typer.Argument(..., exists=True, readable=True,
+                                help="A report.json, bundle.zip, a folder or a file of pasted outputs/logs/profile."),
+    platform: Optional[str] = typer.Option(None, "--platform", help="Hint: linux, macos or windows."),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON report on stdout."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
+    redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact the Markdown (default on)."),
+) -> None:
+    """Re-classify offline: a saved report or bundle, or pasted command outputs."""
+    def body():
+        from agent import analyze as analyze_mod
+        from agent.model import Platform
+
+        hint = None
+        if platform is not None:
+            try:
+                hint = Platform(platform.lower())
+            except ValueError:
+                raise _fail(f"--platform must be linux, macos or windows, not {platform!r}", ExitStatus.USAGE) from None
+        try:
+            result = analyze_mod.analyze_path(path, platform_hint=hint)
+        except analyze_mod.AnalyzeError as err:
+            raise _fail(str(err), ExitStatus.NO_DATA) from None
+        for file, source_id in result.recognised:
+            _err(f"recognised {file} as {source_id}")
+        for file in result.unrecognised:
+            _err(f"could not recognise {file}")
+        for note in result.notes:
+            _err(note)
+        _emit(result.report, as_json, markdown, None, force, redact)
+        raise typer.Exit(int(_exit_status(result.report)))
+    _guard(body)
+
+
+@app.command()
+def explain(code: Optional[str] = typer.Argument(None, help="A finding code; none lists them all.")) -> None:
+    """Print the documentation of one finding code (or list all codes)."""
+    from agent.findings import CATALOGUE
+
+    if code is None:
+        width = max(len(c) for c in CATALOGUE)
+        for c, d in sorted(CATALOGUE.items()):
+            typer.echo(f"{c.ljust(width)}  {d.severity.value:<7}  {d.title}")
+        return
+    d = CATALOGUE.get(code.strip().lower())
+    if d is None:
+        raise _fail(f"unknown finding code {code!r}; 'cvpn-doctor explain' lists them", ExitStatus.USAGE)
+    typer.echo(f"{d.code} ({d.severity.value}): {d.title}\n")
+    typer.echo(f"What it means:\n  {d.explanation}\n")
+    typer.echo(f"Evidence that triggers it:\n  {d.observes}\n")
+    typer.echo(f"What you can do:\n  {d.user_fix}\n")
+    typer.echo(f"What the VPN administrator must change:\n  {d.admin_fix}\n")
+    typer.echo(f"Documentation: {d.doc}")
+
+
+_GLOBAL_FLAGS = {"-v", "-vv", "-vvv", "--verbose", "-q", "--quiet", "--debug"}
+
+
+def default_command(args: list[str]) -> list[str]:
+    """No command means diagnose (DESIGN.md): `cvpn-doctor -v` == `cvpn-doctor -v diagnose`."""
+    if all(a in _GLOBAL_FLAGS for a in args):
+        return [*args, "diagnose"]
+    return list(args)
+
+
+def main() -> None:
+    # Fast path: --version without importing the rest (start-up time is a feature).
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(f"{TOOL_NAME} {__version__}\n")
+        sys.exit(0)
+    args = default_command(sys.argv[1:])
+    try:
+        app(args=args, prog_name=TOOL_NAME)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(int(ExitStatus.INTERRUPTED))

@@ -1,0 +1,30 @@
+"""Renderers: one interface, chosen by an exhaustive enum."""
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+from agent.model import Report
+
+
+class Format(str, Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = False, redact: bool = True) -> str:
+    if fmt is Format.TEXT:
+        from agent.render import terminal
+        from agent.render.style import Style
+        return terminal.render(report, Style(color), verbose=verbose)
+    if fmt is Format.JSON:
+        return render_json(report)
+    if fmt is Format.MARKDOWN:
+        from agent.render import markdown
+        return markdown.render(report, redact=redact)
+    raise AssertionError(f"unhandled format {fmt!r}")  # pragma: no cover - exhaustive

@@ -1,0 +1,112 @@
+"""The human rendering: verdict and top finding first, then findings with fixes, then
+the evidence tables (resolvers with scope and route, probes with timings)."""
+from __future__ import annotations
+
+from agent.model import Report, Severity, Snapshot, Verdict
+from agent.render.style import Style, table
+from agent.rules.context import Context
+
+_VERDICT = {
+    Verdict.HEALTHY: ("DNS over the VPN looks healthy", "green"),
+    Verdict.DEGRADED: ("DNS over the VPN works, with problems", "yellow"),
+    Verdict.BROKEN: ("DNS over the VPN is broken", "red"),
+    Verdict.NOT_CONNECTED: ("The VPN is not connected", "yellow"),
+}
+_SEV = {Severity.ERROR: ("ERROR", "red"), Severity.WARNING: ("WARN ", "yellow"), Severity.INFO: ("INFO ", "blue")}
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f} ms" if v >= 10 else f"{v:.1f} ms"
+
+
+def render_snapshot_lines(snap: Snapshot, s: Style, ctx: Context | None = None) -> list[str]:
+    ctx = ctx or Context(snap)
+    out = [s("Tunnel", "bold") + f": {snap.vpn.mode.value}"
+           + (f" via {', '.join(snap.vpn.tunnel_interfaces)}" if snap.vpn.tunnel_interfaces else "")]
+    out += [f"  - {r}" for r in snap.vpn.reasons]
+    pushed = snap.vpn.pushed
+    if pushed is not None:
+        out.append(f"  pushed by the endpoint: DNS {', '.join(pushed.dns_servers) or 'none'}; "
+                   f"{'redirect-gateway (full tunnel)' if pushed.redirect_gateway else str(len(pushed.routes)) + ' route(s)'}")
+    out.append("")
+    out.append(s("Resolvers", "bold") + f" (DNS managed by {snap.dns.manager.value}"
+               + (", resolv.conf points at a local stub" if snap.dns.stub else "") + ")")
+    rows = []
+    for r in snap.dns.resolvers:
+        ri = ctx.route_to(r.address)
+        route = ("-" if ri.interface is None else f"{ri.interface}{' (tunnel)' if ri.via_tunnel else ''}")
+        rows.append([r.address + ("" if r.port == 53 else f":{r.port}"), r.scope.value, r.interface or "-",
+                     ", ".join(r.domains) or "-", route, r.origin or "-"])
+    out += table(["server", "scope", "link", "domains", "route", "seen in"], rows) or ["  (none found)"]
+    if snap.dns.search_domains:
+        out.append(f"  search: {' '.join(snap.dns.search_domains)}")
+    out.append("")
+    routes = [r for r in snap.routes if r.table in ("main", "default", "254")
+              and (r.network.prefixlen <= 1 or r.interface in ctx.tunnel_interfaces)]
+    out.append(s("Routes that matter", "bold") + f" ({len(snap.routes)} in all tables)")
+    rows = [[r.destination, r.gateway or "-", r.interface or "-", "-" if r.metric is None else str(r.metric)]
+            for r in routes[:40]]
+    out += table(["destination", "gateway", "interface", "metric"], rows) or ["  (no default or tunnel routes)"]
+    if snap.errors:
+        out.append("")
+        out.append(s("Could not collect", "bold"))
+        out += [f"  - {e.source}: {e.message}" for e in snap.errors]
+    return out
+
+
+def render_snapshot(snap: Snapshot, style: Style = Style()) -> str:
+    return "\n".join(render_snapshot_lines(snap, style)) + "\n"
+
+
+def render(report: Report, style: Style = Style(), verbose: bool = False) -> str:
+    s = style
+    headline, colour = _VERDICT[report.verdict]
+    out = [s(headline.upper() if report.verdict is Verdict.BROKEN else headline, "bold", colour)]
+    if report.findings:
+        top = report.findings[0]
+        out.append(f"  {top.title}.")
+    out.append(s(f"  Scenario: {report.scenario.id} - {report.scenario.title}", "dim"))
+    out.append("")
+    if report.findings:
+        out.append(s("Findings", "bold"))
+        for f in report.findings:
+            label, col = _SEV[f.severity]
+            out.append(f"{s(label, 'bold', col)} {f.title}  [{f.code}]")
+            out.append(f"      {f.explanation}")
+            for ev in f.evidence:
+                out.append(s(f"      > {ev}", "dim"))
+            if f.user_fix:
+                out.append(f"      You: {f.user_fix}")
+            if f.admin_fix:
+                out.append(f"      VPN admin: {f.admin_fix}")
+            out.append(s(f"      More: cvpn-doctor explain {f.code}", "dim"))
+            out.append("")
+    else:
+        out.append("No problems found.")
+        out.append("")
+    ctx = Context(report.snapshot, report.probe_run, report.names)
+    out += render_snapshot_lines(report.snapshot, s, ctx)
+    out.append("")
+    out.append(s("Probes", "bold") + (f" (deadline {report.probe_deadline_s:g} s, took {report.probe_elapsed_s:.2f} s)"
+                                     if report.probes else ""))
+    if report.probe_skipped:
+        out.append(f"  not sent: {report.probe_skipped}")
+    rows = []
+    for p in report.probes:
+        ans = ", ".join(a.address for a in p.answers[:3]) + (" ..." if len(p.answers) > 3 else "")
+        rows.append([p.server, p.transport.value, p.name, p.outcome.value, ans or p.detail[:40] or "-",
+                     _ms(p.rtt_ms), p.interface or "-"])
+    out += table(["server", "proto", "name", "result", "answers", "time", "via"], rows)
+    if report.system_lookups:
+        out.append("")
+        out.append(s("What applications see", "bold") + " (the system resolver)")
+        rows = [[l.name, ", ".join(a.address for a in l.addresses[:4]) or (l.error or "-"), _ms(l.rtt_ms)]
+                for l in report.system_lookups]
+        out += table(["name", "addresses", "time"], rows)
+    if verbose and report.snapshot.trace:
+        out.append("")
+        out.append(s("Trace", "bold"))
+        out += [f"  {t}" for t in report.snapshot.trace]
+    out.append("")
+    out.append(s(f"{report.tool.name} {report.tool.version} on {report.platform.value}, {report.generated_at}", "dim"))
+    return "\n".join(out) + "\n"

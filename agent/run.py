@@ -1,0 +1,124 @@
+"""The pipeline: collect -> parse -> probe -> classify -> Report.
+
+``diagnose`` is what the CLI calls; ``assemble`` and ``reparse`` are shared with
+offline analysis (a help desk re-running a saved report or pasted outputs).
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from agent import TOOL_NAME, __version__
+from agent.classify import classify
+from agent.model import NameCheck, Platform, ProbeRun, RawCapture, Report, Snapshot, ToolInfo, utc_now
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class Options:
+    names: tuple[NameCheck, ...] = ()
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    log_path: str | None = None
+    profile_path: str | None = None
+    expected_dns: tuple[str, ...] = ()
+    canary: str | None = None        # None: the probes' default canary
+    probe: bool = True
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def reparse(raw: RawCapture) -> Snapshot:
+    """Raw captures -> Snapshot, on any OS (the platform's parser + VPN evidence)."""
+    from platforms import adapter_for
+    from platforms.vpn_evidence import attach_vpn_evidence
+
+    snapshot = adapter_for(raw.platform).parse(raw)
+    return attach_vpn_evidence(snapshot, raw)
+
+
+def collect(options: Options, env=None, platform: Platform | None = None) -> tuple[RawCapture, Snapshot]:
+    """Run the platform adapter (plus VPN log/profile discovery) and parse the result."""
+    from platforms import current_platform, adapter_for
+    from platforms.base import Env
+    from platforms.vpn_evidence import vpn_sources
+
+    env = env or Env()
+    platform = platform or current_platform()
+    vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
+    extra = tuple(dict.fromkeys(_pushed_addresses(vpn_caps) + tuple(options.expected_dns)))
+    raw = adapter_for(platform).collect(env, addresses=extra)
+    raw = RawCapture(platform=raw.platform, collected_at=raw.collected_at, sources=raw.sources + tuple(vpn_caps))
+    return raw, reparse(raw)
+
+
+def _pushed_addresses(captures) -> tuple[str, ...]:
+    """DNS servers in the VPN log's last PUSH_REPLY, so the adapter asks the kernel for
+    their routes too."""
+    from platforms.base import ParseError
+    from platforms.parsers import openvpn_log
+
+    for cap in captures:
+        if cap.id == "vpn-log" and cap.text:
+            try:
+                parsed = openvpn_log.parse(cap.text, source=cap.path or "")
+            except ParseError:
+                return ()
+            return parsed.pushed.dns_servers if parsed.pushed is not None else ()
+    return ()
+
+
+def names_for(snapshot: Snapshot, options: Options) -> tuple[NameCheck, ...]:
+    """The canary, the user's/org's names, and names derived from the VPN profile."""
+    from agent.probes import DEFAULT_CANARY
+
+    names: list[NameCheck] = [NameCheck(options.canary or DEFAULT_CANARY, origin="canary")]
+    names += list(options.names)
+    profile = snapshot.vpn.profile
+    if profile is not None and profile.remote_host:
+        host = profile.remote_host
+        if profile.remote_random_hostname or host.startswith("cvpn-endpoint-"):
+            # Client VPN names resolve only under a random label (remote-random-hostname).
+            host = f"{secrets.token_hex(6)}.{host}"
+        names.append(NameCheck(host, origin="profile"))
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        key = n.name.rstrip(".").lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(n)
+    return tuple(out)
+
+
+def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,
+          on_progress: Callable[[int, int], None] | None = None) -> ProbeRun:
+    from agent import probes
+
+    plan = probes.plan(snapshot, names, extra_servers=options.expected_dns)
+    return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, on_progress=on_progress)
+
+
+def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, names: tuple[NameCheck, ...],
+             context: dict[str, Any] | None = None, expected_dns: tuple[str, ...] = ()) -> Report:
+    """Classify and wrap everything into the versioned Report."""
+    diagnosis = classify(snapshot, probe_run, names or probe_run.names, expected_dns)
+    return Report(tool=ToolInfo(TOOL_NAME, __version__), generated_at=utc_now(), platform=snapshot.platform,
+                  snapshot=snapshot, probes=probe_run.results, scenario=diagnosis.scenario,
+                  findings=diagnosis.findings, verdict=diagnosis.verdict, system_lookups=probe_run.system,
+                  names=names or probe_run.names, probe_deadline_s=probe_run.deadline_s,
+                  probe_elapsed_s=probe_run.elapsed_s, probe_skipped=probe_run.skipped, raw=raw,
+                  context=dict(context or {}))
+
+
+def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None] | None = None) -> Report:
+    raw, snapshot = collect(options, env)
+    names = names_for(snapshot, options)
+    if options.probe:
+        probe_run = probe(snapshot, names, options, on_progress)
+    else:
+        probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
+    return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)
