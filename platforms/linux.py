@@ -1,0 +1,568 @@
+"""The Linux adapter: DNS configuration (resolv.conf, systemd-resolved, nsswitch), routes
+(iproute2 JSON, its text form, or /proc/net/route), interfaces (psutil), and the kernel's
+route to every nameserver.
+
+``collect(env, addresses)`` only reads and runs (through ``env``; never raises for one
+source).  ``parse(raw)`` is pure and never raises: a source that failed or could not be
+parsed becomes a CollectionError and the rest of the snapshot is still built.
+
+Source ids (stable: bundles and ``analyze`` use them):
+
+=====================  ===========================================================
+``resolv.conf``        /etc/resolv.conf
+``resolv.conf-link``   where /etc/resolv.conf points (readlink), JSON
+``nsswitch.conf``      /etc/nsswitch.conf
+``os-release``         /etc/os-release
+``resolved-dbus``      systemd-resolved Manager + per-link properties over D-Bus, JSON
+``resolvectl``         ``resolvectl status`` (only when D-Bus failed)
+``interfaces``         psutil net_if_addrs + net_if_stats, JSON
+``ip-route``           ``ip -j -4 route show table all``
+``ip-route6``          ``ip -j -6 route show table all``
+``ip-rule``            ``ip -j rule show``
+``ip-route-text``      ``ip route show table all`` (old iproute2 without -j)
+``proc-net-route``     /proc/net/route (no ``ip`` at all)
+``route-targets``      the addresses a route lookup was wanted for, JSON
+``route-get:ADDR``     ``ip -j route get ADDR`` per nameserver and extra address
+=====================  ===========================================================
+
+Who manages DNS is decided Tailscale-style (``net/dns/manager_linux.go`` dnsMode,
+resolvOwner, resolvedIsActuallyResolver): the resolv.conf header, the symlink target,
+the 127.0.0.53 stub, nsswitch ``resolve`` and whether resolved answers; each step goes
+to the trace (``dns: rc=resolved link=... stub=yes nss=files,resolve,dns resolved=dbus
+ret=systemd-resolved``).
+"""
+from __future__ import annotations
+
+import errno
+import ipaddress
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Iterable
+
+from agent.model import (CollectionError, DnsConfig, DnsManager, Family, Interface, Platform, RawCapture,
+                         Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, ip_of)
+from platforms import resolved_dbus
+from platforms.base import Env, ParseError, Source, api_capture, capture_source
+from platforms.parsers import interfaces as interfaces_parser
+from platforms.parsers import ip_route, nsswitch, proc_net_route, resolv_conf, resolvectl
+from platforms.parsers.resolvectl import ResolvedLink, ResolvedState
+from platforms.tunnel import detect_tunnel, interface_kind
+
+log = logging.getLogger(__name__)
+
+RESOLV_CONF = "/etc/resolv.conf"
+_STAGE_ERRORS = (ParseError, ValueError, KeyError, TypeError)   # ValueError: model validation
+
+
+def _source_argv_route_get(address: str, json_ok: bool) -> tuple[str, ...]:
+    addr, _, zone = address.partition("%")
+    base = ("ip", "-j") if json_ok else ("ip",)
+    if ":" in addr:
+        base += ("-6",)
+    argv = base + ("route", "get", addr)
+    # `ip route get` takes no zone id: a link-local server is asked for via its interface
+    return argv + ("oif", zone) if zone else argv
+
+
+def _ran(cap: SourceCapture | None) -> bool:
+    return cap is not None and cap.text is not None and cap.exit_code == 0
+
+
+def _not_runnable(cap: SourceCapture | None) -> bool:
+    """The command could not run at all (missing binary, timeout, no permission)."""
+    return cap is not None and cap.text is None and cap.exit_code is None
+
+
+def _json_list(text: str | None) -> bool:
+    try:
+        return isinstance(json.loads(text or ""), list)
+    except ValueError:
+        return False
+
+
+def _read_link(env: Env) -> dict:
+    readlink = env.extra.get("readlink", os.readlink)
+    try:
+        target = readlink(RESOLV_CONF)
+    except OSError as err:
+        if err.errno == errno.EINVAL:          # a regular file, not a symlink
+            return {"path": RESOLV_CONF, "target": None, "resolved": None}
+        raise
+    resolved = os.path.normpath(os.path.join(os.path.dirname(RESOLV_CONF), target))
+    return {"path": RESOLV_CONF, "target": target, "resolved": resolved}
+
+
+def _valid_address(text: str) -> str | None:
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    return text
+
+
+class LinuxAdapter:
+    """Linux: resolv.conf + systemd-resolved + iproute2 + psutil."""
+
+    platform = Platform.LINUX
+
+    def __init__(self, command_timeout_s: float = 3.0, dbus_timeout_s: float = 2.0) -> None:
+        self.command_timeout_s = command_timeout_s
+        self.dbus_timeout_s = dbus_timeout_s
+        t = command_timeout_s
+        self.sources: tuple[Source, ...] = (
+            Source("resolv.conf", path=RESOLV_CONF),
+            Source("nsswitch.conf", path="/etc/nsswitch.conf", optional=True),
+            Source("os-release", path="/etc/os-release", optional=True),
+            Source("resolvectl", argv=("resolvectl", "status", "--no-pager"), timeout_s=t, optional=True),
+            Source("ip-route", argv=("ip", "-j", "-4", "route", "show", "table", "all"), timeout_s=t),
+            Source("ip-route6", argv=("ip", "-j", "-6", "route", "show", "table", "all"), timeout_s=t),
+            Source("ip-rule", argv=("ip", "-j", "rule", "show"), timeout_s=t),
+            Source("ip-route-text", argv=("ip", "route", "show", "table", "all"), timeout_s=t, optional=True),
+            Source("proc-net-route", path="/proc/net/route", optional=True),
+        )
+        self._by_id = {s.id: s for s in self.sources}
+
+    # ------------------------------------------------------------------ collect
+
+    def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
+        caps: list[SourceCapture] = []
+
+        def run(source_id: str) -> SourceCapture:
+            cap = capture_source(self._by_id[source_id], env)
+            caps.append(cap)
+            return cap
+
+        run("resolv.conf")
+        caps.append(api_capture("resolv.conf-link", f"readlink {RESOLV_CONF}", partial(_read_link, env)))
+        run("nsswitch.conf")
+        run("os-release")
+        dbus_read = env.extra.get("resolved_dbus") or partial(resolved_dbus.read, self.dbus_timeout_s)
+        dbus = api_capture("resolved-dbus", "systemd-resolved D-Bus read", dbus_read)
+        caps.append(dbus)
+        if dbus.error:
+            run("resolvectl")
+        caps.append(api_capture("interfaces", "psutil interface read",
+                                env.extra.get("interfaces") or interfaces_parser.read_psutil))
+
+        route = run("ip-route")
+        ip_mode = "json"
+        if _ran(route) and _json_list(route.text):
+            run("ip-route6")
+            run("ip-rule")
+        elif _not_runnable(route):
+            ip_mode = "missing"
+        else:
+            text = run("ip-route-text")
+            ip_mode = "missing" if _not_runnable(text) else "text"
+        if ip_mode == "missing":
+            run("proc-net-route")
+
+        targets = self._route_targets(caps, addresses)
+        caps.append(api_capture("route-targets", "addresses to look up routes for",
+                                lambda: {"addresses": list(targets)}))
+        if ip_mode != "missing":
+            for addr in targets:
+                src = Source(f"route-get:{addr}", argv=_source_argv_route_get(addr, ip_mode == "json"),
+                             timeout_s=self.command_timeout_s)
+                caps.append(capture_source(src, env))
+        return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
+
+    @staticmethod
+    def _route_targets(caps: list[SourceCapture], extra: Iterable[str]) -> tuple[str, ...]:
+        """Every nameserver seen (resolv.conf, resolved) and every extra address, loopback
+        stubs left out (their route is `lo`, which tells nothing)."""
+        found: list[str] = []
+        by_id = {c.id: c for c in caps}
+        rc = by_id.get("resolv.conf")
+        if rc is not None and rc.text:
+            try:
+                found.extend(resolv_conf.parse(rc.text).nameservers)
+            except ParseError:
+                pass
+        state = _resolved_state(by_id.get("resolved-dbus"), by_id.get("resolvectl"))[0]
+        if state is not None:
+            for link in (state.global_,) + state.links:
+                found.extend(s.address for s in link.servers)
+        found.extend(str(a).strip() for a in extra)
+        out: list[str] = []
+        for addr in found:
+            if _valid_address(addr) is None or ip_of(addr).is_loopback or addr in out:
+                continue
+            out.append(addr)
+        return tuple(out)
+
+    # ------------------------------------------------------------------ parse
+
+    def parse(self, raw: RawCapture) -> Snapshot:
+        p = _Parse(raw)
+        os_release = p.stage("os-release", p.os_release) or ""
+        interfaces = p.stage("interfaces", p.interfaces) or ()
+        routes = p.stage("routes", p.routes) or ()
+        p.stage("ip-rule", p.rules)
+        if not interfaces and routes:
+            interfaces = p.interfaces_from_routes(routes)
+        dns = p.stage("dns", p.dns) or DnsConfig()
+        lookups = p.stage("route-get", partial(p.lookups, routes)) or ()
+        vpn = detect_tunnel(interfaces, routes)
+        p.trace.extend(f"vpn: {r}" for r in vpn.reasons)
+        return Snapshot(platform=Platform.LINUX, collected_at=raw.collected_at, os_release=os_release,
+                        interfaces=tuple(interfaces), routes=tuple(routes), route_lookups=tuple(lookups),
+                        dns=dns, vpn=vpn, errors=tuple(p.errors), trace=tuple(p.trace))
+
+
+# --------------------------------------------------------------------------- parse helpers
+
+
+def _resolved_state(dbus: SourceCapture | None, text: SourceCapture | None) -> tuple[ResolvedState | None, str]:
+    """resolved's state from D-Bus, else from resolvectl; and a word on how it went."""
+    notes = []
+    if dbus is not None and dbus.text is not None:
+        try:
+            return resolved_dbus.parse(dbus.text), "dbus"
+        except ParseError as err:
+            notes.append(f"dbus unreadable ({err})")
+    elif dbus is not None:
+        notes.append(f"dbus: {dbus.error}")
+    if text is not None and text.text and text.text.strip():
+        try:
+            return resolvectl.parse(text.text), "resolvectl"
+        except ParseError as err:
+            notes.append(f"resolvectl unreadable ({err})")
+    elif text is not None:
+        notes.append(f"resolvectl: {text.error or 'no output'}")
+    return None, "; ".join(notes) or "not collected"
+
+
+@dataclass
+class _Parse:
+    raw: RawCapture
+    errors: list[CollectionError] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)
+    ip_missing: bool = False
+
+    def error(self, source: str, message: str) -> None:
+        self.errors.append(CollectionError(source=source, message=message))
+
+    def stage(self, name: str, fn):
+        # parse() must never raise: a parser's complaint, or a record that fails
+        # validation, costs this one stage only.
+        try:
+            return fn()
+        except _STAGE_ERRORS as err:
+            log.debug("stage %s failed", name, exc_info=True)
+            self.error(name, f"could not be parsed ({err}); this part of the snapshot is missing")
+            return None
+
+    def text(self, source_id: str, meaning: str, required: bool = True) -> str | None:
+        """The text of a source, or None; a failed required source becomes an error."""
+        cap = self.raw.get(source_id)
+        if cap is None:
+            return None
+        if cap.text is None:
+            if required:
+                self.error(source_id, f"{cap.error or 'no output'}: {meaning}")
+            else:
+                self.trace.append(f"{source_id}: {cap.error or 'no output'}")
+            return None
+        return cap.text
+
+    # -- os-release, interfaces -------------------------------------------------
+
+    def os_release(self) -> str:
+        text = self.text("os-release", "the distribution is unknown", required=False)
+        values = {}
+        for line in (text or "").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                values[key.strip()] = value.strip().strip('"').strip("'")
+        return values.get("PRETTY_NAME") or values.get("NAME") or ""
+
+    def interfaces(self) -> tuple[Interface, ...]:
+        text = self.text("interfaces", "interfaces (and so tunnel interfaces) are unknown")
+        if text is None:
+            return ()
+        try:
+            return interfaces_parser.parse(text)
+        except ParseError as err:
+            self.error("interfaces", f"interface inventory unreadable ({err}): tunnel interfaces are unknown")
+            return ()
+
+    def interfaces_from_routes(self, routes: tuple[Route, ...]) -> tuple[Interface, ...]:
+        names: list[str] = []
+        for r in routes:
+            if r.interface and r.interface not in names:
+                names.append(r.interface)
+        self.trace.append("interfaces: inventory unavailable; interface names taken from the routing table")
+        return tuple(Interface(name=n, kind=interface_kind(n)) for n in names)
+
+    # -- routes ---------------------------------------------------------------
+
+    def routes(self) -> tuple[Route, ...]:
+        routes: list[Route] = []
+        text_cap = self.raw.get("ip-route-text")
+        proc_cap = self.raw.get("proc-net-route")
+        route_cap = self.raw.get("ip-route")
+        if proc_cap is not None:
+            self.ip_missing = True
+            why = route_cap.error if route_cap is not None else "ip was not run"
+            if text_cap is not None and text_cap.error:
+                why = text_cap.error
+            self.error("ip-route", f"{why}: routes come from /proc/net/route (IPv4 main table only, "
+                                   "no IPv6, no policy rules) and route lookups from that table")
+            text = self.text("proc-net-route", "the routing table is unknown")
+            if text is not None:
+                try:
+                    routes.extend(proc_net_route.parse(text))
+                    self.trace.append(f"routes: {len(routes)} from /proc/net/route (ip unavailable)")
+                except ParseError as err:
+                    self.error("proc-net-route", f"/proc/net/route unreadable ({err}): routes are unknown")
+        elif text_cap is not None:
+            if route_cap is not None:
+                self.trace.append(f"routes: `ip -j` unusable ({route_cap.error or 'output is not JSON'}); "
+                                  "using `ip route show table all` text")
+            text = self.text("ip-route-text", "the routing table is unknown")
+            if text is not None:
+                try:
+                    routes.extend(ip_route.parse(text))
+                except ParseError as err:
+                    self.error("ip-route-text", f"`ip route` output unreadable ({err}): routes are unknown")
+        else:
+            for source_id, family in (("ip-route", Family.INET), ("ip-route6", Family.INET6)):
+                text = self.text(source_id, f"{'IPv4' if family is Family.INET else 'IPv6'} routes are unknown")
+                if text is None:
+                    continue
+                try:
+                    found = ip_route.parse(text, family)
+                except ParseError as err:
+                    self.error(source_id, f"`ip -j route` output unreadable ({err}): "
+                                          f"{'IPv4' if family is Family.INET else 'IPv6'} routes are unknown")
+                    continue
+                routes.extend(found)
+        unique = list(dict.fromkeys(routes))
+        for r in unique:
+            if r.network.prefixlen == 0 and r.type == "unicast" and r.table in ("main", "254"):
+                via = f" via {r.gateway}" if r.gateway else ""
+                metric = f" metric {r.metric}" if r.metric is not None else ""
+                self.trace.append(f"routes: default ({r.family}){via} dev {r.interface}{metric}")
+        return tuple(unique)
+
+    def rules(self) -> None:
+        text = self.text("ip-rule", "policy-routing rules are unknown", required=False)
+        if text is None:
+            return
+        try:
+            rules = ip_route.parse_rules(text)
+        except ParseError as err:
+            self.error("ip-rule", f"`ip -j rule` output unreadable ({err}): policy rules are unknown")
+            return
+        extra = [r for r in rules if not r.is_default]
+        if not extra:
+            self.trace.append("routes: only the default policy rules (local, main, default)")
+        for r in extra:
+            note = " (packets without that mark do not use it: `ip route get` may not show the tunnel path)" \
+                if r.fwmark else ""
+            self.trace.append(f"routes: policy rule {r.describe()}{note}")
+
+    # -- DNS ------------------------------------------------------------------
+
+    def dns(self) -> DnsConfig:
+        rc = None
+        rc_text = self.text("resolv.conf", "the nameservers programs read from /etc/resolv.conf are unknown")
+        if rc_text is not None:
+            try:
+                rc = resolv_conf.parse(rc_text)
+            except ParseError as err:
+                self.error("resolv.conf", f"/etc/resolv.conf is not a valid resolv.conf ({err}): "
+                                          "the nameservers programs read from it are unknown")
+            if rc is not None and rc.invalid:
+                self.error("resolv.conf", "/etc/resolv.conf has lines the resolver ignores: "
+                                          + "; ".join(rc.invalid[:5]))
+        link_target = None
+        link_text = self.text("resolv.conf-link", "whether /etc/resolv.conf is a symlink is unknown", required=False)
+        if link_text:
+            try:
+                link = json.loads(link_text)
+                link_target = link.get("resolved") or link.get("target")
+            except (ValueError, AttributeError):
+                self.trace.append("resolv.conf-link: unreadable")
+        nss = None
+        nss_text = self.text("nsswitch.conf", "whether glibc asks systemd-resolved is unknown", required=False)
+        if nss_text is not None:
+            try:
+                nss = nsswitch.parse(nss_text)
+            except ParseError as err:
+                self.trace.append(f"nsswitch.conf: unreadable ({err})")
+        state, how = _resolved_state(self.raw.get("resolved-dbus"), self.raw.get("resolvectl"))
+
+        # --- the decision (Tailscale dnsMode / resolvOwner / resolvedIsActuallyResolver)
+        owner = rc.owner if rc else None
+        link_resolved = bool(link_target and "/systemd/resolve/" in link_target)
+        stub = bool(rc and rc.stub)
+        nss_resolve = bool(nss and nss.resolve_before_dns)
+        resolved_is_resolver = stub or (nss_resolve and state is not None)
+        if rc and rc.openvpn_blocks:
+            manager = DnsManager.OPENVPN_SCRIPT
+        elif owner == "systemd-resolved" or link_resolved:
+            manager = DnsManager.SYSTEMD_RESOLVED
+        elif resolved_is_resolver:
+            manager = DnsManager.SYSTEMD_RESOLVED        # NM/resolvconf feeding resolved, or no header
+        elif owner == "NetworkManager":
+            manager = DnsManager.NETWORK_MANAGER
+        elif owner == "resolvconf":
+            manager = DnsManager.RESOLVCONF
+        elif owner == "openresolv":
+            manager = DnsManager.OPENRESOLV
+        elif rc is not None:
+            manager = DnsManager.FILE
+        else:
+            manager = DnsManager.UNKNOWN
+        rc_word = {"systemd-resolved": "resolved", "NetworkManager": "nm"}.get(owner or "", owner or "none")
+        if rc and rc.openvpn_blocks:
+            rc_word = "openvpn+" + rc_word
+        nss_word = ",".join(nss.hosts) if nss and nss.hosts else ("unknown" if nss is None else "default")
+        resolved_word = how if state is not None else "no"
+        self.trace.append(f"dns: rc={rc_word} link={link_target or 'none'} stub={'yes' if stub else 'no'} "
+                          f"nss={nss_word} resolved={resolved_word} ret={manager.value}")
+        if state is None and how != "not collected":
+            self.trace.append(f"dns: systemd-resolved not readable ({how})")
+        if state is not None and state.resolv_conf_mode:
+            self.trace.append(f"dns: resolved reports resolv.conf mode {state.resolv_conf_mode}")
+
+        resolvers: list[Resolver] = []
+        search: tuple[str, ...] = rc.search if rc else ()
+        if resolved_is_resolver and state is not None:
+            why = "resolv.conf points at the 127.0.0.53 stub" if stub else "nsswitch asks resolve before dns"
+            self.trace.append(f"dns: systemd-resolved is the resolver ({why}): servers from resolved ({how})")
+            resolvers = self.resolved_resolvers(state)
+            search = tuple(dict.fromkeys(d for link in (state.global_,) + state.links
+                                         for d in link.domains if not d.startswith("~")))
+            if rc and not stub:
+                known = {r.address for r in resolvers}
+                for i, ns in enumerate(rc.used_nameservers):
+                    if ns not in known and not ip_of(ns).is_loopback:
+                        resolvers.append(Resolver(address=ns, scope=ResolverScope.GLOBAL, order=1000 + i,
+                                                  origin="resolv.conf (programs that bypass nss-resolve)"))
+        elif resolved_is_resolver:
+            self.error("resolved", f"/etc/resolv.conf points at the systemd-resolved stub but resolved's servers "
+                                   f"could not be read ({how}): the real nameservers are unknown")
+        elif rc is not None:
+            if manager is DnsManager.SYSTEMD_RESOLVED:
+                self.trace.append("dns: resolved writes resolv.conf but is not the resolver (uplink/static "
+                                  "mode): programs query its servers directly, per-link split DNS is bypassed")
+            in_block = {ns: b.device for b in rc.openvpn_blocks for ns in b.nameservers}
+            for i, ns in enumerate(rc.used_nameservers):
+                origin = f"resolv.conf (openvpn {in_block[ns]} block)" if ns in in_block else "resolv.conf"
+                resolvers.append(Resolver(address=ns, scope=ResolverScope.GLOBAL, order=i, origin=origin))
+            if len(rc.nameservers) > resolv_conf.GLIBC_MAXNS:
+                ignored = ", ".join(rc.nameservers[resolv_conf.GLIBC_MAXNS:])
+                self.trace.append(f"dns: glibc reads only the first {resolv_conf.GLIBC_MAXNS} nameservers; "
+                                  f"ignored: {ignored}")
+            if not rc.nameservers:
+                self.trace.append("dns: resolv.conf lists no nameserver (glibc then asks 127.0.0.1)")
+        return DnsConfig(manager=manager, resolvers=tuple(resolvers), search_domains=tuple(search),
+                         options=rc.options if rc else (), resolv_conf_nameservers=rc.nameservers if rc else (),
+                         stub=stub)
+
+    def resolved_resolvers(self, state: ResolvedState) -> list[Resolver]:
+        out: list[Resolver] = []
+        order = 0
+
+        def add(link: ResolvedLink, scope: ResolverScope, interface: str | None, origin: str) -> None:
+            nonlocal order
+            current = link.current_server.address if link.current_server else None
+            for s in link.servers:
+                out.append(Resolver(address=s.address, scope=scope, port=s.port, interface=interface,
+                                    domains=link.routing_domains, order=order, origin=origin,
+                                    current=s.address == current))
+                order += 1
+
+        g = state.global_
+        if g.servers:
+            add(g, ResolverScope.GLOBAL, None, "resolved global")
+            self.trace.append(f"dns: resolved global: {len(g.servers)} server(s), "
+                              f"domains={' '.join(g.domains) or '-'} -> global")
+        for link in state.links:
+            if not link.servers:
+                continue
+            label = f"link {link.index} ({link.name})" if link.name else f"link {link.index}"
+            if link.dns_active is False:
+                scope, why = ResolverScope.INACTIVE, "DNS scope not active (Current Scopes: none)"
+            elif link.has_catch_all:
+                scope, why = ResolverScope.LINK, "has ~. (every name)"
+            elif link.effective_default_route:
+                scope, why = ResolverScope.LINK, "DefaultRoute" + ("" if link.default_route is not None
+                                                                   else " (implicit: not reported)")
+            elif link.routing_domains:
+                scope, why = ResolverScope.DOMAIN, "DefaultRoute=no, only its domains"
+            else:
+                scope, why = ResolverScope.INACTIVE, "DefaultRoute=no and no domains"
+            add(link, scope, link.name or str(link.index), f"resolved {label}")
+            self.trace.append(f"dns: resolved {label}: default-route={_yesno(link.default_route)} "
+                              f"domains={' '.join(link.domains) or '-'} -> {scope.value} ({why})")
+        if not any(r.scope is not ResolverScope.INACTIVE for r in out) and state.fallback_servers:
+            fb = ResolvedLink(index=0, name="fallback", servers=state.fallback_servers)
+            add(fb, ResolverScope.GLOBAL, None, "resolved fallback")
+            self.trace.append("dns: no other server configured: resolved uses its fallback servers")
+        return out
+
+    # -- route lookups --------------------------------------------------------
+
+    def lookups(self, routes: tuple[Route, ...]) -> tuple[RouteLookup, ...]:
+        out: list[RouteLookup] = []
+        for cap in self.raw.with_prefix("route-get:"):
+            address = cap.id.split(":", 1)[1]
+            if cap.text and cap.text.strip():
+                try:
+                    out.append(ip_route.parse_route_get(cap.text, address))
+                    continue
+                except ParseError as err:
+                    self.error(cap.id, f"`ip route get {address}` output unreadable ({err})")
+                    out.append(RouteLookup(address=address, error=f"unreadable: {err}", method="ip route get"))
+                    continue
+            if cap.exit_code is not None:
+                out.append(RouteLookup(address=address, error=ip_route.route_get_error(cap.stderr),
+                                       method="ip route get"))
+            else:
+                self.error(cap.id, f"{cap.error}: the interface that carries packets to {address} is unknown")
+                out.append(RouteLookup(address=address, error=cap.error, method="ip route get"))
+        if self.ip_missing:
+            targets_text = self.text("route-targets", "route lookups are missing", required=False)
+            try:
+                targets = json.loads(targets_text or "{}").get("addresses", [])
+            except (ValueError, AttributeError):
+                targets = []
+            for address in targets:
+                if _valid_address(str(address)):
+                    out.append(table_lookup(routes, str(address)))
+            if targets:
+                self.trace.append(f"routes: {len(targets)} lookup(s) computed from the table by longest prefix "
+                                  "(no `ip route get`: policy rules are not seen)")
+        return tuple(out)
+
+
+def _yesno(value: bool | None) -> str:
+    return "unset" if value is None else ("yes" if value else "no")
+
+
+def table_lookup(routes: Iterable[Route], address: str) -> RouteLookup:
+    """Longest-prefix match in the main table (lowest metric on a tie): the fallback when
+    the kernel cannot be asked.  Unreachable/blackhole routes answer with an error."""
+    ip = ip_of(address)
+    best: Route | None = None
+    for r in routes:
+        if r.table not in ("main", "254") or r.network.version != ip.version or ip not in r.network:
+            continue
+        if r.type not in ("unicast", "unreachable", "blackhole", "prohibit"):
+            continue
+        if best is None or (r.network.prefixlen, -(r.metric or 0)) > (best.network.prefixlen, -(best.metric or 0)):
+            best = r
+    if best is None:
+        return RouteLookup(address=address, error="no route in the table", method="table")
+    if best.type != "unicast":
+        return RouteLookup(address=address, destination=best.destination, error=f"route type {best.type}",
+                           method="table")
+    return RouteLookup(address=address, interface=best.interface, gateway=best.gateway,
+                       source_address=best.source, destination=best.destination, method="table")

@@ -1,0 +1,346 @@
+"""Parsers for iproute2: ``ip -j route``, ``ip -j rule``, ``ip -j route get ADDR``, and the
+plain-text forms old iproute2 prints when it has no ``-j`` (EL7 era).
+
+* ``parse(text, family=None) -> tuple[Route, ...]``: JSON (``[{"dst": ...}]``) or text
+  (``default via 10.0.2.2 dev enp0s3 proto dhcp metric 100``), every table and type.
+  ``default`` becomes ``0.0.0.0/0`` or ``::/0``; a bare address becomes a /32 or /128;
+  multipath routes give one Route per nexthop.  ``family`` is what the command asked for
+  (``-4``/``-6``); without it the family is read from the addresses (``pref`` marks IPv6
+  in text output).
+* ``parse_rules(text) -> tuple[Rule, ...]``: ``ip -j rule`` or ``ip rule`` text.
+* ``parse_route_get(text, address) -> RouteLookup``: the kernel's answer for one
+  address (``ip -j route get``; text accepted too); unreachable/blackhole/prohibit
+  answers give a lookup with ``error`` set.
+
+Empty input, or input in which no entry can be read, raises :class:`ParseError`
+(``ip route show table all`` always lists at least the local table).
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from agent.model import Family, Route, RouteLookup
+from agent.serial import Record
+from platforms.base import ParseError
+
+log = logging.getLogger(__name__)
+
+ROUTE_TYPES = ("unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit",
+               "blackhole", "nat", "anycast")
+_FAIL_TYPES = ("unreachable", "prohibit", "blackhole", "throw")
+# keywords followed by one value in `ip route` text output
+_VALUED = {"via", "dev", "proto", "scope", "src", "metric", "table", "pref", "mtu", "advmss", "expires",
+           "weight", "realm", "realms", "from", "tos", "dsfield", "uid", "rtt", "rttvar", "window", "cwnd",
+           "initcwnd", "initrwnd", "hoplimit", "features", "quickack", "congctl", "nhid", "error", "ssthresh",
+           "reordering", "fastopen_no_cookie", "encap", "iif", "oif", "mark", "ttl-propagate", "cache"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule(Record):
+    """One policy-routing rule (``ip rule``)."""
+    priority: int
+    table: str | None = None
+    src: str = "all"
+    dst: str | None = None
+    fwmark: str | None = None
+    iif: str | None = None
+    oif: str | None = None
+    action: str = "lookup"           # lookup, unreachable, prohibit, blackhole, goto, nop
+    not_: bool = False
+    family: Family = Family.INET
+
+    @property
+    def is_default(self) -> bool:
+        """One of the three rules every Linux box has (local, main, default)."""
+        return (self.src == "all" and self.dst is None and self.fwmark is None and self.iif is None
+                and self.oif is None and not self.not_ and self.action == "lookup"
+                and (self.priority, self.table) in ((0, "local"), (32766, "main"), (32767, "default")))
+
+    def describe(self) -> str:
+        parts = [f"{self.priority}:"]
+        parts.append("not" if self.not_ else "")
+        parts.append(f"from {self.src}")
+        for label, value in (("to", self.dst), ("fwmark", self.fwmark), ("iif", self.iif), ("oif", self.oif)):
+            if value:
+                parts.append(f"{label} {value}")
+        parts.append(f"lookup {self.table}" if self.action == "lookup" else self.action)
+        return " ".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _family_of(*values: str | None) -> Family | None:
+    for v in values:
+        if v and v not in ("default", "all") and ":" in v:
+            return Family.INET6
+        if v and re.match(r"^\d+\.\d+\.\d+\.\d+", v):
+            return Family.INET
+    return None
+
+
+def _cidr(dst: str, family: Family) -> str:
+    if dst in ("default", "any", "all"):
+        return "0.0.0.0/0" if family is Family.INET else "::/0"
+    try:
+        return str(ipaddress.ip_network(dst, strict=False))
+    except ValueError:
+        raise ParseError(f"route destination {dst!r} is not an address or prefix") from None
+
+
+def _gateway(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        ipaddress.ip_address(value.split("%", 1)[0])
+    except ValueError:
+        return None
+    return value
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _routes_from_json(entry: dict, family: Family | None) -> list[Route]:
+    dst = entry.get("dst")
+    if not isinstance(dst, str):
+        raise ParseError(f"route entry without a destination: {entry!r}"[:200])
+    nexthops = entry.get("nexthops") or [{}]
+    fam = family or _family_of(dst, entry.get("gateway"), entry.get("prefsrc"),
+                               *(n.get("gateway") for n in nexthops if isinstance(n, dict)))
+    if fam is None:
+        fam = Family.INET6 if "pref" in entry else Family.INET
+    out = []
+    for hop in nexthops:
+        hop = hop if isinstance(hop, dict) else {}
+        table = entry.get("table", "main")
+        out.append(Route(
+            family=fam, destination=_cidr(dst, fam),
+            gateway=_gateway(hop.get("gateway", entry.get("gateway"))),
+            interface=hop.get("dev", entry.get("dev")),
+            metric=_int(entry.get("metric")), table=str(table),
+            type=str(entry.get("type", "unicast")),
+            protocol=str(entry["protocol"]) if "protocol" in entry else None,
+            scope=str(entry["scope"]) if "scope" in entry else None,
+            source=_gateway(entry.get("prefsrc")),
+            flags=tuple(str(f) for f in (entry.get("flags") or ()) + (hop.get("flags") or ())),
+        ))
+    return out
+
+
+def _tokens_to_fields(tokens: list[str]) -> tuple[dict[str, str], list[str]]:
+    fields: dict[str, str] = {}
+    flags: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in _VALUED and i + 1 < len(tokens):
+            value = tokens[i + 1]
+            if tok == "via" and value in ("inet", "inet6") and i + 2 < len(tokens):
+                value = tokens[i + 2]
+                i += 1
+            fields.setdefault(tok, value)
+            i += 2
+        else:
+            flags.append(tok)
+            i += 1
+    return fields, flags
+
+
+def _route_from_text(head: list[str], hops: list[list[str]], family: Family | None) -> list[Route]:
+    rtype = "unicast"
+    if head and head[0] in ROUTE_TYPES:
+        rtype = head.pop(0)
+    if not head:
+        raise ParseError("route line without a destination")
+    dst = head.pop(0)
+    fields, flags = _tokens_to_fields(head)
+    if dst not in ("default", "any") and not re.match(r"^[0-9A-Fa-f:.]+(/\d+)?$", dst):
+        raise ParseError(f"{dst!r} is not a route destination")
+    fam = family or _family_of(dst, fields.get("via"), fields.get("src"))
+    if fam is None:
+        fam = Family.INET6 if "pref" in fields else Family.INET
+    base = dict(family=fam, destination=_cidr(dst, fam), metric=_int(fields.get("metric")),
+                table=fields.get("table", "main"), type=rtype, protocol=fields.get("proto"),
+                scope=fields.get("scope"), source=_gateway(fields.get("src")))
+    if not hops:
+        return [Route(gateway=_gateway(fields.get("via")), interface=fields.get("dev"), flags=tuple(flags), **base)]
+    out = []
+    for hop in hops:
+        hf, hflags = _tokens_to_fields(hop[1:])       # drop the "nexthop" keyword
+        out.append(Route(gateway=_gateway(hf.get("via")), interface=hf.get("dev"),
+                         flags=tuple(flags + hflags), **base))
+    return out
+
+
+def parse_json(text: str, family: Family | None = None) -> tuple[Route, ...]:
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise ParseError(f"not JSON: {err}") from None
+    if not isinstance(data, list):
+        raise ParseError("`ip -j route` output is not a JSON list")
+    routes: list[Route] = []
+    bad = 0
+    for entry in data:
+        if not isinstance(entry, dict):
+            bad += 1
+            continue
+        try:
+            routes.extend(_routes_from_json(entry, family))
+        except (ParseError, ValueError, TypeError) as err:
+            log.debug("skipped route entry %r: %s", entry, err)
+            bad += 1
+    if bad and not routes:
+        raise ParseError(f"none of the {bad} route entries could be read")
+    return tuple(routes)
+
+
+def parse_text(text: str, family: Family | None = None) -> tuple[Route, ...]:
+    routes: list[Route] = []
+    bad = 0
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line.strip():
+            continue
+        if line[:1].isspace():
+            bad += 1                                  # a stray continuation line
+            continue
+        hops = []
+        while i < len(lines) and lines[i].strip().startswith("nexthop"):
+            hops.append(lines[i].split())
+            i += 1
+        try:
+            routes.extend(_route_from_text(line.split(), hops, family))
+        except (ParseError, ValueError) as err:
+            log.debug("skipped route line %r: %s", line, err)
+            bad += 1
+    if not routes:
+        raise ParseError(f"no route could be read from {bad} line(s)")
+    return tuple(routes)
+
+
+def parse(text: str, family: Family | None = None) -> tuple[Route, ...]:
+    """Routes from ``ip [-j] route show ...`` output (JSON or text, detected)."""
+    if not text.strip():
+        raise ParseError("empty output: expected `ip -j route` JSON or `ip route` text")
+    if text.lstrip().startswith("["):
+        return parse_json(text, family)
+    return parse_text(text, family)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _rule_from_json(e: dict, family: Family) -> Rule:
+    action = "lookup" if "table" in e else str(e.get("action", e.get("type", "lookup")))
+    return Rule(priority=int(e["priority"]), table=str(e["table"]) if "table" in e else None,
+                src=str(e.get("src", "all")) + (f"/{e['srclen']}" if "srclen" in e else ""),
+                dst=(str(e["dst"]) + (f"/{e['dstlen']}" if "dstlen" in e else "")) if "dst" in e else None,
+                fwmark=str(e["fwmark"]) + (f"/{e['fwmask']}" if "fwmask" in e else "") if "fwmark" in e else None,
+                iif=e.get("iif"), oif=e.get("oif"), action=action, not_=bool(e.get("not")), family=family)
+
+
+def _rule_from_text(line: str, family: Family) -> Rule:
+    m = re.match(r"^\s*(\d+):\s*(.*)$", line)
+    if not m:
+        raise ParseError(f"not an `ip rule` line: {line!r}")
+    tokens = m[2].split()
+    negate = bool(tokens) and tokens[0] == "not"
+    if negate:
+        tokens = tokens[1:]
+    fields: dict[str, str] = {}
+    action = "lookup"
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in ("from", "to", "fwmark", "iif", "oif", "lookup", "table", "goto", "pref", "priority") \
+                and i + 1 < len(tokens):
+            fields[tok] = tokens[i + 1]
+            i += 2
+            continue
+        if tok in ("unreachable", "prohibit", "blackhole", "nop"):
+            action = tok
+        i += 1
+    table = fields.get("lookup", fields.get("table"))
+    if "goto" in fields:
+        action = "goto"
+    return Rule(priority=int(m[1]), table=table, src=fields.get("from", "all"), dst=fields.get("to"),
+                fwmark=fields.get("fwmark"), iif=fields.get("iif"), oif=fields.get("oif"),
+                action=action if table is None else "lookup", not_=negate, family=family)
+
+
+def parse_rules(text: str, family: Family = Family.INET) -> tuple[Rule, ...]:
+    if not text.strip():
+        raise ParseError("empty output: expected `ip -j rule` JSON or `ip rule` text")
+    if text.lstrip().startswith("["):
+        try:
+            data = json.loads(text)
+            return tuple(_rule_from_json(e, family) for e in data)
+        except (ValueError, KeyError, TypeError) as err:
+            raise ParseError(f"`ip -j rule` output not understood: {err!r}") from None
+    rules = []
+    for line in text.splitlines():
+        if line.strip():
+            rules.append(_rule_from_text(line, family))
+    return tuple(rules)
+
+
+# --------------------------------------------------------------------------- route get
+
+
+def parse_route_get(text: str, address: str) -> RouteLookup:
+    """The kernel's answer for ``address`` from ``ip [-j] route get`` output."""
+    if not text.strip():
+        raise ParseError("empty `ip route get` output")
+    method = "ip route get"
+    if text.lstrip().startswith("["):
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise ParseError(f"`ip -j route get` output is not JSON: {err}") from None
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise ParseError("`ip -j route get` output is not a list of routes")
+        e = data[0]
+        rtype = str(e.get("type", "unicast"))
+        if rtype in _FAIL_TYPES:
+            return RouteLookup(address=address, error=f"route type {rtype}", method=method)
+        return RouteLookup(address=address, interface=e.get("dev"), gateway=_gateway(e.get("gateway")),
+                           source_address=_gateway(e.get("prefsrc")), method=method)
+    first = text.strip().splitlines()[0].split()
+    rtype = first.pop(0) if first and first[0] in ROUTE_TYPES else "unicast"
+    if not first or not re.match(r"^[0-9A-Fa-f:.]+$", first[0]):
+        raise ParseError(f"not `ip route get` output: {text.strip()[:80]!r}")
+    fields, _flags = _tokens_to_fields(first[1:])
+    if rtype in _FAIL_TYPES:
+        return RouteLookup(address=address, error=f"route type {rtype}", method=method)
+    return RouteLookup(address=address, interface=fields.get("dev"), gateway=_gateway(fields.get("via")),
+                       source_address=_gateway(fields.get("src")), method=method)
+
+
+def route_get_error(stderr: str | None) -> str:
+    """The plain reason from ``RTNETLINK answers: Network is unreachable``."""
+    line = (stderr or "").strip().splitlines()[0] if (stderr or "").strip() else ""
+    return line.split("answers:", 1)[1].strip() if "answers:" in line else (line or "no route")
+
+
+def looks_like(text: str) -> bool:
+    s = text.lstrip()
+    if s.startswith("["):
+        return '"dst"' in s[:2000]
+    return bool(re.search(r"^(?:(?:unicast|local|broadcast|unreachable|blackhole|prohibit)\s+)?"
+                          r"(?:default|[0-9a-fA-F:.]+(?:/\d+)?)\s+(?:via|dev)\s+\S+", text, re.M))

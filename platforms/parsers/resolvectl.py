@@ -1,0 +1,213 @@
+"""Parser for ``resolvectl status`` (and ``systemd-resolve --status``) text, and the
+state record systemd-resolved is read into (shared with the D-Bus reader).
+
+``parse(text) -> ResolvedState``.  Both layouts are read:
+
+* systemd <= 245: right-aligned ``Key: value`` lines, one value per line with
+  continuation lines (``DNS Servers: 8.8.8.8`` / ``                8.8.4.4``),
+  ``DefaultRoute setting: yes`` (systemd 240-245; absent before 240);
+* systemd >= 246: ``Protocols: +DefaultRoute +LLMNR -mDNS ...``, values space-separated
+  on one line, ``resolv.conf mode: stub``; systemd >= 257 adds ``Default Route: yes``.
+
+Sections start with ``Global`` or ``Link N (ifname)``.  Labels are fixed English
+(resolvectl does not translate them), and we run it with ``LC_ALL=C`` anyway.
+Server addresses may carry ``#server-name`` (DoT SNI), ``:port`` or ``%ifindex``; the
+name and port are split off.  Text without any section raises :class:`ParseError`.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from agent.serial import Record
+from platforms.base import ParseError
+
+_SECTION_LINK = re.compile(r"^\s*Link\s+(?P<index>\d+)\s+\((?P<name>[^)]*)\)\s*:?\s*$")
+_SECTION_GLOBAL = re.compile(r"^\s*Global\s*:?\s*$")
+# A label is letters/digits/spaces/dots followed by ":" and whitespace or end of line;
+# an IPv6 continuation line never has ": " so it is not mistaken for a label.
+_LABEL = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9 ._-]*?):(?:\s+|$)(?P<value>.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedServer(Record):
+    address: str                    # with %zone for link-local IPv6 when known
+    port: int = 53
+    name: str | None = None         # DNS-over-TLS server name ("#dns.example")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink(Record):
+    """One link as systemd-resolved sees it (index 0 = the global section)."""
+    index: int
+    name: str = ""
+    servers: tuple[ResolvedServer, ...] = ()
+    current_server: ResolvedServer | None = None
+    domains: tuple[str, ...] = ()   # as resolved writes them: "~." / "~corp" are routing-only
+    default_route: bool | None = None   # None: not reported (systemd < 240)
+    scopes: tuple[str, ...] | None = None  # ("DNS", "LLMNR/IPv4", ...); () = "none"; None = not reported
+    protocols: tuple[str, ...] = ()
+
+    @property
+    def routing_domains(self) -> tuple[str, ...]:
+        """Every domain this link is asked for ("~." becomes "."); search domains route too."""
+        out = []
+        for d in self.domains:
+            d = d[1:] if d.startswith("~") else d
+            d = "." if d in (".", "") else d.rstrip(".")
+            if d not in out:
+                out.append(d)
+        return tuple(out)
+
+    @property
+    def has_catch_all(self) -> bool:
+        return "~." in self.domains
+
+    @property
+    def effective_default_route(self) -> bool:
+        """resolved's rule when DefaultRoute is not set: a link is a default route unless it
+        has a routing-only domain other than "~." (systemd-resolved.service(8))."""
+        if self.default_route is not None:
+            return self.default_route
+        return not any(d.startswith("~") and d != "~." for d in self.domains)
+
+    @property
+    def dns_active(self) -> bool | None:
+        """The DNS scope is up (Current Scopes lists DNS / ScopesMask bit 0)."""
+        if self.scopes is None:
+            return None
+        return "DNS" in self.scopes
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedState(Record):
+    global_: ResolvedLink = ResolvedLink(index=0, name="global")
+    links: tuple[ResolvedLink, ...] = ()
+    fallback_servers: tuple[ResolvedServer, ...] = ()
+    resolv_conf_mode: str | None = None     # stub | uplink | static | foreign | missing
+    stub_listener: str | None = None
+    source: str = ""                        # "resolvectl" or "dbus"
+
+
+def server(text: str, ifindex: int | None = None) -> ResolvedServer:
+    """Read one resolved server string: ``1.1.1.1#cloudflare-dns.com``, ``[fe80::1]:53%2``,
+    ``192.0.2.1:5353``, ``fe80::1%2``.  Raises ParseError when it is not an address."""
+    text = text.strip()
+    name = None
+    if "#" in text:
+        text, name = text.split("#", 1)
+    port = 53
+    zone = None
+    m = re.match(r"^\[(?P<addr>[^\]]+)\](?::(?P<port>\d+))?(?:%(?P<zone>\S+))?$", text)
+    if m:
+        addr, port, zone = m["addr"], int(m["port"] or 53), m["zone"]
+        if "%" in addr:
+            addr, zone = addr.split("%", 1)
+    elif text.count(":") == 1:                      # IPv4 with a port
+        addr, p = text.split(":")
+        port = int(p) if p.isdigit() else 53
+    else:
+        addr = text
+        if "%" in addr:
+            addr, zone = addr.split("%", 1)
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        raise ParseError(f"{text!r} is not a DNS server address") from None
+    if zone is None and ifindex and ip.version == 6 and ip.is_link_local:
+        zone = str(ifindex)
+    return ResolvedServer(address=f"{ip}%{zone}" if zone and ip.version == 6 else str(ip), port=port, name=name)
+
+
+def _yes(value: str) -> bool | None:
+    v = value.strip().lower()
+    if v in ("yes", "true", "1"):
+        return True
+    if v in ("no", "false", "0"):
+        return False
+    return None
+
+
+class _Section:
+    def __init__(self, index: int, name: str) -> None:
+        self.index, self.name = index, name
+        self.values: dict[str, list[str]] = {}
+
+    def add(self, key: str, words: list[str]) -> None:
+        self.values.setdefault(key, []).extend(words)
+
+    def link(self) -> ResolvedLink:
+        v = self.values
+        default_route = None
+        protocols = tuple(v.get("protocols", ()))
+        for p in protocols:
+            if p in ("+DefaultRoute", "-DefaultRoute"):
+                default_route = p.startswith("+")
+        for key in ("defaultroute setting", "default route"):
+            if key in v and v[key]:
+                default_route = _yes(v[key][0]) if _yes(v[key][0]) is not None else default_route
+        scopes = None
+        if "current scopes" in v:
+            scopes = tuple(s for s in v["current scopes"] if s.lower() != "none")
+        current = None
+        if v.get("current dns server"):
+            current = server(v["current dns server"][0], self.index)
+        servers = tuple(server(s, self.index) for s in v.get("dns servers", ()))
+        domains = tuple(v.get("dns domain", ()) + v.get("dns domains", ()))
+        return ResolvedLink(index=self.index, name=self.name, servers=servers, current_server=current,
+                            domains=domains, default_route=default_route, scopes=scopes, protocols=protocols)
+
+
+def parse(text: str) -> ResolvedState:
+    sections: list[_Section] = []
+    current: _Section | None = None
+    last_key: str | None = None
+    for raw in text.splitlines():
+        if not raw.strip():
+            last_key = None
+            continue
+        m = _SECTION_LINK.match(raw)
+        if m:
+            current = _Section(int(m["index"]), m["name"])
+            sections.append(current)
+            last_key = None
+            continue
+        if _SECTION_GLOBAL.match(raw):
+            current = _Section(0, "global")
+            sections.append(current)
+            last_key = None
+            continue
+        if current is None:
+            continue
+        lm = _LABEL.match(raw)
+        if lm:
+            last_key = lm["key"].strip().lower()
+            current.add(last_key, lm["value"].split())
+        elif last_key is not None and raw[:1].isspace():
+            # <= 245: a continuation line of the previous label (one value per line)
+            current.add(last_key, raw.split())
+        # anything else (a pager's "lines 1-20/20 (END)") is not resolvectl output: ignored
+    if not sections:
+        raise ParseError("no `Global` or `Link N (name)` section: not resolvectl status output")
+    global_ = ResolvedLink(index=0, name="global")
+    links: list[ResolvedLink] = []
+    fallback: tuple[ResolvedServer, ...] = ()
+    mode = None
+    for sec in sections:
+        if sec.index == 0:
+            global_ = sec.link()
+            fallback = tuple(server(s) for s in sec.values.get("fallback dns servers", ()))
+            if sec.values.get("resolv.conf mode"):
+                mode = sec.values["resolv.conf mode"][0]
+        else:
+            links.append(sec.link())
+    return ResolvedState(global_=global_, links=tuple(links), fallback_servers=fallback,
+                         resolv_conf_mode=mode, source="resolvectl")
+
+
+def looks_like(text: str) -> bool:
+    if not re.search(r"^\s*(Global|Link\s+\d+\s+\([^)]*\))\s*$", text, re.M):
+        return False
+    return bool(re.search(r"^\s*(Current Scopes|DNS Servers|Protocols|LLMNR setting|resolv\.conf mode)\s*:",
+                          text, re.M))
