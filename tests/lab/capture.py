@@ -16,14 +16,18 @@ _PACKET = re.compile(r"\bIP (?P<src>\d+\.\d+\.\d+\.\d+)\.(?P<sport>\d+) > "
 
 @dataclass
 class DnsCapture:
-    """tcpdump on every interface of the laptop (`-i any`: eth0 and tun0), port 53 only."""
+    """tcpdump on every interface of the laptop (`-i any`: eth0 and tun0), port 53 only.
+
+    --immediate-mode: without it, packets wait in the kernel ring buffer and a SIGINT
+    right after the diagnosis ends the capture with them unread ("0 packets captured").
+    """
     ns: Namespaces
     pcap: Path
     proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 5.0) -> None:
         log_path = self.pcap.with_suffix(".log")
-        self.proc = self.ns.spawn("laptop", ["tcpdump", "-i", "any", "-n", "-U", "-w",
+        self.proc = self.ns.spawn("laptop", ["tcpdump", "--immediate-mode", "-i", "any", "-n", "-U", "-w",
                                              str(self.pcap), "port", "53"], log_path)
         wait_for(lambda: "listening on" in log_path.read_text(errors="replace"),
                  timeout, "tcpdump to start listening")
