@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.lab.lab import Lab, needed_tools
+from tests.lab.netns import sweep_orphans
 
 
 def _in_ci() -> bool:
@@ -49,8 +50,11 @@ def lab_ready() -> None:
 
 
 @pytest.fixture(scope="session")
-def lab(lab_ready, tmp_path_factory) -> Lab:
+def lab(lab_ready) -> Lab:
     """One Lab (certificates, temp dir, namespace prefix) for the session."""
+    swept = sweep_orphans()
+    if swept:
+        print(f"lab: removed namespaces left by a dead run: {swept}")
     workdir = Path(tempfile.mkdtemp(prefix="cvpn-doctor-lab-"))
     try:
         yield Lab(workdir)

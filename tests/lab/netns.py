@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import time
@@ -183,3 +184,22 @@ def delete_namespaces(names: list[str]) -> list[str]:
                 child.unlink()
             etc.rmdir()
     return problems
+
+
+def sweep_orphans() -> list[str]:
+    """Remove namespaces left by a lab run that died hard (``cvd<pid>-*`` with that pid gone).
+
+    Their processes were started by that run inside its own namespaces; they are killed by
+    the pids `ip netns pids` lists for those namespaces, nothing else.
+    """
+    swept = []
+    for name in list_netns():
+        match = re.fullmatch(r"cvd(\d+)-\w+", name)
+        if match is None or Path(f"/proc/{match[1]}").exists():
+            continue
+        pids = [int(p) for p in sh(["ip", "netns", "pids", name], check=False).stdout.split()]
+        kill_pids(pids)
+        delete_namespaces([name])
+        swept.append(name)
+    return swept
+
