@@ -24,7 +24,7 @@ def _why_not() -> str | None:
     missing = [t for t in needed_tools() if shutil.which(t) is None]
     if missing:
         return ("missing tools: " + ", ".join(missing)
-                + " (apt-get install openvpn dnsmasq-base iptables openssl tcpdump iproute2)")
+                + " (apt-get install openvpn dnsmasq-base iptables openssl tcpdump dnsutils iproute2)")
     if not os.path.exists("/dev/net/tun"):
         return "/dev/net/tun is missing (no tun devices for OpenVPN)"
     probe = f"cvdprobe{os.getpid()}"

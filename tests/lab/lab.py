@@ -43,7 +43,7 @@ ROOT_TRUST_ANCHOR = ".,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683
 
 
 def needed_tools() -> tuple[str, ...]:
-    return ("ip", "openvpn", "dnsmasq", "iptables", "openssl", "tcpdump")
+    return ("ip", "openvpn", "dnsmasq", "iptables", "openssl", "tcpdump", "dig", "ss")
 
 
 @dataclass
