@@ -1,0 +1,242 @@
+"""Table tests of the classifier: every documented scenario and its broken variants.
+
+Each case asserts the scenario id, the EXACT set of finding codes (so every code that is
+absent is shown not firing there) and the verdict; a meta-test checks that every generic
+code fires in at least one case and stays silent in at least one other.
+"""
+from __future__ import annotations
+
+import pytest
+
+from agent.classify import classify, order, verdict_of
+from agent.model import Finding, ProbeRun, Severity, Snapshot, Verdict
+from agent.rules import RULES
+from tests.builders import (CANARY, FULL, DnsManager, NameCheck, ok, probe, profile, resolver, run, silent,
+                            snapshot)
+
+DB = NameCheck("db.corp.internal", expected="private", origin="user")
+RDS = NameCheck("mydb.abc123.eu-west-1.rds.amazonaws.com", expected="private", origin="user")
+NAMES = (CANARY, DB)
+VPC = "10.0.0.0/16"
+PEER = "10.1.0.0/16"
+IE1, IE2 = "10.1.0.10", "10.1.0.11"
+
+
+def s2(*, routes=(VPC, PEER), **kw):
+    return snapshot(tunnel_routes=routes, pushed_dns=(IE1, IE2),
+                    resolvers=(resolver(IE1), resolver(IE2)), **kw)
+
+
+def s2_ok():
+    return run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
+               names=NAMES, system=[("db.corp.internal", ("10.1.5.5",), None)])
+
+
+CASES = {
+    "not-connected": (
+        snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),)), run(ok("192.168.1.1", [CANARY])),
+        "not-connected", {"vpn-not-connected"}, Verdict.NOT_CONNECTED),
+    "stale-after-disconnect": (
+        snapshot(tunnels=(), resolvers=(resolver("10.0.0.2"),), pushed_dns=("10.0.0.2",), disconnected=True),
+        run(silent("10.0.0.2", [CANARY])),
+        "not-connected", {"stale-vpn-dns-after-disconnect"}, Verdict.BROKEN),
+    "endpoint-unresolvable": (
+        snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), profile=profile(),
+                 log_errors=("RESOLVE: Cannot resolve host address: cvpn-endpoint-0123456789abcdef0.prod.clientvpn."
+                             "eu-west-1.amazonaws.com:443 (Name or service not known)",)),
+        run(ok("192.168.1.1", [CANARY])),
+        "not-connected", {"vpn-not-connected", "endpoint-name-unresolvable"}, Verdict.BROKEN),
+    "S1-local-dns": (
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY])),
+        "S1-local-dns", {"local-dns-bypasses-tunnel"}, Verdict.HEALTHY),
+    "S1-local-dns-static-32": (
+        snapshot(tunnel_routes=FULL, pushed_dns=(), resolvers=(resolver("198.51.100.53"),),
+                 extra_routes=(("198.51.100.53/32", "192.168.1.1", "eth0"),)),
+        run(ok("198.51.100.53", [CANARY])),
+        "S1-local-dns", {"local-dns-bypasses-tunnel"}, Verdict.HEALTHY),
+    "S1-public-no-egress": (
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("203.0.113.53"),)),
+        run(silent("203.0.113.53", [CANARY])),
+        "S1-public-dns", {"full-tunnel-public-dns-no-egress"}, Verdict.BROKEN),
+    "S1-public-with-egress": (
+        snapshot(tunnel_routes=FULL, pushed_dns=(), resolvers=(resolver("203.0.113.53"),)),
+        run(ok("203.0.113.53", [CANARY])),
+        "S1-public-dns", set(), Verdict.HEALTHY),
+    "S2-healthy": (s2(), s2_ok(), "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "S2-peer-route-missing": (
+        s2(routes=(VPC,)), run(silent(IE1, NAMES), silent(IE2, NAMES), names=NAMES),
+        "S2-custom-dns-split", {"custom-dns-no-route"}, Verdict.BROKEN),
+    "S2-zone-not-associated": (
+        s2(), run(ok(IE1, [CANARY]), probe(IE1, DB.name, "nxdomain"), ok(IE2, [CANARY]), probe(IE2, DB.name, "nxdomain"),
+                  names=NAMES, system=[("db.corp.internal", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"phz-not-associated"}, Verdict.BROKEN),
+    "S2-primary-servfail": (
+        s2(), run(probe(IE1, CANARY.name, "servfail"), probe(IE1, DB.name, "servfail"),
+                  ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)), names=NAMES,
+                  system=[("db.corp.internal", (), "Temporary failure in name resolution")]),
+        "S2-custom-dns-split", {"primary-servfail-no-failover"}, Verdict.BROKEN),
+    "S2-primary-down": (
+        s2(), run(silent(IE1, NAMES), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)), names=NAMES,
+                  system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", {"secondary-dns-unreachable"}, Verdict.DEGRADED),
+    "S2-all-silent-in-tunnel": (
+        s2(), run(silent(IE1, NAMES), silent(IE2, NAMES), names=NAMES),
+        "S2-custom-dns-split", {"custom-dns-unreachable"}, Verdict.BROKEN),
+    "S2-tcp-blocked": (
+        s2(), run(probe(IE1, CANARY.name, "truncated", transports=("udp",)),
+                  probe(IE1, CANARY.name, "timeout", transports=("tcp",)),
+                  probe(IE2, CANARY.name, "answer", ("203.0.113.80",), transports=("udp",)),
+                  probe(IE2, CANARY.name, "connection-refused", transports=("tcp",))),
+        "S2-custom-dns-split", {"dns-tcp53-blocked"}, Verdict.DEGRADED),
+    "S2-udp-blocked": (
+        s2(), run(probe(IE1, CANARY.name, "timeout", transports=("udp",)),
+                  probe(IE1, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",)),
+                  ok(IE2, [CANARY])),
+        "S2-custom-dns-split", {"dns-udp-blocked"}, Verdict.BROKEN),
+    "S2-public-answer-rds": (
+        s2(), run(ok(IE1, [CANARY]), ok(IE1, [RDS], ("54.77.1.2",)), ok(IE2, [CANARY]), ok(IE2, [RDS], ("54.77.1.2",)),
+                  names=(CANARY, RDS)),
+        "S2-custom-dns-split", {"public-answer-for-private-service"}, Verdict.BROKEN),
+    "S2-system-disagrees": (
+        s2(), run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
+                  names=NAMES, system=[("db.corp.internal", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"system-resolver-disagrees"}, Verdict.DEGRADED),
+    "S2-pushed-not-applied": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("10.0.0.2", [CANARY]), ok("192.168.1.1", [CANARY])),
+        "S2-custom-dns-split", {"pushed-dns-not-applied"}, Verdict.BROKEN),
+    "S2-linklocal": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("169.254.169.253",), resolvers=(resolver("169.254.169.253"),)),
+        run(silent("169.254.169.253", [CANARY])),
+        "S2-custom-dns-split", {"dns-server-linklocal"}, Verdict.BROKEN),
+    "S2-lan-overlaps": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("10.0.0.2"),),
+                 lan=("eth0", "10.0.0.23/24", "10.0.0.1")),
+        run(silent("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", {"lan-overlaps-vpc"}, Verdict.BROKEN),
+    "S3-healthy": (
+        snapshot(tunnel_routes=FULL + (VPC,), pushed_dns=("10.0.0.2",), redirect=True,
+                 resolvers=(resolver("10.0.0.2"),)),
+        run(ok("10.0.0.2", [CANARY])),
+        "S3-custom-dns-full", set(), Verdict.HEALTHY),
+    "S3-other-vpc-plus2": (
+        snapshot(tunnel_routes=FULL + (VPC, PEER), pushed_dns=("10.1.0.2",), resolvers=(resolver("10.1.0.2"),)),
+        run(silent("10.1.0.2", [CANARY])),
+        "S3-custom-dns-full", {"custom-dns-unreachable", "dns-server-is-other-vpc-plus2"}, Verdict.BROKEN),
+    "S3-route-outside-tunnel-kernel": (
+        # The table alone says tunnel; the kernel's answer (policy routing, a /32 injected
+        # by DHCP option 121) says eth0, and the kernel wins.
+        snapshot(tunnel_routes=FULL + (VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("10.0.0.2"),),
+                 lookups=(("10.0.0.2", "eth0", "192.168.1.1"),)),
+        run(silent("10.0.0.2", [CANARY])),
+        "S3-custom-dns-full", {"route-outside-tunnel"}, Verdict.BROKEN),
+    "S0-private-name-fails": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY]), probe("192.168.1.1", DB.name, "nxdomain"), names=NAMES,
+            system=[("db.corp.internal", (), "Name or service not known")]),
+        "S0-no-custom-dns-split", {"no-custom-dns-private-names"}, Verdict.BROKEN),
+    "S0-healthy": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY])),
+        "S0-no-custom-dns-split", set(), Verdict.HEALTHY),
+    "S0-ipv6-leak": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"), resolver("2001:db8::53")),
+                 extra_ifaces=(("wlan0", "2001:db8:1::23/64"),)),
+        run(ok("192.168.1.1", [CANARY])),
+        "S0-no-custom-dns-split", {"ipv6-dns-leak"}, Verdict.DEGRADED),
+    "resolved-vpn-not-default": (
+        snapshot(tunnel_routes=(VPC,), manager=DnsManager.SYSTEMD_RESOLVED,
+                 resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),
+                            resolver("10.0.0.2", "link", "tun0", origin="resolved link 10 (tun0)"))),
+        run(ok("192.168.1.1", [CANARY]), ok("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", {"linux-resolved-vpn-not-default"}, Verdict.DEGRADED),
+    "resolved-vpn-default-ok": (
+        snapshot(tunnel_routes=(VPC,), manager=DnsManager.SYSTEMD_RESOLVED,
+                 resolvers=(resolver("192.168.1.1", "link", "eth0"), resolver("10.0.0.2", "link", "tun0", ("."),))),
+        run(ok("192.168.1.1", [CANARY]), ok("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "resolved-split-dns-domain-only": (
+        snapshot(tunnel_routes=(VPC,), manager=DnsManager.SYSTEMD_RESOLVED,
+                 resolvers=(resolver("192.168.1.1", "link", "eth0"),
+                            resolver("10.0.0.2", "domain", "tun0", ("corp.internal",)))),
+        run(ok("192.168.1.1", [CANARY]), ok("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "two-vpns": (
+        snapshot(tunnels=(("tun0", "172.16.0.130/27"), ("tun1", "100.96.0.2/24")), tunnel_routes=(VPC,),
+                 extra_routes=(("100.100.100.100/32", None, "tun1"),),
+                 resolvers=(resolver("10.0.0.2", "link", "tun0"), resolver("100.100.100.100", "link", "tun1"))),
+        run(ok("10.0.0.2", [CANARY]), ok("100.100.100.100", [CANARY])),
+        "S2-custom-dns-split", {"multiple-vpn-dns-conflict"}, Verdict.DEGRADED),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))
+def test_case(case):
+    snap, probes, scenario, codes, verdict = CASES[case]
+    # The built inputs are valid report data: they survive a JSON round trip.
+    snap = Snapshot.from_dict(snap.to_dict())
+    probes = ProbeRun.from_dict(probes.to_dict())
+    d = classify(snap, probes)
+    assert d.scenario.id == scenario, d.scenario.evidence
+    assert {f.code for f in d.findings} == codes, [(f.code, f.evidence) for f in d.findings]
+    assert d.verdict is verdict
+    for f in d.findings:
+        assert f.evidence, f"{f.code} fired without evidence"
+        assert f.user_fix and f.admin_fix and f.doc
+
+
+def test_every_generic_code_fires_and_stays_silent_somewhere():
+    fired: dict[str, int] = {}
+    for snap, probes, *_ in CASES.values():
+        for f in classify(snap, probes).findings:
+            fired[f.code] = fired.get(f.code, 0) + 1
+    generic = {r.__name__.replace("_", "-") for r in RULES if r.__module__ != "agent.rules.linux"} | {
+        "linux-resolved-vpn-not-default"}
+    missing = {c for c in generic if c not in fired}
+    assert not missing, f"codes never shown firing: {missing}"
+    always = {c for c, n in fired.items() if n == len(CASES)}
+    assert not always
+
+
+def test_rule_names_match_codes_and_have_docstrings():
+    from agent.findings import CATALOGUE
+
+    for rule in RULES:
+        code = rule.__name__.replace("_", "-")
+        assert code in CATALOGUE, code
+        assert rule.__doc__ and len(rule.__doc__) > 40, f"{code}: docstring must name the AWS behaviour"
+
+
+def test_scenario_evidence_explains_the_decision():
+    snap, probes, *_ = CASES["S2-healthy"]
+    d = classify(snap, probes)
+    assert any("split tunnel" in e for e in d.scenario.evidence)
+    assert any("10.1.0.10" in e for e in d.scenario.evidence)
+
+
+def test_findings_ordered_by_severity_then_code():
+    mk = lambda code, sev: Finding(code=code, severity=Severity(sev), title="t", explanation="e")  # noqa: E731
+    got = order([mk("b", "info"), mk("z", "error"), mk("a", "warning"), mk("c", "error")])
+    assert [f.code for f in got] == ["c", "z", "a", "b"]
+
+
+@pytest.mark.parametrize("scenario,sevs,expected", [
+    ("S2-custom-dns-split", [], Verdict.HEALTHY),
+    ("S2-custom-dns-split", ["info"], Verdict.HEALTHY),
+    ("S2-custom-dns-split", ["info", "warning"], Verdict.DEGRADED),
+    ("S2-custom-dns-split", ["warning", "error"], Verdict.BROKEN),
+    ("not-connected", [], Verdict.NOT_CONNECTED),
+])
+def test_verdict(scenario, sevs, expected):
+    findings = tuple(Finding(code=f"x{i}", severity=Severity(s), title="t", explanation="e") for i, s in enumerate(sevs))
+    assert verdict_of(scenario, findings) is expected
+
+
+def test_kernel_route_answer_beats_the_table():
+    from agent.rules.context import Context
+
+    snap, probes, *_ = CASES["S3-route-outside-tunnel-kernel"]
+    ri = Context(snap, probes).route_to("10.0.0.2")
+    assert (ri.interface, ri.via_tunnel, ri.method) == ("eth0", False, "ip route get")
+    assert Context(snap).route_to("10.0.0.3").via_tunnel  # no kernel answer: longest prefix of the table
