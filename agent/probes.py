@@ -1,0 +1,781 @@
+"""The probe engine: which nameservers to ask about which names (``plan``), and asking
+all of them at once under one deadline (``run``).
+
+``plan(snapshot, names, extra_servers)`` is pure.  It lists every nameserver the OS may
+send a query to -- every :class:`~agent.model.Resolver` of the snapshot whatever its scope
+(INACTIVE ones too, marked so: probing them shows what would happen if they were used),
+the Windows NRPT rule servers, the servers the VPN pushed or the profile names -- plus
+``extra_servers`` (expected/pushed servers the caller knows of), deduplicated by
+(address, port).  Each server is crossed with every name, every qtype and every transport.
+Domain-scoped resolvers are crossed with *all* names too: deciding whether a name falls
+under a resolver's domains is the classifier's job, and the answer of a split-DNS server
+for an out-of-zone name is evidence in itself.  When no name is given, the public canary
+:data:`DEFAULT_CANARY` is used.
+
+``run(plan, deadline_s)`` sends every probe concurrently from one selector loop on the
+calling thread (non-blocking sockets; dnspython only builds and parses the messages) and
+resolves each name through the OS resolver (``getaddrinfo``) in daemon worker threads.
+One global deadline bounds the whole run: it returns within ``deadline_s`` plus a few
+milliseconds of bookkeeping whatever the network does; a getaddrinfo still blocked at the
+deadline is abandoned and recorded as error ``"timeout"``.  ``run`` never raises: every
+failure becomes a :class:`~agent.model.ProbeResult` with an :class:`~agent.model.Outcome`.
+
+Per probe:
+
+* UDP uses a *connected* socket, so the kernel reports an ICMP port unreachable as
+  ECONNREFUSED (WSAECONNRESET on Windows) and ``getsockname`` gives the source address
+  it picked; replies with the wrong id or question, and bytes that do not parse, are
+  ignored while waiting for the real reply (as a stub resolver does) and reported as
+  MISMATCHED / MALFORMED only if nothing better came before the deadline.  TC=1 is
+  TRUNCATED.
+* TCP connects with the remaining deadline and frames the query with the RFC 1035
+  2-byte length prefix; a refused connect is CONNECTION_REFUSED, a reset or a close
+  without a reply CONNECTION_RESET, a frame cut short by the server MALFORMED.
+* ``rtt_ms`` is measured with ``perf_counter`` around the network I/O only: from the
+  send (UDP) or the connect (TCP, so it includes the handshake, as dig and dnsping do) to
+  the reply or the error that ended the probe; None on timeout.
+* ``source_address`` is what the kernel chose and ``interface`` the snapshot interface
+  that owns it; when the snapshot's own route lookup for the server names another
+  interface, ``detail`` says so.  When the source address is on no listed interface,
+  the route lookup's interface is used and ``detail`` says that too.
+
+Sockets are opened for all probes at once; a plan of thousands of probes can exhaust
+file descriptors, and each probe that cannot get a socket is recorded as ERROR.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import selectors
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+from agent import netclass
+from agent.model import (Answer, NameCheck, Outcome, ProbeResult, ProbeRun, ResolverScope, Snapshot,
+                         SystemLookup, Transport, utc_now)
+from agent.serial import Record
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CANARY = "aws.amazon.com"
+DEFAULT_DEADLINE_S = 3.0
+DEFAULT_TRANSPORTS: tuple[Transport, ...] = (Transport.UDP, Transport.TCP)
+DEFAULT_QTYPES: tuple[str, ...] = ("A",)
+
+# The selector wakes at least this often so progress is reported while nothing arrives.
+_TICK_S = 0.1
+_MAX_UDP_REPLY = 65535
+
+ProgressHook = Callable[[int, int], None]
+SystemResolve = Callable[[str], Sequence[str]]
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedServer(Record):
+    """One nameserver to probe and every reason it is in the plan."""
+    address: str
+    port: int = 53
+    reasons: tuple[str, ...] = ()    # "global resolver (resolv.conf)", "pushed by the VPN server", ...
+    inactive: bool = False           # every source listing it says it receives no queries
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeItem(Record):
+    """One query to send: this name and type, to this server, over this transport."""
+    server: str
+    port: int
+    name: str
+    qtype: str
+    transport: Transport
+
+
+@dataclass(frozen=True, slots=True)
+class ProbePlan(Record):
+    """servers x names x qtypes x transports, in a stable order (servers as found)."""
+    items: tuple[ProbeItem, ...] = ()
+    servers: tuple[PlannedServer, ...] = ()
+    names: tuple[NameCheck, ...] = ()
+    notes: tuple[str, ...] = ()      # inputs that were skipped, and why
+
+
+def _normalise_address(text: str) -> str:
+    """Canonical spelling of an address (keeps an IPv6 zone id). Raises ValueError."""
+    text = text.strip()
+    addr, sep, zone = text.partition("%")
+    ip = netclass.ip_of(addr)
+    return f"{ip.compressed}%{zone}" if sep and zone else ip.compressed
+
+
+def parse_server(text: str) -> tuple[str, int]:
+    """``ADDRESS``, ``ADDRESS#PORT`` (dig style) or ``[V6ADDRESS]:PORT`` -> (address, port).
+
+    Raises ValueError when it is not an IP address with an optional port 1..65535."""
+    text = text.strip()
+    port = 53
+    if text.startswith("[") and "]" in text:
+        addr, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"not a server address: {text!r}")
+            port = int(rest[1:])
+    elif "#" in text:
+        addr, _, port_text = text.partition("#")
+        port = int(port_text)
+    else:
+        addr = text
+    if not 0 < port < 65536:
+        raise ValueError(f"port out of range in {text!r}")
+    return _normalise_address(addr), port
+
+
+def _name_key(name: str) -> str:
+    return name.strip().rstrip(".").lower() or "."
+
+
+def _clean_names(names: Sequence[NameCheck], notes: list[str]) -> tuple[NameCheck, ...]:
+    seen: set[str] = set()
+    out: list[NameCheck] = []
+    for check in names:
+        name = check.name.strip()
+        if not name:
+            notes.append("skipped an empty name")
+            continue
+        key = _name_key(name)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(check if name == check.name else NameCheck(name, check.expected, check.origin))
+    return tuple(out)
+
+
+def _resolver_reason(scope: ResolverScope, origin: str, interface: str | None, domains: tuple[str, ...]) -> str:
+    where = origin or "the snapshot"
+    link = f" on {interface}" if interface else ""
+    if scope is ResolverScope.DOMAIN:
+        return (f"domain resolver{link} for {', '.join(domains) or '(no domains listed)'} from {where}"
+                " (probed with every name; relevance is the classifier's call)")
+    if scope is ResolverScope.SCOPED:
+        return f"scoped resolver{link} (only apps bound to the interface use it) from {where}"
+    if scope is ResolverScope.INACTIVE:
+        return (f"inactive resolver{link} from {where}: configured but receives no queries;"
+                " probed to show whether it would answer")
+    return f"{scope.value} resolver{link} from {where}"
+
+
+def _server_sources(snapshot: Snapshot | None) -> Iterable[tuple[str, int, str, bool]]:
+    """(address, port, reason, inactive) for every server the snapshot says the OS may use."""
+    if snapshot is None:
+        return
+    for res in snapshot.dns.resolvers:
+        yield (res.address, res.port, _resolver_reason(res.scope, res.origin, res.interface, res.domains),
+               res.scope is ResolverScope.INACTIVE)
+    for rule in snapshot.dns.nrpt:
+        spaces = ", ".join(rule.namespaces) or "(no namespace)"
+        for server in rule.servers:
+            yield server, 53, f"NRPT rule {rule.name} ({rule.source}) for {spaces}", False
+    pushed = snapshot.vpn.pushed
+    if pushed is not None:
+        for server in pushed.dns_servers:
+            yield server, 53, f"pushed by the VPN server ({pushed.source or 'VPN log'})", False
+    profile = snapshot.vpn.profile
+    if profile is not None:
+        for server in profile.dns_servers:
+            yield server, 53, f"dhcp-option DNS in the VPN profile {profile.path}".rstrip(), False
+
+
+def plan(snapshot: Snapshot | None, names: Sequence[NameCheck], extra_servers: Sequence[str] = (),
+         transports: Sequence[Transport] = DEFAULT_TRANSPORTS,
+         qtypes: Sequence[str] = DEFAULT_QTYPES) -> ProbePlan:
+    """Every server the OS may use plus ``extra_servers``, crossed with names, qtypes and
+    transports (see the module docstring).  Pure; never raises for bad data: an address
+    that does not parse is skipped and named in ``notes``.
+
+    ``extra_servers`` entries are ``ADDRESS``, ``ADDRESS#PORT`` or ``[V6]:PORT``."""
+    notes: list[str] = []
+    checks = _clean_names(names, notes) or (NameCheck(DEFAULT_CANARY, origin="canary"),)
+    order: list[tuple[str, int]] = []
+    reasons: dict[tuple[str, int], list[str]] = {}
+    inactive: dict[tuple[str, int], bool] = {}
+
+    def add(address: str, port: int, reason: str, is_inactive: bool) -> None:
+        key = (address, port)
+        if key not in reasons:
+            order.append(key)
+            reasons[key] = []
+            inactive[key] = True
+        if reason not in reasons[key]:
+            reasons[key].append(reason)
+        inactive[key] = inactive[key] and is_inactive
+
+    for address, port, reason, is_inactive in _server_sources(snapshot):
+        try:
+            add(_normalise_address(address), port, reason, is_inactive)
+        except ValueError:
+            notes.append(f"skipped {address!r} ({reason}): not an IP address")
+    for text in extra_servers:
+        try:
+            address, port = parse_server(text)
+        except ValueError as err:
+            notes.append(f"skipped extra server {text!r}: {err}")
+            continue
+        add(address, port, "given as an extra server (pushed or expected)", False)
+
+    servers = tuple(PlannedServer(a, p, tuple(reasons[(a, p)]), inactive[(a, p)]) for a, p in order)
+    transports = tuple(dict.fromkeys(Transport(t) for t in transports))
+    qtypes = tuple(dict.fromkeys(q.upper() for q in qtypes)) or DEFAULT_QTYPES
+    items = tuple(ProbeItem(s.address, s.port, c.name, q, t)
+                  for s in servers for c in checks for q in qtypes for t in transports)
+    return ProbePlan(items=items, servers=servers, names=checks, notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- run: errors
+
+_WOULD_BLOCK = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY, 10035}  # 10035: WSAEWOULDBLOCK
+
+
+def _errno_text(err: int) -> str:
+    name = errno.errorcode.get(err, f"errno {err}")
+    try:
+        return f"{name}: {os.strerror(err)}"
+    except (ValueError, OverflowError):
+        return name
+
+
+def _errno_outcome(err: int | None, transport: Transport) -> Outcome:
+    """Map a socket error to an Outcome.  On a connected UDP socket ECONNREFUSED is the
+    kernel's report of an ICMP port unreachable; Windows reports the same ICMP as
+    WSAECONNRESET, which Python maps to ECONNRESET."""
+    if err in (errno.ECONNREFUSED,):
+        return Outcome.PORT_UNREACHABLE if transport is Transport.UDP else Outcome.CONNECTION_REFUSED
+    if err in (errno.ECONNRESET,):
+        return Outcome.PORT_UNREACHABLE if transport is Transport.UDP else Outcome.CONNECTION_RESET
+    if err in (errno.EPIPE, errno.ECONNABORTED) and transport is Transport.TCP:
+        return Outcome.CONNECTION_RESET
+    if err in (errno.EHOSTUNREACH, getattr(errno, "EHOSTDOWN", -1)):
+        return Outcome.HOST_UNREACHABLE
+    if err in (errno.ENETUNREACH, errno.ENETDOWN):
+        return Outcome.NET_UNREACHABLE
+    if err == errno.ETIMEDOUT:
+        return Outcome.TIMEOUT
+    return Outcome.ERROR
+
+
+# --------------------------------------------------------------------------- run: one probe
+
+
+class _Probe:
+    """The mutable state of one in-flight probe (only the selector loop touches it)."""
+
+    __slots__ = ("item", "query", "wire", "sock", "sockaddr", "t0", "source", "outbuf", "inbuf",
+                 "expect", "bad", "phase", "result")
+
+    def __init__(self, item: ProbeItem) -> None:
+        self.item = item
+        self.query: Any = None
+        self.wire = b""
+        self.sock: socket.socket | None = None
+        self.sockaddr: Any = None
+        self.t0: float | None = None
+        self.source: str | None = None
+        self.outbuf = b""
+        self.inbuf = b""
+        self.expect: int | None = None      # TCP: the reply length the prefix announced
+        self.bad: tuple[Outcome, str] | None = None  # UDP: the last wrong reply while waiting
+        self.phase = "new"                  # new, connecting, sending, waiting, done
+        self.result: ProbeResult | None = None
+
+
+class _Engine:
+    def __init__(self, items: Sequence[ProbeItem], snapshot: Snapshot | None) -> None:
+        self.probes = [_Probe(item) for item in items]
+        self.snapshot = snapshot
+        self.sel = selectors.DefaultSelector()
+
+    # -- results ----------------------------------------------------------------------
+
+    def finish(self, p: _Probe, outcome: Outcome, *, rcode: str | None = None,
+               answers: tuple[Answer, ...] = (), detail: str = "", timed: bool = True) -> None:
+        if p.phase == "done":
+            return
+        rtt = (time.perf_counter() - p.t0) * 1000.0 if timed and p.t0 is not None else None
+        iface, where = self._interface(p)
+        detail = "; ".join(d for d in (detail, where) if d)
+        p.result = ProbeResult(server=p.item.server, transport=p.item.transport, name=p.item.name,
+                               outcome=outcome, qtype=p.item.qtype, port=p.item.port, rcode=rcode,
+                               answers=answers, rtt_ms=round(rtt, 3) if rtt is not None else None,
+                               source_address=p.source, interface=iface, detail=detail)
+        p.phase = "done"
+        self._close(p)
+
+    def _interface(self, p: _Probe) -> tuple[str | None, str]:
+        owner = netclass.interface_owning(self.snapshot, p.source)
+        routed = netclass.route_interface(self.snapshot, p.item.server)
+        if owner and routed and owner != routed:
+            return owner, (f"the kernel sent this via {owner} (source {p.source}) but the snapshot's"
+                           f" route lookup for {p.item.server} said {routed}")
+        if not owner and routed:
+            why = (f"source {p.source} is on no listed interface" if p.source
+                   else "no source address was assigned")
+            return routed, f"interface from the snapshot's route lookup ({why})"
+        return owner, ""
+
+    def _close(self, p: _Probe) -> None:
+        if p.sock is None:
+            return
+        try:
+            self.sel.unregister(p.sock)
+        except (KeyError, ValueError):
+            pass  # never registered (failed before the first wait)
+        try:
+            p.sock.close()
+        except OSError:
+            pass
+        p.sock = None
+
+    def fail(self, p: _Probe, err: OSError, what: str) -> None:
+        code = err.errno
+        if code is None and isinstance(err, socket.timeout):
+            code = errno.ETIMEDOUT
+        text = _errno_text(code) if code is not None else (str(err) or type(err).__name__)
+        self.finish(p, _errno_outcome(code, p.item.transport), detail=f"{what}: {text}")
+
+    # -- start ------------------------------------------------------------------------
+
+    def start(self, p: _Probe) -> None:
+        item = p.item
+        try:
+            import dns.message
+            import dns.rdatatype
+            p.query = dns.message.make_query(item.name, dns.rdatatype.from_text(item.qtype))
+            p.wire = p.query.to_wire()
+        except Exception as err:  # noqa: BLE001 - any bad name/qtype dnspython rejects is this probe's error
+            self.finish(p, Outcome.ERROR, detail=f"cannot build the query: {err}", timed=False)
+            return
+        try:
+            kind = socket.SOCK_DGRAM if item.transport is Transport.UDP else socket.SOCK_STREAM
+            # AI_NUMERICHOST: never a DNS lookup here; it also resolves an IPv6 zone id.
+            family, _t, _p, _c, p.sockaddr = socket.getaddrinfo(
+                item.server, item.port, 0, kind, 0, socket.AI_NUMERICHOST)[0]
+            p.sock = socket.socket(family, kind)
+            p.sock.setblocking(False)
+        except (socket.gaierror, ValueError) as err:
+            self.finish(p, Outcome.ERROR, detail=f"not a usable server address: {err}", timed=False)
+            return
+        except OSError as err:  # EMFILE, EAFNOSUPPORT (no IPv6), ...
+            self.fail(p, err, "cannot open a socket")
+            return
+        if item.transport is Transport.UDP:
+            self._start_udp(p)
+        else:
+            self._start_tcp(p)
+
+    def _start_udp(self, p: _Probe) -> None:
+        assert p.sock is not None
+        try:
+            p.sock.connect(p.sockaddr)           # no packet: picks the route and source address
+            p.source = p.sock.getsockname()[0]
+        except OSError as err:
+            self.fail(p, err, "no route for UDP")
+            return
+        p.t0 = time.perf_counter()
+        try:
+            sent = p.sock.send(p.wire)
+        except OSError as err:
+            self.fail(p, err, "UDP send failed")
+            return
+        if sent != len(p.wire):
+            self.finish(p, Outcome.ERROR, detail=f"UDP send wrote {sent} of {len(p.wire)} bytes")
+            return
+        p.phase = "waiting"
+        self.sel.register(p.sock, selectors.EVENT_READ, p)
+
+    def _start_tcp(self, p: _Probe) -> None:
+        assert p.sock is not None
+        p.t0 = time.perf_counter()
+        err = p.sock.connect_ex(p.sockaddr)
+        p.source = _bound_address(p.sock)   # known as soon as connect() chose the route
+        if err == 0:
+            self._connected(p)
+        elif err in _WOULD_BLOCK:
+            p.phase = "connecting"
+            self.sel.register(p.sock, selectors.EVENT_WRITE, p)
+        else:
+            self.finish(p, _errno_outcome(err, Transport.TCP), detail=f"TCP connect: {_errno_text(err)}")
+
+    def _connected(self, p: _Probe) -> None:
+        assert p.sock is not None
+        p.source = _bound_address(p.sock) or p.source
+        p.outbuf = struct.pack("!H", len(p.wire)) + p.wire
+        p.phase = "sending"
+        try:
+            self.sel.modify(p.sock, selectors.EVENT_WRITE, p)
+        except KeyError:  # connected at once: not registered yet
+            self.sel.register(p.sock, selectors.EVENT_WRITE, p)
+        self._send_tcp(p)
+
+    def _send_tcp(self, p: _Probe) -> None:
+        assert p.sock is not None
+        try:
+            n = p.sock.send(p.outbuf)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:
+            self.fail(p, err, "TCP send failed")
+            return
+        p.outbuf = p.outbuf[n:]
+        if not p.outbuf:
+            p.phase = "waiting"
+            self.sel.modify(p.sock, selectors.EVENT_READ, p)
+
+    # -- events -----------------------------------------------------------------------
+
+    def on_event(self, p: _Probe, mask: int) -> None:
+        if p.phase == "done" or p.sock is None:
+            return
+        if p.phase == "connecting":
+            err = p.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                self.finish(p, _errno_outcome(err, Transport.TCP), detail=f"TCP connect: {_errno_text(err)}")
+            else:
+                self._connected(p)
+        elif p.phase == "sending":
+            self._send_tcp(p)
+        elif p.phase == "waiting":
+            if p.item.transport is Transport.UDP:
+                self._read_udp(p)
+            else:
+                self._read_tcp(p)
+
+    def _read_udp(self, p: _Probe) -> None:
+        assert p.sock is not None
+        try:
+            data = p.sock.recv(_MAX_UDP_REPLY)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:
+            self.fail(p, err, "UDP reply")
+            return
+        self._reply(p, data, udp=True)
+
+    def _read_tcp(self, p: _Probe) -> None:
+        assert p.sock is not None
+        try:
+            data = p.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:
+            got = f" after {len(p.inbuf)} reply bytes" if p.inbuf else ""
+            self.fail(p, err, f"TCP read{got}")
+            return
+        if not data:
+            if not p.inbuf:
+                self.finish(p, Outcome.CONNECTION_RESET, detail="the server closed the connection without replying")
+            elif p.expect is not None:
+                self.finish(p, Outcome.MALFORMED,
+                            detail=(f"the length prefix announced {p.expect} bytes but the server closed"
+                                    f" after {len(p.inbuf) - 2}"))
+            else:
+                self.finish(p, Outcome.MALFORMED, detail="the server closed inside the 2-byte length prefix")
+            return
+        p.inbuf += data
+        if p.expect is None and len(p.inbuf) >= 2:
+            (p.expect,) = struct.unpack("!H", p.inbuf[:2])
+        if p.expect is not None and len(p.inbuf) - 2 >= p.expect:
+            extra = len(p.inbuf) - 2 - p.expect
+            frame = p.inbuf[2:2 + p.expect]
+            self._reply(p, frame, udp=False, trailing=extra)
+
+    def _reply(self, p: _Probe, data: bytes, *, udp: bool, trailing: int = 0) -> None:
+        """Judge one reply.  Over UDP a wrong or unparsable datagram is remembered and the
+        probe keeps waiting (a late or spoofed packet must not hide the real answer)."""
+        import dns.flags
+        import dns.message
+        import dns.rcode
+
+        try:
+            msg = dns.message.from_wire(data)
+        except Exception as err:  # noqa: BLE001 - hostile bytes may raise beyond DNSException
+            # A reply cut short (TC=1 and a partial record) does not parse either; keep it
+            # when its header answers our query, else it is just bytes.
+            msg = _truncated_header(data, p.query)
+            if msg is None:
+                self._bad(p, udp, Outcome.MALFORMED, f"{len(data)} bytes that are not a DNS message ({err})")
+                return
+        truncated = bool(msg.flags & dns.flags.TC)
+        if not p.query.is_response(msg):
+            self._bad(p, udp, Outcome.MISMATCHED, _mismatch(p.query, msg))
+            return
+        rcode = dns.rcode.to_text(msg.rcode())
+        notes = []
+        if trailing:
+            notes.append(f"{trailing} bytes after the reply frame")
+        if truncated and udp:
+            self.finish(p, Outcome.TRUNCATED, rcode=rcode, answers=_answers(msg, p.item.qtype),
+                        detail="TC=1: the answer needs TCP")
+            return
+        if truncated:  # TC over TCP is a server bug; say so, judge the rest
+            notes.append("TC=1 over TCP")
+        outcome, answers = _judge(msg, p.item.qtype)
+        self.finish(p, outcome, rcode=rcode, answers=answers, detail="; ".join(notes))
+
+    def _bad(self, p: _Probe, udp: bool, outcome: Outcome, detail: str) -> None:
+        if udp:
+            p.bad = (outcome, detail)
+            log.debug("probe %s: ignored a %s reply: %s", p.item, outcome, detail)
+        else:
+            self.finish(p, outcome, detail=detail)
+
+    # -- deadline ---------------------------------------------------------------------
+
+    def expire(self, deadline_s: float) -> None:
+        for p in self.probes:
+            if p.phase == "done":
+                continue
+            if p.bad is not None:
+                outcome, why = p.bad
+                self.finish(p, outcome, detail=f"{why}; no matching reply within {deadline_s:g} s", timed=False)
+            elif p.phase == "connecting":
+                self.finish(p, Outcome.TIMEOUT, detail=f"TCP connect did not complete within {deadline_s:g} s",
+                            timed=False)
+            elif p.phase == "waiting" and p.item.transport is Transport.TCP and p.inbuf:
+                got = f"{len(p.inbuf) - 2} of {p.expect}" if p.expect is not None else f"{len(p.inbuf)}"
+                self.finish(p, Outcome.TIMEOUT, detail=f"partial reply ({got} bytes) within {deadline_s:g} s",
+                            timed=False)
+            elif p.phase == "new":
+                self.finish(p, Outcome.TIMEOUT, detail="not sent: the deadline passed before its turn", timed=False)
+            elif p.phase == "sending":
+                self.finish(p, Outcome.TIMEOUT, detail=f"could not send the query within {deadline_s:g} s",
+                            timed=False)
+            else:
+                self.finish(p, Outcome.TIMEOUT, detail=f"no reply within {deadline_s:g} s", timed=False)
+
+    def close(self) -> None:
+        for p in self.probes:
+            self._close(p)
+        try:
+            self.sel.close()
+        except OSError:
+            pass
+
+
+def _bound_address(sock: socket.socket) -> str | None:
+    try:
+        address = str(sock.getsockname()[0])
+    except OSError:
+        return None
+    return None if address in ("0.0.0.0", "::") else address
+
+
+def _truncated_header(data: bytes, query: Any) -> Any:
+    """The partial message of an unparsable reply that has TC=1 and answers ``query``."""
+    import dns.message
+    try:
+        dns.message.from_wire(data, raise_on_truncation=True)
+    except dns.message.Truncated as exc:
+        partial = exc.message()
+        if partial is not None and query.is_response(partial):
+            return partial
+    except Exception:  # noqa: BLE001 - not even a header: the caller reports MALFORMED
+        return None
+    return None
+
+
+def _mismatch(query: Any, msg: Any) -> str:
+    if msg is None:
+        return "an empty reply"
+    if msg.id != query.id:
+        return f"reply id {msg.id} does not match query id {query.id}"
+    if not msg.flags & 0x8000:
+        return "the reply is a query (QR=0)"
+    asked = query.question[0].to_text() if query.question else "?"
+    got = msg.question[0].to_text() if msg.question else "(none)"
+    return f"the reply's question {got!r} is not the query's {asked!r}"
+
+
+def _answers(msg: Any, qtype: str) -> tuple[Answer, ...]:
+    import dns.rdatatype
+    out: list[Answer] = []
+    for rrset in msg.answer:
+        if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            for rd in rrset:
+                out.append(Answer(address=rd.address, private=netclass.is_private(rd.address)))
+    return tuple(out)
+
+
+def _judge(msg: Any, qtype: str) -> tuple[Outcome, tuple[Answer, ...]]:
+    import dns.rcode
+    import dns.rdatatype
+    rcode = msg.rcode()
+    answers = _answers(msg, qtype)
+    if rcode == dns.rcode.NOERROR:
+        wanted = dns.rdatatype.from_text(qtype)
+        has = any(rrset.rdtype == wanted for rrset in msg.answer)
+        return (Outcome.ANSWER if has else Outcome.NODATA), answers
+    mapping = {dns.rcode.NXDOMAIN: Outcome.NXDOMAIN, dns.rcode.SERVFAIL: Outcome.SERVFAIL,
+               dns.rcode.REFUSED: Outcome.REFUSED}
+    return mapping.get(rcode, Outcome.OTHER_RCODE), answers
+
+
+# --------------------------------------------------------------------------- run: OS resolver
+
+
+def system_resolve(name: str) -> tuple[str, ...]:
+    """The addresses getaddrinfo gives for ``name`` (what applications see), in order."""
+    infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _SystemLookups:
+    """getaddrinfo per name in daemon threads; a thread still blocked at the deadline is
+    abandoned (getaddrinfo cannot be cancelled) and its name recorded as "timeout"."""
+
+    def __init__(self, names: Sequence[str], resolve: SystemResolve) -> None:
+        self.names = tuple(names)
+        self.resolve = resolve
+        self.slots: list[SystemLookup | None] = [None] * len(self.names)
+        self.lock = threading.Lock()
+        self.done = 0
+        self.threads = [threading.Thread(target=self._work, args=(i,), daemon=True,
+                                         name=f"getaddrinfo-{name}") for i, name in enumerate(self.names)]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            try:
+                thread.start()
+            except RuntimeError as err:  # "can't start new thread": record, do not raise
+                self._store(self.threads.index(thread), SystemLookup(self.names[self.threads.index(thread)],
+                                                                     error=f"not run: {err}"))
+
+    def _work(self, i: int) -> None:
+        name = self.names[i]
+        t0 = time.perf_counter()
+        try:
+            addresses = self.resolve(name)
+            rtt = (time.perf_counter() - t0) * 1000.0
+            answers = []
+            for addr in addresses:
+                try:
+                    answers.append(Answer(address=addr, private=netclass.is_private(addr)))
+                except ValueError:
+                    log.debug("getaddrinfo(%s) gave a non-address %r", name, addr)
+            result = SystemLookup(name, addresses=tuple(answers), rtt_ms=round(rtt, 3))
+        except socket.gaierror as err:
+            result = SystemLookup(name, error=err.strerror or str(err),
+                                  rtt_ms=round((time.perf_counter() - t0) * 1000.0, 3))
+        except Exception as err:  # noqa: BLE001 - a worker thread must record, not die silently
+            result = SystemLookup(name, error=f"{type(err).__name__}: {err}",
+                                  rtt_ms=round((time.perf_counter() - t0) * 1000.0, 3))
+        self._store(i, result)
+
+    def _store(self, i: int, result: SystemLookup) -> None:
+        with self.lock:
+            if self.slots[i] is None:
+                self.slots[i] = result
+                self.done += 1
+
+    def pending(self) -> int:
+        with self.lock:
+            return len(self.names) - self.done
+
+    def results(self) -> tuple[SystemLookup, ...]:
+        with self.lock:
+            return tuple(slot if slot is not None else SystemLookup(name, error="timeout")
+                         for name, slot in zip(self.names, self.slots))
+
+
+# --------------------------------------------------------------------------- run
+
+
+class _Progress:
+    def __init__(self, hook: ProgressHook | None, total: int) -> None:
+        self.hook = hook
+        self.total = total
+        self.last = -1
+
+    def __call__(self, done: int) -> None:
+        if self.hook is None or done == self.last:
+            return
+        self.last = done
+        try:
+            self.hook(done, self.total)
+        except Exception:  # noqa: BLE001 - a broken spinner must not break the diagnosis
+            log.debug("progress hook failed; disabled", exc_info=True)
+            self.hook = None
+
+
+def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot: Snapshot | None = None,
+        system_names: Sequence[str | NameCheck] | Any = ..., *,
+        on_progress: ProgressHook | None = None, resolve: SystemResolve | None = None) -> ProbeRun:
+    """Send every probe of the plan and resolve the names through the OS, all at once,
+    and return within ``deadline_s`` (plus a few ms) whatever the network does.
+
+    ``system_names``: names to resolve with getaddrinfo; ``...`` (default) means the
+    plan's names, ``()`` skips the OS resolver view.  ``resolve`` replaces getaddrinfo
+    (tests inject a fake: the real one may send queries beyond loopback).
+    ``on_progress(done, total)`` is called on the calling thread as probes and lookups
+    complete, and once at the end with done == total.  Never raises."""
+    started_at = utc_now()
+    t_start = time.perf_counter()
+    deadline_s = max(0.0, float(deadline_s))
+    end = t_start + deadline_s
+    if system_names is ...:
+        system_names = [c.name for c in probe_plan.names]
+    lookup_names = [n.name if isinstance(n, NameCheck) else str(n) for n in system_names]
+    lookups = _SystemLookups(lookup_names, resolve or system_resolve)
+    engine = _Engine(probe_plan.items, snapshot)
+    progress = _Progress(on_progress, len(engine.probes) + len(lookup_names))
+    progress(0)
+    lookups.start()
+    try:
+        _loop(engine, lookups, end, progress)
+    except Exception as err:  # noqa: BLE001 - contract: run() never raises; a bug ends as ERROR records
+        log.exception("probe engine failed")
+        for p in engine.probes:
+            if p.phase != "done":
+                engine.finish(p, Outcome.ERROR, detail=f"probe engine failed: {type(err).__name__}: {err}",
+                              timed=False)
+    finally:
+        engine.expire(deadline_s)
+        engine.close()
+    system = lookups.results()
+    progress(progress.total)
+    results = tuple(p.result for p in engine.probes if p.result is not None)
+    return ProbeRun(results=results, system=system, names=probe_plan.names, deadline_s=deadline_s,
+                    elapsed_s=round(time.perf_counter() - t_start, 4), started_at=started_at)
+
+
+def _loop(engine: _Engine, lookups: _SystemLookups, end: float, progress: _Progress) -> None:
+    for p in engine.probes:
+        if time.perf_counter() >= end:
+            break
+        try:
+            engine.start(p)
+        except Exception as err:  # noqa: BLE001 - one probe's bug must not stop the others
+            log.exception("probe %s failed to start", p.item)
+            engine.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}", timed=False)
+    total_probes = len(engine.probes)
+    while True:
+        done_probes = sum(1 for p in engine.probes if p.phase == "done")
+        progress(done_probes + len(lookups.names) - lookups.pending())
+        remaining = end - time.perf_counter()
+        if remaining <= 0 or (done_probes == total_probes and lookups.pending() == 0):
+            return
+        if not engine.sel.get_map():
+            # Only getaddrinfo threads are left: poll them (join has no "any of" form).
+            time.sleep(min(remaining, 0.01))
+            continue
+        for key, mask in engine.sel.select(timeout=min(remaining, _TICK_S)):
+            p = key.data
+            try:
+                engine.on_event(p, mask)
+            except Exception as err:  # noqa: BLE001 - one probe's bug must not stop the others
+                log.exception("probe %s failed", p.item)
+                engine.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}")
