@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: doctor test test-fast lab lab-down bench fuzz build clean schema
+.PHONY: doctor test test-fast bench fuzz build clean schema
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test-fast: $(STAMP)
 ## Regenerate the published JSON Schema from the model
 schema: $(STAMP)
 	$(BIN)/python -m agent.schema > agent/schema/report.schema.json
+	$(BIN)/python -m agent.schema snapshot > agent/schema/snapshot.schema.json
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
+
+include mk/lab.mk

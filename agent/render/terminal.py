@@ -64,7 +64,8 @@ def render(report: Report, style: Style = Style(), verbose: bool = False) -> str
     out = [s(headline.upper() if report.verdict is Verdict.BROKEN else headline, "bold", colour)]
     if report.findings:
         top = report.findings[0]
-        out.append(f"  {top.title}.")
+        if top.title.lower() != headline.lower():
+            out.append(f"  {top.title}.")
     out.append(s(f"  Scenario: {report.scenario.id} - {report.scenario.title}", "dim"))
     out.append("")
     if report.findings:
