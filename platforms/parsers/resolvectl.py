@@ -154,7 +154,7 @@ class _Section:
         if v.get("current dns server"):
             current = server(v["current dns server"][0], self.index)
         servers = tuple(server(s, self.index) for s in v.get("dns servers", ()))
-        domains = tuple(v.get("dns domain", ()) + v.get("dns domains", ()))
+        domains = tuple(v.get("dns domain", []) + v.get("dns domains", []))
         return ResolvedLink(index=self.index, name=self.name, servers=servers, current_server=current,
                             domains=domains, default_route=default_route, scopes=scopes, protocols=protocols)
 
