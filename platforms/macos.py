@@ -1,0 +1,435 @@
+"""macOS adapter: scutil --dns / --nwi, netstat -rn, route -n get, ifconfig, sw_vers.
+
+collect() only runs commands (through the injected Env, argv + timeout, LC_ALL=C) and
+keeps their text; parse() is pure and works with any subset of the sources, so it also
+serves ``cvpn-doctor analyze`` of outputs a user pasted into a ticket.
+
+Source ids (stable; ``analyze`` builds RawCaptures with them):
+
+=================  ===========================================  =========================
+id                 command / file                               parser
+=================  ===========================================  =========================
+scutil-dns         /usr/sbin/scutil --dns                       parsers.scutil_dns
+scutil-nwi         /usr/sbin/scutil --nwi                       parsers.scutil_nwi
+netstat-inet       /usr/sbin/netstat -rn -f inet                parsers.netstat_rn
+netstat-inet6      /usr/sbin/netstat -rn -f inet6               parsers.netstat_rn
+netstat-rn         (pasted ``netstat -rn``, both sections)      parsers.netstat_rn
+ifconfig           /sbin/ifconfig -a                            parsers.ifconfig_bsd
+resolv.conf        /etc/resolv.conf (secondary view only)       nameserver lines
+sw-vers            /usr/bin/sw_vers                             ``ProductVersion:`` lines
+route-get:ADDR     /sbin/route -n get [-inet6] ADDR             parsers.route_get
+=================  ===========================================  =========================
+
+The resolution model (how macOS picks a resolver; scutil(8), configd dnsinfo, and the
+captures in tests/fixtures/macos) -- every decision is written to ``Snapshot.trace``:
+
+* Main section ("DNS configuration"), taken in ``order`` (a missing order counts as 0,
+  which is what the first, default resolver has on every macOS we have seen):
+
+  - a resolver with nameservers, no ``domain`` and no ``Supplemental`` flag -> GLOBAL;
+    the first one is *the* default resolver, later ones are extra defaults (scutil(8):
+    "those without [a domain] will be used as a default configuration in addition to
+    the first listed");
+  - a resolver with a ``domain`` -> DOMAIN, ``domains=(domain,)``: it answers names
+    under that domain, the longest matching domain wins (``select_resolvers``);
+  - a ``Supplemental`` resolver without a ``domain`` -> DOMAIN with ``domains=()``: it
+    is the per-service entry that carries a VPN's search domains; macOS does not make
+    it the default even when its order is lower (eduvpn/apple#250: such a utun
+    resolver at order 101400 is not used, the en0 one at 200000 is).  It answers no name
+    by itself;
+  - a resolver without nameservers (``options : mdns``/``pdns``, or an empty default
+    after a VPN client removed its servers) gives no Resolver; an empty *first* resolver
+    means "no default resolver": unscoped lookups outside the match domains fail.
+
+* "for scoped queries" -> SCOPED with ``interface``: only apps that bind to that
+  interface use it (``dig``/``nslookup`` do not use mDNSResponder at all).
+* "for service-specific queries" -> SCOPED too (origin says service-specific).
+
+Every Resolver gets ``order`` from scutil, ``interface`` from ``if_index (name)``,
+``port`` (53 unless printed) and ``origin`` "scutil resolver #N" (or "scutil scoped
+resolver #N" / "scutil service-specific resolver #N").  ``/etc/resolv.conf`` is recorded
+only in ``dns.resolv_conf_nameservers``: macOS says itself that it is "not consulted".
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from typing import Iterable
+
+from agent.model import (CollectionError, DnsConfig, DnsManager, Interface, InterfaceKind, Platform,
+                         RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, VpnEvidence)
+from platforms.base import Env, ParseError, Source, capture_source
+from platforms.parsers import ifconfig_bsd, netstat_rn, route_get, scutil_dns, scutil_nwi
+from platforms.tunnel import detect_tunnel, interface_kind
+
+log = logging.getLogger(__name__)
+
+SCUTIL = "/usr/sbin/scutil"
+NETSTAT = "/usr/sbin/netstat"
+ROUTE = "/sbin/route"
+IFCONFIG = "/sbin/ifconfig"
+SW_VERS = "/usr/bin/sw_vers"
+
+SOURCES: tuple[Source, ...] = (
+    Source("scutil-dns", argv=(SCUTIL, "--dns")),
+    Source("scutil-nwi", argv=(SCUTIL, "--nwi"), optional=True),
+    Source("netstat-inet", argv=(NETSTAT, "-rn", "-f", "inet")),
+    Source("netstat-inet6", argv=(NETSTAT, "-rn", "-f", "inet6"), optional=True),
+    Source("ifconfig", argv=(IFCONFIG, "-a")),
+    Source("resolv.conf", path="/etc/resolv.conf", optional=True),
+    Source("sw-vers", argv=(SW_VERS,), optional=True),
+)
+NETSTAT_IDS = ("netstat-inet", "netstat-inet6", "netstat-rn")
+ROUTE_GET_PREFIX = "route-get:"
+MAX_ROUTE_LOOKUPS = 16          # bounds collect() time whatever scutil lists
+ROUTE_GET_TIMEOUT_S = 3.0
+
+_NAMESERVER_LINE = re.compile(r"^\s*nameserver\s+(\S+)", re.M)
+
+
+def route_get_source(address: str) -> Source:
+    """The ``route -n get`` source for one address (``-inet6`` for IPv6)."""
+    argv = (ROUTE, "-n", "get", "-inet6", address) if ":" in address else (ROUTE, "-n", "get", address)
+    return Source(ROUTE_GET_PREFIX + address, argv=argv, timeout_s=ROUTE_GET_TIMEOUT_S)
+
+
+def _valid_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def nameservers_in(scutil_text: str | None) -> tuple[str, ...]:
+    """Every distinct nameserver address scutil --dns lists (any section), in order."""
+    if not scutil_text:
+        return ()
+    try:
+        info = scutil_dns.parse(scutil_text)
+    except ParseError:
+        return ()
+    seen: list[str] = []
+    for r in info.resolvers:
+        for ns in r.nameservers:
+            if _valid_ip(ns) and ns not in seen:
+                seen.append(ns)
+    return tuple(seen)
+
+
+class MacosAdapter:
+    platform = Platform.MACOS
+
+    def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
+        caps = [capture_source(s, env) for s in SOURCES]
+        dns_text = next((c.text for c in caps if c.id == "scutil-dns"), None)
+        wanted: list[str] = []
+        for addr in (*nameservers_in(dns_text), *addresses):
+            if _valid_ip(addr) and addr not in wanted:
+                wanted.append(addr)
+        if len(wanted) > MAX_ROUTE_LOOKUPS:
+            log.debug("route lookups capped at %d of %d addresses", MAX_ROUTE_LOOKUPS, len(wanted))
+        for addr in wanted[:MAX_ROUTE_LOOKUPS]:
+            caps.append(capture_source(route_get_source(addr), env))
+        return RawCapture(platform=Platform.MACOS, collected_at=env.clock(), sources=tuple(caps))
+
+    def parse(self, raw: RawCapture) -> Snapshot:
+        return _Parse(raw).snapshot()
+
+
+# --------------------------------------------------------------------------- resolution model
+
+
+def _origin(r: scutil_dns.ScutilResolver) -> str:
+    section = {scutil_dns.MAIN: "", scutil_dns.SCOPED: "scoped ", scutil_dns.SERVICE_SPECIFIC: "service-specific "}
+    return f"scutil {section[r.section]}resolver #{r.number}"
+
+
+def resolution_model(info: scutil_dns.DnsInfo) -> tuple[tuple[Resolver, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """scutil --dns resolvers -> (Resolvers with scope, search domains, options, trace)."""
+    resolvers: list[Resolver] = []
+    trace: list[str] = []
+    search: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    main = sorted(info.section(scutil_dns.MAIN), key=lambda r: (r.order or 0, r.number))
+    default_seen = False
+    first_checked = False
+    for r in main:
+        where = _origin(r) + (f" ({r.if_name})" if r.if_name else "")
+        addrs = [ns for ns in r.nameservers if _valid_ip(ns)]
+        for bad in (ns for ns in r.nameservers if not _valid_ip(ns)):
+            trace.append(f"dns: {where}: nameserver {bad!r} is not an address (redacted paste?): ignored")
+        if not addrs:
+            if not first_checked and not r.domain and not r.supplemental:
+                trace.append(f"dns: {where} is the default slot but lists no nameserver: "
+                             "no default resolver, unscoped lookups outside match domains fail")
+            elif r.domain:
+                kind = (r.options or "no nameserver").strip()
+                trace.append(f"dns: {where} domain {r.domain} is served by {kind}, not by a DNS server: skipped")
+            first_checked = True
+            continue
+        first_checked = True
+        port = r.port or 53
+        if r.domain:
+            domain = r.domain.rstrip(".") or "."
+            scope, domains = ResolverScope.DOMAIN, (domain,)
+            trace.append(f"dns: {where} serves only names under {domain} (order {r.order}): scope=domain")
+        elif r.supplemental:
+            scope, domains = ResolverScope.DOMAIN, ()
+            trace.append(f"dns: {where} is Supplemental without a match domain (order {r.order}): macOS does not "
+                         f"use it as the default; scope=domain with no domain"
+                         + (f" (carries search domains {', '.join(r.search_domains)})" if r.search_domains else ""))
+        else:
+            scope, domains = ResolverScope.GLOBAL, ()
+            if not default_seen:
+                default_seen = True
+                search = r.search_domains
+                options = tuple((r.options or "").split())
+                trace.append(f"dns: {where} is the default resolver ({', '.join(addrs)}): scope=global")
+            else:
+                trace.append(f"dns: {where} has no domain: an extra default resolver ({', '.join(addrs)}): scope=global")
+        for ns in addrs:
+            resolvers.append(Resolver(address=ns, scope=scope, port=port, interface=r.if_name, domains=domains,
+                                      order=r.order, origin=_origin(r)))
+    if not default_seen and main:
+        trace.append("dns: no default resolver with a nameserver in the main section")
+    for r in (*info.section(scutil_dns.SCOPED), *info.section(scutil_dns.SERVICE_SPECIFIC)):
+        addrs = [ns for ns in r.nameservers if _valid_ip(ns)]
+        if not addrs:
+            continue
+        what = "interface-bound apps" if r.section == scutil_dns.SCOPED else "service-specific queries"
+        trace.append(f"dns: {_origin(r)} ({r.if_name or 'no interface'}) {', '.join(addrs)} is used only by {what}: scope=scoped")
+        for ns in addrs:
+            resolvers.append(Resolver(address=ns, scope=ResolverScope.SCOPED, port=r.port or 53,
+                                      interface=r.if_name, order=r.order, origin=_origin(r)))
+    return tuple(resolvers), tuple(search), options, tuple(trace)
+
+
+def _under(name: str, domain: str) -> bool:
+    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
+    return domain in ("", ".") or name == domain or name.endswith("." + domain)
+
+
+def select_resolvers(resolvers: Iterable[Resolver], name: str) -> tuple[Resolver, ...]:
+    """The resolvers macOS asks for ``name`` from an unbound app: those of the longest
+    matching match domain, else the GLOBAL ones (default first)."""
+    resolvers = tuple(resolvers)
+    best: tuple[Resolver, ...] = ()
+    best_len = -1
+    for r in resolvers:
+        if r.scope is not ResolverScope.DOMAIN:
+            continue
+        for d in r.domains:
+            if _under(name, d):
+                length = len(d.rstrip(".").split(".")) if d not in ("", ".") else 0
+                if length > best_len:
+                    best, best_len = (r,), length
+                elif length == best_len and r not in best:
+                    best = (*best, r)
+    if best:
+        return best
+    return tuple(r for r in resolvers if r.scope is ResolverScope.GLOBAL)
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def _is_link_local_or_multicast(dest: str) -> bool:
+    net = ipaddress.ip_network(dest, strict=False)
+    return net.is_link_local or net.is_multicast or (net.version == 6 and net.network_address.is_link_local)
+
+
+def os_release_of(text: str) -> str:
+    values = dict(re.findall(r"^\s*(\w+):\s*(.*?)\s*$", text, re.M))
+    name = values.get("ProductName", "macOS")
+    version = values.get("ProductVersion")
+    if not version:
+        raise ParseError("sw_vers: no ProductVersion line")
+    build = values.get("BuildVersion")
+    return f"{name} {version}" + (f" ({build})" if build else "")
+
+
+class _Parse:
+    """One pure parse of a RawCapture; failures become CollectionErrors."""
+
+    def __init__(self, raw: RawCapture) -> None:
+        self.raw = raw
+        self.errors: list[CollectionError] = []
+        self.trace: list[str] = []
+
+    def _text(self, src: SourceCapture) -> str | None:
+        if src.error and not (src.text and src.text.strip()):
+            self.errors.append(CollectionError(source=src.id, message=src.error))
+            return None
+        if src.error:
+            self.errors.append(CollectionError(source=src.id, message=f"{src.error} (partial output kept)"))
+        if src.truncated:
+            self.trace.append(f"{src.id}: output was cut at the size limit")
+        return src.text
+
+    def _parse(self, src: SourceCapture, fn, what: str):
+        text = self._text(src)
+        if text is None:
+            return None
+        try:
+            return fn(text)
+        except ParseError as err:
+            self.errors.append(CollectionError(source=src.id, message=f"{what} could not be read: {err}"))
+            return None
+
+    def snapshot(self) -> Snapshot:
+        raw = self.raw
+        os_release = ""
+        if (src := raw.get("sw-vers")) is not None:
+            os_release = self._parse(src, os_release_of, "sw_vers output") or ""
+
+        interfaces: tuple[Interface, ...] = ()
+        have_ifconfig = False
+        if (src := raw.get("ifconfig")) is not None:
+            parsed = self._parse(src, ifconfig_bsd.parse, "the interface list (ifconfig -a)")
+            if parsed is not None:
+                interfaces, have_ifconfig = parsed, True
+
+        routes: list[Route] = []
+        seen_routes: set[tuple] = set()
+        for sid in NETSTAT_IDS:
+            if (src := raw.get(sid)) is None:
+                continue
+            rows = self._parse(src, _netstat_tolerating_cut_last_line, "the routing table (netstat -rn)")
+            if rows and getattr(rows, "cut", False):
+                self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
+                                                   "incomplete (cut output): it was skipped"))
+            for row in rows or ():
+                key = (row.family, row.destination, row.gateway, row.flags, row.netif)
+                if key in seen_routes:
+                    continue
+                seen_routes.add(key)
+                try:
+                    routes.append(row.to_route())
+                except ValueError as err:   # an address the model refuses: keep going
+                    self.errors.append(CollectionError(source=sid, message=f"route {row.destination!r} skipped: {err}"))
+
+        lookups = self._route_lookups()
+
+        dns = DnsConfig()
+        info = None
+        if (src := raw.get("scutil-dns")) is not None:
+            info = self._parse(src, scutil_dns.parse, "the DNS configuration (scutil --dns)")
+        if info is not None:
+            resolvers, search, options, dns_trace = resolution_model(info)
+            self.trace.append(f"dns: manager=macos-configd (scutil --dns: {len(info.resolvers)} resolver blocks, "
+                              f"sections {', '.join(info.sections)})")
+            self.trace.extend(dns_trace)
+            dns = DnsConfig(manager=DnsManager.MACOS_CONFIGD, resolvers=resolvers, search_domains=search,
+                            options=options)
+        else:
+            self.trace.append("dns: scutil --dns not available: the resolvers macOS uses are unknown")
+        if (src := raw.get("resolv.conf")) is not None:
+            text = self._text(src)
+            if text is not None:
+                flat = tuple(ns for ns in _NAMESERVER_LINE.findall(text) if _valid_ip(ns))
+                dns = _replace(dns, resolv_conf_nameservers=flat)
+                self.trace.append(f"dns: /etc/resolv.conf lists {', '.join(flat) or 'no nameserver'} "
+                                  "(secondary view: macOS does not consult it)")
+
+        nwi = None
+        if (src := raw.get("scutil-nwi")) is not None:
+            nwi = self._parse(src, scutil_nwi.parse, "the network order (scutil --nwi)")
+        if nwi is not None:
+            order = [i.name for i in nwi.interfaces if i.family == "inet"]
+            self.trace.append(f"nwi: IPv4 service order {' > '.join(order) or '(none)'}")
+            for i in nwi.interfaces:
+                if i.vpn_server:
+                    self.trace.append(f"nwi: {i.name} is a VPN service (server {i.vpn_server})")
+
+        if not have_ifconfig:
+            interfaces = self._interfaces_from_names(routes, info, nwi)
+        vpn = self._tunnel(interfaces, routes, have_ifconfig)
+        return Snapshot(platform=Platform.MACOS, collected_at=raw.collected_at, os_release=os_release,
+                        interfaces=interfaces, routes=tuple(routes), route_lookups=lookups, dns=dns, vpn=vpn,
+                        errors=tuple(self.errors), trace=tuple(self.trace))
+
+    def _route_lookups(self) -> tuple[RouteLookup, ...]:
+        out: list[RouteLookup] = []
+        for src in self.raw.with_prefix(ROUTE_GET_PREFIX):
+            address = src.id[len(ROUTE_GET_PREFIX):]
+            text = "\n".join(t for t in (src.text, src.stderr) if t and t.strip())
+            if not text:
+                out.append(RouteLookup(address=address, error=src.error or "no output", method="route -n get"))
+                self.errors.append(CollectionError(source=src.id, message=src.error or "route -n get printed nothing"))
+                continue
+            try:
+                got = route_get.parse(text)
+            except ParseError as err:
+                self.errors.append(CollectionError(source=src.id, message=f"route -n get output could not be read: {err}"))
+                out.append(RouteLookup(address=address, error=str(err), method="route -n get"))
+                continue
+            if got.error:
+                self.trace.append(f"route: the kernel has no route to {address} ({got.error})")
+            try:
+                out.append(RouteLookup(address=address, interface=got.interface, gateway=got.gateway_address,
+                                       destination=got.cidr, error=got.error, method="route -n get"))
+            except ValueError as err:
+                self.errors.append(CollectionError(source=src.id, message=f"route -n get: {err}"))
+        return tuple(out)
+
+    def _interfaces_from_names(self, routes, info, nwi) -> tuple[Interface, ...]:
+        names: list[str] = []
+        for r in routes:
+            if r.interface and r.interface not in names:
+                names.append(r.interface)
+        for r in (info.resolvers if info else ()):
+            if r.if_name and r.if_name not in names:
+                names.append(r.if_name)
+        for i in (nwi.interfaces if nwi else ()):
+            if i.name not in names:
+                names.append(i.name)
+        if names:
+            self.trace.append("interfaces: no ifconfig output; interface names taken from routes/scutil: "
+                              + ", ".join(names))
+        return tuple(Interface(name=n, kind=interface_kind(n)) for n in names)
+
+    def _tunnel(self, interfaces: tuple[Interface, ...], routes: list[Route], have_ifconfig: bool) -> VpnEvidence:
+        # macOS keeps utun0..utunN up for iCloud Private Relay, Handoff (Rapport), Back to My
+        # Mac: up, point-to-point, only an IPv6 link-local address and link-local/multicast
+        # routes.  Counting them would make every Mac look "connected".  Only judged when
+        # the addresses (ifconfig) or the routing table were captured.
+        candidates: list[Interface] = []
+        for iface in interfaces:
+            if iface.kind is not InterfaceKind.TUNNEL or not (have_ifconfig or routes):
+                candidates.append(iface)
+                continue
+            real_addr = any(not ipaddress.ip_address(a.address.split("%", 1)[0]).is_link_local for a in iface.addresses)
+            real_route = any(r.interface == iface.name and not r.scoped and not _is_link_local_or_multicast(r.destination)
+                             for r in routes)
+            if real_addr or real_route:
+                candidates.append(iface)
+            else:
+                what = "a macOS system utun (Private Relay/Handoff)" if iface.name.startswith("utun") else "an idle tunnel"
+                self.trace.append(f"tunnel: {iface.name} has no routable address and no route: {what}, not a VPN")
+        vpn = detect_tunnel(candidates, routes)
+        self.trace.extend(f"tunnel: {r}" for r in vpn.reasons)
+        return vpn
+
+
+class _Rows(tuple):
+    cut = False
+
+
+def _netstat_tolerating_cut_last_line(text: str):
+    """netstat rows; a paste cut in the middle of its last row loses only that row."""
+    try:
+        return netstat_rn.parse(text)
+    except ParseError:
+        lines = text.rstrip("\n").splitlines()
+        if len(lines) < 2:
+            raise
+        rows = _Rows(netstat_rn.parse("\n".join(lines[:-1])))   # raises again if it was not the last line
+        rows.cut = True
+        return rows
+
+
+def _replace(dns: DnsConfig, **changes) -> DnsConfig:
+    from dataclasses import replace
+    return replace(dns, **changes)
