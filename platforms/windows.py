@@ -1,0 +1,594 @@
+"""Windows adapter: one PowerShell process, winreg for NRPT, ipconfig/route print fallback.
+
+Sources (ids are what ``parse`` and the report's raw capture use):
+
+==================  ===========================================================================
+``powershell``      the collection script's JSON (``platforms.windows_script``), one process,
+                    15 s timeout, UTF-8 forced
+``winreg-nrpt``     api_capture of the NRPT keys (local and Group Policy) and
+                    ``DisableSmartNameResolution``, read through ``env.extra['winreg']``
+                    (default: the real ``winreg`` module, which exists only on Windows)
+``ipconfig``        ``ipconfig /all``  -- only when PowerShell is missing, blocked or too slow
+``route-print``     ``route print``     -- same fallback
+==================  ===========================================================================
+
+Pasted outputs (``cvpn-doctor analyze``) map to these ids, and ``parse`` works with any
+subset of them present:
+
+========================================================  ========================
+``ipconfig /all`` (any language)                          ``ipconfig``
+``route print`` / ``netstat -r``                          ``route-print``
+``Get-DnsClientServerAddress | ConvertTo-Json``           ``cmdlet-dns-servers``
+``Get-NetRoute | ConvertTo-Json``                         ``cmdlet-routes``
+``Get-NetIPInterface | ConvertTo-Json``                   ``cmdlet-ip-interfaces``
+``Get-NetAdapter | ConvertTo-Json``                       ``cmdlet-adapters``
+``reg query ...\\DnsPolicyConfig /s``                      ``winreg-nrpt``
+========================================================  ========================
+
+Decisions, each recorded in the snapshot trace:
+
+* identity never depends on language: interfaces are keyed on ifIndex (or GUID); the VPN
+  adapter is recognised by its driver description ("AWS VPN Client TAP-Windows Adapter
+  V9", "TAP-Windows Adapter V9", "OpenVPN Data Channel Offload", "Wintun") through
+  ``platforms.tunnel.interface_kind``; the localised alias is only a display name;
+* ``Interface.metric`` is the IPv4 interface metric (IPv6 when there is no IPv4 one);
+* ``Route.metric`` is the route's cost as Windows compares it: RouteMetric + the
+  interface metric of its family (``route print`` already prints that sum);
+* ``Resolver.order`` is the order in which Windows asks the adapters' DNS servers: by
+  interface metric (lowest first), then by position in the adapter's list; NRPT
+  resolvers (scope DOMAIN) get order 0: they answer first for their namespaces;
+* resolvers of an adapter have scope LINK and the adapter as ``interface`` (INACTIVE when
+  the adapter is down); ``fec0:0:0:ffff::1-3`` placeholders are dropped;
+* NRPT: when the Group Policy key exists its rules are the only ones applied; local
+  rules (written by VPN clients) then become INACTIVE resolvers;
+* smart multi-homed name resolution is on unless the policy sets
+  ``DisableSmartNameResolution=1`` (unknown when the registry could not be read).
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from agent.model import (CollectionError, DnsConfig, DnsManager, Family, IfAddress, Interface, InterfaceKind,
+                         NrptRule, Platform, RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot,
+                         SourceCapture, ip_of)
+from platforms.base import Env, ParseError, Source, api_capture, capture_source
+from platforms.parsers import ipconfig as ipconfig_parser
+from platforms.parsers import nrpt as nrpt_parser
+from platforms.parsers import route_print as route_print_parser
+from platforms.parsers import win_json
+from platforms.tunnel import detect_tunnel, interface_kind
+from platforms.windows_script import POWERSHELL_ARGV, POWERSHELL_TIMEOUT_S, build_script
+
+log = logging.getLogger(__name__)
+
+IPCONFIG = Source("ipconfig", argv=("ipconfig", "/all"), timeout_s=10.0)
+ROUTE_PRINT = Source("route-print", argv=("route", "print"), timeout_s=10.0)
+
+# The IPv6 DNS placeholders Windows shows when an adapter has no IPv6 DNS (Tailscale skips them too).
+_PLACEHOLDER_DNS = {ipaddress.ip_address(f"fec0:0:0:ffff::{i}") for i in (1, 2, 3)}
+_IFTYPE_LOOPBACK, _IFTYPE_WIRELESS, _IFTYPE_PPP, _IFTYPE_TUNNEL = 24, 71, 23, 131
+
+
+# --------------------------------------------------------------------------- winreg
+
+
+def default_winreg() -> Any:
+    """The real winreg module, or None off Windows (imported lazily: the module must
+    import on any OS)."""
+    try:
+        import winreg  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return winreg
+
+
+def _reg_data(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, (list, tuple)):
+        return [_reg_data(v) for v in value]
+    return value
+
+
+def _read_values(reg: Any, parent: Any, sub: str) -> dict:
+    key = reg.OpenKey(parent, sub)
+    try:
+        values = {}
+        for i in range(1024):            # bounded: a rule has a handful of values
+            try:
+                name, data, _kind = reg.EnumValue(key, i)
+            except OSError:
+                break
+            values[name] = _reg_data(data)
+        return values
+    finally:
+        reg.CloseKey(key)
+
+
+def _read_table(reg: Any, path: str) -> dict:
+    try:
+        key = reg.OpenKey(reg.HKEY_LOCAL_MACHINE, path)
+    except FileNotFoundError:
+        return {"present": False, "rules": {}}
+    try:
+        rules = {}
+        for i in range(4096):            # bounded: NRPT tables hold tens of rules
+            try:
+                sub = reg.EnumKey(key, i)
+            except OSError:
+                break
+            rules[sub] = _read_values(reg, key, sub)
+        return {"present": True, "rules": rules}
+    finally:
+        reg.CloseKey(key)
+
+
+def _read_policy_value(reg: Any, path: str, name: str) -> Any:
+    try:
+        key = reg.OpenKey(reg.HKEY_LOCAL_MACHINE, path)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            data, _kind = reg.QueryValueEx(key, name)
+        except FileNotFoundError:
+            return None
+        return _reg_data(data)
+    finally:
+        reg.CloseKey(key)
+
+
+def read_nrpt_registry(reg: Any) -> dict:
+    """Read both NRPT tables and the smart-resolution policy into the JSON that
+    ``platforms.parsers.nrpt.parse`` reads.  ``reg`` has the winreg API."""
+    if reg is None:
+        raise RuntimeError("winreg is not available (not Windows)")
+    return {
+        "local": _read_table(reg, nrpt_parser.LOCAL_KEY),
+        "gpo": _read_table(reg, nrpt_parser.GPO_KEY),
+        "smart": {"DisableSmartNameResolution": _read_policy_value(reg, nrpt_parser.DNSCLIENT_POLICY_KEY,
+                                                                  "DisableSmartNameResolution")},
+    }
+
+
+# --------------------------------------------------------------------------- working state
+
+
+@dataclass
+class _Iface:
+    index: int | None
+    name: str
+    description: str | None = None
+    guid: str | None = None
+    mac: str | None = None
+    is_up: bool | None = None
+    if_type: int | None = None
+    type_label: str = ""
+    metric: dict = field(default_factory=dict)        # Family -> interface metric
+    addresses: list = field(default_factory=list)      # IfAddress
+    dns: dict = field(default_factory=dict)            # Family -> [server, ...]
+    suffix: str | None = None
+    position: int = 0                                  # order seen (ipconfig binding order)
+    origin: str = ""
+
+
+class _State:
+    def __init__(self) -> None:
+        self.ifaces: list[_Iface] = []
+        self.trace: list[str] = []
+        self.errors: list[CollectionError] = []
+
+    def find(self, index: int | None = None, name: str | None = None, description: str | None = None) -> _Iface | None:
+        if index is not None:
+            for i in self.ifaces:
+                if i.index == index:
+                    return i
+        if name:
+            for i in self.ifaces:
+                if i.name == name:
+                    return i
+        if description:
+            for i in self.ifaces:
+                if i.description == description and i.index is None:
+                    return i
+        return None
+
+    def get(self, index: int | None, name: str = "", origin: str = "") -> _Iface:
+        found = self.find(index, name)
+        if found is None:
+            found = _Iface(index=index, name=name or (f"ifIndex {index}" if index is not None else "?"),
+                           position=len(self.ifaces), origin=origin)
+            self.ifaces.append(found)
+        elif found.index is None and index is not None:
+            found.index = index
+        return found
+
+    def by_address(self, address: str) -> _Iface | None:
+        for i in self.ifaces:
+            if any(a.address.split("%", 1)[0] == address for a in i.addresses):
+                return i
+        return None
+
+
+def _family_of_address(address: str) -> Family:
+    return Family.INET if ip_of(address).version == 4 else Family.INET6
+
+
+# --------------------------------------------------------------------------- merging sources
+
+
+def _merge_collection(state: _State, col: win_json.WinCollection, origin: str) -> None:
+    for a in col.adapters:
+        i = state.get(a.index, a.name, origin)
+        if a.name:
+            i.name = a.name
+        i.description = a.description or i.description
+        i.guid, i.mac = a.guid or i.guid, a.mac or i.mac
+        i.is_up = a.is_up if a.is_up is not None else i.is_up
+        i.if_type = a.if_type if a.if_type is not None else i.if_type
+    for ipi in col.ip_interfaces:
+        i = state.get(ipi.index, ipi.alias, origin)
+        if ipi.metric is not None:
+            i.metric[ipi.family] = ipi.metric
+        if i.is_up is None and ipi.connected is not None:
+            i.is_up = ipi.connected
+    for ad in col.addresses:
+        i = state.get(ad.index, "", origin)
+        if all(x.address != ad.address for x in i.addresses):
+            i.addresses.append(IfAddress(family=ad.family, address=ad.address, prefixlen=ad.prefixlen))
+    for d in col.dns_servers:
+        i = state.get(d.index, d.alias, origin)
+        for server in d.servers:
+            fam = d.family or _family_of_address(server)
+            lst = i.dns.setdefault(fam, [])
+            if server not in lst:
+                lst.append(server)
+    for s in col.suffixes:
+        i = state.find(s.index)
+        if i is not None and s.suffix:
+            i.suffix = s.suffix
+
+
+def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
+    for a in res.adapters:
+        i = state.find(a.index, None) if a.index is not None else None
+        i = i or state.find(None, a.name) or state.find(None, None, a.description)
+        if i is None:
+            i = _Iface(index=a.index, name=a.name, position=len(state.ifaces), origin="ipconfig")
+            state.ifaces.append(i)
+        elif i.index is None and a.index is not None:
+            i.index = a.index
+        if i.name.startswith("ifIndex ") or i.origin == "route-print":
+            i.name = a.name
+        i.description = i.description or a.description
+        i.mac = i.mac or a.mac
+        i.type_label = a.type_label
+        if i.is_up is None:
+            i.is_up = False if a.media_disconnected else (True if (a.ipv4 or a.ipv6) else None)
+        for cidr in a.ipv4:
+            addr, _, plen = cidr.partition("/")
+            if all(x.address != addr for x in i.addresses):
+                i.addresses.append(IfAddress(family=Family.INET, address=addr, prefixlen=int(plen) if plen else None))
+        for addr in a.ipv6:
+            if all(x.address != addr for x in i.addresses):
+                i.addresses.append(IfAddress(family=Family.INET6, address=addr))
+        if not any(i.dns.values()):
+            for server in a.dns_servers:
+                i.dns.setdefault(_family_of_address(server), []).append(server)
+        i.suffix = i.suffix or a.suffix
+
+
+def _merge_route_print_interfaces(state: _State, res: route_print_parser.RoutePrintResult) -> None:
+    for entry in res.interfaces:
+        i = state.find(entry.index) or state.find(None, None, entry.description)
+        if i is None:
+            i = _Iface(index=entry.index, name=entry.description, description=entry.description,
+                       position=len(state.ifaces), origin="route-print")
+            state.ifaces.append(i)
+        else:
+            i.index = i.index if i.index is not None else entry.index
+            i.description = i.description or entry.description
+
+
+# --------------------------------------------------------------------------- building the snapshot
+
+
+def _kind(i: _Iface) -> InterfaceKind:
+    flags: list[str] = []
+    loop_addrs = any(ip_of(a.address).is_loopback for a in i.addresses)
+    # The loopback's alias/description is the same on every display language.
+    loopback_label = i.name.startswith("Loopback Pseudo-Interface") or (i.description or "").startswith("Software Loopback")
+    if i.if_type == _IFTYPE_LOOPBACK or loop_addrs or loopback_label:
+        flags.append("loopback")
+    if i.if_type in (_IFTYPE_PPP, _IFTYPE_TUNNEL) or i.type_label.upper() == "PPP":
+        flags.append("point-to-point")
+    # A neutral name: the alias is localised and user-editable, so it must not decide.
+    kind = interface_kind(f"if{i.index if i.index is not None else ''}", flags, i.description)
+    if kind is InterfaceKind.OTHER and i.if_type == _IFTYPE_WIRELESS:
+        kind = InterfaceKind.WIRELESS
+    return kind
+
+
+def _interface_records(state: _State) -> tuple[Interface, ...]:
+    out = []
+    for i in state.ifaces:
+        metric = i.metric.get(Family.INET, i.metric.get(Family.INET6))
+        kind = _kind(i)
+        out.append(Interface(name=i.name, index=i.index, kind=kind, is_up=i.is_up,
+                             flags=("loopback",) if kind is InterfaceKind.LOOPBACK else (),
+                             addresses=tuple(i.addresses), mac=i.mac, description=i.description,
+                             guid=i.guid, metric=metric))
+        if kind is InterfaceKind.TUNNEL:
+            state.trace.append(f"interface {i.name!r} (ifIndex {i.index}) is a tunnel: driver description "
+                               f"{i.description!r} (the alias is not used)")
+    return tuple(out)
+
+
+def _routes_from_collection(state: _State, col: win_json.WinCollection) -> list[Route]:
+    routes = []
+    missing_metric = 0
+    for r in col.routes:
+        i = state.find(r.index)
+        if_metric = i.metric.get(r.family) if i else None
+        if if_metric is None:
+            missing_metric += 1
+        metric = None if r.route_metric is None else r.route_metric + (if_metric or 0)
+        routes.append(Route(family=r.family, destination=r.destination, gateway=r.next_hop,
+                            interface=i.name if i else (r.alias or f"ifIndex {r.index}"), metric=metric,
+                            protocol=None))
+    if routes:
+        state.trace.append("routes: metric = RouteMetric + InterfaceMetric of the route's interface and family "
+                           "(the cost Windows compares)")
+    if missing_metric:
+        state.trace.append(f"routes: {missing_metric} route(s) without a known interface metric: metric is the "
+                           "route metric alone")
+    return routes
+
+
+def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintResult) -> list[Route]:
+    routes, unowned, persistent = [], 0, 0
+    for r in res.routes:
+        if r.persistent:
+            persistent += 1
+            continue
+        owner = None
+        if r.interface_address:
+            owner = state.by_address(r.interface_address)
+        elif r.interface_index is not None:
+            owner = state.find(r.interface_index)
+        if owner is None:
+            unowned += 1
+        routes.append(Route(family=Family(r.family), destination=r.destination, gateway=r.gateway,
+                            interface=owner.name if owner else None, metric=r.metric,
+                            source=r.interface_address))
+    state.trace.append("routes: from route print (fallback); its Metric column is already route metric + "
+                       f"interface metric; {persistent} persistent route(s) are configuration and were skipped")
+    if unowned:
+        state.trace.append(f"routes: {unowned} route(s) name an interface address no adapter in the input owns "
+                           "(route print alone does not map addresses to adapters)")
+    return routes
+
+
+def _table_lookup(address: str, routes: Iterable[Route]) -> RouteLookup:
+    ip = ip_of(address)
+    best: Route | None = None
+    for r in routes:
+        net = r.network
+        if net.version != ip.version or ip not in net or r.interface is None:
+            continue
+        if best is None or net.prefixlen > best.network.prefixlen or (
+                net.prefixlen == best.network.prefixlen and (r.metric or 0) < (best.metric or 0)):
+            best = r
+    if best is None:
+        return RouteLookup(address=address, error="no route in the table", method="table")
+    return RouteLookup(address=address, interface=best.interface, gateway=best.gateway,
+                       destination=best.destination, source_address=best.source, method="table")
+
+
+def _adapter_resolvers(state: _State, metrics_known: bool) -> list[Resolver]:
+    entries = []
+    for i in state.ifaces:
+        for fam, servers in i.dns.items():
+            pos = 0
+            for server in servers:
+                if ip_of(server) in _PLACEHOLDER_DNS:
+                    continue
+                pos += 1
+                metric = i.metric.get(fam)
+                entries.append((metric if metric is not None else 1 << 30, i.position, pos, i, fam, server))
+        dropped = [s for lst in i.dns.values() for s in lst if ip_of(s) in _PLACEHOLDER_DNS]
+        if dropped:
+            state.trace.append(f"dns: {i.name!r}: fec0:0:0:ffff::1-3 placeholders ignored (no IPv6 DNS configured)")
+    entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    resolvers = []
+    rank = 0
+    for metric, _pos_if, pos, i, fam, server in entries:
+        active = i.is_up is not False
+        if active:
+            rank += 1
+        scope = ResolverScope.LINK if active else ResolverScope.INACTIVE
+        origin = f"adapter {i.name!r}" + (f" ifIndex {i.index}" if i.index is not None else "") + \
+            (f" {i.description!r}" if i.description else "")
+        resolvers.append(Resolver(address=server, scope=scope, interface=i.name, order=rank if active else None,
+                                  origin=origin))
+        why = (f"interface metric {metric}" if metric < (1 << 30) else "interface metric unknown: adapter order")
+        state.trace.append(f"dns: {server} on {i.name!r} ({fam}) -> "
+                           + (f"order {rank} ({why}, position {pos})" if active else "inactive (adapter is down)"))
+    if entries and not metrics_known:
+        state.trace.append("dns: interface metrics unknown (no PowerShell): order follows the adapters' order "
+                           "in the input, which may differ from Windows' choice")
+    return resolvers
+
+
+def _normalise_namespace(ns: str) -> str:
+    ns = ns.strip()
+    if ns in (".", ""):
+        return "."
+    return ns.lstrip(".").rstrip(".").lower() or "."
+
+
+def _nrpt_resolvers(state: _State, rules: tuple[NrptRule, ...], gpo_present: bool) -> list[Resolver]:
+    out = []
+    for rule in rules:
+        ignored = gpo_present and rule.source == "local"
+        domains = tuple(dict.fromkeys(_normalise_namespace(n) for n in rule.namespaces))
+        uses_servers = rule.config_options is None or bool(rule.config_options & nrpt_parser.CONFIG_GENERIC_DNS)
+        for server in rule.servers:
+            try:
+                ip_of(server)
+            except ValueError:
+                continue
+            out.append(Resolver(address=server, scope=ResolverScope.INACTIVE if ignored or not uses_servers
+                                else ResolverScope.DOMAIN, domains=domains, order=None if ignored else 0,
+                                origin=f"NRPT rule {rule.name} ({rule.source})"))
+        if ignored:
+            state.trace.append(f"nrpt: local rule {rule.name} {domains} ignored: a Group Policy DnsPolicyConfig key "
+                               "exists and replaces the local table")
+        elif rule.servers:
+            state.trace.append(f"nrpt: rule {rule.name} ({rule.source}) sends {', '.join(domains) or '?'} to "
+                               f"{', '.join(rule.servers)}")
+    return out
+
+
+class WindowsAdapter:
+    """Platform adapter for Windows (see the module docstring for sources and decisions)."""
+    platform = Platform.WINDOWS
+
+    def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
+        """One PowerShell process (Find-NetRoute for every DNS server and every extra
+        address), one winreg read; ipconfig and route print only when PowerShell fails."""
+        ps_source = Source("powershell", argv=POWERSHELL_ARGV, timeout_s=POWERSHELL_TIMEOUT_S,
+                           stdin=build_script(addresses))
+        caps: list[SourceCapture] = [capture_source(ps_source, env)]
+        reg = env.extra["winreg"] if "winreg" in env.extra else default_winreg()
+        caps.append(api_capture("winreg-nrpt", "winreg read of the NRPT keys", lambda: read_nrpt_registry(reg)))
+        if win_json.looks_like(caps[0].text or "") != "powershell":
+            log.debug("PowerShell gave no usable document (%s): falling back to ipconfig and route print",
+                      caps[0].error or "no JSON")
+            caps.append(capture_source(IPCONFIG, env))
+            caps.append(capture_source(ROUTE_PRINT, env))
+        return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
+
+    def parse(self, raw: RawCapture) -> Snapshot:
+        """Pure: any subset of the sources above -> Snapshot.  Never raises."""
+        state = _State()
+        col: win_json.WinCollection | None = None
+        cmdlets: list[win_json.WinCollection] = []
+        ipc = rp = dump = None
+
+        def attempt(source_id: str, what: str, fn: Callable[[str], Any]) -> Any:
+            src = raw.get(source_id)
+            if src is None:
+                return None
+            if src.error:
+                state.errors.append(CollectionError(source_id, f"{what}: {src.error}"))
+            if not src.text:
+                return None
+            try:
+                return fn(src.text)
+            except ParseError as err:
+                state.errors.append(CollectionError(source_id, f"{what} could not be read: {err}"))
+                return None
+
+        col = attempt("powershell", "PowerShell collection", win_json.parse)
+        if raw.get("powershell") is not None and col is None:
+            state.errors.append(CollectionError(
+                "powershell", "PowerShell gave no usable result: the report uses ipconfig /all and route print "
+                              "instead, which show no interface metrics, NRPT rules or Find-NetRoute answers"))
+            state.trace.append("collect: PowerShell failed -> fallback to ipconfig /all + route print")
+        if col is not None:
+            for err in col.errors:
+                section = err.split(":", 1)[0]
+                state.errors.append(CollectionError(f"powershell:{section}", f"PowerShell section failed: {err}"))
+        for sid in win_json.CMDLET_SOURCES:
+            part = attempt(sid, f"pasted {sid} JSON", lambda t, s=sid: win_json.parse_cmdlet(t, s))
+            if part is not None:
+                cmdlets.append(part)
+        ipc = attempt("ipconfig", "ipconfig /all", ipconfig_parser.parse)
+        rp = attempt("route-print", "route print", route_print_parser.parse)
+        dump = attempt("winreg-nrpt", "NRPT registry read", nrpt_parser.parse)
+
+        # Interfaces: JSON first (ifIndex keys), then ipconfig, then route print's list.
+        for part in ([col] if col else []) + cmdlets:
+            _merge_collection(state, part, "powershell" if part is col else "cmdlet")
+        if ipc is not None:
+            _merge_ipconfig(state, ipc)
+            if ipc.unknown_labels:
+                state.trace.append(f"ipconfig: labels not in the known languages {ipconfig_parser.KNOWN_LANGUAGES}: "
+                                   f"{', '.join(ipc.unknown_labels[:6])} (structural fallback used)")
+        if rp is not None:
+            _merge_route_print_interfaces(state, rp)
+        interfaces = _interface_records(state)
+
+        # Routes: JSON (+ interface metric) first, route print as fallback.
+        json_routes = [p for p in ([col] if col else []) + cmdlets if p.routes]
+        routes: list[Route] = []
+        for part in json_routes:
+            routes.extend(_routes_from_collection(state, part))
+        if not routes and rp is not None:
+            routes = _routes_from_route_print(state, rp)
+
+        # Route lookups: Find-NetRoute, else the table (longest prefix, lowest cost).
+        lookups: list[RouteLookup] = []
+        if col is not None:
+            for lk in col.lookups:
+                owner = state.find(lk.index) if lk.index is not None else None
+                lookups.append(RouteLookup(address=lk.address, interface=owner.name if owner else None,
+                                           gateway=lk.next_hop, source_address=lk.source_address,
+                                           destination=lk.destination, error=lk.error, method="Find-NetRoute"))
+
+        metrics_known = any(i.metric for i in state.ifaces)
+        resolvers = _adapter_resolvers(state, metrics_known)
+
+        # NRPT: the registry (tells GPO from local) first, Get-DnsClientNrptPolicy otherwise.
+        rules: tuple[NrptRule, ...] = ()
+        gpo_present = False
+        smart: bool | None = None
+        if dump is not None:
+            rules = dump.rules
+            gpo_present = bool(dump.gpo_present)
+            if dump.smart_read:
+                smart = dump.disable_smart_name_resolution != 1
+                state.trace.append("dns: smart multi-homed name resolution "
+                                   + ("on (DisableSmartNameResolution not set to 1): Windows may query every "
+                                      "adapter's DNS servers in parallel" if smart
+                                      else "off (DisableSmartNameResolution=1)"))
+            if gpo_present:
+                state.trace.append("nrpt: Group Policy DnsPolicyConfig key present: only its rules apply")
+        elif col is not None and col.nrpt:
+            rules = tuple(NrptRule(name=f"policy-{n + 1}", namespaces=p.namespaces, servers=p.servers,
+                                   source="effective") for n, p in enumerate(col.nrpt))
+            state.trace.append("nrpt: registry not readable; rules from Get-DnsClientNrptPolicy (effective policy, "
+                               "GPO vs local unknown)")
+        resolvers = _nrpt_resolvers(state, rules, gpo_present) + resolvers
+
+        known = {lk.address for lk in lookups}
+        table_lookups = [_table_lookup(r.address, routes) for r in resolvers
+                         if r.address not in known and r.scope is not ResolverScope.INACTIVE and routes]
+        seen: set[str] = set()
+        for lk in table_lookups:
+            if lk.address not in seen:
+                seen.add(lk.address)
+                lookups.append(lk)
+        if table_lookups:
+            state.trace.append("routes: no Find-NetRoute answer for some servers: route chosen from the table "
+                               "(longest prefix, then lowest metric)")
+
+        search: list[str] = list((col.global_search_list if col else ()) or (ipc.search_list if ipc else ()))
+        for i in state.ifaces:
+            if i.suffix and i.is_up is not False and i.suffix not in search:
+                search.append(i.suffix)
+
+        vpn = detect_tunnel(interfaces, routes)
+        if not raw.sources:
+            state.errors.append(CollectionError("windows", "no source was captured"))
+        os_release = (col.os_version or "") if col else ""
+        dns = DnsConfig(manager=DnsManager.WINDOWS_DNS_CLIENT, resolvers=tuple(resolvers),
+                        search_domains=tuple(search), nrpt=rules, nrpt_gpo_present=gpo_present,
+                        smart_multihomed=smart)
+        return Snapshot(platform=Platform.WINDOWS, collected_at=raw.collected_at, os_release=os_release,
+                        interfaces=interfaces, routes=tuple(routes), route_lookups=tuple(lookups), dns=dns,
+                        vpn=vpn, errors=tuple(state.errors), trace=tuple(state.trace))
