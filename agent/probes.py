@@ -136,6 +136,44 @@ def parse_server(text: str) -> tuple[str, int]:
     return _normalise_address(addr), port
 
 
+# The Client VPN endpoint's DNS name only resolves under a label (the OpenVPN
+# remote-random-hostname option adds a random one; clients that ignore it fail with
+# "DNS resolve error on 'cvpn-endpoint-...'", AWS Client VPN troubleshooting guide).
+# A fixed label keeps plan() pure; the endpoint's wildcard record answers any label.
+ENDPOINT_LABEL = "cvpn-doctor"
+
+
+def names_for(snapshot: Snapshot | None, user_names: Sequence[NameCheck] = (),
+              canary: str | None = DEFAULT_CANARY) -> tuple[NameCheck, ...]:
+    """The names a diagnosis tests: the public canary (``None`` or ``""`` to leave it out),
+    the user's/org's names, and names derived from the VPN profile when one is known: the
+    endpoint's own name (under a label, see ENDPOINT_LABEL) and the regional EC2 service
+    name ``ec2.REGION.amazonaws.com`` (private answers mean a VPC interface endpoint).
+    Pure; duplicates are folded by plan()."""
+    out: list[NameCheck] = []
+    if canary:
+        out.append(NameCheck(canary, origin="canary"))
+    out.extend(user_names)
+    profile = snapshot.vpn.profile if snapshot is not None else None
+    if profile is not None:
+        host = (profile.remote_host or "").strip().rstrip(".")
+        if host and not _looks_like_address(host):
+            if host.lower().startswith("cvpn-endpoint-"):
+                host = f"{ENDPOINT_LABEL}.{host}"
+            out.append(NameCheck(host, origin="profile"))
+        if profile.region:
+            out.append(NameCheck(f"ec2.{profile.region}.amazonaws.com", origin="profile"))
+    return tuple(out)
+
+
+def _looks_like_address(text: str) -> bool:
+    try:
+        netclass.parse_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _name_key(name: str) -> str:
     return name.strip().rstrip(".").lower() or "."
 
@@ -249,21 +287,32 @@ def _errno_text(err: int) -> str:
         return name
 
 
+# Winsock codes spelled out: getsockopt(SO_ERROR) returns them raw on Windows, and they
+# never collide with POSIX errno values, so listing both is safe everywhere.
+_REFUSED = {errno.ECONNREFUSED, 10061}
+_RESET = {errno.ECONNRESET, 10054}
+_ABORTED = {errno.EPIPE, errno.ECONNABORTED, 10053}
+_HOST_UNREACH = {errno.EHOSTUNREACH, getattr(errno, "EHOSTDOWN", errno.EHOSTUNREACH), 10065, 10064}
+_NET_UNREACH = {errno.ENETUNREACH, errno.ENETDOWN, 10051, 10050}
+_TIMED_OUT = {errno.ETIMEDOUT, 10060}
+
+
 def _errno_outcome(err: int | None, transport: Transport) -> Outcome:
     """Map a socket error to an Outcome.  On a connected UDP socket ECONNREFUSED is the
     kernel's report of an ICMP port unreachable; Windows reports the same ICMP as
-    WSAECONNRESET, which Python maps to ECONNRESET."""
-    if err in (errno.ECONNREFUSED,):
-        return Outcome.PORT_UNREACHABLE if transport is Transport.UDP else Outcome.CONNECTION_REFUSED
-    if err in (errno.ECONNRESET,):
-        return Outcome.PORT_UNREACHABLE if transport is Transport.UDP else Outcome.CONNECTION_RESET
-    if err in (errno.EPIPE, errno.ECONNABORTED) and transport is Transport.TCP:
+    WSAECONNRESET on the next recv."""
+    udp = transport is Transport.UDP
+    if err in _REFUSED:
+        return Outcome.PORT_UNREACHABLE if udp else Outcome.CONNECTION_REFUSED
+    if err in _RESET:
+        return Outcome.PORT_UNREACHABLE if udp else Outcome.CONNECTION_RESET
+    if err in _ABORTED and not udp:
         return Outcome.CONNECTION_RESET
-    if err in (errno.EHOSTUNREACH, getattr(errno, "EHOSTDOWN", -1)):
+    if err in _HOST_UNREACH:
         return Outcome.HOST_UNREACHABLE
-    if err in (errno.ENETUNREACH, errno.ENETDOWN):
+    if err in _NET_UNREACH:
         return Outcome.NET_UNREACHABLE
-    if err == errno.ETIMEDOUT:
+    if err in _TIMED_OUT:
         return Outcome.TIMEOUT
     return Outcome.ERROR
 
@@ -298,6 +347,7 @@ class _Engine:
         self.probes = [_Probe(item) for item in items]
         self.snapshot = snapshot
         self.sel = selectors.DefaultSelector()
+        self.done = 0
 
     # -- results ----------------------------------------------------------------------
 
@@ -313,6 +363,7 @@ class _Engine:
                                answers=answers, rtt_ms=round(rtt, 3) if rtt is not None else None,
                                source_address=p.source, interface=iface, detail=detail)
         p.phase = "done"
+        self.done += 1
         self._close(p)
 
     def _interface(self, p: _Probe) -> tuple[str | None, str]:
@@ -647,12 +698,11 @@ class _SystemLookups:
                                          name=f"getaddrinfo-{name}") for i, name in enumerate(self.names)]
 
     def start(self) -> None:
-        for thread in self.threads:
+        for i, thread in enumerate(self.threads):
             try:
                 thread.start()
             except RuntimeError as err:  # "can't start new thread": record, do not raise
-                self._store(self.threads.index(thread), SystemLookup(self.names[self.threads.index(thread)],
-                                                                     error=f"not run: {err}"))
+                self._store(i, SystemLookup(self.names[i], error=f"not run: {err}"))
 
     def _work(self, i: int) -> None:
         name = self.names[i]
@@ -721,13 +771,16 @@ def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot:
     plan's names, ``()`` skips the OS resolver view.  ``resolve`` replaces getaddrinfo
     (tests inject a fake: the real one may send queries beyond loopback).
     ``on_progress(done, total)`` is called on the calling thread as probes and lookups
-    complete, and once at the end with done == total.  Never raises."""
+    complete, and once at the end with done == total.  Never raises for anything the
+    network, the servers or the names do: each failure is a result."""
     started_at = utc_now()
     t_start = time.perf_counter()
     deadline_s = max(0.0, float(deadline_s))
     end = t_start + deadline_s
     if system_names is ...:
         system_names = [c.name for c in probe_plan.names]
+    elif system_names is None:
+        system_names = ()
     lookup_names = [n.name if isinstance(n, NameCheck) else str(n) for n in system_names]
     lookups = _SystemLookups(lookup_names, resolve or system_resolve)
     engine = _Engine(probe_plan.items, snapshot)
@@ -763,10 +816,10 @@ def _loop(engine: _Engine, lookups: _SystemLookups, end: float, progress: _Progr
             engine.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}", timed=False)
     total_probes = len(engine.probes)
     while True:
-        done_probes = sum(1 for p in engine.probes if p.phase == "done")
-        progress(done_probes + len(lookups.names) - lookups.pending())
+        lookups_pending = lookups.pending()
+        progress(engine.done + len(lookups.names) - lookups_pending)
         remaining = end - time.perf_counter()
-        if remaining <= 0 or (done_probes == total_probes and lookups.pending() == 0):
+        if remaining <= 0 or (engine.done == total_probes and lookups_pending == 0):
             return
         if not engine.sel.get_map():
             # Only getaddrinfo threads are left: poll them (join has no "any of" form).

@@ -29,6 +29,8 @@ Constructor (all keywords but ``host``):
   (only the query-level faults make sense there: not CLOSED).
 * ``delay_s``: how long DELAY waits (interruptible: ``stop`` never waits for it).
 * ``port``: 0 (default) for an ephemeral port.
+* ``allow_non_loopback``: bind another address; only for a network namespace the test
+  itself created (the team rule: no test packet leaves loopback or such a namespace).
 
 Faults (:class:`Fault`) and what each transport does with them:
 
@@ -114,10 +116,11 @@ class FakeDNS:
     def __init__(self, host: str = "127.0.0.1", *, records: Mapping[str, Sequence[str]] | None = None,
                  mode: Fault = Fault.ANSWER, udp: Fault | None = None, tcp: Fault | None = None,
                  per_name: Mapping[str, Fault] | None = None, delay_s: float = 5.0, ttl: int = 60,
-                 port: int = 0) -> None:
+                 port: int = 0, allow_non_loopback: bool = False) -> None:
         ip = ipaddress.ip_address(host)
-        if not ip.is_loopback:
-            raise ValueError(f"FakeDNS only binds loopback addresses, not {host}")
+        if not ip.is_loopback and not allow_non_loopback:
+            raise ValueError(f"FakeDNS binds loopback addresses only, not {host}"
+                             " (allow_non_loopback=True inside a network namespace the test created)")
         self.host = host
         self.family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
         self.records = {_key(k): tuple(v) for k, v in (records or {}).items()}

@@ -497,3 +497,18 @@ def test_fakedns_refuses_non_loopback_and_udp_only_tcp_faults():
     srv.stop()
     srv.stop()  # idempotent
     assert not any(t.is_alive() for t in srv._threads)
+
+
+def test_names_for_adds_canary_user_and_profile_names():
+    snap = _snapshot(vpn=VpnEvidence(profile=VpnProfile(
+        remote_host="cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com",
+        region="eu-west-1", remote_random_hostname=True)))
+    got = probes.names_for(snap, [NameCheck("app.corp.example", expected="private")])
+    assert [(c.name, c.origin) for c in got] == [
+        ("aws.amazon.com", "canary"), ("app.corp.example", "user"),
+        ("cvpn-doctor.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com", "profile"),
+        ("ec2.eu-west-1.amazonaws.com", "profile")]
+    assert got[1].expected == "private"
+    assert probes.names_for(None, canary=None) == ()
+    ip_remote = _snapshot(vpn=VpnEvidence(profile=VpnProfile(remote_host="203.0.113.7")))
+    assert [c.name for c in probes.names_for(ip_remote, canary="")] == []
