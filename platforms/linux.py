@@ -57,14 +57,24 @@ RESOLV_CONF = "/etc/resolv.conf"
 _STAGE_ERRORS = (ParseError, ValueError, KeyError, TypeError)   # ValueError: model validation
 
 
-def _source_argv_route_get(address: str, json_ok: bool) -> tuple[str, ...]:
+def _source_argv_route_get(address: str, json_ok: bool, ifnames: dict[str, str] | None = None) -> tuple[str, ...]:
     addr, _, zone = address.partition("%")
     base = ("ip", "-j") if json_ok else ("ip",)
     if ":" in addr:
         base += ("-6",)
     argv = base + ("route", "get", addr)
     # `ip route get` takes no zone id: a link-local server is asked for via its interface
-    return argv + ("oif", zone) if zone else argv
+    # (resolved writes the zone as an ifindex, `oif` wants the name)
+    return argv + ("oif", (ifnames or {}).get(zone, zone)) if zone else argv
+
+
+def _ifname(index: str) -> str:
+    import socket
+
+    try:
+        return socket.if_indextoname(int(index))
+    except (OSError, ValueError):
+        return index
 
 
 def _ran(cap: SourceCapture | None) -> bool:
@@ -161,14 +171,27 @@ class LinuxAdapter:
             run("proc-net-route")
 
         targets = self._route_targets(caps, addresses)
+        ifnames = self._ifnames(caps, targets)
         caps.append(api_capture("route-targets", "addresses to look up routes for",
                                 lambda: {"addresses": list(targets)}))
         if ip_mode != "missing":
             for addr in targets:
-                src = Source(f"route-get:{addr}", argv=_source_argv_route_get(addr, ip_mode == "json"),
+                src = Source(f"route-get:{addr}", argv=_source_argv_route_get(addr, ip_mode == "json", ifnames),
                              timeout_s=self.command_timeout_s)
                 caps.append(capture_source(src, env))
         return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
+
+    @staticmethod
+    def _ifnames(caps: list[SourceCapture], targets: tuple[str, ...]) -> dict[str, str]:
+        """Numeric zone ids (ifindex) to interface names: from resolved's links, else the OS."""
+        by_id = {c.id: c for c in caps}
+        state = _resolved_state(by_id.get("resolved-dbus"), by_id.get("resolvectl"))[0]
+        names = {str(link.index): link.name for link in (state.links if state else ()) if link.name}
+        for addr in targets:
+            zone = addr.partition("%")[2]
+            if zone.isdigit() and zone not in names:
+                names[zone] = _ifname(zone)
+        return names
 
     @staticmethod
     def _route_targets(caps: list[SourceCapture], extra: Iterable[str]) -> tuple[str, ...]:
@@ -331,14 +354,21 @@ class _Parse:
                     self.error("ip-route-text", f"`ip route` output unreadable ({err}): routes are unknown")
         else:
             for source_id, family in (("ip-route", Family.INET), ("ip-route6", Family.INET6)):
-                text = self.text(source_id, f"{'IPv4' if family is Family.INET else 'IPv6'} routes are unknown")
+                label = "IPv4" if family is Family.INET else "IPv6"
+                cap = self.raw.get(source_id)
+                if cap is not None and cap.error and not (cap.text or "").strip():
+                    if family is Family.INET6 and "not supported" in (cap.stderr or ""):
+                        self.trace.append("routes: IPv6 is disabled in the kernel (no IPv6 routes)")
+                    else:
+                        self.error(source_id, f"{cap.error}: {label} routes are unknown")
+                    continue
+                text = self.text(source_id, f"{label} routes are unknown")
                 if text is None:
                     continue
                 try:
                     found = ip_route.parse(text, family)
                 except ParseError as err:
-                    self.error(source_id, f"`ip -j route` output unreadable ({err}): "
-                                          f"{'IPv4' if family is Family.INET else 'IPv6'} routes are unknown")
+                    self.error(source_id, f"`ip -j route` output unreadable ({err}): {label} routes are unknown")
                     continue
                 routes.extend(found)
         unique = list(dict.fromkeys(routes))
@@ -402,7 +432,9 @@ class _Parse:
         link_resolved = bool(link_target and "/systemd/resolve/" in link_target)
         stub = bool(rc and rc.stub)
         nss_resolve = bool(nss and nss.resolve_before_dns)
-        resolved_is_resolver = stub or (nss_resolve and state is not None)
+        stub_link = bool(link_target and link_target.endswith("/stub-resolv.conf"))
+        # the file's content is the evidence (tailscale#2136); the symlink only when it is unreadable
+        resolved_is_resolver = stub or (rc is None and stub_link) or (nss_resolve and state is not None)
         if rc and rc.openvpn_blocks:
             manager = DnsManager.OPENVPN_SCRIPT
         elif owner == "systemd-resolved" or link_resolved:
@@ -431,10 +463,16 @@ class _Parse:
         if state is not None and state.resolv_conf_mode:
             self.trace.append(f"dns: resolved reports resolv.conf mode {state.resolv_conf_mode}")
 
+        if state is not None and not resolved_is_resolver:
+            busy = sum(1 for link in state.links if link.servers)
+            self.trace.append(f"dns: systemd-resolved runs ({busy} link(s) with servers) but glibc does not ask it")
+
         resolvers: list[Resolver] = []
         search: tuple[str, ...] = rc.search if rc else ()
         if resolved_is_resolver and state is not None:
-            why = "resolv.conf points at the 127.0.0.53 stub" if stub else "nsswitch asks resolve before dns"
+            why = ("resolv.conf points at the 127.0.0.53 stub" if stub else
+                   "/etc/resolv.conf links to stub-resolv.conf" if rc is None and stub_link else
+                   "nsswitch asks resolve before dns")
             self.trace.append(f"dns: systemd-resolved is the resolver ({why}): servers from resolved ({how})")
             resolvers = self.resolved_resolvers(state)
             search = tuple(dict.fromkeys(d for link in (state.global_,) + state.links

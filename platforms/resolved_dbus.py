@@ -59,13 +59,20 @@ def _props(reply_body: Any, wanted: tuple[str, ...]) -> dict:
     return {name: _plain(props[name][1]) for name in wanted if name in props}
 
 
-def read(timeout_s: float = 2.0, ifname: Callable[[int], str] = socket.if_indextoname) -> dict:
-    """Read resolved's configuration over the system bus. Raises on any failure."""
+def read(timeout_s: float = 2.0, ifname: Callable[[int], str] = socket.if_indextoname,
+         connect: Callable[[], Any] | None = None) -> dict:
+    """Read resolved's configuration over the system bus. Raises on any failure.
+
+    ``connect`` returns a jeepney blocking connection (tests pass a fake one)."""
     from jeepney import DBusAddress, Properties, new_method_call   # lazy: only Linux needs it
-    from jeepney.io.blocking import open_dbus_connection
     from jeepney.wrappers import unwrap_msg
 
-    conn = open_dbus_connection(bus="SYSTEM", auth_timeout=timeout_s)
+    if connect is None:
+        from jeepney.io.blocking import open_dbus_connection
+
+        conn = open_dbus_connection(bus="SYSTEM", auth_timeout=timeout_s)
+    else:
+        conn = connect()
     try:
         manager = DBusAddress(MANAGER_PATH, bus_name=BUS_NAME, interface=MANAGER_IF)
         body = unwrap_msg(conn.send_and_get_reply(Properties(manager).get_all(), timeout=timeout_s))

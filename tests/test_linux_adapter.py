@@ -90,7 +90,7 @@ def tunnel_commands() -> dict:
         RULE: ok(fx("ip_rule--netns-fwmark.out")),
         ("ip", "-j", "route", "get", "10.0.0.2"): get_json("10.0.0.2", "tun0", "10.0.0.97", "10.0.0.98"),
         ("ip", "-j", "route", "get", "192.168.1.1"): get_json("192.168.1.1", "wlp2s0", None, "192.168.1.23"),
-        ("ip", "-j", "-6", "route", "get", "fe80::1", "oif", "4"): get_json("fe80::1", "tun0", None, "fe80::2"),
+        ("ip", "-j", "-6", "route", "get", "fe80::1", "oif", "tun0"): get_json("fe80::1", "tun0", None, "fe80::2"),
         ("ip", "-j", "route", "get", "172.31.0.2"): ok(fx("ip_route_get--netns-tun0.out")),
     }
 
@@ -131,7 +131,7 @@ def test_resolved_stub_over_dbus_full_tunnel():
     assert rs["192.168.1.1"].scope is ResolverScope.LINK and rs["192.168.1.1"].domains == ("lan",)
     assert snap.dns.search_domains == ("lan", "corp.example.internal")
     assert ("resolvectl", "status", "--no-pager") not in fake.ran          # D-Bus answered
-    assert ("ip", "-j", "-6", "route", "get", "fe80::1", "oif", "4") in fake.ran
+    assert ("ip", "-j", "-6", "route", "get", "fe80::1", "oif", "tun0") in fake.ran
     assert not any(a[:4] == ("ip", "-j", "route", "get") and a[4].startswith("127.") for a in fake.ran)
     lk = snap.lookup("10.0.0.2")
     assert (lk.interface, lk.gateway, lk.method) == ("tun0", "10.0.0.97", "ip route get")
