@@ -345,6 +345,8 @@ class _Parse:
 
         if not have_ifconfig:
             interfaces = self._interfaces_from_names(routes, info, nwi)
+        else:
+            interfaces = self._add_missing_resolver_interfaces(interfaces, info)
         vpn = self._tunnel(interfaces, routes, have_ifconfig)
         return Snapshot(platform=Platform.MACOS, collected_at=raw.collected_at, os_release=os_release,
                         interfaces=interfaces, routes=tuple(routes), route_lookups=lookups, dns=dns, vpn=vpn,
@@ -374,6 +376,24 @@ class _Parse:
                 self.errors.append(CollectionError(source=src.id, message=f"route -n get: {err}"))
         return tuple(out)
 
+    def _add_missing_resolver_interfaces(self, interfaces: tuple[Interface, ...], info) -> tuple[Interface, ...]:
+        # A resolver bound to an interface that ifconfig no longer lists is left over from a
+        # VPN that went away (the client did not clean up): record that interface as down,
+        # so the stale-DNS rule can see it.  scutil prints "(?)" when the index has no
+        # name any more; that case is only traced (there is no name to record).
+        known = {i.name for i in interfaces}
+        extra: list[Interface] = []
+        for r in (info.resolvers if info else ()):
+            if r.if_index and not r.if_name and any(_valid_ip(ns) for ns in r.nameservers):
+                self.trace.append(f"dns: {_origin(r)} is bound to if_index {r.if_index}, which has no name any more: "
+                                  "the interface is gone (a VPN that did not clean up?)")
+            if r.if_name and r.if_name not in known:
+                known.add(r.if_name)
+                extra.append(Interface(name=r.if_name, index=r.if_index, kind=interface_kind(r.if_name), is_up=False))
+                self.trace.append(f"interfaces: {r.if_name} is named by {_origin(r)} but absent from ifconfig -a: "
+                                  "recorded as down")
+        return interfaces + tuple(extra)
+
     def _interfaces_from_names(self, routes, info, nwi) -> tuple[Interface, ...]:
         names: list[str] = []
         for r in routes:
@@ -397,7 +417,7 @@ class _Parse:
         # the addresses (ifconfig) or the routing table were captured.
         candidates: list[Interface] = []
         for iface in interfaces:
-            if iface.kind is not InterfaceKind.TUNNEL or not (have_ifconfig or routes):
+            if iface.kind is not InterfaceKind.TUNNEL or iface.is_up is False or not (have_ifconfig or routes):
                 candidates.append(iface)
                 continue
             real_addr = any(not ipaddress.ip_address(a.address.split("%", 1)[0]).is_link_local for a in iface.addresses)

@@ -1,0 +1,124 @@
+"""macOS-only rules.
+
+The generic codes that also need macOS evidence (stale-vpn-dns-after-disconnect,
+multiple-vpn-dns-conflict, route-outside-tunnel) stay single rules in
+``agent/rules/tunnel.py``; the macOS adapter feeds them: resolvers carry their utun from
+``if_index``, a resolver bound to an interface that ``ifconfig -a`` no longer lists makes
+that interface a *down* tunnel, macOS system utuns (Private Relay, Handoff) are not
+counted as tunnels, and ``route -n get`` answers become route lookups.
+"""
+from __future__ import annotations
+
+from agent.findings import finding
+from agent.model import Finding, Platform, Resolver, ResolverScope
+from agent.rules.context import Context
+
+_APP_TEST = "dscacheutil -q host -a name {name}"
+_FLUSH = "sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder"
+
+
+def _under(name: str, domain: str) -> bool:
+    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
+    return domain in ("", ".") or name == domain or name.endswith("." + domain)
+
+
+def _answering(resolvers: tuple[Resolver, ...], name: str) -> tuple[Resolver, ...]:
+    """The resolvers an unbound app's query for ``name`` goes to (macOS: the longest
+    matching match domain, else the default resolvers)."""
+    best: tuple[Resolver, ...] = ()
+    best_len = -1
+    for r in resolvers:
+        if r.scope is not ResolverScope.DOMAIN:
+            continue
+        for d in r.domains:
+            if _under(name, d):
+                length = 0 if d.rstrip(".") in ("", ".") else len(d.rstrip(".").split("."))
+                if length > best_len:
+                    best, best_len = (r,), length
+                elif length == best_len:
+                    best = (*best, r)
+    if best:
+        return best
+    return tuple(r for r in resolvers if r.scope is ResolverScope.GLOBAL)
+
+
+def _describe(r: Resolver) -> str:
+    scope = r.scope.value
+    if r.scope is ResolverScope.DOMAIN:
+        scope = f"domain ({', '.join(r.domains)})" if r.domains else "supplemental, no match domain"
+    order = f", order {r.order}" if r.order is not None else ""
+    return f"{r.origin or 'resolver'}: {r.address} on {r.interface or 'no interface'} [{scope}{order}]"
+
+
+def macos_vpn_resolver_not_used(ctx: Context) -> Finding | None:
+    """macOS resolves through SystemConfiguration/mDNSResponder, not resolv.conf: a name
+    goes to the resolver of its longest matching match domain, else to the default
+    resolver (the first in ``order`` without a domain and not Supplemental); "scoped"
+    resolvers serve only apps bound to that interface (scutil(8); AWS Client VPN user
+    guide, macOS troubleshooting; eduvpn/apple#250, Tunnelblick#736).
+
+    Fires when the VPN's resolver (on the tunnel interface) is up but unbound apps do not
+    ask it: (a) it is only scoped or Supplemental without a match domain; (b) it is one
+    more default but another interface's default (e.g. DNS set by hand on Wi-Fi) comes
+    first; (c) it serves match domains, but a name the user expects lies outside them."""
+    if ctx.platform is not Platform.MACOS or not ctx.tunnel_up:
+        return None
+    tun = ctx.tunnel_resolvers
+    if not tun:
+        return None
+    defaults = tuple(r for r in ctx.resolvers if r.scope is ResolverScope.GLOBAL)
+    first_default = min(defaults, key=lambda r: r.order or 0) if defaults else None
+    tun_globals = [r for r in tun if r.scope is ResolverScope.GLOBAL]
+    # A match-domain resolver with the VPN's servers belongs to the VPN even where its
+    # if_index line is missing (old macOS, or a paste cut inside the block).
+    vpn_addresses = {r.address for r in tun}
+    tun_domains = [r for r in ctx.resolvers if r.scope is ResolverScope.DOMAIN and r.domains
+                   and (ctx.is_tunnel(r.interface) or r.address in vpn_addresses)]
+    evidence = [_describe(r) for r in tun]
+    evidence += [f"default: {_describe(r)}" for r in defaults if not ctx.is_tunnel(r.interface)]
+    if not defaults:
+        evidence.append("no default resolver: names outside match domains fail for unbound apps")
+    names = [n.name for n in ctx.expectations]
+    vpn_dns = ", ".join(dict.fromkeys(r.address for r in tun))
+    iface = next((r.interface for r in tun if r.interface), "the tunnel")
+
+    if not tun_globals and not tun_domains:
+        explanation = (f"The VPN's DNS server(s) {vpn_dns} on {iface} are only "
+                       + ("scoped" if all(r.scope is ResolverScope.SCOPED for r in tun) else
+                          "scoped/supplemental without a match domain")
+                       + ": ordinary apps never ask them.")
+        return _finding(explanation, evidence, names, first_default)
+
+    if tun_globals and first_default is not None and not ctx.is_tunnel(first_default.interface):
+        explanation = (f"The VPN's DNS server(s) {vpn_dns} are only an extra default: {first_default.address} on "
+                       f"{first_default.interface or 'no interface'} comes first in the order.")
+        return _finding(explanation, evidence, names, first_default)
+
+    if not tun_globals and names:
+        missed = [n for n in names if not any(ctx.is_tunnel(r.interface) or r.address in vpn_addresses
+                                              for r in _answering(ctx.resolvers, n))]
+        if missed:
+            domains = sorted({d for r in tun_domains for d in r.domains})
+            evidence.append(f"VPN match domains: {', '.join(domains)}")
+            for n in missed:
+                to = _answering(ctx.resolvers, n)
+                evidence.append(f"{n} -> {', '.join(r.address for r in to) or 'no resolver'} (not the VPN's)")
+            explanation = (f"{', '.join(missed)} lie outside the VPN's match domains ({', '.join(domains)}), so macOS "
+                           "sends them to the default resolver instead of the VPN's.")
+            return _finding(explanation, evidence, missed, first_default)
+    return None
+
+
+def _finding(explanation: str, evidence: list[str], names: list[str], default: Resolver | None) -> Finding:
+    name = names[0] if names else "<name>"
+    service = "Wi-Fi" if default is None or (default.interface or "").startswith("en") else "<service>"
+    user_fix = (f"Check which resolver macOS uses with: scutil --dns. If DNS servers were set by hand on the "
+                f"network service, clear them: networksetup -setdnsservers {service} empty. Reconnect the VPN, "
+                f"flush the cache ({_FLUSH}), then test like apps do: {_APP_TEST.format(name=name)} "
+                "(dig and nslookup bypass the macOS resolver, so they can disagree with apps).")
+    return finding("macos-vpn-resolver-not-used", explanation, evidence, user_fix=user_fix)
+
+
+RULES = (
+    macos_vpn_resolver_not_used,
+)
