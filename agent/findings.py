@@ -177,6 +177,16 @@ CATALOGUE: dict[str, FindingDoc] = {d.code: d for d in (
        "Ask IT; locally: Get-DnsClientNrptPolicy shows the effective rules.",
        "Add the VPN's namespaces to the Group Policy NRPT, or remove the GPO NRPT for VPN users.",
        "https://learn.microsoft.com/windows-server/networking/dns/", "GPO DnsPolicyConfig key present"),
+    _d("windows-full-tunnel-dns-forced", "warning", "Windows sends DNS into the full tunnel, even to your local resolver",
+       "The endpoint pushes no DNS servers and the laptop's resolver is on the local network with a route outside "
+       "the tunnel (AWS KC scenario 1, example 1). That works on macOS and Linux, but on Windows a full tunnel "
+       "forces all DNS into the tunnel, where the local resolver cannot be reached: lookups time out or fail.",
+       "Nothing durable on the laptop; compare Resolve-DnsName <name> -Server <local resolver> with the VPN off and "
+       "on, and run ipconfig /flushdns after each change.",
+       "Push DNS servers reachable through the tunnel (Client VPN endpoint > Modify > DNS servers: the VPC's "
+       "base+2 address or Route 53 Resolver inbound endpoint IPs). " + _RECONNECT,
+       ADMIN + "what-is-best-practices.html",
+       "Windows, full tunnel, no pushed DNS, a LAN resolver routed outside the tunnel"),
     _d("macos-vpn-resolver-not-used", "warning", "macOS does not use the VPN's DNS server for these names",
        "The utun resolver is only scoped or supplemental, or a DNS server set by hand on Wi-Fi wins the default "
        "order. Note that dig and nslookup bypass the macOS resolver; apps do not.",

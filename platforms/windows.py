@@ -430,9 +430,31 @@ def _normalise_namespace(ns: str) -> str:
     return ns.lstrip(".").rstrip(".").lower() or "."
 
 
-def _nrpt_resolvers(state: _State, rules: tuple[NrptRule, ...], gpo_present: bool) -> list[Resolver]:
+_VPN_NRPT_NAME = ("OpenVPNDNSRouting",)    # OpenVPN 2.7 names its rules OpenVPNDNSRouting-<pid>
+
+
+def _rule_owner(state: _State, rule: NrptRule, interfaces: tuple[Interface, ...]) -> str | None:
+    """The tunnel adapter a VPN client wrote this rule for: by the rule's name, or because
+    it names a tunnel adapter's DNS servers.  The rule then belongs to that link, so a rule
+    left behind after the tunnel went down shows as a VPN resolver on a dead tunnel."""
+    tunnels = [i for i in interfaces if i.kind is InterfaceKind.TUNNEL]
+    if not tunnels:
+        return None
+    tunnel_dns = {s for i in state.ifaces if i.name in {t.name for t in tunnels} for lst in i.dns.values() for s in lst}
+    if not (rule.name.startswith(_VPN_NRPT_NAME) or tunnel_dns & set(rule.servers)):
+        return None
+    up = [t for t in tunnels if t.is_up is not False]
+    owner = (up or tunnels)[0].name if len(up) == 1 or (not up and len(tunnels) == 1) else None
+    if owner:
+        state.trace.append(f"nrpt: rule {rule.name} attributed to tunnel adapter {owner!r} (written by its VPN client)")
+    return owner
+
+
+def _nrpt_resolvers(state: _State, rules: tuple[NrptRule, ...], gpo_present: bool,
+                    interfaces: tuple[Interface, ...] = ()) -> list[Resolver]:
     out = []
     for rule in rules:
+        owner = _rule_owner(state, rule, interfaces)
         ignored = gpo_present and rule.source == "local"
         domains = tuple(dict.fromkeys(_normalise_namespace(n) for n in rule.namespaces))
         uses_servers = rule.config_options is None or bool(rule.config_options & nrpt_parser.CONFIG_GENERIC_DNS)
@@ -443,6 +465,7 @@ def _nrpt_resolvers(state: _State, rules: tuple[NrptRule, ...], gpo_present: boo
                 continue
             out.append(Resolver(address=server, scope=ResolverScope.INACTIVE if ignored or not uses_servers
                                 else ResolverScope.DOMAIN, domains=domains, order=None if ignored else 0,
+                                interface=owner,
                                 origin=f"NRPT rule {rule.name} ({rule.source})"))
         if ignored:
             state.trace.append(f"nrpt: local rule {rule.name} {domains} ignored: a Group Policy DnsPolicyConfig key "
@@ -563,7 +586,7 @@ class WindowsAdapter:
                                    source="effective") for n, p in enumerate(col.nrpt))
             state.trace.append("nrpt: registry not readable; rules from Get-DnsClientNrptPolicy (effective policy, "
                                "GPO vs local unknown)")
-        resolvers = _nrpt_resolvers(state, rules, gpo_present) + resolvers
+        resolvers = _nrpt_resolvers(state, rules, gpo_present, interfaces) + resolvers
 
         known = {lk.address for lk in lookups}
         table_lookups = [_table_lookup(r.address, routes) for r in resolvers

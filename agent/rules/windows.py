@@ -1,0 +1,144 @@
+"""Windows-only rules.
+
+The generic codes (stale-vpn-dns-after-disconnect, multiple-vpn-dns-conflict) are not
+repeated here: the Windows adapter gives them their evidence through the Snapshot
+(resolvers of each adapter are LINK resolvers on that adapter; an NRPT rule a VPN client
+wrote for its TAP adapter is attributed to that adapter, so a rule left behind after a
+disconnect is a VPN resolver on a dead tunnel).  Fixes use Windows commands:
+``ipconfig /flushdns``, ``Set-NetIPInterface -InterfaceIndex N -InterfaceMetric 5``,
+``Resolve-DnsName name -Server x``.
+"""
+from __future__ import annotations
+
+from agent.findings import finding
+from agent.model import Finding, Platform, ResolverScope, Severity, TunnelMode
+from agent.rules.context import Context
+
+
+def _iface(ctx: Context, name: str | None):
+    return ctx.snapshot.interface(name) if name else None
+
+
+def _probe_name(ctx: Context) -> str:
+    for n in ctx.expectations:
+        return n.name
+    return "<name>"
+
+
+def windows_multihomed_dns(ctx: Context) -> Finding | None:
+    """Smart Multi-Homed Name Resolution (Windows 8+, on unless the policy
+    DisableSmartNameResolution=1) sends a query to the DNS servers of every connected
+    adapter in parallel and takes the first answer; a fast NXDOMAIN from the LAN resolver
+    wins and is cached (ADMX "Turn off smart multi-homed name resolution";
+    openconnect#20; AWS Client VPN split tunnel with custom DNS)."""
+    if ctx.platform is not Platform.WINDOWS or not ctx.tunnel_up:
+        return None
+    dns = ctx.snapshot.dns
+    if dns.smart_multihomed is False:
+        return None
+    if any(r.scope is ResolverScope.DOMAIN and "." in r.domains for r in ctx.resolvers):
+        return None  # an NRPT catch-all sends every name to its servers: no parallel race
+    link = [r for r in ctx.resolvers if r.scope is ResolverScope.LINK]
+    vpn = [r for r in link if ctx.is_tunnel(r.interface)]
+    lan = [r for r in link if not ctx.is_tunnel(r.interface)]
+    if not vpn or not lan:
+        return None
+    evidence = []
+    for r in vpn + lan:
+        iface = _iface(ctx, r.interface)
+        metric = f", interface metric {iface.metric}" if iface is not None and iface.metric is not None else ""
+        index = f" (ifIndex {iface.index})" if iface is not None and iface.index is not None else ""
+        kind = "VPN" if r in vpn else "LAN"
+        evidence.append(f"{kind} adapter {r.interface}{index}: DNS {r.address}{metric}, asked #{r.order}")
+    evidence.append("smart multi-homed name resolution: " + (
+        "on (DisableSmartNameResolution is not 1)" if dns.smart_multihomed else "state unknown (registry not read); on by default"))
+    for r in lan:
+        st = ctx.status(r.address)
+        if st.probed:
+            evidence.append(st.summary())
+    vpn_iface = _iface(ctx, vpn[0].interface)
+    index = vpn_iface.index if vpn_iface is not None and vpn_iface.index is not None else "<VPN ifIndex>"
+    user_fix = (f"Make Windows prefer the VPN adapter: Set-NetIPInterface -InterfaceIndex {index} -InterfaceMetric 5 "
+                f"(PowerShell as administrator), then ipconfig /flushdns. Check with Resolve-DnsName {_probe_name(ctx)} "
+                f"-Server {vpn[0].address}.")
+    lan_first = bool(lan[0].order and vpn[0].order and lan[0].order < vpn[0].order) if lan and vpn else False
+    explanation = (f"The VPN adapter's DNS ({', '.join(r.address for r in vpn)}) and the LAN's "
+                   f"({', '.join(r.address for r in lan)}) are both in use"
+                   + ("; the LAN adapter even has the lower metric, so Windows asks it first." if lan_first else "."))
+    return finding("windows-multihomed-dns", explanation, evidence, user_fix=user_fix)
+
+
+def windows_nrpt_gpo_override(ctx: Context) -> Finding | None:
+    """When the Group Policy DnsPolicyConfig key exists, Windows applies only the GPO's
+    Name Resolution Policy Table and silently ignores the local rules that VPN clients
+    write (Tailscale nrpt_windows.go, commit 4d5d669; OpenVPN 2.7 OpenVPNDNSRouting rules)."""
+    if ctx.platform is not Platform.WINDOWS or not ctx.snapshot.dns.nrpt_gpo_present:
+        return None
+    rules = ctx.snapshot.dns.nrpt
+    local = [r for r in rules if r.source == "local"]
+    gpo = [r for r in rules if r.source == "gpo"]
+    if not local and not ctx.tunnel_up:
+        return None
+    evidence = ["Group Policy key HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig exists"]
+    evidence += [f"GPO rule {r.name}: {', '.join(r.namespaces) or '?'} -> {', '.join(r.servers) or 'no servers'}" for r in gpo]
+    evidence += [f"ignored local rule {r.name}: {', '.join(r.namespaces) or '?'} -> {', '.join(r.servers) or 'no servers'}"
+                 for r in local]
+    if local:
+        explanation = f"{len(local)} local NRPT rule(s), typically written by the VPN client, are ignored."
+        severity = None
+    else:
+        explanation = ("No local rule is ignored right now, but any NRPT rule the VPN client writes would be; the "
+                       "GPO rules take precedence for their namespaces.")
+        severity = Severity.INFO
+    return finding("windows-nrpt-gpo-override", explanation, evidence, severity=severity,
+                   user_fix="Ask IT. Get-DnsClientNrptPolicy shows the rules Windows applies; Resolve-DnsName "
+                            f"{_probe_name(ctx)} shows which server answers. Then ipconfig /flushdns.")
+
+
+def windows_full_tunnel_dns_forced(ctx: Context) -> Finding | None:
+    """AWS Client VPN best practices: on Windows a full tunnel forces all DNS into the
+    tunnel, so AWS KC scenario 1 example 1 (no custom DNS, a local resolver kept outside
+    the tunnel by a more specific route) does not work there: the LAN resolver is queried
+    through the VPN, where it cannot be reached."""
+    if ctx.platform is not Platform.WINDOWS or ctx.mode is not TunnelMode.FULL or ctx.custom_dns_pushed:
+        return None
+    lan = []
+    for r in ctx.default_resolvers:
+        if r.address.startswith("127.") or r.address == "::1" or ctx.is_tunnel(r.interface):
+            continue
+        ri = ctx.route_to(r.address)
+        if ri.interface is not None and not ri.via_tunnel:
+            lan.append((r, ri))
+    if not lan:
+        return None
+    evidence = [f"{ri.describe()} -- on Windows the query still goes into the full tunnel" for _r, ri in lan]
+    evidence.append("no DNS servers pushed by the endpoint" + (" (PUSH_REPLY seen)" if ctx.pushed_known else ""))
+    failing = []
+    for r, _ri in lan:
+        st = ctx.status(r.address)
+        if st.probed:
+            evidence.append(st.summary())
+    for n in ctx.canaries + tuple(n.name for n in ctx.expectations):
+        sl = ctx.system(n)
+        if sl is not None and not sl.addresses:
+            failing.append(n)
+            evidence.append(f"system resolver {n}: {sl.error or 'no address'}")
+    severity = None
+    if failing:
+        severity = Severity.ERROR
+    servers = ", ".join(r.address for r, _ri in lan)
+    return finding(
+        "windows-full-tunnel-dns-forced",
+        f"The local resolver(s) {servers} have a route outside the tunnel, which is what KC scenario 1 example 1 "
+        "relies on; Windows does not honour it for DNS." + (" Lookups through the system resolver fail." if failing else ""),
+        evidence, severity=severity,
+        user_fix=(f"Compare Resolve-DnsName {_probe_name(ctx)} -Server {lan[0][0].address} with the VPN "
+                  "disconnected and connected; ipconfig /flushdns after each change. Ask your VPN administrator "
+                  "to push a DNS server."))
+
+
+RULES = (
+    windows_multihomed_dns,
+    windows_nrpt_gpo_override,
+    windows_full_tunnel_dns_forced,
+)
