@@ -293,9 +293,8 @@ class _Parse:
 
         routes: list[Route] = []
         seen_routes: set[tuple] = set()
-        for sid in NETSTAT_IDS:
-            if (src := raw.get(sid)) is None:
-                continue
+        for src in (s for s in raw.sources if s.id in NETSTAT_IDS):   # a folder may hold several pastes
+            sid = src.id
             rows = self._parse(src, _netstat_tolerating_cut_last_line, "the routing table (netstat -rn)")
             if rows and getattr(rows, "cut", False):
                 self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
