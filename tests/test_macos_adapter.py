@@ -25,10 +25,12 @@ def load(name: str) -> str:
 
 
 def raw_of(**sources: str | tuple[str, str, int]) -> RawCapture:
-    """A RawCapture from source id -> text (or (stdout, stderr, exit code))."""
+    """A RawCapture from source id -> text (or (stdout, stderr, exit code)); keyword
+    names spell ids with "_" for "-" and "__" for ":" (route_get__1_1_1_1)."""
     caps = []
     for sid, value in sources.items():
-        sid = sid.replace("__", ":").replace("_", "-")
+        kind, _, address = sid.partition("__")          # route_get__1.1.1.1 -> route-get:1.1.1.1
+        sid = kind.replace("_", "-") + (":" + address.replace("_", ".") if address else "")
         if isinstance(value, tuple):
             out, err, code = value
             caps.append(SourceCapture(id=sid, kind=SourceKind.COMMAND, text=out, stderr=err, exit_code=code,
@@ -252,6 +254,7 @@ def test_every_snapshot_round_trips_through_json() -> None:
         parse(scutil_dns=load(p.name)) for p in sorted(FIX.glob("scutil-dns--*.out"))
     ] + [parse(netstat_rn=load(p.name), route_get__1_1_1_1=load("route-get--tunnelblick-589-dns-via-en0-ifscope.out"))
          for p in sorted(FIX.glob("netstat-rn--*.out"))]
+    assert snaps[-1].lookup("1.1.1.1").interface == "en0"
     for snap in snaps:
         assert Snapshot.from_dict(snap.to_dict()) == snap
 
