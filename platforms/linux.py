@@ -20,6 +20,7 @@ Source ids (stable: bundles and ``analyze`` use them):
 ``ip-route6``          ``ip -j -6 route show table all``
 ``ip-rule``            ``ip -j rule show``
 ``ip-route-text``      ``ip route show table all`` (old iproute2 without -j)
+``ip-rule-text``       ``ip rule show`` (with ip-route-text)
 ``proc-net-route``     /proc/net/route (no ``ip`` at all)
 ``route-targets``      the addresses a route lookup was wanted for, JSON
 ``route-get:ADDR``     ``ip -j route get ADDR`` per nameserver and extra address
@@ -131,6 +132,7 @@ class LinuxAdapter:
             Source("ip-route6", argv=("ip", "-j", "-6", "route", "show", "table", "all"), timeout_s=t),
             Source("ip-rule", argv=("ip", "-j", "rule", "show"), timeout_s=t),
             Source("ip-route-text", argv=("ip", "route", "show", "table", "all"), timeout_s=t, optional=True),
+            Source("ip-rule-text", argv=("ip", "rule", "show"), timeout_s=t, optional=True),
             Source("proc-net-route", path="/proc/net/route", optional=True),
         )
         self._by_id = {s.id: s for s in self.sources}
@@ -167,6 +169,8 @@ class LinuxAdapter:
         else:
             text = run("ip-route-text")
             ip_mode = "missing" if _not_runnable(text) else "text"
+            if ip_mode == "text":
+                run("ip-rule-text")
         if ip_mode == "missing":
             run("proc-net-route")
 
@@ -380,13 +384,14 @@ class _Parse:
         return tuple(unique)
 
     def rules(self) -> None:
-        text = self.text("ip-rule", "policy-routing rules are unknown", required=False)
+        source_id = "ip-rule-text" if self.raw.get("ip-rule-text") is not None else "ip-rule"
+        text = self.text(source_id, "policy-routing rules are unknown", required=False)
         if text is None:
             return
         try:
             rules = ip_route.parse_rules(text)
         except ParseError as err:
-            self.error("ip-rule", f"`ip -j rule` output unreadable ({err}): policy rules are unknown")
+            self.error(source_id, f"`ip rule` output unreadable ({err}): policy rules are unknown")
             return
         extra = [r for r in rules if not r.is_default]
         if not extra:

@@ -275,6 +275,7 @@ def test_old_iproute2_without_json_uses_text():
                            duration_s=0.01),
         IPTXT: ok(fx("ip_route--openvpn-def1-text.out")),
         ("ip", "route", "get", "10.8.0.1"): ok("10.8.0.1 via 10.8.0.5 dev tun0  src 10.8.0.6 \n    cache \n"),
+        ("ip", "rule", "show"): ok(fx("ip_rule--netns-fwmark-text.out")),
     }
     fake = FakeEnv(base_files("nameserver 10.8.0.1\n"), cmds)
     snap = run_adapter(fake)
@@ -283,6 +284,7 @@ def test_old_iproute2_without_json_uses_text():
     assert {"0.0.0.0/1", "128.0.0.0/1", "0.0.0.0/0"} <= {r.destination for r in snap.routes}
     assert snap.lookup("10.8.0.1").interface == "tun0"
     assert any("`ip -j` unusable (ip exited with status 255" in t for t in snap.trace)
+    assert any(t.startswith("routes: policy rule 5270: from all fwmark 0xca6c lookup 52") for t in snap.trace)
     assert not [e for e in snap.errors if e.source.startswith("ip")]
 
 
@@ -347,7 +349,7 @@ def test_facade_gives_the_linux_adapter():
     assert isinstance(adapter_for(Platform.LINUX), LinuxAdapter)
     ids = {s.id for s in LinuxAdapter().sources}
     assert {"resolv.conf", "nsswitch.conf", "os-release", "resolvectl", "ip-route", "ip-route6", "ip-rule",
-            "ip-route-text", "proc-net-route"} == ids
+            "ip-route-text", "ip-rule-text", "proc-net-route"} == ids
 
 
 # --------------------------------------------------------------------------- live
@@ -373,3 +375,15 @@ def test_live_collect_on_this_machine():
         assert any(r.destination == "0.0.0.0/0" and r.table == "main" for r in snap.routes)
     assert any(t.startswith("dns: rc=") for t in snap.trace)
     assert Snapshot.from_dict(json.loads(json.dumps(snap.to_dict()))) == snap
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parent.parent / "agent" / "schema" / "snapshot.schema.json").read_text())
+    jsonschema.validate(snap.to_dict(), schema)
+
+
+def test_fake_snapshots_fit_the_published_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parent.parent / "agent" / "schema" / "snapshot.schema.json").read_text())
+    fake = FakeEnv(base_files(fx("resolv_conf--systemd-stub.out")), tunnel_commands(),
+                   {"resolved_dbus": lambda: json.loads(fx("resolved_dbus--constructed-aws-vpn-tilde-dot.out"))})
+    jsonschema.validate(run_adapter(fake).to_dict(), schema)
+    jsonschema.validate(run_adapter(FakeEnv(base_files("\x00junk"), {})).to_dict(), schema)

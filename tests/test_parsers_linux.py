@@ -82,6 +82,7 @@ def test_looks_like(path: Path):
     text = path.read_text(encoding="utf-8")
     recognised = {name for name, mod in SNIFFERS.items() if mod.looks_like(text)}
     assert recognised == ({own} if own else set())
+    assert ip_route.looks_like_rules(text) == (kind == "ip_rule")
 
 
 # --------------------------------------------------------------------------- empty / garbage

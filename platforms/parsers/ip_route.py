@@ -344,3 +344,12 @@ def looks_like(text: str) -> bool:
         return '"dst"' in s[:2000]
     return bool(re.search(r"^(?:(?:unicast|local|broadcast|unreachable|blackhole|prohibit)\s+)?"
                           r"(?:default|[0-9a-fA-F:.]+(?:/\d+)?)\s+(?:via|dev)\s+\S+", text, re.M))
+
+
+def looks_like_rules(text: str) -> bool:
+    """`ip rule` output: JSON with "priority", or `0:\tfrom all lookup local` lines."""
+    s = text.lstrip()
+    if s.startswith("["):
+        return '"priority"' in s[:2000] and '"dst"' not in s[:2000]
+    return bool(re.search(r"^\d+:\s+(?:not\s+)?from\s+\S+.*\b(?:lookup|table|unreachable|prohibit|blackhole)\b",
+                          text, re.M))
