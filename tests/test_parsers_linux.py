@@ -7,7 +7,6 @@ Regenerate the expected .json after a deliberate change (then review the diff!):
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
