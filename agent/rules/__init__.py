@@ -5,7 +5,7 @@ docstring naming the AWS documentation or behaviour it encodes.
 """
 from __future__ import annotations
 
-from agent.rules import dns, linux, tunnel
+from agent.rules import dns, linux, macos, tunnel
 
 RULES = (
     tunnel.vpn_not_connected,
@@ -31,4 +31,5 @@ RULES = (
     dns.system_resolver_disagrees,
     dns.endpoint_name_unresolvable,
     linux.linux_resolved_vpn_not_default,
+    *macos.RULES,
 )
