@@ -141,13 +141,15 @@ def test_doctor_diagnosis(up: Running) -> None:
         "verdict": report["verdict"],
         "exit_code": proc.returncode,
     }
-    _record(up, got, wall)
+    sent_to = capture.destinations()
+    _record(up, {**got, "dns_sent_to": sorted(sent_to)}, wall)
     assert got == {"scenario": expect.scenario, "codes": sorted(expect.codes),
                    "verdict": expect.verdict, "exit_code": expect.exit_code}, proc.stderr[-2000:]
     assert wall <= DEADLINE + SLACK, f"diagnosis took {wall:.2f}s"
-    sent_to = capture.destinations()
+    # Network safety: DNS packets only to the servers being diagnosed ...
     assert sent_to <= allowed, f"DNS packets to {sorted(sent_to - allowed)}, diagnosed {sorted(allowed)}"
-    assert sent_to, "the capture saw no DNS query at all"
+    # ... and every one of them probed (DESIGN: every resolver in use and every pushed one).
+    assert sent_to == allowed, f"never probed: {sorted(allowed - sent_to)}"
 
 
 def _record(running: Running, got: dict, wall: float) -> None:
