@@ -1,0 +1,185 @@
+"""The support bundle: one zip a user attaches to a ticket and a help desk re-analyses.
+
+Contents::
+
+    README.txt          what each file is, and what was redacted
+    report.json         the full report (schema-versioned; includes the raw captures)
+    report.md           the ticket-ready Markdown report
+    raw/NN-<id>.txt     one file per raw capture: command or path, exit code, duration, error, text
+
+Written atomically (a temporary file in the same folder, then ``os.replace``): a failed write
+leaves nothing behind, and an existing file is replaced only with ``force``.  One
+:class:`agent.redact.Redactor` serves every file, so a value gets the same token everywhere.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from agent.model import Report, SourceCapture
+from agent.redact import Redactor
+
+RAW_HEADER = "# cvpn-doctor raw capture"
+
+
+class BundleError(Exception):
+    """The bundle could not be written; the message says why and what to do."""
+
+
+def raw_file_name(index: int, src: SourceCapture) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", src.id).strip("_") or "source"
+    return f"raw/{index:02d}-{safe}.txt"
+
+
+def render_raw(src: SourceCapture) -> str:
+    """One capture as a self-describing text file (``analyze`` reads the header back)."""
+    lines = [RAW_HEADER,
+             f"# source: {src.id}",
+             f"# kind: {src.kind.value}"]
+    if src.argv:
+        lines.append(f"# command: {' '.join(src.argv)}")
+    if src.path:
+        lines.append(f"# path: {src.path}")
+    lines.append(f"# exit code: {'-' if src.exit_code is None else src.exit_code}")
+    lines.append(f"# duration: {src.duration_s:.3f} s")
+    if src.error:
+        lines.append(f"# error: {src.error}")
+    if src.truncated:
+        lines.append("# truncated: yes (the output was cut at the size limit)")
+    lines.append("# ---- output ----")
+    body = "\n".join(lines) + "\n" + (src.text if src.text is not None else "")
+    if src.stderr:
+        body += ("" if body.endswith("\n") else "\n") + "# ---- stderr ----\n" + src.stderr
+    return body if body.endswith("\n") else body + "\n"
+
+
+def _readme(report: Report, raw_names: list[tuple[str, SourceCapture]], redacted: bool) -> str:
+    lines = [
+        f"cvpn-doctor support bundle ({report.tool.name} {report.tool.version}, {report.platform.value}, "
+        f"generated {report.generated_at} UTC)",
+        "",
+        f"Verdict: {report.verdict.value}; scenario: {report.scenario.id}; "
+        f"findings: {', '.join(f.code for f in report.findings) or 'none'}",
+        "",
+        "Files",
+        "  README.txt   this file",
+        "  report.json  the full report, JSON (schema version "
+        f"{report.schema_version}); it includes the raw captures, so `cvpn-doctor analyze` can",
+        "               re-run the analysis on any OS: `cvpn-doctor analyze this-bundle.zip`",
+        "  report.md    the same report as Markdown, ready to paste into a ticket",
+    ]
+    for name, src in raw_names:
+        what = " ".join(src.argv) if src.argv else (src.path or src.id)
+        lines.append(f"  {name:<30} {src.kind.value}: {what}")
+    lines.append("")
+    if redacted:
+        lines += [
+            "Redaction (on by default; --no-redact turns it off)",
+            "  Replaced consistently (the same value has the same token in every file): user names, host",
+            "  names, home-folder paths, e-mail addresses (email-N@redacted.invalid), MAC addresses",
+            "  (02:00:00:00:..), and public addresses of this computer (documentation addresses 192.0.2.N /",
+            "  2001:db8:ffff::N; prefix lengths kept).",
+            "  Removed entirely: certificates and keys (PEM blocks, <key>/<cert>/<tls-auth>/<tls-crypt>/",
+            "  <pkcs12> bodies), auth tokens and session ids, passwords.",
+            "  Kept, because the diagnosis needs them: private addresses, VPC and client CIDRs, prefix",
+            "  lengths, interface names, nameserver addresses (also public ones), DNS answers, the Client",
+            "  VPN endpoint id and region.",
+        ]
+    else:
+        lines += ["Redaction: OFF (--no-redact). This bundle may contain user and host names, paths,",
+                  "MAC and public addresses. Key material from profiles is never captured."]
+    return "\n".join(lines) + "\n"
+
+
+def _zip_time(report: Report) -> tuple[int, int, int, int, int, int]:
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})", report.generated_at)
+    if m:
+        parts = tuple(int(x) for x in m.groups())
+        if parts[0] >= 1980:
+            return parts  # type: ignore[return-value]
+    return (1980, 1, 1, 0, 0, 0)
+
+
+def build_entries(report: Report, redact: bool = True, redactor: Redactor | None = None) -> dict[str, str]:
+    """The bundle's files (name -> text), redacted with one Redactor when ``redact``."""
+    from agent.render import markdown
+
+    red = redactor or (Redactor.for_report(report) if redact else None)
+    shown = red.report(report) if red is not None else report
+    raw_names: list[tuple[str, SourceCapture]] = []
+    entries: dict[str, str] = {}
+    if shown.raw is not None:
+        for i, src in enumerate(shown.raw.sources, start=1):
+            name = raw_file_name(i, src)
+            raw_names.append((name, src))
+            entries[name] = render_raw(src)
+    out = {
+        "README.txt": _readme(shown, raw_names, red is not None),
+        "report.json": json.dumps(shown.to_dict(), indent=2, ensure_ascii=False) + "\n",
+        "report.md": markdown.render(shown, redact=red is not None, already_redacted=red is not None),
+    }
+    out.update(entries)
+    return out
+
+
+def write_bundle(report: Report, path: Path, force: bool = False, redact: bool = True) -> Path:
+    """Write the bundle zip to ``path`` atomically and return it.
+
+    Raises BundleError when the file exists (without ``force``), the folder is missing or not
+    writable, or the disk is full; nothing half-written is left behind."""
+    path = Path(path)
+    if path.is_dir():
+        raise BundleError(f"{path} is a folder; give a file name such as {path / 'cvpn-doctor-bundle.zip'}")
+    if path.exists() and not force:
+        raise BundleError(f"{path} exists; use --force to overwrite it")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise BundleError(f"cannot write {path}: the folder {parent} does not exist")
+    entries = build_entries(report, redact=redact)
+    stamp = _zip_time(report)
+    fd = None
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        with os.fdopen(fd, "wb") as fh:
+            fd = None
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for name, text in entries.items():
+                    info = zipfile.ZipInfo(name, date_time=stamp)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    zf.writestr(info, text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except PermissionError:
+        raise BundleError(f"cannot write {path}: no permission to write in {parent}") from None
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise BundleError(f"cannot write {path}: the disk is full (free some space or choose another "
+                              "folder)") from None
+        raise BundleError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return path
+
+
+def read_bundle(path: Path) -> dict[str, str]:
+    """The text files of a bundle (name -> text); raises BundleError when it is not a zip."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return {n: zf.read(n).decode("utf-8", errors="replace") for n in zf.namelist() if not n.endswith("/")}
+    except (zipfile.BadZipFile, OSError) as err:
+        raise BundleError(f"{path} is not a readable zip: {err}") from None
