@@ -1,21 +1,23 @@
-# The lab: real OpenVPN + dnsmasq in network namespaces (root). Included from the Makefile.
+# The lab: real OpenVPN + dnsmasq in network namespaces (root). Included from the Makefile
+# (which defines STAMP/BIN for the venv); also works alone: make -f mk/lab.mk lab
 #   make lab SCENARIO=S2-healthy     bring one scenario up and leave it running
 #   make lab-list                    list the scenarios
 #   make lab-down                    tear it down (processes, namespaces, temp files)
-#   make lab-test                    run the lab tests (pytest -m lab)
+#   make lab-test                    run the lab tests (pytest -m lab tests/lab)
 SCENARIO ?= S2-healthy
-LAB_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
+# The harness is stdlib-only; the venv is needed for the doctor and pytest.
+LAB_PYTHON ?= $(if $(BIN),$(BIN)/python,$(if $(wildcard .venv/bin/python),.venv/bin/python,python3))
 
 .PHONY: lab lab-down lab-list lab-test
 
-lab:
+lab: $(STAMP)
 	$(LAB_PYTHON) -m tests.lab up $(SCENARIO)
 
 lab-down:
-	$(LAB_PYTHON) -m tests.lab down
+	$(if $(wildcard $(LAB_PYTHON)),$(LAB_PYTHON),python3) -m tests.lab down
 
 lab-list:
-	$(LAB_PYTHON) -m tests.lab list
+	$(if $(wildcard $(LAB_PYTHON)),$(LAB_PYTHON),python3) -m tests.lab list
 
-lab-test:
+lab-test: $(STAMP)
 	$(LAB_PYTHON) -m pytest -m lab tests/lab $(PYTEST_ARGS)
