@@ -20,6 +20,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 from agent.model import Report, SourceCapture
 from agent.redact import Redactor
@@ -127,11 +128,13 @@ def build_entries(report: Report, redact: bool = True, redactor: Redactor | None
     return out
 
 
-def write_bundle(report: Report, path: Path, force: bool = False, redact: bool = True) -> Path:
+def write_bundle(report: Report, path: Path, force: bool = False, redact: bool = True, *,
+                 fsync: Callable[[int], None] = os.fsync) -> Path:
     """Write the bundle zip to ``path`` atomically and return it.
 
     Raises BundleError when the file exists (without ``force``), the folder is missing or not
-    writable, or the disk is full; nothing half-written is left behind."""
+    writable, or the disk is full; nothing half-written is left behind.  ``fsync`` is injectable
+    so tests can simulate a full disk."""
     path = Path(path)
     if path.is_dir():
         raise BundleError(f"{path} is a folder; give a file name such as {path / 'cvpn-doctor-bundle.zip'}")
@@ -155,7 +158,7 @@ def write_bundle(report: Report, path: Path, force: bool = False, redact: bool =
                     info.external_attr = 0o644 << 16
                     zf.writestr(info, text.encode("utf-8"))
             fh.flush()
-            os.fsync(fh.fileno())
+            fsync(fh.fileno())
         os.replace(tmp_name, path)
         tmp_name = None
     except PermissionError:
