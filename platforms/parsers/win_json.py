@@ -445,12 +445,19 @@ def parse_cmdlet(text: str, source_id: str | None = None) -> WinCollection:
     data = load(text)
     kind = source_id or cmdlet_kind(data)
     if kind == "cmdlet-dns-servers":
-        return WinCollection(present=("dnsServers",), dns_servers=read_dns_servers(data))
-    if kind == "cmdlet-routes":
-        return WinCollection(present=("routes",), routes=read_routes(data))
-    if kind == "cmdlet-ip-interfaces":
-        return WinCollection(present=("ipInterfaces",), ip_interfaces=read_ip_interfaces(data))
-    if kind == "cmdlet-adapters":
-        return WinCollection(present=("adapters",), adapters=read_adapters(data))
+        col = WinCollection(present=("dnsServers",), dns_servers=read_dns_servers(data))
+    elif kind == "cmdlet-routes":
+        col = WinCollection(present=("routes",), routes=read_routes(data))
+    elif kind == "cmdlet-ip-interfaces":
+        col = WinCollection(present=("ipInterfaces",), ip_interfaces=read_ip_interfaces(data))
+    elif kind == "cmdlet-adapters":
+        col = WinCollection(present=("adapters",), adapters=read_adapters(data))
+    else:
+        col = None
+    if col is not None:
+        items = col.dns_servers or col.routes or col.ip_interfaces or col.adapters
+        if _objects(data) and not items:
+            raise ParseError(f"PowerShell JSON: no object has the properties of {kind}")
+        return col
     raise ParseError("PowerShell JSON: not the output of a known cmdlet "
                      "(Get-DnsClientServerAddress, Get-NetRoute, Get-NetIPInterface, Get-NetAdapter)")
