@@ -39,7 +39,7 @@ CASES = {
     "stale-after-disconnect": (
         snapshot(tunnels=(), resolvers=(resolver("10.0.0.2"),), pushed_dns=("10.0.0.2",), disconnected=True),
         run(silent("10.0.0.2", [CANARY])),
-        "not-connected", {"stale-vpn-dns-after-disconnect"}, Verdict.BROKEN),
+        "not-connected", {"vpn-not-connected", "stale-vpn-dns-after-disconnect"}, Verdict.BROKEN),
     "endpoint-unresolvable": (
         snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), profile=profile(),
                  log_errors=("RESOLVE: Cannot resolve host address: cvpn-endpoint-0123456789abcdef0.prod.clientvpn."

@@ -14,8 +14,6 @@ def vpn_not_connected(ctx: Context) -> Finding | None:
     must show Connected and a tun/utun/TAP interface with the pushed routes)."""
     if ctx.tunnel_up:
         return None
-    if _stale_addresses(ctx):
-        return None  # stale-vpn-dns-after-disconnect says more
     evidence = list(ctx.snapshot.vpn.reasons)
     if ctx.snapshot.vpn.disconnected_at:
         evidence.append(f"VPN log: disconnected at {ctx.snapshot.vpn.disconnected_at}")
