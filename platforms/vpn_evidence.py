@@ -111,14 +111,12 @@ def _newest(env: Env, dirs: Iterable[str], rank: Callable[[str], int]) -> tuple[
     for d in dirs:
         looked.append(d)
         try:
-            files = list(listdir(d))[:MAX_CANDIDATES]
+            files = [(p, m, rank(p)) for p, m in listdir(d)]
         except OSError as err:
             log.debug("cannot list %s: %s", d, err)
             continue
-        for path, mtime in files:
-            r = rank(path)
-            if r <= 0:
-                continue
+        # rank first, then cap: /tmp may hold thousands of unrelated files
+        for path, mtime, r in [f for f in files if f[2] > 0][:MAX_CANDIDATES]:
             key = (r, mtime, path)
             if best is None or key > best:
                 best = key
@@ -142,10 +140,11 @@ def _read(env: Env, source_id: str, path: str, transform: Callable[[str], tuple[
 
 
 def _tail(text: str) -> tuple[str, bool]:
+    # Session tokens never enter a capture (and so never a report, redacted or not).
     lines = text.splitlines(keepends=True)
     if len(lines) <= MAX_LOG_LINES:
-        return text, False
-    return "".join(lines[-MAX_LOG_LINES:]), True
+        return openvpn_log.scrub_secrets(text), False
+    return openvpn_log.scrub_secrets("".join(lines[-MAX_LOG_LINES:])), True
 
 
 def _profile_text(text: str) -> tuple[str, bool]:

@@ -105,3 +105,12 @@ def test_attach_errors():
     assert any("no AWS VPN Client profile found" in t for t in snap.trace)
     # No VPN sources at all: unchanged.
     assert attach_vpn_evidence(_snap(), RawCapture(platform=Platform.LINUX, collected_at="x")) == _snap()
+
+
+def test_log_capture_never_keeps_session_tokens():
+    text = ("2024-01-02 03:04:05 PUSH: Received control message: 'PUSH_REPLY,auth-token SESS_ID_c2VjcmV0,ping 1'\n"
+            "2024-01-02 03:04:05 MANAGEMENT: CMD 'PASSWORD \"Auth\" \"hunter2\"'\n")
+    env = fake_env({"/x/ovpn_1.log": (text, 1.0)}, home="/home/a")
+    cap = vpn_sources(env, Platform.LINUX, log_path="/x/ovpn_1.log")[0]
+    assert "SESS_ID" not in cap.text and "hunter2" not in cap.text
+    assert "auth-token [removed]" in cap.text

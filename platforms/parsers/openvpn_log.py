@@ -53,7 +53,7 @@ _MARKERS = re.compile(r"OpenVPN \d|PUSH_REPLY|PUSH_REQUEST|Initialization Sequen
                       r"Peer Connection Initiated|link remote|RESOLVE: Cannot resolve|DNS resolve error|"
                       r"process exiting|process restarting|Control Channel|ROUTE_GATEWAY|Transport Error|OPTIONS IMPORT|"
                       r"TLS: Initial packet|MANAGEMENT: >STATE|AUTH_FAILED")
-_AUTH_TOKEN = re.compile(r"(auth-token(?:-user)?)\s+[^,']+")
+_AUTH_TOKEN = re.compile(r"(auth-token(?:-user)?)[ \t]+(?!\[removed\])[^,'\s]+")
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
                                        "Oct", "Nov", "Dec"), start=1)}
 MAX_ERRORS = 20
@@ -207,6 +207,19 @@ def parse(text: str, source: str = "") -> OpenVpnLog:
     return OpenVpnLog(pushed=pushed, connected_at=connected_at, disconnected_at=disconnected_at,
                       connected=last_event, errors=tuple(errors[-MAX_ERRORS:]), filtered=dropped,
                       unresolvable_endpoint=unresolvable)
+
+
+_SESS_ID = re.compile(r"SESS_ID_[A-Za-z0-9+/=_-]+")
+_MGMT_PASSWORD = re.compile(r"(PASSWORD \"[^\"]*\" )\"[^\"]*\"")
+
+
+def scrub_secrets(text: str) -> str:
+    """The log without credentials: pushed ``auth-token`` values, session ids (``SESS_ID_...``)
+    and management-interface passwords become ``[removed]``.  Used before a log enters a capture,
+    so even an unredacted report never carries a live session token."""
+    text = _AUTH_TOKEN.sub(r"\1 [removed]", text)
+    text = _SESS_ID.sub("[removed]", text)
+    return _MGMT_PASSWORD.sub(r'\1"[removed]"', text)
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
