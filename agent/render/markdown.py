@@ -148,7 +148,7 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     if vpn.connected_at or vpn.disconnected_at:
         rows.append(["Connected at / disconnected at",
                      f"{esc(vpn.connected_at or '-')} / {esc(vpn.disconnected_at or '-')} (log's local time)"])
-    out += table(["", ""], rows)
+    out += table(["Item", "Value"], rows)
     out.append("")
     if vpn.reasons:
         out += [f"- {esc(r)}" for r in vpn.reasons]
@@ -168,7 +168,8 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
                                for a in i.addresses) or "-"),
                  esc(i.description or "-")] for i in up]
         out += table(["Interface", "Kind", "Addresses", "Description"], rows)
-        tunnel_routes = [r for r in snap.routes if r.interface in vpn.tunnel_interfaces]
+        tunnel_routes = [r for r in snap.routes if r.interface in vpn.tunnel_interfaces
+                         and r.table in ("main", "default", "254") and r.type in ("unicast", "")]
         if tunnel_routes:
             out.append("")
             out.append("Routes through the tunnel: " + esc(", ".join(dict.fromkeys(r.destination for r in tunnel_routes))))
