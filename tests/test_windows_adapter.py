@@ -99,13 +99,12 @@ class FakeWinreg:
 
 
 GPO_TREE = {
-    "HKLM\\" + nrpt_parser.LOCAL_KEY.replace("HKLM\\", "") + "\\OpenVPNDNSRouting-4242":
+    nrpt_parser.LOCAL_KEY + "\\OpenVPNDNSRouting-4242":
         {"Name": [".corp.example.com"], "GenericDNSServers": "10.0.0.2", "ConfigOptions": 8},
     nrpt_parser.GPO_KEY + "\\{5B2A1C0D-7E3F-4A9B-8C1D-2E4F6A8B0C12}":
         {"Name": [".ad.example.net"], "GenericDNSServers": "172.16.0.10;172.16.0.11", "ConfigOptions": 8},
     nrpt_parser.DNSCLIENT_POLICY_KEY: {"EnableMulticast": 0},
 }
-GPO_TREE = {k.replace("HKLM\\", ""): v for k, v in GPO_TREE.items()}
 
 
 def env(runner: FakeRunner, reg=None) -> Env:

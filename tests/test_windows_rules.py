@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from agent.classify import classify
-from agent.model import (Answer, DnsConfig, NameCheck, Platform, ProbeResult, ProbeRun, RawCapture, Outcome,
+from agent.model import (Answer, NameCheck, Platform, ProbeResult, ProbeRun, RawCapture, Outcome,
                          Severity, Snapshot, SourceCapture, SourceKind, SystemLookup, Transport, TunnelMode)
 from agent.rules import tunnel
 from agent.rules.context import Context
