@@ -377,7 +377,9 @@ class _Parse:
                 routes.extend(found)
         unique = list(dict.fromkeys(routes))
         for r in unique:
-            if r.network.prefixlen == 0 and r.type == "unicast" and r.table in ("main", "254"):
+            # Cheap tests first; parsers write canonical CIDR, so only "/0" can be a default.
+            if (r.type == "unicast" and r.table in ("main", "254") and r.destination.endswith("/0")
+                    and r.network.prefixlen == 0):
                 via = f" via {r.gateway}" if r.gateway else ""
                 metric = f" metric {r.metric}" if r.metric is not None else ""
                 self.trace.append(f"routes: default ({r.family}){via} dev {r.interface}{metric}")

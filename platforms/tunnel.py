@@ -54,6 +54,13 @@ def _routable(route: Route) -> bool:
     return route.type in ("unicast", "") and route.table in ("main", "default", "254", "") and not route.scoped
 
 
+def _longer_than_1(destination: str) -> bool:
+    """True when the CIDR text plainly has a prefix length of 2 or more (a cheap string
+    test: parsing 100,000 prefixes with ipaddress costs a second)."""
+    _addr, sep, plen = destination.partition("/")
+    return bool(sep) and plen.isascii() and plen.isdigit() and int(plen) > 1
+
+
 def detect_tunnel(interfaces: Iterable[Interface], routes: Iterable[Route]) -> VpnEvidence:
     """Decide the tunnel mode from interfaces and routes; every decision gives a reason."""
     interfaces = tuple(interfaces)
@@ -72,18 +79,19 @@ def detect_tunnel(interfaces: Iterable[Interface], routes: Iterable[Route]) -> V
         return VpnEvidence(mode=TunnelMode.NONE, reasons=tuple(reasons))
 
     via_tunnel = [r for r in routes if r.interface in tunnels and _routable(r)]
-    tunnel_routes: list[str] = []
+    seen: dict[str, None] = {}                # ordered set: a list here was O(n^2) on big tables
     has_low = has_high = has_default = False
     for r in via_tunnel:
-        net = r.network
-        if net.prefixlen == 0:
-            has_default = True
-        elif net == _HALF_LOW:
-            has_low = True
-        elif net == _HALF_HIGH:
-            has_high = True
-        if r.destination not in tunnel_routes:
-            tunnel_routes.append(r.destination)
+        if not _longer_than_1(r.destination):   # only a /0 or /1 can be a default or a half
+            net = r.network
+            if net.prefixlen == 0:
+                has_default = True
+            elif net == _HALF_LOW:
+                has_low = True
+            elif net == _HALF_HIGH:
+                has_high = True
+        seen.setdefault(r.destination)
+    tunnel_routes = list(seen)
 
     if has_low and has_high:
         reasons.append("0.0.0.0/1 and 128.0.0.0/1 go through the tunnel (redirect-gateway def1): full tunnel")

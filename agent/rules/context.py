@@ -12,12 +12,32 @@ a generic code, extend the Context or the Snapshot, not a second rule.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass
 from functools import cached_property
 
 from agent.model import (Family, InterfaceKind, NameCheck, Outcome, Platform, ProbeResult, ProbeRun,
                          Resolver, ResolverScope, Route, Snapshot, SystemLookup, Transport, TunnelMode, ip_of)
 from agent.netaddr import is_private
+
+
+def _prefix(destination: str) -> tuple[int, int, int]:
+    """(IP version, prefix length, network bits) of a route's CIDR, as
+    ``ipaddress.ip_network(destination, strict=False)`` says, but parsed by
+    ``socket.inet_pton`` for the plain forms adapters write (ipaddress costs ~10 us each)."""
+    addr, sep, plen = destination.partition("/")
+    family, version, maxlen = (socket.AF_INET6, 6, 128) if ":" in addr else (socket.AF_INET, 4, 32)
+    if not sep or (plen.isascii() and plen.isdigit()):
+        length = int(plen) if sep else maxlen
+        try:
+            value = int.from_bytes(socket.inet_pton(family, addr), "big")
+        except (OSError, ValueError):
+            pass                      # an unusual spelling: let ipaddress judge it below
+        else:
+            if length <= maxlen:
+                return version, length, value >> (maxlen - length)
+    net = ipaddress.ip_network(destination, strict=False)
+    return net.version, net.prefixlen, int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,22 +209,37 @@ class Context:
         return None
 
     # ------------------------------------------------------------------ routes
+    @cached_property
+    def _main_table(self) -> dict[int, tuple[tuple[int, dict[int, Route]], ...]]:
+        """The routes a longest-prefix match considers, indexed once: IP version ->
+        ((prefix length, {network bits: route}), ...) longest first; per prefix the route
+        with the lowest metric (the first one on a tie).  Scanning every route for every
+        address was O(servers x routes): minutes for 100,000 routes and 200 servers."""
+        buckets: dict[tuple[int, int], dict[int, Route]] = {}
+        for r in self.snapshot.routes:
+            if r.scoped or r.type not in ("unicast", "") or r.table not in ("main", "default", "254", ""):
+                continue
+            version, length, bits = _prefix(r.destination)
+            bucket = buckets.setdefault((version, length), {})
+            best = bucket.get(bits)
+            if best is None or (r.metric or 0) < (best.metric or 0):
+                bucket[bits] = r
+        return {v: tuple(sorted(((length, b) for (ver, length), b in buckets.items() if ver == v), reverse=True,
+                                key=lambda item: item[0]))
+                for v in {ver for ver, _length in buckets}}
+
     def _table_route(self, address: str) -> Route | None:
+        """Longest-prefix match in the main table (lowest metric on a tie)."""
         try:
             ip = ip_of(address)
         except ValueError:
             return None
-        best: Route | None = None
-        for r in self.snapshot.routes:
-            if r.scoped or r.type not in ("unicast", "") or r.table not in ("main", "default", "254", ""):
-                continue
-            net = r.network
-            if net.version != ip.version or ip not in net:
-                continue
-            if best is None or net.prefixlen > best.network.prefixlen or (
-                    net.prefixlen == best.network.prefixlen and (r.metric or 0) < (best.metric or 0)):
-                best = r
-        return best
+        value = int(ip)
+        for length, bucket in self._main_table.get(ip.version, ()):
+            r = bucket.get(value >> (ip.max_prefixlen - length))
+            if r is not None:
+                return r
+        return None
 
     def route_to(self, address: str) -> RouteInfo:
         lk = self.snapshot.lookup(address)

@@ -163,16 +163,17 @@ def dns_server_is_other_vpc_plus2(ctx: Context) -> Finding | None:
     base+2 of a prefix routed through the tunnel."""
     if not ctx.tunnel_up:
         return None
+    silent = [(a, st) for a in ctx.custom_dns
+              if (st := ctx.status(a)).silent() and ctx.route_to(a).via_tunnel]
+    if not silent:
+        return None  # first, as the prefix scan below is costly on a table of 100,000 routes
     vpc_like = [c for c in ctx.snapshot.vpn.tunnel_routes
-                if ipaddress.ip_network(c, strict=False).version == 4
-                and 8 <= ipaddress.ip_network(c, strict=False).prefixlen <= 24 and is_private(c.split("/")[0])]
+                if (net := ipaddress.ip_network(c, strict=False)).version == 4
+                and 8 <= net.prefixlen <= 24 and is_private(c.split("/")[0])]
     if len(vpc_like) < 2:
         return None  # one routed VPC is most likely the associated one: its +2 is valid
     hits = []
-    for a in ctx.custom_dns:
-        st = ctx.status(a)
-        if not st.silent() or not ctx.route_to(a).via_tunnel:
-            continue
+    for a, st in silent:
         for cidr in vpc_like:
             net = ipaddress.ip_network(cidr, strict=False)
             if is_private(a) and ipaddress.ip_address(a) == net.network_address + 2:

@@ -21,9 +21,10 @@ import ipaddress
 import json
 import logging
 import re
+import socket
 from dataclasses import dataclass
 
-from agent.model import Family, Route, RouteLookup
+from agent.model import Family, Route, RouteLookup, is_plain_ip
 from agent.serial import Record
 from platforms.base import ParseError
 
@@ -83,9 +84,29 @@ def _family_of(*values: str | None) -> Family | None:
     return None
 
 
+def _plain_ipv4_cidr(dst: str) -> str | None:
+    """`dst` as ``str(ip_network(dst, strict=False))`` prints it, for the plain IPv4
+    spellings `ip` prints (``10.1.0.0/16``, a bare host address), computed without
+    ipaddress (a 100,000-route table); None for anything else."""
+    addr, sep, plen = dst.partition("/")
+    if ":" in addr or not is_plain_ip(addr):
+        return None
+    if not sep:
+        return f"{addr}/32"
+    if not (plen.isascii() and plen.isdigit() and plen == str(int(plen)) and int(plen) <= 32):
+        return None
+    host_bits = (1 << (32 - int(plen))) - 1
+    if int.from_bytes(socket.inet_pton(socket.AF_INET, addr), "big") & host_bits:
+        return None                                   # not a network address: ipaddress masks it
+    return dst
+
+
 def _cidr(dst: str, family: Family) -> str:
     if dst in ("default", "any", "all"):
         return "0.0.0.0/0" if family is Family.INET else "::/0"
+    plain = _plain_ipv4_cidr(dst)
+    if plain is not None:
+        return plain
     try:
         return str(ipaddress.ip_network(dst, strict=False))
     except ValueError:
@@ -95,6 +116,8 @@ def _cidr(dst: str, family: Family) -> str:
 def _gateway(value: str | None) -> str | None:
     if not value:
         return None
+    if is_plain_ip(value):
+        return value
     try:
         ipaddress.ip_address(value.split("%", 1)[0])
     except ValueError:
