@@ -1,0 +1,28 @@
+# Shipping: PyInstaller builds, the smoke test of the built binaries, and the benchmarks.
+# Included from the Makefile (which defines VENV, BIN and STAMP for the venv).
+#   make build     one-folder + one-file binaries for this OS in dist/ (packaging/build.sh)
+#   make smoke     build, then run packaging/smoke.py against both binaries
+#   make bench     benchmarks/: start-up, scale, lab (the lab part needs root; skipped otherwise)
+BUILD_STAMP := $(VENV)/.installed-build
+BENCH_RUNS  ?= 5
+
+.PHONY: build smoke bench
+
+# PyInstaller (the `build` extra) and jsonschema (`test`, for the smoke test's schema checks).
+$(BUILD_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[build,test]'
+	touch $(BUILD_STAMP)
+
+## Build the one-folder and one-file binaries for this OS into dist/ (PyInstaller)
+build: $(BUILD_STAMP)
+	PYTHON=$(BIN)/python packaging/build.sh
+
+## Build, then smoke-test the built binaries (--version, explain, collect, diagnose, analyze, probe)
+smoke: build
+	$(BIN)/python packaging/smoke.py
+
+## Benchmarks (figures, not tests): start-up, 100,000 routes, time to a verdict in the lab
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_startup.py --runs $(BENCH_RUNS)
+	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS)
+	$(BIN)/python benchmarks/bench_lab.py --runs $(BENCH_RUNS)
