@@ -33,3 +33,5 @@ clean:
 	rm -rf $(VENV) build dist .pytest_cache
 
 include mk/lab.mk
+include mk/ship.mk
+-include mk/fuzz.mk

@@ -152,6 +152,23 @@ def _emit(report, as_json: bool, markdown: Optional[Path], bundle: Optional[Path
                                 verbose=_state["verbose"] > 0))
 
 
+def _preview_redaction(report, as_json: bool) -> None:
+    """--redact-preview: what the Markdown/bundle redaction would replace, and with what."""
+    from agent.redact import Redactor
+
+    rows = Redactor().preview(report)
+    if as_json:
+        sys.stdout.write(json.dumps([{"original": o, "token": t, "kind": k} for o, t, k in rows], indent=2) + "\n")
+        return
+    if not rows:
+        sys.stdout.write("Redaction would replace nothing in this report.\n")
+        return
+    from agent.render.style import table
+
+    sys.stdout.write("Redaction would replace (Markdown and bundles; --no-redact turns it off):\n")
+    sys.stdout.write("\n".join(table(["kind", "original", "replaced by"], [[k, o, t] for o, t, k in rows])) + "\n")
+
+
 def _write_text(path: Path, text: str, force: bool) -> None:
     """Write atomically; never overwrite without --force."""
     if path.exists() and not force:
@@ -201,6 +218,8 @@ def diagnose(
                                             help="Global probe deadline in seconds (default 3)."),
     redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact Markdown and bundles (default on)."),
     no_probe: bool = typer.Option(False, "--no-probe", help="Collect and classify without sending any query."),
+    redact_preview: bool = typer.Option(False, "--redact-preview",
+                                        help="Show what redaction would replace, instead of the report."),
 ) -> None:
     """Collect, probe, classify and print the verdict (the default command)."""
     def body():
@@ -211,7 +230,10 @@ def diagnose(
         names = tuple(parse_name(n) for n in name)
         opts = _options(names, timeout, log_file, profile, config, probe=not no_probe)
         report = run.diagnose(opts, on_progress=_progress_hook())
-        _emit(report, as_json, markdown, bundle, force, redact)
+        if redact_preview:
+            _preview_redaction(report, as_json)
+        else:
+            _emit(report, as_json, markdown, bundle, force, redact)
         raise typer.Exit(int(_exit_status(report)))
     _guard(body)
 
@@ -241,6 +263,8 @@ def _options(names, timeout, log_file, profile, config, probe=True):
         context["config"] = str(cfg_path)
     timeout = timeout if timeout is not None else run.DEFAULT_TIMEOUT_S
     context["timeout_s"] = timeout
+    if expected_dns:
+        context["expected_dns"] = list(expected_dns)  # so `analyze` re-classifies with them
     return run.Options(names=tuple(names), timeout_s=timeout, log_path=str(log_file) if log_file else None,
                        profile_path=str(profile) if profile else None, expected_dns=expected_dns,
                        canary=canary, probe=probe, context=context)
@@ -289,13 +313,16 @@ def probe(
         except ValueError as err:
             raise _fail(f"{server!r}: {err}", ExitStatus.USAGE) from None
         transports = (Transport.UDP,) if udp_only else (Transport.TCP,) if tcp_only else (Transport.UDP, Transport.TCP)
-        report = dnsping.ping(address, list(names or [probes.DEFAULT_CANARY]), port=port, count=count,
-                              interval_s=interval, timeout_s=timeout, transports=transports)
+        try:
+            report = dnsping.ping(address, list(names or [probes.DEFAULT_CANARY]), port=port, count=count,
+                                  interval_s=interval, timeout_s=timeout, transports=transports)
+        except ValueError as err:
+            raise _fail(str(err), ExitStatus.USAGE) from None
         if as_json:
             sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         else:
-            sys.stdout.write(dnsping.render_text(report))
-        raise typer.Exit(int(ExitStatus.OK if report.received else ExitStatus.FINDINGS))
+            sys.stdout.write(report.to_text())
+        raise typer.Exit(int(ExitStatus.OK if report.any_received else ExitStatus.FINDINGS))
     _guard(body)
 
 
@@ -308,6 +335,8 @@ def analyze(
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
     redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact the Markdown (default on)."),
+    redact_preview: bool = typer.Option(False, "--redact-preview",
+                                        help="Show what redaction would replace, instead of the report."),
 ) -> None:
     """Re-classify offline: a saved report or bundle, or pasted command outputs."""
     def body():
@@ -330,7 +359,10 @@ def analyze(
             _err(f"could not recognise {file}")
         for note in result.notes:
             _err(note)
-        _emit(result.report, as_json, markdown, None, force, redact)
+        if redact_preview:
+            _preview_redaction(result.report, as_json)
+        else:
+            _emit(result.report, as_json, markdown, None, force, redact)
         raise typer.Exit(int(_exit_status(result.report)))
     _guard(body)
 

@@ -73,11 +73,22 @@ def address_class(text: str) -> str:
     return "public"
 
 
+# Documentation ranges (RFC 5737/3849) stand for public addresses in docs, tickets and the
+# lab's "internet", so they count as public here.
+PUBLIC_CLASSES = frozenset({"public", "documentation"})
+
+
 def is_private(text: str) -> bool:
-    """True when the address is not globally routable (every class but ``public``).
+    """True when the address is not globally routable (every class but ``public`` and
+    ``documentation``).
 
     Raises ValueError when ``text`` is not an IP address."""
-    return address_class(text) != "public"
+    return address_class(text) not in PUBLIC_CLASSES
+
+
+def is_linklocal(text: str) -> bool:
+    """True for 169.254.0.0/16 and fe80::/10.  Raises ValueError when not an address."""
+    return address_class(text) == "link-local"
 
 
 def same_address(a: str | None, b: str | None) -> bool:

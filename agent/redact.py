@@ -38,12 +38,8 @@ import re
 import socket
 from typing import Any, Iterable
 
+from agent import netclass
 from agent.model import Report
-
-_PRIVATE_V4 = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "0.0.0.0/8"))
-_PRIVATE_V6 = tuple(ipaddress.ip_network(n) for n in ("fc00::/7", "fe80::/10", "::1/128", "::/128"))
 
 # Names that are not a person's account: never replaced (replacing "root" would mangle text).
 _GENERIC_USERS = frozenset({"root", "admin", "administrator", "user", "users", "nobody", "system", "guest",
@@ -71,14 +67,16 @@ _SESS_ID = re.compile(r"SESS_ID_[A-Za-z0-9+/=_-]+")
 _CRV1 = re.compile(r"CRV1:[^\s'\"]+")
 _AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|session[_-]?token)"
-                       r"([ \t]*[:=][ \t]*)(\"[^\"]*\"|'[^']*'|[^\s,;]+)")
+                       # nsswitch.conf's "passwd: files systemd" names NSS sources, not a secret
+                       r"([ \t]*[:=][ \t]*)(?!(?:files|compat|systemd|sss|ldap|nis|db|winbind|extrausers)\b)"
+                       r"(\"[^\"]*\"|'[^']*'|[^\s,;]+)")
 _MGMT_PASSWORD = re.compile(r"(PASSWORD \"[^\"]*\" )\"[^\"]*\"")
 REMOVED = "[removed]"
 
 
 def _is_private(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    nets = _PRIVATE_V4 if ip.version == 4 else _PRIVATE_V6
-    return any(ip in n for n in nets) or ip.is_multicast or ip.is_unspecified
+    # One notion of "private" for probes, rules and redaction (documentation ranges count as public).
+    return netclass.is_private(str(ip))
 
 
 def _ip(text: str | None):

@@ -6,7 +6,6 @@ offline analysis (a help desk re-running a saved report or pasted outputs).
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -73,25 +72,9 @@ def _pushed_addresses(captures) -> tuple[str, ...]:
 
 def names_for(snapshot: Snapshot, options: Options) -> tuple[NameCheck, ...]:
     """The canary, the user's/org's names, and names derived from the VPN profile."""
-    from agent.probes import DEFAULT_CANARY
+    from agent import probes
 
-    names: list[NameCheck] = [NameCheck(options.canary or DEFAULT_CANARY, origin="canary")]
-    names += list(options.names)
-    profile = snapshot.vpn.profile
-    if profile is not None and profile.remote_host:
-        host = profile.remote_host
-        if profile.remote_random_hostname or host.startswith("cvpn-endpoint-"):
-            # Client VPN names resolve only under a random label (remote-random-hostname).
-            host = f"{secrets.token_hex(6)}.{host}"
-        names.append(NameCheck(host, origin="profile"))
-    seen: set[str] = set()
-    out = []
-    for n in names:
-        key = n.name.rstrip(".").lower()
-        if key not in seen:
-            seen.add(key)
-            out.append(n)
-    return tuple(out)
+    return probes.names_for(snapshot, options.names, canary=options.canary or probes.DEFAULT_CANARY)
 
 
 def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,

@@ -21,7 +21,7 @@ from agent.model import Interface, InterfaceKind, Route, TunnelMode, VpnEvidence
 _TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nordlynx|cscotun|ovpn-dco)\d*", re.I)
 _TUNNEL_DESCRIPTION = re.compile(
     r"TAP-Windows|AWS VPN Client|Wintun|OpenVPN Data Channel Offload|OpenVPN|WireGuard|"
-    r"Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter", re.I)
+    r"Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter|Tailscale Tunnel", re.I)
 _VIRTUAL_NAME = re.compile(r"^(docker|br-|virbr|veth|vmnet|vboxnet|bridge|lxc|lxd|cni|flannel|cali|anpi|llw|awdl)", re.I)
 _WIRELESS_NAME = re.compile(r"^(wl|wlan|wifi|ath|ra)\d*", re.I)
 _ETHERNET_NAME = re.compile(r"^(eth|en|em|eno|ens|enp|enx)\w*", re.I)

@@ -10,7 +10,7 @@ import ipaddress
 from agent.model import (Answer, DnsConfig, DnsManager, Family, IfAddress, Interface, InterfaceKind, NameCheck,
                          Outcome, Platform, ProbeResult, ProbeRun, PushedConfig, Resolver, ResolverScope, Route,
                          RouteLookup, Snapshot, SystemLookup, Transport, VpnEvidence, VpnProfile)
-from agent.netaddr import is_private
+from agent.netclass import is_private
 from platforms.tunnel import detect_tunnel, interface_kind
 
 LAN = ("eth0", "192.168.1.23/24", "192.168.1.1")

@@ -129,3 +129,11 @@ def test_every_fixture_rendered_without_leaks(path: Path, tmp_path: Path):
     for r in report.snapshot.dns.resolvers:
         if r.address.startswith(("10.", "192.168.", "172.16.", "127.")):
             assert r.address in md
+
+
+def test_nsswitch_passwd_line_is_not_a_secret():
+    from agent.redact import Redactor
+
+    text = "passwd:         files systemd\nhosts: files dns\npassword = hunter2\n"
+    out = Redactor(local=False).text(text)
+    assert "passwd:         files systemd" in out and "hunter2" not in out

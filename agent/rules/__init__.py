@@ -5,7 +5,7 @@ docstring naming the AWS documentation or behaviour it encodes.
 """
 from __future__ import annotations
 
-from agent.rules import dns, linux, macos, tunnel
+from agent.rules import dns, linux, macos, tunnel, windows
 
 RULES = (
     tunnel.vpn_not_connected,
@@ -32,4 +32,5 @@ RULES = (
     dns.endpoint_name_unresolvable,
     linux.linux_resolved_vpn_not_default,
     *macos.RULES,
+    *windows.RULES,
 )

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from agent.model import (Family, InterfaceKind, NameCheck, Outcome, Platform, ProbeResult, ProbeRun,
                          Resolver, ResolverScope, Route, Snapshot, SystemLookup, Transport, TunnelMode, ip_of)
-from agent.netaddr import is_private
+from agent.netclass import is_private
 
 
 def _prefix(destination: str) -> tuple[int, int, int]:

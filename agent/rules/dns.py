@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from agent.findings import finding
 from agent.model import Finding, Outcome, Platform, Transport, TunnelMode
-from agent.netaddr import is_private
+from agent.netclass import is_private
 from agent.rules.context import Context, expectation_met
 
 _FAILED = (Outcome.NXDOMAIN, Outcome.NODATA, Outcome.SERVFAIL, Outcome.REFUSED)

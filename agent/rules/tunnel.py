@@ -4,8 +4,8 @@ from __future__ import annotations
 import ipaddress
 
 from agent.findings import finding
-from agent.model import Finding, TunnelMode
-from agent.netaddr import is_linklocal, is_private
+from agent.model import Finding, ResolverScope, TunnelMode
+from agent.netclass import is_linklocal, is_private
 from agent.rules.context import Context
 
 
@@ -27,6 +27,8 @@ def _stale_addresses(ctx: Context) -> tuple[str, ...]:
     vpn_dns = set(ctx.pushed_dns)
     out = []
     for r in ctx.resolvers:
+        if r.scope is ResolverScope.INACTIVE:
+            continue  # configured but asked for nothing (e.g. a disconnected Windows adapter)
         iface = ctx.snapshot.interface(r.interface) if r.interface else None
         on_dead_tunnel = iface is not None and iface.kind.value == "tunnel"
         if r.address in vpn_dns or on_dead_tunnel:
