@@ -74,7 +74,15 @@ def names_for(snapshot: Snapshot, options: Options) -> tuple[NameCheck, ...]:
     """The canary, the user's/org's names, and names derived from the VPN profile."""
     from agent import probes
 
-    return probes.names_for(snapshot, options.names, canary=options.canary or probes.DEFAULT_CANARY)
+    names = probes.names_for(snapshot, options.names, canary=options.canary or probes.DEFAULT_CANARY)
+    seen: set[str] = set()
+    out = []
+    for n in names:  # the first mention wins: a user name equal to the canary stays the canary
+        key = n.name.rstrip(".").lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(n)
+    return tuple(out)
 
 
 def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,

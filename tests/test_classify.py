@@ -59,6 +59,12 @@ CASES = {
         snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("203.0.113.53"),)),
         run(silent("203.0.113.53", [CANARY])),
         "S1-public-dns", {"full-tunnel-public-dns-no-egress"}, Verdict.BROKEN),
+    "S1-public-no-egress-user-name": (
+        # A temporary failure of the OS resolver proves nothing about the name itself.
+        snapshot(tunnel_routes=FULL, pushed_dns=(), resolvers=(resolver("203.0.113.53"),)),
+        run(silent("203.0.113.53", NAMES), names=NAMES,
+            system=[("db.corp.internal", (), "Temporary failure in name resolution")]),
+        "S1-public-dns", {"full-tunnel-public-dns-no-egress"}, Verdict.BROKEN),
     "S1-public-with-egress": (
         snapshot(tunnel_routes=FULL, pushed_dns=(), resolvers=(resolver("203.0.113.53"),)),
         run(ok("203.0.113.53", [CANARY])),

@@ -310,6 +310,18 @@ class Context:
         return bool(self.probes.results)
 
 
+_NOT_FOUND = ("not known", "no address associated", "no such host", "nodata", "non-existent", "nxdomain")
+
+
+def says_not_found(lookup: SystemLookup | None) -> bool:
+    """The OS resolver definitively says the name does not exist (EAI_NONAME/EAI_NODATA),
+    as opposed to a temporary failure or a timeout, which prove nothing about the name."""
+    if lookup is None or lookup.addresses or not lookup.error:
+        return False
+    err = lookup.error.lower()
+    return any(k in err for k in _NOT_FOUND)
+
+
 def expectation_met(expected: str | None, addresses: tuple[str, ...]) -> bool | None:
     """Does a set of answers meet an expectation ("private", "public" or an IP)?
     None when there is no expectation."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from agent.findings import finding
 from agent.model import Finding, Outcome, Platform, Transport, TunnelMode
 from agent.netclass import is_private
-from agent.rules.context import Context, expectation_met
+from agent.rules.context import Context, expectation_met, says_not_found
 
 _FAILED = (Outcome.NXDOMAIN, Outcome.NODATA, Outcome.SERVFAIL, Outcome.REFUSED)
 
@@ -80,7 +80,7 @@ def _name_fails(ctx: Context, servers: tuple[str, ...], check) -> tuple[bool, li
         evidence.append(f"system resolver {check.name}: " + (", ".join(addrs) if addrs else sys_lookup.error or "no address"))
         if addrs:
             verdicts.append(expectation_met(check.expected, addrs) is not False)
-        elif sys_lookup.error and "timeout" not in sys_lookup.error.lower():
+        elif says_not_found(sys_lookup):
             verdicts.append(False)
     return (bool(verdicts) and not any(verdicts)), evidence
 
@@ -291,8 +291,7 @@ def system_resolver_disagrees(ctx: Context) -> Finding | None:
                 continue
             direct = set(_answers(r))
             disagree = False
-            if r.outcome is Outcome.ANSWER and not sys_addrs and sys_lookup.error \
-                    and "timeout" not in sys_lookup.error.lower():
+            if r.outcome is Outcome.ANSWER and says_not_found(sys_lookup):
                 disagree = True
             elif r.outcome is Outcome.NXDOMAIN and sys_addrs:
                 disagree = True
@@ -319,8 +318,7 @@ def endpoint_name_unresolvable(ctx: Context) -> Finding | None:
             if check.origin != "profile" or profile.remote_host not in check.name:
                 continue
             sys_lookup = ctx.system(check.name)
-            if sys_lookup is not None and not sys_lookup.addresses and sys_lookup.error \
-                    and "timeout" not in sys_lookup.error.lower():
+            if says_not_found(sys_lookup):
                 evidence.append(f"system resolver {check.name}: {sys_lookup.error}")
     if not evidence:
         return None
