@@ -21,6 +21,7 @@ from pathlib import Path
 
 from agent.model import NameCheck, Platform, ProbeRun, RawCapture, Report, SourceCapture, SourceKind, utc_now
 from agent.serial import SchemaError
+from platforms.base import decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,6 @@ class AnalyzeResult:
     recognised: tuple[tuple[str, str], ...] = ()   # (file, source id)
     unrecognised: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", errors="replace")
 
 
 def _as_report(text: str) -> Report | None:
@@ -149,7 +142,7 @@ def _from_files(files: list[tuple[str, str]], platform_hint: Platform | None, or
 
 def _read(path: Path) -> str:
     with open(path, "rb") as fh:
-        return _decode(fh.read(MAX_FILE_BYTES))
+        return decode_bytes(fh.read(MAX_FILE_BYTES))
 
 
 def analyze_path(path: Path | str, platform_hint: Platform | None = None) -> AnalyzeResult:

@@ -58,7 +58,7 @@ class FileReader(Protocol):
     def __call__(self, path: str) -> str: ...
 
 
-def _decode(data: bytes) -> str:
+def decode_bytes(data: bytes) -> str:
     # Windows redirects and some tools emit UTF-16 with a BOM; everything else is UTF-8
     # (we force LC_ALL=C). Undecodable bytes are replaced, never fatal.
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -93,13 +93,13 @@ def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = Non
     if len(out) > MAX_OUTPUT_BYTES:
         out, truncated = out[:MAX_OUTPUT_BYTES], True
     log.debug("ran %s in %.3f s (exit %s, %d bytes)", " ".join(argv), duration, proc.returncode, len(proc.stdout))
-    return CommandResult(_decode(out), _decode(proc.stderr[:65536]), proc.returncode, duration, truncated)
+    return CommandResult(decode_bytes(out), decode_bytes(proc.stderr[:65536]), proc.returncode, duration, truncated)
 
 
 def read_file(path: str) -> str:
     """Read a text file (at most MAX_OUTPUT_BYTES), tolerating any encoding."""
     with open(path, "rb") as fh:
-        return _decode(fh.read(MAX_OUTPUT_BYTES))
+        return decode_bytes(fh.read(MAX_OUTPUT_BYTES))
 
 
 @dataclass(frozen=True)

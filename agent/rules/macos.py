@@ -12,34 +12,10 @@ from __future__ import annotations
 from agent.findings import finding
 from agent.model import Finding, Platform, Resolver, ResolverScope
 from agent.rules.context import Context
+from platforms.macos import select_resolvers  # the one model of macOS resolver choice
 
 _APP_TEST = "dscacheutil -q host -a name {name}"
 _FLUSH = "sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder"
-
-
-def _under(name: str, domain: str) -> bool:
-    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
-    return domain in ("", ".") or name == domain or name.endswith("." + domain)
-
-
-def _answering(resolvers: tuple[Resolver, ...], name: str) -> tuple[Resolver, ...]:
-    """The resolvers an unbound app's query for ``name`` goes to (macOS: the longest
-    matching match domain, else the default resolvers)."""
-    best: tuple[Resolver, ...] = ()
-    best_len = -1
-    for r in resolvers:
-        if r.scope is not ResolverScope.DOMAIN:
-            continue
-        for d in r.domains:
-            if _under(name, d):
-                length = 0 if d.rstrip(".") in ("", ".") else len(d.rstrip(".").split("."))
-                if length > best_len:
-                    best, best_len = (r,), length
-                elif length == best_len:
-                    best = (*best, r)
-    if best:
-        return best
-    return tuple(r for r in resolvers if r.scope is ResolverScope.GLOBAL)
 
 
 def _describe(r: Resolver) -> str:
@@ -96,12 +72,12 @@ def macos_vpn_resolver_not_used(ctx: Context) -> Finding | None:
 
     if not tun_globals and names:
         missed = [n for n in names if not any(ctx.is_tunnel(r.interface) or r.address in vpn_addresses
-                                              for r in _answering(ctx.resolvers, n))]
+                                              for r in select_resolvers(ctx.resolvers, n))]
         if missed:
             domains = sorted({d for r in tun_domains for d in r.domains})
             evidence.append(f"VPN match domains: {', '.join(domains)}")
             for n in missed:
-                to = _answering(ctx.resolvers, n)
+                to = select_resolvers(ctx.resolvers, n)
                 evidence.append(f"{n} -> {', '.join(r.address for r in to) or 'no resolver'} (not the VPN's)")
             explanation = (f"{', '.join(missed)} lie outside the VPN's match domains ({', '.join(domains)}), so macOS "
                            "sends them to the default resolver instead of the VPN's.")
