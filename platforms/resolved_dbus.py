@@ -134,7 +134,7 @@ def parse(text: str) -> ResolvedState:
     """Turn the JSON dump of :func:`read` into a ResolvedState. Raises ParseError."""
     try:
         data = json.loads(text)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
         raise ParseError(f"resolved D-Bus dump is not JSON: {err}") from None
     if not isinstance(data, dict) or not isinstance(data.get("manager"), dict):
         raise ParseError("resolved D-Bus dump has no `manager` object")

@@ -98,7 +98,7 @@ def _address(row: dict) -> IfAddress | None:
 def parse(text: str) -> tuple[Interface, ...]:
     try:
         data = json.loads(text)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
         raise ParseError(f"interface inventory is not JSON: {err}") from None
     if not isinstance(data, dict) or not isinstance(data.get("addrs"), dict):
         raise ParseError("interface inventory has no `addrs` object")
@@ -106,6 +106,13 @@ def parse(text: str) -> tuple[Interface, ...]:
     stats: dict = data.get("stats") or {}
     index: dict = data.get("index") or {}
     extra: dict = data.get("extra") or {}
+    try:
+        return _interfaces(addrs, stats, index, extra)
+    except (AttributeError, TypeError, ValueError) as err:  # a field of the wrong JSON type
+        raise ParseError(f"interface inventory has an unexpected shape: {err!r}") from None
+
+
+def _interfaces(addrs: dict, stats: dict, index: dict, extra: dict) -> tuple[Interface, ...]:
     out = []
     for name in sorted(set(addrs) | set(stats), key=lambda n: (index.get(n, 1 << 30), n)):
         st = stats.get(name) or {}

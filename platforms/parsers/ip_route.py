@@ -210,7 +210,7 @@ def _route_from_text(head: list[str], hops: list[list[str]], family: Family | No
 def parse_json(text: str, family: Family | None = None) -> tuple[Route, ...]:
     try:
         data = json.loads(text)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
         raise ParseError(f"not JSON: {err}") from None
     if not isinstance(data, list):
         raise ParseError("`ip -j route` output is not a JSON list")
@@ -314,7 +314,7 @@ def parse_rules(text: str, family: Family = Family.INET) -> tuple[Rule, ...]:
         try:
             data = json.loads(text)
             return tuple(_rule_from_json(e, family) for e in data)
-        except (ValueError, KeyError, TypeError) as err:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
             raise ParseError(f"`ip -j rule` output not understood: {err!r}") from None
     rules = []
     for line in text.splitlines():
@@ -334,7 +334,7 @@ def parse_route_get(text: str, address: str) -> RouteLookup:
     if text.lstrip().startswith("["):
         try:
             data = json.loads(text)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
             raise ParseError(f"`ip -j route get` output is not JSON: {err}") from None
         if not isinstance(data, list) or not data or not isinstance(data[0], dict):
             raise ParseError("`ip -j route get` output is not a list of routes")
@@ -342,8 +342,14 @@ def parse_route_get(text: str, address: str) -> RouteLookup:
         rtype = str(e.get("type", "unicast"))
         if rtype in _FAIL_TYPES:
             return RouteLookup(address=address, error=f"route type {rtype}", method=method)
-        return RouteLookup(address=address, interface=e.get("dev"), gateway=_gateway(e.get("gateway")),
-                           source_address=_gateway(e.get("prefsrc")), method=method)
+        dev = e.get("dev")
+        try:
+            if dev is not None and not isinstance(dev, str):
+                raise TypeError(f"dev is {type(dev).__name__}")
+            return RouteLookup(address=address, interface=dev, gateway=_gateway(e.get("gateway")),
+                               source_address=_gateway(e.get("prefsrc")), method=method)
+        except (TypeError, ValueError) as err:  # a field of the wrong JSON type
+            raise ParseError(f"`ip -j route get` output has an unexpected shape: {err}") from None
     first = text.strip().splitlines()[0].split()
     rtype = first.pop(0) if first and first[0] in ROUTE_TYPES else "unicast"
     if not first or not re.match(r"^[0-9A-Fa-f:.]+$", first[0]):

@@ -121,8 +121,8 @@ def expand_inet6(dest: str) -> str:
 
 
 def looks_like(text: str) -> bool:
-    return bool(re.search(r"^\s*Internet6?:\s*$", text, re.M)) and bool(
-        re.search(r"^\s*Destination\s+Gateway\s+Flags\b", text, re.M))
+    return bool(re.search(r"^[^\S\n]*Internet6?:\s*$", text, re.M)) and bool(
+        re.search(r"^[^\S\n]*Destination\s+Gateway\s+Flags\b", text, re.M))
 
 
 def _int_or_none(text: str | None) -> int | None:

@@ -178,6 +178,8 @@ def parse(text: str) -> NrptDump:
             data = json.loads(stripped)
         except json.JSONDecodeError as err:
             raise ParseError(f"NRPT dump: invalid JSON ({err.msg})") from None
+        except RecursionError:  # json.loads on "[[[[..." nested too deeply
+            raise ParseError("NRPT dump: JSON nested too deeply") from None
         if not isinstance(data, dict) or not ({"local", "gpo", "smart"} & set(data)):
             raise ParseError("NRPT dump: JSON without local/gpo/smart sections")
         return _parse_json(data)

@@ -57,5 +57,5 @@ def parse(text: str) -> NsSwitch:
 
 
 def looks_like(text: str) -> bool:
-    return bool(re.search(r"^\s*hosts\s*:\s*\S", text, re.M)
-                and re.search(r"^\s*(passwd|group|shadow|networks|protocols)\s*:", text, re.M))
+    return bool(re.search(r"^[^\S\n]*hosts\s*:\s*\S", text, re.M)
+                and re.search(r"^[^\S\n]*(passwd|group|shadow|networks|protocols)\s*:", text, re.M))

@@ -179,6 +179,6 @@ def parse(text: str) -> ResolvConf:
 
 def looks_like(text: str) -> bool:
     """Cheap sniffing: a resolv.conf has nameserver lines, or search + options lines."""
-    if re.search(r"^\s*nameserver\s+[0-9A-Fa-f:.%\w]+\s*$", text, re.M):
+    if re.search(r"^[^\S\n]*nameserver\s+[0-9A-Fa-f:.%\w]+\s*$", text, re.M):
         return True
-    return bool(re.search(r"^\s*search\s+\S", text, re.M) and re.search(r"^\s*options\s+\S", text, re.M))
+    return bool(re.search(r"^[^\S\n]*search\s+\S", text, re.M) and re.search(r"^[^\S\n]*options\s+\S", text, re.M))

@@ -207,7 +207,7 @@ def parse(text: str) -> ResolvedState:
 
 
 def looks_like(text: str) -> bool:
-    if not re.search(r"^\s*(Global|Link\s+\d+\s+\([^)]*\))\s*$", text, re.M):
+    if not re.search(r"^[^\S\n]*(Global|Link\s+\d+\s+\([^)]*\))\s*$", text, re.M):
         return False
-    return bool(re.search(r"^\s*(Current Scopes|DNS Servers|Protocols|LLMNR setting|resolv\.conf mode)\s*:",
+    return bool(re.search(r"^[^\S\n]*(Current Scopes|DNS Servers|Protocols|LLMNR setting|resolv\.conf mode)\s*:",
                           text, re.M))

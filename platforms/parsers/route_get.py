@@ -80,7 +80,7 @@ class RouteGet:
 
 
 def looks_like(text: str) -> bool:
-    return bool(re.search(r"^\s*route to:\s*\S+", text, re.M) and re.search(r"^\s*interface:\s*\S+", text, re.M)) \
+    return bool(re.search(r"^[^\S\n]*route to:\s*\S+", text, re.M) and re.search(r"^[^\S\n]*interface:\s*\S+", text, re.M)) \
         or bool(re.search(r"route: writing to routing socket:", text))
 
 
@@ -88,7 +88,7 @@ def address_of(text: str) -> str | None:
     """The address a pasted ``route -n get`` output is about: its ``route to:`` line, or
     the argument on a pasted prompt line (``$ route -n get 10.0.0.2``) when the kernel
     answered with an error only.  None when the text does not say."""
-    m = re.search(r"^\s*route to:\s*(\S+)", text or "", re.M)
+    m = re.search(r"^[^\S\n]*route to:\s*(\S+)", text or "", re.M)
     if m:
         return m.group(1)
     m = _PROMPT.search(text or "")

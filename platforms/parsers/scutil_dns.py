@@ -115,11 +115,11 @@ class DnsInfo:
 def looks_like(text: str) -> bool:
     """True for text that is (or contains) ``scutil --dns`` output, also a pasted
     fragment that starts at some ``resolver #N``."""
-    if not _RESOLVER.search(text) and not re.search(r"^\s*resolver\s*#\d+\s*$", text, re.M):
+    if not _RESOLVER.search(text) and not re.search(r"^[^\S\n]*resolver\s*#\d+\s*$", text, re.M):
         return False
-    return bool(re.search(r"^\s*DNS configuration", text, re.M)
-                or re.search(r"^\s*nameserver\[\d+\]\s*:", text, re.M)
-                or re.search(r"^\s*(domain|if_index|order)\s*:", text, re.M))
+    return bool(re.search(r"^[^\S\n]*DNS configuration", text, re.M)
+                or re.search(r"^[^\S\n]*nameserver\[\d+\]\s*:", text, re.M)
+                or re.search(r"^[^\S\n]*(domain|if_index|order)\s*:", text, re.M))
 
 
 def _int(value: str, what: str) -> int:

@@ -71,8 +71,8 @@ class NwiInfo:
 
 
 def looks_like(text: str) -> bool:
-    return bool(re.search(r"^\s*Network information", text, re.M)) and bool(
-        _FAMILY.search(text) or re.search(r"^\s*IPv[46] network interface information", text, re.M))
+    return bool(re.search(r"^[^\S\n]*Network information", text, re.M)) and bool(
+        _FAMILY.search(text) or re.search(r"^[^\S\n]*IPv[46] network interface information", text, re.M))
 
 
 def _words(text: str | None) -> tuple[str, ...]:

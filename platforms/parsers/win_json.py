@@ -166,8 +166,10 @@ def load(text: str) -> Any:
         repaired = re.sub(r"\ufffd\\", "\ufffd", body)
         try:
             return json.loads(repaired)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise ParseError(f"PowerShell JSON is not valid: {first.msg} at line {first.lineno}") from None
+    except RecursionError:  # json.loads on "[[[[..." nested too deeply
+        raise ParseError("PowerShell JSON is nested too deeply") from None
 
 
 def as_list(value: Any) -> list:
