@@ -35,6 +35,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import platforms.parsers
+import platforms.parsers.interfaces
+import platforms.parsers.route_print
 from agent.model import (Answer, CollectionError, DnsManager, Finding, NameCheck, Outcome, Platform, ProbeResult,
                          RawCapture, Report, Scenario, Severity, SourceCapture, SourceKind, SystemLookup, ToolInfo,
                          Transport, Verdict)
@@ -625,3 +627,22 @@ def test_regression_json_of_the_wrong_shape_is_a_parse_error(fn, text):
     AttributeError/TypeError out of the parser."""
     with pytest.raises(ParseError):
         fn(text)
+
+
+@pytest.mark.parametrize("fn, text", [
+    (netstat_rn.routes, "Routing tables\n\nInternet:\nDestination        Gateway            Flags     Netif Expire\n"
+                        "10.244/\x0014      10.9.0.1           UGSc      utun4\n"),
+    (netstat_rn.routes, "Routing tables\n\nInternet:\nDestination        Gateway            Flags     Netif Expire\n"
+                        "1\u00b2/8              10.9.0.1           UGSc      utun4\n"),
+    (netstat_rn.routes, "Routing tables\n\nInternet:\nDestination        Gateway            Flags     Netif Expire\n"
+                        "10/\u00b2              10.9.0.1           UGSc      utun4\n"),
+    (nrpt.parse, '{"gpo": {"present": true, "rules": 1}, "local": {"rules": [{}]}}'),
+    (lambda t: nrpt.effective_rules(nrpt.parse(t)), '{"local": {"present": true, "rules": [{}]}}'),
+    (platforms.parsers.route_print.parse, "IPv4 Route Table\n====\nActive Routes:\n0.0.0.0 0.0.1.0 0.0.0.0 0\n"
+                                          "00.0.0.0 0.0.0.0 0.0.0.0 0\n"),
+])
+def test_regression_found_by_the_long_run_is_a_result_or_parse_error(fn, text):
+    """Found by ``make fuzz`` (600 random examples): int() of "\\x0014"/"²" (isdigit() is
+    not int()-able), ``.items()`` of a list, ipaddress errors for "00.0.0.0" and a
+    non-contiguous mask escaped as ValueError/AttributeError."""
+    _call(fn, text)

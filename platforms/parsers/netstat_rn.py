@@ -99,13 +99,17 @@ def expand_inet(dest: str) -> str:
         return "0.0.0.0/0"
     addr, _, plen = dest.partition("/")
     octets = addr.split(".")
-    if not 1 <= len(octets) <= 4 or not all(o.isdigit() and int(o) < 256 for o in octets):
+    if not 1 <= len(octets) <= 4 or not all(o.isascii() and o.isdigit() and int(o) < 256 for o in octets):
         raise ParseError(f"netstat: {dest!r} is not an IPv4 destination")
-    prefix = int(plen) if plen else 8 * len(octets)
-    if plen and (not plen.isdigit() or prefix > 32):
-        raise ParseError(f"netstat: {dest!r} has a bad prefix length")
-    full = ".".join(octets + ["0"] * (4 - len(octets)))
-    return str(ipaddress.ip_network(f"{full}/{prefix}", strict=False))
+    # isdigit() is true for "²" and NUL-padded text reaches int(): convert inside the try.
+    try:
+        prefix = int(plen) if plen else 8 * len(octets)
+        if plen and (not plen.isdigit() or prefix > 32):
+            raise ValueError(plen)
+        full = ".".join(octets + ["0"] * (4 - len(octets)))
+        return str(ipaddress.ip_network(f"{full}/{prefix}", strict=False))
+    except ValueError:
+        raise ParseError(f"netstat: {dest!r} has a bad prefix length") from None
 
 
 def expand_inet6(dest: str) -> str:

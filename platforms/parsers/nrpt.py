@@ -102,7 +102,8 @@ def _parse_json(data: dict) -> NrptDump:
             present[source] = None
             continue
         present[source] = bool(table.get("present"))
-        for name, values in sorted((table.get("rules") or {}).items()):
+        rules_table = table.get("rules")
+        for name, values in sorted(rules_table.items() if isinstance(rules_table, dict) else ()):
             if isinstance(values, dict):
                 rules.append(rule_from_values(name, values, source))
     smart = data.get("smart")

@@ -140,14 +140,20 @@ def parse(text: str) -> RoutePrintResult:
             continue
         m = _ACTIVE_V4.match(line)
         if m and family != "inet6":
-            net = ipaddress.IPv4Network(f"{m.group('dst')}/{m.group('mask')}", strict=False)
+            try:  # "00.0.0.0", a non-contiguous mask: not a route row after all
+                net = ipaddress.IPv4Network(f"{m.group('dst')}/{m.group('mask')}", strict=False)
+            except ValueError:
+                continue
             routes.append(RouteEntry(family="inet", destination=str(net), gateway=_gateway(m.group("gw")),
                                      interface_address=m.group("ifaddr"), metric=int(m.group("metric")),
                                      persistent=section == 2))
             continue
         m = _PERSISTENT_V4.match(line)
         if m and family != "inet6":
-            net = ipaddress.IPv4Network(f"{m.group('dst')}/{m.group('mask')}", strict=False)
+            try:
+                net = ipaddress.IPv4Network(f"{m.group('dst')}/{m.group('mask')}", strict=False)
+            except ValueError:
+                continue
             routes.append(RouteEntry(family="inet", destination=str(net), gateway=_gateway(m.group("gw")),
                                      metric=int(m.group("metric")), persistent=True))
             continue
