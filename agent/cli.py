@@ -127,7 +127,7 @@ def _exit_status(report) -> ExitStatus:
 
 
 def _emit(report, as_json: bool, markdown: Optional[Path], bundle: Optional[Path], force: bool,
-          redact: bool) -> None:
+          redact: bool, to_stdout: bool = True) -> None:
     from agent.render import Format, render
     from agent.render.style import style_for
 
@@ -145,6 +145,8 @@ def _emit(report, as_json: bool, markdown: Optional[Path], bundle: Optional[Path
         except bundle_mod.BundleError as err:
             raise _fail(str(err), ExitStatus.USAGE) from None
         _err(f"wrote {path}")
+    if not to_stdout:
+        return
     if as_json:
         sys.stdout.write(render(report, Format.JSON))
     elif markdown is None or str(markdown) != "-":
@@ -170,8 +172,24 @@ def _preview_redaction(report, as_json: bool) -> None:
 
 
 def _write_text(path: Path, text: str, force: bool) -> None:
-    """Write atomically; never overwrite without --force."""
-    if path.exists() and not force:
+    """Write atomically (a temporary file renamed over the target: a full disk or Ctrl-C
+    never leaves a half-written report); never overwrite a file without --force.
+    A target that exists but is not a regular file (a FIFO, /dev/stdout, /dev/full) is
+    written directly: renaming over it would replace the device node itself."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as err:
+            raise _fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
+        return
+    if mode is not None and not force:
         raise _fail(f"{path} exists; use --force to overwrite it", ExitStatus.USAGE)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
@@ -180,6 +198,9 @@ def _write_text(path: Path, text: str, force: bool) -> None:
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise _fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
+    except BaseException:   # Ctrl-C mid-write: no temporary file left behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _guard(fn):
@@ -229,13 +250,46 @@ def diagnose(
             raise _fail("--json and --markdown - both want stdout; give --markdown a file", ExitStatus.USAGE)
         names = tuple(parse_name(n) for n in name)
         opts = _options(names, timeout, log_file, profile, config, probe=not no_probe)
-        report = run.diagnose(opts, on_progress=_progress_hook())
+        report, interrupted = _diagnose(opts)
+        if interrupted:
+            # Ctrl-C while probing: keep what was collected in the files the user asked for
+            # (stdout gets nothing: a script reading it must see the interruption, not a
+            # report that looks complete).
+            md = markdown if markdown is not None and str(markdown) != "-" else None
+            files = [str(p) for p in (md, bundle) if p is not None]
+            if files and not redact_preview:
+                _emit(report, False, md, bundle, force, redact, to_stdout=False)
+                _err(f"interrupted: partial report (no probe results) written to {', '.join(files)}")
+            else:
+                _err("interrupted")
+            raise typer.Exit(int(ExitStatus.INTERRUPTED))
         if redact_preview:
             _preview_redaction(report, as_json)
         else:
             _emit(report, as_json, markdown, bundle, force, redact)
         raise typer.Exit(int(_exit_status(report)))
     _guard(body)
+
+
+def _diagnose(options):
+    """run.diagnose, except that Ctrl-C during probing still gives a report of what was
+    collected (probes marked skipped), so ``--markdown``/``--bundle`` can be written.
+    Returns (report, interrupted).  Ctrl-C during collection propagates (nothing to keep)."""
+    from agent import run
+    from agent.model import ProbeRun
+
+    raw, snapshot = run.collect(options)
+    names = run.names_for(snapshot, options)
+    interrupted = False
+    if options.probe:
+        try:
+            probe_run = run.probe(snapshot, names, options, _progress_hook())
+        except KeyboardInterrupt:
+            interrupted = True
+            probe_run = ProbeRun(names=names, skipped="interrupted (Ctrl-C) while probing: no probe results kept")
+    else:
+        probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
+    return run.assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns), interrupted
 
 
 def _options(names, timeout, log_file, profile, config, probe=True):

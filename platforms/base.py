@@ -97,8 +97,18 @@ def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = Non
 
 
 def read_file(path: str) -> str:
-    """Read a text file (at most MAX_OUTPUT_BYTES), tolerating any encoding."""
-    with open(path, "rb") as fh:
+    """Read a text file (at most MAX_OUTPUT_BYTES), tolerating any encoding.
+
+    Raises OSError (EINVAL) for anything but a regular file: opening a FIFO put where a
+    file should be would otherwise wait for a writer forever (O_NONBLOCK makes the open
+    return at once; regular files ignore the flag)."""
+    import errno
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
         return decode_bytes(fh.read(MAX_OUTPUT_BYTES))
 
 
