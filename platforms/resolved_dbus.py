@@ -163,7 +163,7 @@ def parse(text: str) -> ResolvedState:
             links.append(ResolvedLink(index=idx, name=entry.get("ifname") or "", servers=tuple(servers),
                                       current_server=current, domains=domains,
                                       default_route=p.get("DefaultRoute"), scopes=scopes))
-    except (KeyError, TypeError, ValueError, IndexError) as err:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as err:  # int(1e309)
         raise ParseError(f"resolved D-Bus dump has an unexpected shape: {err!r}") from None
     return ResolvedState(global_=ResolvedLink(index=0, name="global", servers=tuple(g_servers),
                                               current_server=g_current, domains=tuple(g_domains)),

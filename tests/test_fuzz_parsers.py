@@ -646,3 +646,14 @@ def test_regression_found_by_the_long_run_is_a_result_or_parse_error(fn, text):
     not int()-able), ``.items()`` of a list, ipaddress errors for "00.0.0.0" and a
     non-contiguous mask escaped as ValueError/AttributeError."""
     _call(fn, text)
+
+
+@pytest.mark.parametrize("text", [
+    '{"manager": {"DNS": []}, "links": [{"ifindex": 1e309, "ifname": "wlp2s0", "properties": {}}]}',
+    '{"manager": {"DNS": [], "Domains": [[1e309, "corp.example", true]]}}',
+    '{"manager": {"DNS": []}, "links": ["wlp2s0"]}',
+])
+def test_regression_resolved_dbus_dump_with_odd_values_is_a_parse_error(text):
+    """Found by the long run: int(1e309) raised OverflowError out of resolved_dbus.parse."""
+    with pytest.raises(ParseError):
+        resolved_dbus.parse(text)
