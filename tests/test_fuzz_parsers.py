@@ -15,8 +15,8 @@ Parsers are discovered by listing ``platforms.parsers``, so a new module is fuzz
 its ``parse``/``looks_like`` without touching this file; ``test_every_parser_module_is_fuzzed``
 fails when a module has neither (register its entry points in ``EXTRA_ENTRY_POINTS``).
 
-CI runs a modest number of examples (``FUZZ_EXAMPLES``, default 40); ``make fuzz`` runs the
-same properties with thousands (see fuzz/README.md).
+CI runs a modest number of examples (``FUZZ_EXAMPLES``, default 40, derandomized); ``make fuzz``
+runs the same properties with thousands of random examples and 4 MiB inputs (fuzz/README.md).
 """
 from __future__ import annotations
 
@@ -51,9 +51,18 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 HUGE_BYTES = int(os.environ.get("FUZZ_HUGE_BYTES", str(1024 * 1024)))
 HUGE_SECONDS = float(os.environ.get("FUZZ_HUGE_SECONDS", "10"))
 
+def _database():
+    # CI: no database (derandomized, same examples each run).  ``make fuzz``: FUZZ_DB keeps
+    # every failing example so the next run replays it first.
+    if not os.environ.get("FUZZ_DB"):
+        return None
+    from hypothesis.database import DirectoryBasedExampleDatabase
+    return DirectoryBasedExampleDatabase(os.environ["FUZZ_DB"])
+
+
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("FUZZ_RANDOM") is None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.filter_too_much], database=None)
+                                       HealthCheck.filter_too_much], database=_database())
 
 # --------------------------------------------------------------------------- discovery
 
