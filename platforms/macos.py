@@ -85,7 +85,7 @@ ROUTE_GET_PREFIX = "route-get:"
 MAX_ROUTE_LOOKUPS = 16          # bounds collect() time whatever scutil lists
 ROUTE_GET_TIMEOUT_S = 3.0
 
-_NAMESERVER_LINE = re.compile(r"^\s*nameserver\s+(\S+)", re.M)
+_NAMESERVER_LINE = re.compile(r"^[^\S\n]*nameserver\s+(\S+)", re.M)  # not ^\s*: O(n^2) on blank lines
 
 
 def route_get_source(address: str) -> Source:
@@ -95,8 +95,11 @@ def route_get_source(address: str) -> Source:
 
 
 def _valid_ip(text: str) -> bool:
+    addr, _, zone = text.partition("%")
+    if zone and not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", zone):
+        return False   # a zone id is an interface name; "%en0;x" from a log is not
     try:
-        ipaddress.ip_address(text.split("%", 1)[0])
+        ipaddress.ip_address(addr)
     except ValueError:
         return False
     return True
@@ -241,7 +244,7 @@ def _is_link_local_or_multicast(dest: str) -> bool:
 
 
 def os_release_of(text: str) -> str:
-    values = dict(re.findall(r"^\s*(\w+):\s*(.*?)\s*$", text, re.M))
+    values = dict(re.findall(r"^[^\S\n]*(\w+):\s*(.*?)\s*$", text, re.M))
     name = values.get("ProductName", "macOS")
     version = values.get("ProductVersion")
     if not version:

@@ -86,8 +86,8 @@ def _ip_route_id(text: str) -> str:
 def _refine(source_id: str, text: str, hit: object) -> str:
     if source_id == "powershell" and isinstance(hit, str):
         return hit
-    if source_id == "netstat-inet" and re.search(r"^\s*Internet6:\s*$", text, re.M) \
-            and not re.search(r"^\s*Internet:\s*$", text, re.M):
+    if source_id == "netstat-inet" and re.search(r"^[^\S\n]*Internet6:\s*$", text, re.M) \
+            and not re.search(r"^[^\S\n]*Internet:\s*$", text, re.M):
         return "netstat-inet6"
     if source_id == "route-get:":
         return "route-get:" + (route_get.address_of(text) or "unknown")

@@ -666,3 +666,21 @@ def test_regression_resolved_dbus_dump_with_odd_values_is_a_parse_error(text):
     """Found by the long run: int(1e309) raised OverflowError out of resolved_dbus.parse."""
     with pytest.raises(ParseError):
         resolved_dbus.parse(text)
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_adapter_parse_on_huge_sources_is_bounded(platform):
+    """Every source of a capture 1 MiB of blank lines (or one endless line): the adapter's
+    own regexes must be linear too.  Regression: platforms/macos.py took 35 s on 64 KiB of
+    blank lines (``^\\s*nameserver`` with re.M); ``recognize._refine`` had the same pattern."""
+    from agent.run import reparse
+
+    table = dict(ADAPTER_SOURCES[platform], **VPN_SOURCES)
+    for kind, text in {"blank-lines": "\n" * HUGE_BYTES, "space-lines": " \n" * (HUGE_BYTES // 2),
+                       "one-line": "10.0.0.2 " * (HUGE_BYTES // 9)}.items():
+        raw = RawCapture(platform=platform, collected_at="2026-11-28T12:00:00Z",
+                         sources=tuple(SourceCapture(id=i, kind=SourceKind.COMMAND, text=text) for i in table))
+        t0 = time.perf_counter()
+        reparse(raw)
+        took = time.perf_counter() - t0
+        assert took < HUGE_SECONDS, f"{platform} parse took {took:.1f} s on {kind}"

@@ -310,3 +310,40 @@ def test_plan_skips_addresses_that_are_not_ip_literals():
     assert [s.address for s in plan.servers] == ["10.0.0.2"]
     assert all(i.server == "10.0.0.2" for i in plan.items)
     assert {i.transport for i in plan.items} == {Transport.UDP, Transport.TCP}
+
+
+HOSTILE_ADDRESSES = ("10.0.0.2'; Remove-Item -Recurse C:\\ #", "$(touch /tmp/x)", "`id`", "-oProxyCommand=x", "--exec=sh",
+                     "10.0.0.3 && calc", "fd00::53%eth0;reboot", "10.0.0.2")
+
+
+def test_windows_script_embeds_only_ip_literals():
+    from platforms.windows_script import build_script
+
+    script = build_script(HOSTILE_ADDRESSES)
+    for bad in HOSTILE_ADDRESSES[:-1]:
+        assert bad not in script
+    assert "'10.0.0.2'" in script
+
+
+@pytest.mark.parametrize("platform", [Platform.LINUX, Platform.MACOS, Platform.WINDOWS])
+def test_addresses_from_logs_reach_commands_only_as_validated_ips(platform):
+    """collect(addresses=...) gets pushed DNS servers from a VPN log: each becomes an argv
+    element (route lookups) or a script literal only when it is an IP address."""
+    from platforms import adapter_for
+    from platforms.base import CommandResult, Env
+
+    seen: list[tuple[tuple[str, ...], str | None]] = []
+
+    def run(argv, timeout_s, stdin=None):
+        assert timeout_s and timeout_s > 0
+        seen.append((tuple(argv), stdin))
+        return CommandResult("", "", 0, 0.0)
+
+    adapter_for(platform).collect(Env(run=run, read=lambda p: "", extra={}), addresses=HOSTILE_ADDRESSES)
+    assert seen
+    for argv, stdin in seen:
+        blob = " ".join(argv) + (stdin or "")
+        for bad in HOSTILE_ADDRESSES[:-1]:
+            assert bad not in argv, (platform, argv)              # never an argv element ("-f")
+            assert len(bad) < 5 or bad not in blob, (platform, argv)  # nor inside one or the script
+        assert not any(a in ("sh", "/bin/sh", "bash", "cmd", "cmd.exe") for a in argv[:1]), argv
