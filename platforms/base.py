@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol
@@ -68,32 +69,91 @@ def decode_bytes(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+MAX_STDERR_BYTES = 65536
+
+
+class _Drain:
+    """Read one pipe to EOF in a daemon thread, keeping at most ``limit`` bytes and
+    discarding the rest: an endless writer costs no memory (subprocess.run buffers it
+    all -- 1.8 GB for one second of ``yes``-like output) and is never blocked on a full pipe."""
+
+    def __init__(self, pipe, limit: int) -> None:
+        self.pipe, self.limit = pipe, limit
+        self.data = bytearray()
+        self.seen = 0
+        self.thread = threading.Thread(target=self._run, daemon=True, name="run_command-drain")
+        self.thread.start()
+
+    def _run(self) -> None:
+        fd = self.pipe.fileno()
+        try:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return
+                self.seen += len(chunk)
+                room = self.limit - len(self.data)
+                if room > 0:
+                    self.data += chunk[:room]
+        except OSError:
+            return
+
+
+def _feed(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+    except OSError:
+        pass  # the command exited without reading its input
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
 def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = None) -> CommandResult:
     """Run argv (never through a shell) with LC_ALL=C and a timeout.
 
+    Output beyond MAX_OUTPUT_BYTES (stderr: MAX_STDERR_BYTES) is read and discarded, so
+    memory stays bounded whatever the command prints; ``truncated`` says so.  A child
+    that leaves a grandchild holding the pipes open is waited for until the timeout only.
     Raises CommandError when the command cannot run or outlives its timeout."""
     env = dict(os.environ, LC_ALL="C", LANG="C", LANGUAGE="C")
     started = time.perf_counter()
+    deadline = started + timeout_s
     try:
-        proc = subprocess.run(  # noqa: S603 - argv list, no shell
-            list(argv), input=stdin.encode() if stdin is not None else None,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
-            capture_output=True, timeout=timeout_s, env=env, check=False,
+        proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
+            list(argv), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
     except FileNotFoundError:
         raise CommandError(f"{argv[0]} is not installed (not found on PATH)") from None
     except PermissionError:
         raise CommandError(f"no permission to run {argv[0]}") from None
-    except subprocess.TimeoutExpired:
-        raise CommandError(f"{argv[0]} did not finish within {timeout_s:g} s and was stopped") from None
     except OSError as err:
         raise CommandError(f"{argv[0]} could not run: {err.strerror or err}") from None
+    out, err_out = _Drain(proc.stdout, MAX_OUTPUT_BYTES), _Drain(proc.stderr, MAX_STDERR_BYTES)
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(proc.stdin, stdin.encode()), daemon=True).start()
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
+        for drain in (out, err_out):  # EOF comes when every writer (grandchildren too) is gone
+            drain.thread.join(max(0.0, deadline - time.perf_counter()))
+        if out.thread.is_alive() or err_out.thread.is_alive():
+            raise subprocess.TimeoutExpired(argv, timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise CommandError(f"{argv[0]} did not finish within {timeout_s:g} s and was stopped") from None
+    finally:
+        if not out.thread.is_alive() and not err_out.thread.is_alive():
+            for pipe in (proc.stdout, proc.stderr):
+                pipe.close()
     duration = time.perf_counter() - started
-    out, truncated = proc.stdout, False
-    if len(out) > MAX_OUTPUT_BYTES:
-        out, truncated = out[:MAX_OUTPUT_BYTES], True
-    log.debug("ran %s in %.3f s (exit %s, %d bytes)", " ".join(argv), duration, proc.returncode, len(proc.stdout))
-    return CommandResult(decode_bytes(out), decode_bytes(proc.stderr[:65536]), proc.returncode, duration, truncated)
+    truncated = out.seen > MAX_OUTPUT_BYTES
+    log.debug("ran %s in %.3f s (exit %s, %d bytes)", " ".join(argv), duration, proc.returncode, out.seen)
+    return CommandResult(decode_bytes(bytes(out.data)), decode_bytes(bytes(err_out.data)), proc.returncode,
+                         duration, truncated)
 
 
 def read_file(path: str) -> str:
