@@ -684,3 +684,18 @@ def test_adapter_parse_on_huge_sources_is_bounded(platform):
         reparse(raw)
         took = time.perf_counter() - t0
         assert took < HUGE_SECONDS, f"{platform} parse took {took:.1f} s on {kind}"
+
+
+@pytest.mark.parametrize("field, value", [("InterfaceDescription", [None]), ("InterfaceGuid", True),
+                                          ("MacAddress", {"a": 1})])
+def test_regression_windows_adapter_fields_of_the_wrong_type(field, value):
+    """Found by the long run: ``InterfaceDescription: [null]`` raised AttributeError out of
+    WindowsAdapter.parse, ``InterfaceGuid: true`` made a snapshot that failed its round trip."""
+    from agent.model import Snapshot
+    from agent.run import reparse
+
+    doc = {"cvpnDoctor": 1, "adapters": [{"ifIndex": 14, "Name": "WLAN", "Status": "Up", field: value}]}
+    raw = RawCapture(platform=Platform.WINDOWS, collected_at="2026-11-28T12:00:00Z",
+                     sources=(SourceCapture(id="powershell", kind=SourceKind.COMMAND, text=json.dumps(doc)),))
+    snap = reparse(raw)
+    assert Snapshot.from_dict(json.loads(json.dumps(snap.to_dict()))) == snap

@@ -270,6 +270,11 @@ def _objects(value: Any) -> list[dict]:
 # --------------------------------------------------------------------------- section readers
 
 
+def _str_or_none(value: Any) -> str | None:
+    # A field of another JSON type ([null], true) must not reach a str field of the model.
+    return value if isinstance(value, str) and value else None
+
+
 def read_adapters(value: Any) -> tuple[AdapterRec, ...]:
     out = []
     for o in _objects(value):
@@ -288,8 +293,10 @@ def read_adapters(value: Any) -> tuple[AdapterRec, ...]:
         else:
             is_up = None
         out.append(AdapterRec(index=index, name=str(_get(o, "Name", "InterfaceAlias") or ""),
-                              description=_get(o, "InterfaceDescription"), guid=_get(o, "InterfaceGuid"),
-                              status=None if status is None else str(status), mac=_get(o, "MacAddress") or None,
+                              description=_str_or_none(_get(o, "InterfaceDescription")),
+                              guid=_str_or_none(_get(o, "InterfaceGuid")),
+                              status=None if status is None else str(status),
+                              mac=_str_or_none(_get(o, "MacAddress")),
                               is_up=is_up, if_type=as_int(_get(o, "InterfaceType", "ifType"))))
     return tuple(out)
 
