@@ -250,16 +250,17 @@ def diagnose(
             raise _fail("--json and --markdown - both want stdout; give --markdown a file", ExitStatus.USAGE)
         names = tuple(parse_name(n) for n in name)
         opts = _options(names, timeout, log_file, profile, config, probe=not no_probe)
-        report, interrupted = _diagnose(opts)
-        if interrupted:
+        try:
+            report = run.diagnose(opts, on_progress=_progress_hook())
+        except run.Interrupted as exc:
             # Ctrl-C while probing: keep what was collected in the files the user asked for
             # (stdout gets nothing: a script reading it must see the interruption, not a
             # report that looks complete).
             md = markdown if markdown is not None and str(markdown) != "-" else None
             files = [str(p) for p in (md, bundle) if p is not None]
             if files and not redact_preview:
-                _emit(report, False, md, bundle, force, redact, to_stdout=False)
-                _err(f"interrupted: partial report (no probe results) written to {', '.join(files)}")
+                _emit(exc.report, False, md, bundle, force, redact, to_stdout=False)
+                _err(f"interrupted: partial report ({exc.report.probe_skipped}) written to {', '.join(files)}")
             else:
                 _err("interrupted")
             raise typer.Exit(int(ExitStatus.INTERRUPTED))
@@ -269,27 +270,6 @@ def diagnose(
             _emit(report, as_json, markdown, bundle, force, redact)
         raise typer.Exit(int(_exit_status(report)))
     _guard(body)
-
-
-def _diagnose(options):
-    """run.diagnose, except that Ctrl-C during probing still gives a report of what was
-    collected (probes marked skipped), so ``--markdown``/``--bundle`` can be written.
-    Returns (report, interrupted).  Ctrl-C during collection propagates (nothing to keep)."""
-    from agent import run
-    from agent.model import ProbeRun
-
-    raw, snapshot = run.collect(options)
-    names = run.names_for(snapshot, options)
-    interrupted = False
-    if options.probe:
-        try:
-            probe_run = run.probe(snapshot, names, options, _progress_hook())
-        except KeyboardInterrupt:
-            interrupted = True
-            probe_run = ProbeRun(names=names, skipped="interrupted (Ctrl-C) while probing: no probe results kept")
-    else:
-        probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
-    return run.assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns), interrupted
 
 
 def _options(names, timeout, log_file, profile, config, probe=True):

@@ -17,7 +17,8 @@ calling thread (non-blocking sockets; dnspython only builds and parses the messa
 resolves each name through the OS resolver (``getaddrinfo``) in daemon worker threads.
 One global deadline bounds the whole run: it returns within ``deadline_s`` plus a few
 milliseconds of bookkeeping whatever the network does; a getaddrinfo still blocked at the
-deadline is abandoned and recorded as error ``"timeout"``.  ``run`` never raises: every
+deadline is abandoned and recorded as error ``"timeout"``.  ``run`` never raises (but
+:class:`ProbesInterrupted`, with the partial run, on Ctrl-C): every
 failure becomes a :class:`~agent.model.ProbeResult` with an :class:`~agent.model.Outcome`.
 
 Per probe:
@@ -761,6 +762,15 @@ class _Progress:
             self.hook = None
 
 
+class ProbesInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; ``partial`` holds the probes that had finished by then.
+    A KeyboardInterrupt, so callers that do not care still see an interruption."""
+
+    def __init__(self, partial: ProbeRun) -> None:
+        super().__init__("interrupted while probing")
+        self.partial = partial
+
+
 def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot: Snapshot | None = None,
         system_names: Sequence[str | NameCheck] | Any = ..., *,
         on_progress: ProgressHook | None = None, resolve: SystemResolve | None = None) -> ProbeRun:
@@ -787,8 +797,13 @@ def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot:
     progress = _Progress(on_progress, len(engine.probes) + len(lookup_names))
     progress(0)
     lookups.start()
+    interrupted: tuple[ProbeResult, ...] | None = None
     try:
         _loop(engine, lookups, end, progress)
+    except KeyboardInterrupt:
+        # Keep only what had an answer (or a final error) by then: a probe cut short by
+        # Ctrl-C says nothing about its server.
+        interrupted = tuple(p.result for p in engine.probes if p.phase == "done" and p.result is not None)
     except Exception as err:  # noqa: BLE001 - contract: run() never raises; a bug ends as ERROR records
         log.exception("probe engine failed")
         for p in engine.probes:
@@ -801,6 +816,12 @@ def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot:
     system = lookups.results()
     progress(progress.total)
     results = tuple(p.result for p in engine.probes if p.result is not None)
+    if interrupted is not None:
+        raise ProbesInterrupted(ProbeRun(
+            results=interrupted, system=tuple(s for s in system if s.addresses or s.error != "timeout"),
+            names=probe_plan.names, deadline_s=deadline_s, elapsed_s=round(time.perf_counter() - t_start, 4),
+            started_at=started_at,
+            skipped=f"interrupted (Ctrl-C): {len(interrupted)} of {len(engine.probes)} probes had finished"))
     return ProbeRun(results=results, system=system, names=probe_plan.names, deadline_s=deadline_s,
                     elapsed_s=round(time.perf_counter() - t_start, 4), started_at=started_at)
 

@@ -105,11 +105,28 @@ def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, na
                   context=dict(context or {}))
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while probing; ``report`` holds what was collected and the probes that had
+    finished, so the files the user asked for can still be written."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("interrupted while probing")
+        self.report = report
+
+
 def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None] | None = None) -> Report:
+    """The whole pipeline.  Raises :class:`Interrupted` (with a partial report) on Ctrl-C
+    while probing; Ctrl-C while collecting is a plain KeyboardInterrupt (nothing to keep)."""
+    from agent.probes import ProbesInterrupted
+
     raw, snapshot = collect(options, env)
     names = names_for(snapshot, options)
     if options.probe:
-        probe_run = probe(snapshot, names, options, on_progress)
+        try:
+            probe_run = probe(snapshot, names, options, on_progress)
+        except ProbesInterrupted as exc:
+            raise Interrupted(assemble(raw, snapshot, exc.partial, names, options.context,
+                                       options.expected_dns)) from None
     else:
         probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
     return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)
