@@ -814,7 +814,8 @@ def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot:
         engine.expire(deadline_s)
         engine.close()
     system = lookups.results()
-    progress(progress.total)
+    if interrupted is None:
+        progress(progress.total)
     results = tuple(p.result for p in engine.probes if p.result is not None)
     if interrupted is not None:
         raise ProbesInterrupted(ProbeRun(

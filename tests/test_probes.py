@@ -512,3 +512,30 @@ def test_names_for_adds_canary_user_and_profile_names():
     assert probes.names_for(None, canary=None) == ()
     ip_remote = _snapshot(vpn=VpnEvidence(profile=VpnProfile(remote_host="203.0.113.7")))
     assert [c.name for c in probes.names_for(ip_remote, canary="")] == []
+
+
+def test_ctrl_c_keeps_the_finished_probes_only():
+    """A Ctrl-C (here raised by the progress hook on the calling thread) ends the run at
+    once with ProbesInterrupted: the answered probes are kept, the black-holed ones that
+    were cut short are dropped (they say nothing about their server)."""
+    from agent.model import DnsConfig
+
+    with FakeDNS(records={"app.corp.example": ["10.1.2.3"]}) as good, FakeDNS(mode=Fault.DROP) as dead:
+        snap = _snapshot(dns=DnsConfig(resolvers=(good.resolver(), dead.resolver())))
+        plan = probes.plan(snap, [NameCheck("app.corp.example", origin="user")])
+        answered = 0
+
+        def hook(done: int, total: int) -> None:
+            nonlocal answered
+            if done >= 2 and not answered:  # both probes of the good server are in
+                answered = done
+                raise KeyboardInterrupt
+
+        t0 = time.perf_counter()
+        with pytest.raises(probes.ProbesInterrupted) as exc:
+            probes.run(plan, deadline_s=10.0, snapshot=snap, system_names=(), on_progress=hook)
+        assert time.perf_counter() - t0 < 5.0
+    partial = exc.value.partial
+    assert partial.skipped and "interrupted" in partial.skipped
+    assert {r.port for r in partial.results} == {good.port}
+    assert all(r.outcome is Outcome.ANSWER for r in partial.results)
