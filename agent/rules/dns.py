@@ -180,15 +180,20 @@ def _probed_servers(ctx: Context) -> list[str]:
     return out
 
 
-def dns_tcp53_blocked(ctx: Context) -> Finding | None:
-    """Large answers are truncated over UDP and need TCP 53 (Route 53 Resolver endpoints
-    and Client VPN troubleshooting: allow both UDP and TCP 53)."""
+def _answers_only_over(ctx: Context, works: Transport, fails: Transport) -> list:
+    """Servers that answered over `works` and were probed, silently, over `fails`."""
     hits = []
     for a in _probed_servers(ctx):
         st = ctx.status(a)
-        tcp = st.of(Transport.TCP)
-        if st.responded(Transport.UDP) and tcp and not st.responded(Transport.TCP):
+        if st.responded(works) and st.of(fails) and not st.responded(fails):
             hits.append(st)
+    return hits
+
+
+def dns_tcp53_blocked(ctx: Context) -> Finding | None:
+    """Large answers are truncated over UDP and need TCP 53 (Route 53 Resolver endpoints
+    and Client VPN troubleshooting: allow both UDP and TCP 53)."""
+    hits = _answers_only_over(ctx, Transport.UDP, Transport.TCP)
     if not hits:
         return None
     return finding("dns-tcp53-blocked", f"{', '.join(st.address for st in hits)} answer over UDP but not TCP.",
@@ -197,12 +202,7 @@ def dns_tcp53_blocked(ctx: Context) -> Finding | None:
 
 def dns_udp_blocked(ctx: Context) -> Finding | None:
     """TCP answers but UDP does not: UDP 53 filtered, or fragments lost in the tunnel."""
-    hits = []
-    for a in _probed_servers(ctx):
-        st = ctx.status(a)
-        udp = st.of(Transport.UDP)
-        if st.responded(Transport.TCP) and udp and not st.responded(Transport.UDP):
-            hits.append(st)
+    hits = _answers_only_over(ctx, Transport.TCP, Transport.UDP)
     if not hits:
         return None
     return finding("dns-udp-blocked", f"{', '.join(st.address for st in hits)} answer over TCP but not UDP.",
