@@ -244,6 +244,18 @@ class ParseError(ValueError):
     ``collect``/``parse`` turn it into a CollectionError."""
 
 
+def load_json(text: str, what: str):
+    """``json.loads`` for parsers: anything that is not JSON -- including nesting deep
+    enough to exhaust the recursion limit (``[[[[...``, found by fuzzing) -- becomes the
+    parsers' one documented error, ParseError("<what> is not JSON: ...")."""
+    import json
+
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise ParseError(f"{what} is not JSON: {err}") from None
+
+
 class Adapter(Protocol):
     platform: Platform
 

@@ -19,12 +19,11 @@ true), ``CurrentDNSServer(Ex)``.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import socket
 from typing import Any, Callable
 
-from platforms.base import ParseError
+from platforms.base import ParseError, load_json
 from platforms.parsers.resolvectl import ResolvedLink, ResolvedServer, ResolvedState, server
 
 log = logging.getLogger(__name__)
@@ -132,10 +131,7 @@ def _domain(name: str, routing: bool) -> str:
 
 def parse(text: str) -> ResolvedState:
     """Turn the JSON dump of :func:`read` into a ResolvedState. Raises ParseError."""
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
-        raise ParseError(f"resolved D-Bus dump is not JSON: {err}") from None
+    data = load_json(text, "resolved D-Bus dump")
     if not isinstance(data, dict) or not isinstance(data.get("manager"), dict):
         raise ParseError("resolved D-Bus dump has no `manager` object")
     mgr = data["manager"]

@@ -19,12 +19,11 @@ Text that is not such a JSON object raises :class:`ParseError`.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import socket
 
 from agent.model import Family, IfAddress, Interface
-from platforms.base import ParseError
+from platforms.base import ParseError, load_json
 from platforms.tunnel import interface_kind
 
 log = logging.getLogger(__name__)
@@ -96,10 +95,7 @@ def _address(row: dict) -> IfAddress | None:
 
 
 def parse(text: str) -> tuple[Interface, ...]:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
-        raise ParseError(f"interface inventory is not JSON: {err}") from None
+    data = load_json(text, "interface inventory")
     if not isinstance(data, dict) or not isinstance(data.get("addrs"), dict):
         raise ParseError("interface inventory has no `addrs` object")
     addrs: dict = data["addrs"]

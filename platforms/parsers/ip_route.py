@@ -18,7 +18,6 @@ Empty input, or input in which no entry can be read, raises :class:`ParseError`
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import re
 import socket
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 
 from agent.model import Family, Route, RouteLookup, is_plain_ip
 from agent.serial import Record
-from platforms.base import ParseError
+from platforms.base import ParseError, load_json
 
 log = logging.getLogger(__name__)
 
@@ -208,10 +207,7 @@ def _route_from_text(head: list[str], hops: list[list[str]], family: Family | No
 
 
 def parse_json(text: str, family: Family | None = None) -> tuple[Route, ...]:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
-        raise ParseError(f"not JSON: {err}") from None
+    data = load_json(text, "`ip -j route` output")
     if not isinstance(data, list):
         raise ParseError("`ip -j route` output is not a JSON list")
     routes: list[Route] = []
@@ -311,10 +307,10 @@ def parse_rules(text: str, family: Family = Family.INET) -> tuple[Rule, ...]:
     if not text.strip():
         raise ParseError("empty output: expected `ip -j rule` JSON or `ip rule` text")
     if text.lstrip().startswith("["):
+        data = load_json(text, "`ip -j rule` output")
         try:
-            data = json.loads(text)
             return tuple(_rule_from_json(e, family) for e in data)
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise ParseError(f"`ip -j rule` output not understood: {err!r}") from None
     rules = []
     for line in text.splitlines():
@@ -332,10 +328,7 @@ def parse_route_get(text: str, address: str) -> RouteLookup:
         raise ParseError("empty `ip route get` output")
     method = "ip route get"
     if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError) as err:  # RecursionError: nesting too deep
-            raise ParseError(f"`ip -j route get` output is not JSON: {err}") from None
+        data = load_json(text, "`ip -j route get` output")
         if not isinstance(data, list) or not data or not isinstance(data[0], dict):
             raise ParseError("`ip -j route get` output is not a list of routes")
         e = data[0]

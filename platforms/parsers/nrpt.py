@@ -27,13 +27,12 @@ servers" (GenericDNSServers).
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from agent.model import NrptRule
 from agent.serial import Record
-from platforms.base import ParseError
+from platforms.base import ParseError, load_json
 
 LOCAL_KEY = r"SYSTEM\CurrentControlSet\Services\Dnscache\Parameters\DnsPolicyConfig"
 GPO_KEY = r"SOFTWARE\Policies\Microsoft\Windows NT\DNSClient\DnsPolicyConfig"
@@ -175,12 +174,7 @@ def parse(text: str) -> NrptDump:
         raise ParseError("NRPT dump: empty")
     stripped = text.lstrip("\ufeff").strip()
     if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as err:
-            raise ParseError(f"NRPT dump: invalid JSON ({err.msg})") from None
-        except RecursionError:  # json.loads on "[[[[..." nested too deeply
-            raise ParseError("NRPT dump: JSON nested too deeply") from None
+        data = load_json(stripped, "NRPT dump")
         if not isinstance(data, dict) or not ({"local", "gpo", "smart"} & set(data)):
             raise ParseError("NRPT dump: JSON without local/gpo/smart sections")
         return _parse_json(data)
