@@ -70,7 +70,6 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
                                  help="Print the version and exit."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail on stderr (-vv: debug log)."),
@@ -273,6 +272,7 @@ def diagnose(
 
 
 def _options(names, timeout, log_file, profile, config, probe=True):
+    from agent import config as config_mod
     from agent import run
 
     context = {}
@@ -280,16 +280,15 @@ def _options(names, timeout, log_file, profile, config, probe=True):
     canary = None
     cfg_path = config
     if cfg_path is None:
-        from agent import config as config_mod
         default = config_mod.default_config_path()
         cfg_path = default if default is not None and default.exists() else None
     if cfg_path is not None:
-        from agent import config as config_mod
         try:
             cfg = config_mod.load(cfg_path)
         except config_mod.ConfigError as err:
             raise _fail(str(err), ExitStatus.USAGE) from None
-        names = tuple(names) + tuple(n for n in cfg.names if n.name not in {m.name for m in names})
+        given = {m.name for m in names}  # a --name wins over the config's entry for it
+        names = tuple(names) + tuple(n for n in cfg.names if n.name not in given)
         expected_dns = tuple(cfg.expected_dns)
         canary = cfg.canary
         timeout = timeout if timeout is not None else cfg.timeout
