@@ -33,10 +33,12 @@ build_one() {
     local kind=$1 start end
     start=$(date +%s)
     rm -rf "dist/$kind"
-    # A fresh work dir per kind instead of --clean: --clean also wipes the shared user
-    # cache, which the other (parallel) build may be reading.
+    # A fresh work dir per kind instead of --clean, and a cache of its own per kind:
+    # PyInstaller's user cache (binary cache index, macOS signing cache) has no locking, and
+    # two parallel builds sharing it corrupted its index here (IndentationError in bincache).
     rm -rf "build/$kind"
-    if CVPN_BUILD=$kind "$PYTHON" -m PyInstaller --noconfirm --log-level WARN \
+    mkdir -p "build/cache-$kind"
+    if CVPN_BUILD=$kind PYINSTALLER_CONFIG_DIR="$PWD/build/cache-$kind" "$PYTHON" -m PyInstaller --noconfirm --log-level WARN \
             --distpath "dist/$kind" --workpath "build/$kind" packaging/cvpn-doctor.spec \
             >"build/$kind.log" 2>&1; then
         end=$(date +%s)
