@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterable
 
-from agent.model import Diagnosis, Finding, NameCheck, ProbeRun, Severity, Snapshot, Verdict
+from agent.model import Diagnosis, Facts, Finding, NameCheck, ProbeRun, Severity, Snapshot, Verdict
 from agent.rules import RULES
 from agent.rules.context import Context
-from agent.scenarios import identify
+from agent.scenarios import CANNOT_TELL, NOT_CONNECTED, identify
 
 log = logging.getLogger(__name__)
 
@@ -19,19 +19,24 @@ def order(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.code)))
 
 
-def verdict_of(scenario_id: str, findings: tuple[Finding, ...]) -> Verdict:
+def verdict_of(scenario_id: str, findings: tuple[Finding, ...], probed: bool = True) -> Verdict:
+    """Broken / not-connected / degraded from the findings; healthy only when the scenario is
+    known and the DNS servers were actually probed, else cannot-tell."""
     if any(f.severity is Severity.ERROR and f.code != "vpn-not-connected" for f in findings):
         return Verdict.BROKEN
-    if scenario_id == "not-connected":
+    if scenario_id == NOT_CONNECTED:
         return Verdict.NOT_CONNECTED
     if any(f.severity is Severity.WARNING for f in findings):
         return Verdict.DEGRADED
+    if scenario_id == CANNOT_TELL or not probed:
+        return Verdict.CANNOT_TELL
     return Verdict.HEALTHY
 
 
 def classify(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[NameCheck, ...] = (),
-             expected_dns: tuple[str, ...] = (), rules: tuple[Rule, ...] = RULES) -> Diagnosis:
-    ctx = Context(snapshot, probes, names, expected_dns)
+             expected_dns: tuple[str, ...] = (), rules: tuple[Rule, ...] = RULES,
+             facts: Facts | None = None) -> Diagnosis:
+    ctx = Context(snapshot, probes, names, expected_dns, facts)
     scenario = identify(ctx)
     found = []
     for rule in rules:
@@ -40,4 +45,5 @@ def classify(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Na
             log.debug("rule %s fired: %s", rule.__name__, result.code)
             found.append(result)
     findings = order(found)
-    return Diagnosis(scenario=scenario, findings=findings, verdict=verdict_of(scenario.id, findings))
+    return Diagnosis(scenario=scenario, findings=findings,
+                     verdict=verdict_of(scenario.id, findings, ctx.facts.probed))

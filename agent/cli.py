@@ -24,6 +24,7 @@ class ExitStatus(IntEnum):
     FINDINGS = 1        # at least one error-severity finding
     USAGE = 2
     NO_DATA = 3         # could not collect or probe at all
+    CANNOT_TELL = 4     # no error found, but the evidence cannot support a verdict (report: "Could not tell")
     INTERRUPTED = 130
 
 
@@ -115,13 +116,15 @@ def _progress_hook():
 
 
 def _exit_status(report) -> ExitStatus:
-    from agent.model import Severity
+    from agent.model import Severity, Verdict
 
     snap = report.snapshot
     if not snap.interfaces and not snap.routes and not snap.dns.resolvers and snap.errors:
         return ExitStatus.NO_DATA
     if any(f.severity is Severity.ERROR for f in report.findings):
         return ExitStatus.FINDINGS
+    if report.verdict is Verdict.CANNOT_TELL:
+        return ExitStatus.CANNOT_TELL
     return ExitStatus.OK
 
 

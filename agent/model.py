@@ -23,7 +23,8 @@ from typing import Any
 
 from agent.serial import Record
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# 1.1: Snapshot.captured, Report.facts (the derive stage), scenario/verdict "cannot-tell".
 
 
 def utc_now() -> str:
@@ -141,6 +142,28 @@ class Verdict(StrEnum):
     DEGRADED = "degraded"
     BROKEN = "broken"
     NOT_CONNECTED = "not-connected"
+    CANNOT_TELL = "cannot-tell"    # the evidence given cannot support a verdict (see Facts.unknowns)
+
+
+class Evidence(StrEnum):
+    """Kinds of evidence a snapshot may hold. What is not in ``Snapshot.captured`` was not
+    captured: it proves nothing (unknown is not absent)."""
+    INTERFACES = "interfaces"        # the interface inventory (which tunnels are up)
+    ROUTES = "routes"                # the IPv4 routing table
+    ROUTES6 = "routes6"              # the IPv6 routing table
+    ROUTE_LOOKUPS = "route-lookups"  # the kernel's own answer per address
+    DNS_GLOBAL = "dns-global"        # what programs read (resolv.conf; macOS scutil; Windows adapters)
+    DNS_LINKS = "dns-links"          # per-link DNS (systemd-resolved, scutil, Windows adapters)
+    NRPT = "nrpt"                    # Windows Name Resolution Policy Table
+    VPN_LOG = "vpn-log"              # an OpenVPN / AWS VPN Client log
+    VPN_PROFILE = "vpn-profile"      # the .ovpn profile
+
+
+class Known(StrEnum):
+    """Where a fact stands: seen, seen to be absent, or not told by anything captured."""
+    OBSERVED = "observed"
+    ABSENT = "absent"
+    NOT_CAPTURED = "not-captured"
 
 
 class Transport(StrEnum):
@@ -391,7 +414,11 @@ class Snapshot(Record):
     vpn: VpnEvidence = field(default_factory=VpnEvidence)
     errors: tuple[CollectionError, ...] = ()
     trace: tuple[str, ...] = ()      # why each decision was taken: "dns: rc=resolved ret=systemd-resolved"
+    captured: tuple[Evidence, ...] = ()   # the kinds of evidence the sources gave (set by the adapter)
     schema_version: str = SCHEMA_VERSION
+
+    def has(self, evidence: Evidence) -> bool:
+        return evidence in self.captured
 
     def interface(self, name: str | None) -> Interface | None:
         for iface in self.interfaces:
@@ -459,6 +486,107 @@ class ProbeRun(Record):
     skipped: str | None = None       # why no probes were sent (e.g. --no-probe, analyze)
 
 
+# --------------------------------------------------------------------------- facts (agent/facts.py)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteFact(Record):
+    """Where packets to one address go: the kernel's answer, else the longest prefix of the
+    table, else unknown (``via_tunnel`` None: no route source was captured)."""
+    address: str
+    interface: str | None = None
+    gateway: str | None = None
+    destination: str | None = None   # the matching route's prefix
+    method: str = "none"             # "ip route get", "route -n get", "Find-NetRoute", "table", "none"
+    via_tunnel: bool | None = None
+    tunnel_prefix: str | None = None  # a prefix (not a default or half-default) the tunnel carries that holds it
+    lan: str | None = None           # "eth0 192.168.1.0/24": a local subnet holds it
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.via_tunnel is None and self.interface is None:
+            return f"{self.address}: route unknown (no routing table or route lookup was captured)"
+        if self.interface is None:
+            return f"{self.address}: no route found ({self.method}{': ' + self.error if self.error else ''})"
+        via = f" via {self.gateway}" if self.gateway else ""
+        where = "through the tunnel" if self.via_tunnel else "outside the tunnel"
+        dest = f", route {self.destination}" if self.destination else ""
+        return f"{self.address}: dev {self.interface}{via} ({where}{dest}; {self.method})"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeFact(Record):
+    """How one server answered over one transport, across every name probed."""
+    transport: Transport
+    probes: int = 0
+    replies: int = 0                 # DNS replies of any rcode
+    outcomes: tuple[Outcome, ...] = ()   # distinct, in Outcome order
+    rtt_ms_min: float | None = None
+    rtt_ms_max: float | None = None
+
+    @property
+    def silent(self) -> bool:
+        return self.probes > 0 and self.replies == 0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFact(Record):
+    """One nameserver: where it was seen, where its packets go, whose it is, how it answered."""
+    address: str
+    seen_as: tuple[str, ...] = ()    # "resolver", "pushed", "profile", "expected", "nrpt"
+    scope: ResolverScope | None = None   # its widest scope among the OS's resolver entries
+    interface: str | None = None     # the link the OS attaches it to
+    route: RouteFact | None = None
+    vpn: Known = Known.NOT_CAPTURED  # is it the VPN's DNS server?
+    vpn_because: str = ""
+    role: str = ""                   # "primary", "secondary", "tertiary": its place among the VPN's servers
+    probes: tuple[ProbeFact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NameResolution(Record):
+    """Which resolvers the OS asks for one name (macOS match domains, resolved ~domains, NRPT)."""
+    name: str
+    servers: tuple[str, ...] = ()
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown(Record):
+    """Something the report could not tell, and what would settle it."""
+    topic: str                       # stable id: "tunnel", "tunnel-mode", "resolvers", "pushed-dns", ...
+    what: str                        # plain words: what could not be told
+    commands: dict[str, tuple[str, ...]] = field(default_factory=dict)  # platform -> commands to run/paste
+
+
+@dataclass(frozen=True, slots=True)
+class Facts(Record):
+    """What the rules and renderers need, derived once from the snapshot (and probes), each
+    with where it came from: observed, observed absent, or not captured."""
+    captured: tuple[Evidence, ...] = ()
+    tunnel: Known = Known.NOT_CAPTURED       # is a VPN tunnel up?
+    tunnel_interfaces: tuple[str, ...] = ()
+    tunnel_mode: TunnelMode = TunnelMode.UNKNOWN
+    tunnel_mode_from: str = ""               # "routes", "VPN log"
+    tunnel_prefixes: tuple[str, ...] = ()
+    custom_dns: Known = Known.NOT_CAPTURED   # does the VPN give this machine DNS servers?
+    custom_dns_servers: tuple[str, ...] = ()  # primary first, in the order the OS uses them
+    custom_dns_from: str = ""
+    pushed: Known = Known.NOT_CAPTURED       # was a PUSH_REPLY seen (log)?
+    resolvers: Known = Known.NOT_CAPTURED    # are the resolvers the OS uses known?
+    probed: bool = False
+    servers: tuple[ServerFact, ...] = ()
+    resolution: tuple[NameResolution, ...] = ()
+    notes: tuple[str, ...] = ()              # inferences and machine/log contradictions, one line each
+    unknowns: tuple[Unknown, ...] = ()
+
+    def server(self, address: str) -> ServerFact | None:
+        for s in self.servers:
+            if s.address == address:
+                return s
+        return None
+
+
 # --------------------------------------------------------------------------- diagnosis
 
 
@@ -511,6 +639,7 @@ class Report(Record):
     probe_skipped: str | None = None
     raw: RawCapture | None = None    # kept for bundles and offline re-analysis
     context: dict[str, Any] = field(default_factory=dict)  # options that shaped the run (timeout, config path)
+    facts: Facts | None = None       # the derive stage's output (None in reports of schema 1.0)
     schema_version: str = SCHEMA_VERSION
 
     @property

@@ -1,4 +1,4 @@
-"""The pipeline: collect -> parse -> probe -> classify -> Report.
+"""The pipeline: collect -> parse -> probe -> derive (Facts) -> classify -> Report.
 
 ``diagnose`` is what the CLI calls; ``assemble`` and ``reparse`` are shared with
 offline analysis (a help desk re-running a saved report or pasted outputs).
@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from agent import TOOL_NAME, __version__
 from agent.classify import classify
+from agent.facts import derive
 from agent.model import NameCheck, Platform, ProbeRun, RawCapture, Report, Snapshot, ToolInfo, utc_now
 
 log = logging.getLogger(__name__)
@@ -94,15 +95,19 @@ def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,
 
 
 def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, names: tuple[NameCheck, ...],
-             context: dict[str, Any] | None = None, expected_dns: tuple[str, ...] = ()) -> Report:
-    """Classify and wrap everything into the versioned Report."""
-    diagnosis = classify(snapshot, probe_run, names or probe_run.names, expected_dns)
+             context: dict[str, Any] | None = None, expected_dns: tuple[str, ...] = (),
+             platforms: tuple[Platform, ...] | None = None) -> Report:
+    """Derive the facts, classify, and wrap everything into the versioned Report.
+    ``platforms``: whose commands the report's unknowns name (default: the snapshot's OS)."""
+    names = names or probe_run.names
+    facts = derive(snapshot, probe_run, names, expected_dns, platforms)
+    diagnosis = classify(snapshot, probe_run, names, expected_dns, facts=facts)
     return Report(tool=ToolInfo(TOOL_NAME, __version__), generated_at=utc_now(), platform=snapshot.platform,
                   snapshot=snapshot, probes=probe_run.results, scenario=diagnosis.scenario,
                   findings=diagnosis.findings, verdict=diagnosis.verdict, system_lookups=probe_run.system,
-                  names=names or probe_run.names, probe_deadline_s=probe_run.deadline_s,
+                  names=names, probe_deadline_s=probe_run.deadline_s,
                   probe_elapsed_s=probe_run.elapsed_s, probe_skipped=probe_run.skipped, raw=raw,
-                  context=dict(context or {}))
+                  context=dict(context or {}), facts=facts)
 
 
 class Interrupted(KeyboardInterrupt):

@@ -8,47 +8,85 @@ DNS, split tunnel) extend the table (DESIGN.md).
 """
 from __future__ import annotations
 
-from agent.model import Scenario, TunnelMode
+from agent.model import Known, Scenario, TunnelMode
 from agent.rules.context import Context
 
+NOT_CONNECTED = "not-connected"
+CANNOT_TELL = "cannot-tell"
+
 TITLES = {
-    "not-connected": "Not connected: no VPN tunnel found",
+    NOT_CONNECTED: "Not connected: no VPN tunnel found",
     "S1-local-dns": "No custom DNS, full tunnel, local resolver outside the tunnel (KC scenario 1, example 1)",
     "S1-public-dns": "No custom DNS, full tunnel, resolver reached through the tunnel (KC scenario 1, example 2)",
     "S2-custom-dns-split": "Custom DNS servers, split tunnel (KC scenario 2)",
     "S3-custom-dns-full": "Custom DNS servers, full tunnel",
     "S0-no-custom-dns-split": "No custom DNS, split tunnel",
+    CANNOT_TELL: "Cannot tell: the evidence given does not show which scenario this is",
 }
 
 
 def identify(ctx: Context) -> Scenario:
-    vpn = ctx.snapshot.vpn
-    evidence = list(vpn.reasons)
-    if not ctx.tunnel_up:
-        return Scenario("not-connected", TITLES["not-connected"], tuple(evidence))
+    """The scenario the machine is in, from the Facts; ``cannot-tell`` when what was captured
+    cannot support one (never a scenario from missing evidence)."""
+    facts = ctx.facts
+    evidence = list(ctx.snapshot.vpn.reasons) if facts.tunnel is not Known.NOT_CAPTURED else []
+    if facts.tunnel is Known.ABSENT:
+        return Scenario(NOT_CONNECTED, TITLES[NOT_CONNECTED], tuple(evidence))
+    if facts.tunnel is Known.NOT_CAPTURED:
+        evidence.append("no interface list or routing table was captured: whether a VPN tunnel is up is unknown")
+        evidence += _log_says(ctx)
+        evidence += list(facts.notes)
+        return _cannot_tell(evidence)
 
-    if ctx.pushed_dns:
-        src = "VPN log (PUSH_REPLY)" if vpn.pushed is not None and vpn.pushed.dns_servers else "profile"
-        evidence.append(f"custom DNS servers {', '.join(ctx.pushed_dns)} (from the {src})")
-    elif ctx.tunnel_resolvers:
-        evidence.append("custom DNS servers " + ", ".join(r.address for r in ctx.tunnel_resolvers)
-                        + f" (the OS has them on {ctx.tunnel_resolvers[0].interface})")
-    elif ctx.pushed_known:
-        evidence.append("no DNS servers pushed (PUSH_REPLY has no dhcp-option DNS)")
+    if facts.custom_dns is Known.OBSERVED:
+        evidence.append(f"custom DNS servers {', '.join(facts.custom_dns_servers)} (from {facts.custom_dns_from})")
+    elif facts.custom_dns is Known.ABSENT:
+        evidence.append(f"no custom DNS servers ({facts.custom_dns_from})")
     else:
-        evidence.append("no DNS server on the tunnel interface and no VPN log: assuming no custom DNS")
+        evidence.append("custom DNS unknown: the OS uses no server the machine shows as the VPN's, and no VPN log "
+                        "was read to tell whether the endpoint pushes any")
+    if facts.tunnel_mode_from == "VPN log":
+        evidence.append(f"{facts.tunnel_mode.value} tunnel per the VPN log's PUSH_REPLY (no route through the "
+                        "tunnel was captured)")
+    evidence += list(facts.notes)
 
-    full = ctx.mode is TunnelMode.FULL
-    if ctx.mode is TunnelMode.UNKNOWN:
-        evidence.append("tunnel mode unknown: treated as split")
-    if ctx.custom_dns_pushed:
+    if facts.tunnel_mode is TunnelMode.UNKNOWN:
+        evidence.append("split or full tunnel: unknown")
+        return _cannot_tell(evidence)
+    full = facts.tunnel_mode is TunnelMode.FULL
+    if facts.custom_dns is Known.OBSERVED:
         sid = "S3-custom-dns-full" if full else "S2-custom-dns-split"
+    elif facts.custom_dns is Known.NOT_CAPTURED:
+        return _cannot_tell(evidence)
     elif not full:
         sid = "S0-no-custom-dns-split"
     else:
         routes = [ctx.route_to(r.address) for r in ctx.default_resolvers
                   if not r.address.startswith("127.") and r.address != "::1"]
-        outside = [ri for ri in routes if ri.interface is not None and not ri.via_tunnel]
         evidence += [ri.describe() for ri in routes]
-        sid = "S1-local-dns" if outside and len(outside) == len(routes) else "S1-public-dns"
+        if not routes or any(ri.via_tunnel is None for ri in routes):
+            evidence.append("the route to the resolver in use is unknown: KC scenario 1 example 1 or 2 cannot be told")
+            return _cannot_tell(evidence)
+        outside = [ri for ri in routes if ri.interface is not None and ri.via_tunnel is False]
+        sid = "S1-local-dns" if len(outside) == len(routes) else "S1-public-dns"
     return Scenario(sid, TITLES[sid], tuple(evidence))
+
+
+def _cannot_tell(evidence: list[str]) -> Scenario:
+    return Scenario(CANNOT_TELL, TITLES[CANNOT_TELL], tuple(evidence))
+
+
+def _log_says(ctx: Context) -> list[str]:
+    """What the VPN log alone says (it confirms; it does not decide the machine's state)."""
+    vpn = ctx.snapshot.vpn
+    out = []
+    if vpn.pushed is not None:
+        p = vpn.pushed
+        tunnel = "full tunnel (redirect-gateway)" if p.redirect_gateway else f"split tunnel ({len(p.routes)} routes)"
+        out.append(f"the VPN log's last PUSH_REPLY ({p.seen_at or 'time unknown'}): DNS "
+                   f"{', '.join(p.dns_servers) or 'none'}, {tunnel}")
+    if ctx.log_says_disconnected:
+        out.append(f"the VPN log's last session ended at {vpn.disconnected_at}")
+    elif vpn.connected_at:
+        out.append(f"the VPN log's last session connected at {vpn.connected_at}")
+    return out

@@ -43,9 +43,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Family, Interface, Platform, RawCapture,
+from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, Platform, RawCapture,
                          Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, ip_of)
 from platforms import resolved_dbus
+from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import interfaces as interfaces_parser
 from platforms.parsers import ip_route, nsswitch, proc_net_route, resolv_conf, resolvectl
@@ -235,9 +236,12 @@ class LinuxAdapter:
         lookups = p.stage("route-get", partial(p.lookups, routes)) or ()
         vpn = detect_tunnel(interfaces, routes)
         p.trace.extend(f"vpn: {r}" for r in vpn.reasons)
+        if lookups:
+            p.captured.add(Evidence.ROUTE_LOOKUPS)
         return Snapshot(platform=Platform.LINUX, collected_at=raw.collected_at, os_release=os_release,
                         interfaces=tuple(interfaces), routes=tuple(routes), route_lookups=tuple(lookups),
-                        dns=dns, vpn=vpn, errors=tuple(p.errors), trace=tuple(p.trace))
+                        dns=dns, vpn=vpn, errors=tuple(p.errors), trace=tuple(p.trace),
+                        captured=tuple(e for e in Evidence if e in p.captured))
 
 
 # --------------------------------------------------------------------------- parse helpers
@@ -269,6 +273,7 @@ class _Parse:
     errors: list[CollectionError] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     ip_missing: bool = False
+    captured: set[Evidence] = field(default_factory=set)   # what the sources told (unknown is not absent)
 
     def error(self, source: str, message: str) -> None:
         self.errors.append(CollectionError(source=source, message=message))
@@ -312,10 +317,12 @@ class _Parse:
         if text is None:
             return ()
         try:
-            return interfaces_parser.parse(text)
+            found = interfaces_parser.parse(text)
         except ParseError as err:
             self.error("interfaces", f"interface inventory unreadable ({err}): tunnel interfaces are unknown")
             return ()
+        self.captured.add(Evidence.INTERFACES)
+        return found
 
     def interfaces_from_routes(self, routes: tuple[Route, ...]) -> tuple[Interface, ...]:
         names: list[str] = []
@@ -343,6 +350,7 @@ class _Parse:
             if text is not None:
                 try:
                     routes.extend(proc_net_route.parse(text))
+                    self.captured.add(Evidence.ROUTES)
                     self.trace.append(f"routes: {len(routes)} from /proc/net/route (ip unavailable)")
                 except ParseError as err:
                     self.error("proc-net-route", f"/proc/net/route unreadable ({err}): routes are unknown")
@@ -353,9 +361,14 @@ class _Parse:
             text = self.text("ip-route-text", "the routing table is unknown")
             if text is not None:
                 try:
-                    routes.extend(ip_route.parse(text))
+                    found = ip_route.parse(text)
                 except ParseError as err:
                     self.error("ip-route-text", f"`ip route` output unreadable ({err}): routes are unknown")
+                else:
+                    routes.extend(found)
+                    # `ip route` shows one family: IPv4 unless every route is IPv6
+                    families = {r.family for r in found} or {Family.INET}
+                    self.captured.update(Evidence.ROUTES6 if f is Family.INET6 else Evidence.ROUTES for f in families)
         else:
             for source_id, family in (("ip-route", Family.INET), ("ip-route6", Family.INET6)):
                 label = "IPv4" if family is Family.INET else "IPv6"
@@ -363,6 +376,7 @@ class _Parse:
                 if cap is not None and cap.error and not (cap.text or "").strip():
                     if family is Family.INET6 and "not supported" in (cap.stderr or ""):
                         self.trace.append("routes: IPv6 is disabled in the kernel (no IPv6 routes)")
+                        self.captured.add(Evidence.ROUTES6)
                     else:
                         self.error(source_id, f"{cap.error}: {label} routes are unknown")
                     continue
@@ -375,6 +389,7 @@ class _Parse:
                     self.error(source_id, f"`ip -j route` output unreadable ({err}): {label} routes are unknown")
                     continue
                 routes.extend(found)
+                self.captured.add(Evidence.ROUTES if family is Family.INET else Evidence.ROUTES6)
         unique = list(dict.fromkeys(routes))
         for r in unique:
             # Cheap tests first; parsers write canonical CIDR, so only "/0" can be a default.
@@ -470,7 +485,9 @@ class _Parse:
         if state is not None and state.resolv_conf_mode:
             self.trace.append(f"dns: resolved reports resolv.conf mode {state.resolv_conf_mode}")
 
-        if state is not None and not resolved_is_resolver:
+        if state is not None:
+            self.captured.add(Evidence.DNS_LINKS)
+        if state is not None and not resolved_is_resolver and rc is not None:
             busy = sum(1 for link in state.links if link.servers)
             self.trace.append(f"dns: systemd-resolved runs ({busy} link(s) with servers) but glibc does not ask it")
 
@@ -481,6 +498,7 @@ class _Parse:
                    "/etc/resolv.conf links to stub-resolv.conf" if rc is None and stub_link else
                    "nsswitch asks resolve before dns")
             self.trace.append(f"dns: systemd-resolved is the resolver ({why}): servers from resolved ({how})")
+            self.captured.add(Evidence.DNS_GLOBAL)
             resolvers = self.resolved_resolvers(state)
             search = tuple(dict.fromkeys(d for link in (state.global_,) + state.links
                                          for d in link.domains if not d.startswith("~")))
@@ -493,7 +511,16 @@ class _Parse:
         elif resolved_is_resolver:
             self.error("resolved", f"/etc/resolv.conf points at the systemd-resolved stub but resolved's servers "
                                    f"could not be read ({how}): the real nameservers are unknown")
+        elif rc is None and state is not None:
+            # resolved's state alone (a pasted `resolvectl status`): its servers are listed, but
+            # whether programs ask resolved is unknown without /etc/resolv.conf -- not "no".
+            self.trace.append(f"dns: /etc/resolv.conf not captured: resolved's servers ({how}) are listed; "
+                              "whether programs ask systemd-resolved is unknown")
+            resolvers = self.resolved_resolvers(state)
+            search = tuple(dict.fromkeys(d for link in (state.global_,) + state.links
+                                         for d in link.domains if not d.startswith("~")))
         elif rc is not None:
+            self.captured.add(Evidence.DNS_GLOBAL)
             if manager is DnsManager.SYSTEMD_RESOLVED:
                 self.trace.append("dns: resolved writes resolv.conf but is not the resolver (uplink/static "
                                   "mode): programs query its servers directly, per-link split DNS is bypassed")
@@ -579,9 +606,10 @@ class _Parse:
                 targets = json.loads(targets_text or "{}").get("addresses", [])
             except (ValueError, AttributeError):
                 targets = []
+            table = RouteTable(routes)
             for address in targets:
                 if _valid_address(str(address)):
-                    out.append(table_lookup(routes, str(address)))
+                    out.append(table.lookup(str(address)))
             if targets:
                 self.trace.append(f"routes: {len(targets)} lookup(s) computed from the table by longest prefix "
                                   "(no `ip route get`: policy rules are not seen)")
@@ -590,24 +618,3 @@ class _Parse:
 
 def _yesno(value: bool | None) -> str:
     return "unset" if value is None else ("yes" if value else "no")
-
-
-def table_lookup(routes: Iterable[Route], address: str) -> RouteLookup:
-    """Longest-prefix match in the main table (lowest metric on a tie): the fallback when
-    the kernel cannot be asked.  Unreachable/blackhole routes answer with an error."""
-    ip = ip_of(address)
-    best: Route | None = None
-    for r in routes:
-        if r.table not in ("main", "254") or r.network.version != ip.version or ip not in r.network:
-            continue
-        if r.type not in ("unicast", "unreachable", "blackhole", "prohibit"):
-            continue
-        if best is None or (r.network.prefixlen, -(r.metric or 0)) > (best.network.prefixlen, -(best.metric or 0)):
-            best = r
-    if best is None:
-        return RouteLookup(address=address, error="no route in the table", method="table")
-    if best.type != "unicast":
-        return RouteLookup(address=address, destination=best.destination, error=f"route type {best.type}",
-                           method="table")
-    return RouteLookup(address=address, interface=best.interface, gateway=best.gateway,
-                       source_address=best.source, destination=best.destination, method="table")

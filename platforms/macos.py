@@ -31,7 +31,7 @@ captures in tests/fixtures/macos) -- every decision is written to ``Snapshot.tra
     "those without [a domain] will be used as a default configuration in addition to
     the first listed");
   - a resolver with a ``domain`` -> DOMAIN, ``domains=(domain,)``: it answers names
-    under that domain, the longest matching domain wins (``select_resolvers``);
+    under that domain, the longest matching domain wins (``agent.facts.select_resolvers``);
   - a ``Supplemental`` resolver without a ``domain`` -> DOMAIN with ``domains=()``: it
     is the per-service entry that carries a VPN's search domains; macOS does not make
     it the default even when its order is lower (eduvpn/apple#250: such a utun
@@ -57,7 +57,7 @@ import logging
 import re
 from typing import Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Interface, InterfaceKind, Platform,
+from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Interface, InterfaceKind, Platform,
                          RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, VpnEvidence)
 from platforms.base import Env, ParseError, Source, capture_source
 from platforms.parsers import ifconfig_bsd, netstat_rn, route_get, scutil_dns, scutil_nwi
@@ -209,32 +209,6 @@ def resolution_model(info: scutil_dns.DnsInfo) -> tuple[tuple[Resolver, ...], tu
     return tuple(resolvers), tuple(search), options, tuple(trace)
 
 
-def _under(name: str, domain: str) -> bool:
-    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
-    return domain in ("", ".") or name == domain or name.endswith("." + domain)
-
-
-def select_resolvers(resolvers: Iterable[Resolver], name: str) -> tuple[Resolver, ...]:
-    """The resolvers macOS asks for ``name`` from an unbound app: those of the longest
-    matching match domain, else the GLOBAL ones (default first)."""
-    resolvers = tuple(resolvers)
-    best: tuple[Resolver, ...] = ()
-    best_len = -1
-    for r in resolvers:
-        if r.scope is not ResolverScope.DOMAIN:
-            continue
-        for d in r.domains:
-            if _under(name, d):
-                length = len(d.rstrip(".").split(".")) if d not in ("", ".") else 0
-                if length > best_len:
-                    best, best_len = (r,), length
-                elif length == best_len and r not in best:
-                    best = (*best, r)
-    if best:
-        return best
-    return tuple(r for r in resolvers if r.scope is ResolverScope.GLOBAL)
-
-
 # --------------------------------------------------------------------------- parse
 
 
@@ -260,6 +234,7 @@ class _Parse:
         self.raw = raw
         self.errors: list[CollectionError] = []
         self.trace: list[str] = []
+        self.captured: set[Evidence] = set()   # what the sources told (unknown is not absent)
 
     def _text(self, src: SourceCapture) -> str | None:
         if src.error and not (src.text and src.text.strip()):
@@ -293,12 +268,19 @@ class _Parse:
             parsed = self._parse(src, ifconfig_bsd.parse, "the interface list (ifconfig -a)")
             if parsed is not None:
                 interfaces, have_ifconfig = parsed, True
+                self.captured.add(Evidence.INTERFACES)
 
         routes: list[Route] = []
         seen_routes: set[tuple] = set()
         for src in (s for s in raw.sources if s.id in NETSTAT_IDS):   # a folder may hold several pastes
             sid = src.id
             rows = self._parse(src, _netstat_tolerating_cut_last_line, "the routing table (netstat -rn)")
+            if rows is not None:
+                families = {str(row.family) for row in rows}
+                if sid == "netstat-inet6" or "inet6" in families:
+                    self.captured.add(Evidence.ROUTES6)
+                if sid != "netstat-inet6" and ("inet" in families or not families):
+                    self.captured.add(Evidence.ROUTES)
             if rows and getattr(rows, "cut", False):
                 self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
                                                    "incomplete (cut output): it was skipped"))
@@ -319,6 +301,7 @@ class _Parse:
         if (src := raw.get("scutil-dns")) is not None:
             info = self._parse(src, scutil_dns.parse, "the DNS configuration (scutil --dns)")
         if info is not None:
+            self.captured.update((Evidence.DNS_GLOBAL, Evidence.DNS_LINKS))
             resolvers, search, options, dns_trace = resolution_model(info)
             self.trace.append(f"dns: manager=macos-configd (scutil --dns: {len(info.resolvers)} resolver blocks, "
                               f"sections {', '.join(info.sections)})")
@@ -350,9 +333,12 @@ class _Parse:
         else:
             interfaces = self._add_missing_resolver_interfaces(interfaces, info)
         vpn = self._tunnel(interfaces, routes, have_ifconfig)
+        if any(lk.interface or lk.error for lk in lookups):
+            self.captured.add(Evidence.ROUTE_LOOKUPS)
         return Snapshot(platform=Platform.MACOS, collected_at=raw.collected_at, os_release=os_release,
                         interfaces=interfaces, routes=tuple(routes), route_lookups=lookups, dns=dns, vpn=vpn,
-                        errors=tuple(self.errors), trace=tuple(self.trace))
+                        errors=tuple(self.errors), trace=tuple(self.trace),
+                        captured=tuple(e for e in Evidence if e in self.captured))
 
     def _route_lookups(self) -> tuple[RouteLookup, ...]:
         out: list[RouteLookup] = []

@@ -21,7 +21,7 @@ import time
 from dataclasses import replace
 from typing import Callable, Iterable
 
-from agent.model import CollectionError, Platform, RawCapture, Snapshot, SourceCapture, SourceKind
+from agent.model import CollectionError, Evidence, Platform, RawCapture, Snapshot, SourceCapture, SourceKind
 from platforms.base import Env, ParseError
 from platforms.parsers import openvpn_log, ovpn_profile
 
@@ -200,6 +200,7 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
     vpn = snapshot.vpn
     errors = list(snapshot.errors)
     trace = list(snapshot.trace)
+    captured = set(snapshot.captured)
 
     src = raw.get(LOG_SOURCE)
     if src is not None:
@@ -216,6 +217,7 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
             else:
                 vpn = replace(vpn, pushed=parsed.pushed, log_path=src.path, connected_at=parsed.connected_at,
                               disconnected_at=parsed.disconnected_at, log_errors=parsed.errors)
+                captured.add(Evidence.VPN_LOG)
                 p = parsed.pushed
                 if p is not None:
                     tunnel = "full (redirect-gateway)" if p.redirect_gateway else f"split ({len(p.routes)} routes)"
@@ -249,8 +251,10 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                 trace.append(f"vpn-profile: {src.path}: not an OpenVPN profile, ignored")
             else:
                 vpn = replace(vpn, profile=profile)
+                captured.add(Evidence.VPN_PROFILE)
                 trace.append(f"vpn-profile: {src.path}: endpoint={profile.endpoint_id or 'unknown'} "
                              f"region={profile.region or 'unknown'} remote={profile.remote_host or 'none'}:"
                              f"{profile.remote_port or ''} proto={profile.proto or 'default'} "
                              f"remote-random-hostname={'yes' if profile.remote_random_hostname else 'no'}")
-    return replace(snapshot, vpn=vpn, errors=tuple(errors), trace=tuple(trace))
+    return replace(snapshot, vpn=vpn, errors=tuple(errors), trace=tuple(trace),
+                   captured=tuple(e for e in Evidence if e in captured))

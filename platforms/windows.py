@@ -51,9 +51,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Family, IfAddress, Interface, InterfaceKind,
+from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind,
                          NrptRule, Platform, RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot,
                          SourceCapture, ip_of)
+from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import ipconfig as ipconfig_parser
 from platforms.parsers import nrpt as nrpt_parser
@@ -372,20 +373,25 @@ def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintRe
     return routes
 
 
-def _table_lookup(address: str, routes: Iterable[Route]) -> RouteLookup:
-    ip = ip_of(address)
-    best: Route | None = None
-    for r in routes:
-        net = r.network
-        if net.version != ip.version or ip not in net or r.interface is None:
-            continue
-        if best is None or net.prefixlen > best.network.prefixlen or (
-                net.prefixlen == best.network.prefixlen and (r.metric or 0) < (best.metric or 0)):
-            best = r
-    if best is None:
-        return RouteLookup(address=address, error="no route in the table", method="table")
-    return RouteLookup(address=address, interface=best.interface, gateway=best.gateway,
-                       destination=best.destination, source_address=best.source, method="table")
+def _captured(parts: list[win_json.WinCollection], ipc, rp, dump, lookups) -> tuple[Evidence, ...]:
+    """What the sources told (unknown is not absent): JSON sections, ipconfig /all (adapters
+    and their DNS servers), route print (the tables), the NRPT registry read."""
+    present = {name for part in parts for name in part.present}
+    got: set[Evidence] = set()
+    if present & {"adapters", "ipInterfaces", "ipAddresses"} or ipc is not None:
+        got.add(Evidence.INTERFACES)
+    if "dnsServers" in present or ipc is not None:
+        got.update((Evidence.DNS_GLOBAL, Evidence.DNS_LINKS))
+    if "routes" in present:
+        got.update((Evidence.ROUTES, Evidence.ROUTES6))
+    if rp is not None:
+        families = {str(r.family) for r in rp.routes}
+        got.update(Evidence.ROUTES6 if f == "inet6" else Evidence.ROUTES for f in families or {"inet"})
+    if "nrptPolicy" in present or dump is not None:
+        got.add(Evidence.NRPT)
+    if any(lk.method == "Find-NetRoute" for lk in lookups):
+        got.add(Evidence.ROUTE_LOOKUPS)
+    return tuple(e for e in Evidence if e in got)
 
 
 def _adapter_resolvers(state: _State, metrics_known: bool) -> list[Resolver]:
@@ -589,7 +595,8 @@ class WindowsAdapter:
         resolvers = _nrpt_resolvers(state, rules, gpo_present, interfaces) + resolvers
 
         known = {lk.address for lk in lookups}
-        table_lookups = [_table_lookup(r.address, routes) for r in resolvers
+        table = RouteTable(routes)
+        table_lookups = [table.lookup(r.address) for r in resolvers
                          if r.address not in known and r.scope is not ResolverScope.INACTIVE and routes]
         seen: set[str] = set()
         for lk in table_lookups:
@@ -614,4 +621,5 @@ class WindowsAdapter:
                         smart_multihomed=smart)
         return Snapshot(platform=Platform.WINDOWS, collected_at=raw.collected_at, os_release=os_release,
                         interfaces=interfaces, routes=tuple(routes), route_lookups=tuple(lookups), dns=dns,
-                        vpn=vpn, errors=tuple(state.errors), trace=tuple(state.trace))
+                        vpn=vpn, errors=tuple(state.errors), trace=tuple(state.trace),
+                        captured=_captured(([col] if col else []) + cmdlets, ipc, rp, dump, lookups))

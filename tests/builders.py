@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from agent.model import (Answer, DnsConfig, DnsManager, Family, IfAddress, Interface, InterfaceKind, NameCheck,
+from agent.model import (Answer, DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind, NameCheck,
                          Outcome, Platform, ProbeResult, ProbeRun, PushedConfig, Resolver, ResolverScope, Route,
                          RouteLookup, Snapshot, SystemLookup, Transport, VpnEvidence, VpnProfile)
 from agent.netclass import is_private
@@ -33,7 +33,10 @@ def resolver(address: str, scope: str = "global", interface: str | None = None, 
 
 def snapshot(*, tunnels=(TUN,), tunnel_routes=(), resolvers=(), pushed_dns=None, redirect=False,
              platform=Platform.LINUX, manager=DnsManager.FILE, extra_routes=(), lookups=(), lan=LAN,
-             disconnected=False, log_errors=(), profile=None, extra_ifaces=()) -> Snapshot:
+             disconnected=False, log_errors=(), profile=None, extra_ifaces=(), captured=None) -> Snapshot:
+    """A snapshot as an adapter would parse it.  ``captured``: the kinds of evidence it holds
+    (default: interfaces, both routing tables, the DNS configuration, the route lookups given,
+    and the VPN log when ``pushed_dns`` is given, the profile when ``profile`` is)."""
     name, cidr, gw = lan
     ifaces = [_iface("lo", "127.0.0.1/8", 1), _iface(name, cidr, 2)]
     lan_net = str(ipaddress.ip_interface(cidr).network)
@@ -62,11 +65,19 @@ def snapshot(*, tunnels=(TUN,), tunnel_routes=(), resolvers=(), pushed_dns=None,
                       log_errors=tuple(log_errors))
     dns = DnsConfig(manager=manager, resolvers=tuple(resolvers),
                     resolv_conf_nameservers=tuple(r.address for r in resolvers if r.origin == "resolv.conf"))
+    if captured is None:
+        captured = {Evidence.INTERFACES, Evidence.ROUTES, Evidence.ROUTES6, Evidence.DNS_GLOBAL, Evidence.DNS_LINKS}
+        if lookups:
+            captured.add(Evidence.ROUTE_LOOKUPS)
+        if pushed is not None:
+            captured.add(Evidence.VPN_LOG)
+        if profile is not None:
+            captured.add(Evidence.VPN_PROFILE)
     return Snapshot(platform=platform, collected_at="2026-11-28T12:00:00Z", interfaces=tuple(ifaces),
                     routes=tuple(routes), route_lookups=tuple(RouteLookup(a, interface=i, gateway=g,
                                                                           method="ip route get")
                                                               for a, i, g in lookups),
-                    dns=dns, vpn=vpn)
+                    dns=dns, vpn=vpn, captured=tuple(e for e in Evidence if e in captured))
 
 
 def probe(server: str, name: str, outcome: str, addrs=(), transports=("udp", "tcp"), rtt=12.0):

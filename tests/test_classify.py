@@ -146,11 +146,21 @@ CASES = {
         snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
         run(ok("192.168.1.1", [CANARY])),
         "S0-no-custom-dns-split", set(), Verdict.HEALTHY),
-    "S0-ipv6-leak": (
+    "S0-ipv6-lan-resolver-by-design": (
+        # Without custom DNS the LAN's resolvers are the design (DOMAIN.md: the device keeps its
+        # own DNS), for IPv6 as for IPv4: not a leak.
         snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"), resolver("2001:db8::53")),
                  extra_ifaces=(("wlan0", "2001:db8:1::23/64"),)),
-        run(ok("192.168.1.1", [CANARY])),
-        "S0-no-custom-dns-split", {"ipv6-dns-leak"}, Verdict.DEGRADED),
+        run(ok("192.168.1.1", [CANARY]), ok("2001:db8::53", [CANARY])),
+        "S0-no-custom-dns-split", set(), Verdict.HEALTHY),
+    "S2-ipv6-leak": (
+        # The VPN's DNS servers are in use, but an IPv6 LAN resolver still gets queries that
+        # should go into the IPv4-only tunnel.
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2),
+                 resolvers=(resolver(IE1), resolver(IE2), resolver("2001:db8::53")),
+                 extra_ifaces=(("wlan0", "2001:db8:1::23/64"),)),
+        run(ok(IE1, [CANARY]), ok(IE2, [CANARY]), ok("2001:db8::53", [CANARY])),
+        "S2-custom-dns-split", {"ipv6-dns-leak"}, Verdict.DEGRADED),
     "resolved-vpn-not-default": (
         snapshot(tunnel_routes=(VPC,), manager=DnsManager.SYSTEMD_RESOLVED,
                  resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),

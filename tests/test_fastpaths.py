@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.model import Family, Interface, InterfaceKind, Platform, Route, Snapshot, check_network, ip_of, is_plain_ip
-from agent.rules.context import Context, _prefix
+from agent.routing import RouteTable, prefix_bits as _prefix
 from platforms.parsers.ip_route import _cidr
 from platforms.tunnel import detect_tunnel
 
@@ -67,11 +67,15 @@ def test_random_ipv4_prefixes(value, length):
 
 
 def _scan(routes, address):
-    """The longest-prefix match as rules/context.py computed it before the index."""
+    """The longest-prefix match by a plain scan of every route: what the index must equal.
+    Blackhole/unreachable routes take part (a lookup landing on one answers "no route")."""
     ip = ip_of(address)
     best = None
     for r in routes:
-        if r.scoped or r.type not in ("unicast", "") or r.table not in ("main", "default", "254", ""):
+        if r.scoped or r.type not in ("unicast", "", "blackhole", "unreachable", "prohibit") \
+                or r.table not in ("main", "default", "254", ""):
+            continue
+        if r.type in ("unicast", "") and r.interface is None:
             continue
         net = r.network
         if net.version != ip.version or ip not in net:
@@ -94,11 +98,11 @@ _route = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_route, max_size=40), st.lists(st.integers(0, 2**12 - 1), min_size=1, max_size=10))
 def test_indexed_lookup_equals_the_scan(routes, hosts):
-    ctx = Context(Snapshot(platform=Platform.LINUX, collected_at="2026-01-01T00:00:00Z", routes=tuple(routes)))
+    table = RouteTable(routes)
     for h in hosts:
         address = f"10.{h >> 10 & 3}.{h >> 2 & 255}.{h & 3}"
-        assert ctx._table_route(address) == _scan(routes, address)
-    assert ctx._table_route("fd00::1") is None and ctx._table_route("not an address") is None
+        assert table.route(address) == _scan(routes, address)
+    assert table.route("fd00::1") is None and table.route("not an address") is None
 
 
 def test_tunnel_detection_on_halves_defaults_and_duplicates():

@@ -17,7 +17,8 @@ import pytest
 from agent.model import DnsManager, Platform, ResolverScope, Snapshot, TunnelMode
 from platforms import adapter_for
 from platforms.base import CommandError, CommandResult, Env, run_command
-from platforms.linux import LinuxAdapter, table_lookup
+from agent.routing import table_lookup
+from platforms.linux import LinuxAdapter
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "linux"
 STUB_TARGET = "../run/systemd/resolve/stub-resolv.conf"

@@ -13,8 +13,9 @@ import pytest
 from agent.model import (DnsManager, Platform, RawCapture, ResolverScope, Snapshot, SourceCapture, SourceKind,
                          TunnelMode)
 from platforms.base import CommandError, CommandResult, Env
+from agent.facts import select_resolvers
 from platforms.macos import (MacosAdapter, ROUTE, SCUTIL, NETSTAT, IFCONFIG, SW_VERS, nameservers_in,
-                             resolution_model, select_resolvers)
+                             resolution_model)
 from platforms.parsers import scutil_dns
 
 FIX = Path(__file__).parent / "fixtures" / "macos"

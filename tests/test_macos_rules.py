@@ -59,9 +59,26 @@ def test_fires_for_supplemental_utun_resolver_without_domain_combined_with_full_
     assert "killall -HUP mDNSResponder" in f.user_fix
 
 
-def test_fires_for_scoped_only_vpn_dns_from_a_pasted_scutil_alone() -> None:
+def _routes_via(iface: str, prefix: str) -> str:
+    """A CONSTRUCTED two-row routing table with one route through ``iface``."""
+    return ("Routing tables\n\nInternet:\nDestination        Gateway            Flags        Netif Expire\n"
+            f"default            192.168.1.1        UGSc           en0\n{prefix:<18} {iface:<18} USc          {iface}\n")
+
+
+def test_a_pasted_scutil_alone_does_not_tell_whether_the_tunnel_is_up() -> None:
+    # The DNS configuration names utun0, but only an interface list or a routing table shows
+    # a tunnel up (a resolver may outlive its interface): the rule does not fire, the report
+    # says what to paste.
     s = snap({"scutil-dns": load(SCOPED_ONLY)})
-    assert s.vpn.mode is TunnelMode.UNKNOWN       # no routing table pasted: the tunnel is seen, its mode is not
+    c = ctx(s)
+    assert macos_vpn_resolver_not_used(c) is None
+    unknown = {u.topic: u for u in c.facts.unknowns}
+    assert "netstat -rn -f inet" in unknown["tunnel"].commands["macos"]
+
+
+def test_fires_for_scoped_only_vpn_dns_with_the_tunnel_in_the_routing_table() -> None:
+    s = snap({"scutil-dns": load(SCOPED_ONLY), "netstat-inet": _routes_via("utun0", "10.8")})
+    assert s.vpn.mode is TunnelMode.SPLIT
     f = macos_vpn_resolver_not_used(ctx(s))
     assert f is not None and "only scoped" in f.explanation
     assert any("no default resolver" in e for e in f.evidence)
@@ -84,14 +101,15 @@ def test_fires_when_lan_default_comes_before_the_vpn_default() -> None:
 
 
 def test_fires_for_an_expected_name_outside_the_vpn_match_domains() -> None:
-    s = snap({"scutil-dns": load(SPLIT_DNS)})
+    s = snap({"scutil-dns": load(SPLIT_DNS), "netstat-inet": _routes_via("utun2", "172.33")})
     f = macos_vpn_resolver_not_used(ctx(s, ("db.internal.example.net",)))
     assert f is not None and "outside the VPN's match domains (d.com)" in f.explanation
     assert any(e.startswith("db.internal.example.net -> 172.22.22.1") for e in f.evidence)
 
 
 def test_does_not_fire_for_names_inside_the_vpn_match_domains() -> None:
-    s = snap({"scutil-dns": load(SPLIT_DNS)})
+    s = snap({"scutil-dns": load(SPLIT_DNS), "netstat-inet": _routes_via("utun2", "172.33")})
+    assert ctx(s).tunnel_up
     assert macos_vpn_resolver_not_used(ctx(s, ("host.d.com",))) is None
     assert macos_vpn_resolver_not_used(ctx(s)) is None
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from agent.classify import classify
-from agent.model import (Answer, NameCheck, Platform, ProbeResult, ProbeRun, RawCapture, Outcome,
+from agent.model import (Answer, Evidence, NameCheck, Platform, ProbeResult, ProbeRun, PushedConfig, RawCapture, Outcome,
                          Severity, Snapshot, SourceCapture, SourceKind, SystemLookup, Transport, TunnelMode)
 from agent.rules import tunnel
 from agent.rules.context import Context
@@ -33,6 +33,15 @@ def snap(ps: str | None = None, nrpt: str | None = None, ps_text: str | None = N
     if nrpt:
         caps.append(SourceCapture(id="winreg-nrpt", kind=SourceKind.API, text=(FIX / nrpt).read_text(encoding="utf-8")))
     return WindowsAdapter().parse(RawCapture(platform=Platform.WINDOWS, collected_at="t", sources=tuple(caps)))
+
+
+def no_dns_pushed(s: Snapshot) -> Snapshot:
+    """``s`` plus a VPN log whose PUSH_REPLY has redirect-gateway and no dhcp-option DNS
+    (constructed): "no custom DNS" is known only from the log."""
+    pushed = PushedConfig(redirect_gateway=True, raw="PUSH_REPLY,redirect-gateway def1,topology subnet",
+                          source="ovpn_aws_vpn_client.log")
+    return dataclasses.replace(s, vpn=dataclasses.replace(s.vpn, pushed=pushed),
+                               captured=tuple(sorted({*s.captured, Evidence.VPN_LOG}, key=list(Evidence).index)))
 
 
 def ctx(s: Snapshot, probes: ProbeRun | None = None, names: tuple[str, ...] = ()) -> Context:
@@ -127,7 +136,7 @@ def test_gpo_without_local_rules_and_no_tunnel_does_not_fire() -> None:
 
 
 def test_full_tunnel_forces_dns_fires_for_lan_resolver_routed_outside() -> None:
-    s = snap(FULL)
+    s = no_dns_pushed(snap(FULL))
     assert s.vpn.mode is TunnelMode.FULL
     f = windows_full_tunnel_dns_forced(ctx(s))
     assert f is not None and f.code == "windows-full-tunnel-dns-forced" and f.severity is Severity.WARNING
@@ -142,14 +151,19 @@ def test_full_tunnel_forced_is_an_error_when_the_system_resolver_fails() -> None
                       results=(ProbeResult(server="192.168.1.1", transport=Transport.UDP, name="example.com",
                                            outcome=Outcome.ANSWER, answers=(Answer("93.184.215.14", False),)),),
                       system=(SystemLookup(name="example.com", error="timeout"),))
-    f = windows_full_tunnel_dns_forced(Context(snap(FULL), probes, names=names))
+    f = windows_full_tunnel_dns_forced(Context(no_dns_pushed(snap(FULL)), probes, names=names))
     assert f is not None and f.severity is Severity.ERROR
     assert any("system resolver example.com: timeout" in e for e in f.evidence)
 
 
 def test_full_tunnel_forced_does_not_fire_with_custom_dns_split_or_other_os() -> None:
     assert windows_full_tunnel_dns_forced(ctx(snap(SPLIT))) is None        # split tunnel, custom DNS on the TAP
-    full = snap(FULL)
+    full = no_dns_pushed(snap(FULL))
+    # Without the VPN log "no custom DNS" is not known (the endpoint may push servers Windows
+    # did not apply): the rule does not fire, and the report says what it could not tell.
+    unknown = ctx(snap(FULL))
+    assert windows_full_tunnel_dns_forced(unknown) is None
+    assert "custom-dns" in {u.topic for u in unknown.facts.unknowns}
     assert windows_full_tunnel_dns_forced(ctx(dataclasses.replace(full, platform=Platform.MACOS))) is None
     doc = json.loads((FIX / FULL).read_text(encoding="utf-8"))
     for o in doc["dnsServers"]:
@@ -214,7 +228,8 @@ def test_classify_names_a_scenario_for_windows_snapshots() -> None:
     split = classify(snap(SPLIT, "winreg-nrpt--empty.out"), rules=_all_rules())
     assert split.scenario.id == "S2-custom-dns-split"
     assert "windows-multihomed-dns" in {f.code for f in split.findings}
-    full = classify(snap(FULL), rules=_all_rules())
+    assert classify(snap(FULL), rules=_all_rules()).scenario.id == "cannot-tell"   # no log: custom DNS unknown
+    full = classify(no_dns_pushed(snap(FULL)), rules=_all_rules())
     assert full.scenario.id.startswith("S1")
     codes = {f.code for f in full.findings}
     assert "windows-full-tunnel-dns-forced" in codes and "local-dns-bypasses-tunnel" not in codes

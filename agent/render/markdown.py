@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from agent.model import Report, Severity, Verdict
+from agent.facts import derive, route_fact
+from agent.model import Facts, Report, Severity, Verdict
 from agent.redact import Redactor
 
 _VERDICT = {
@@ -18,6 +19,7 @@ _VERDICT = {
     Verdict.DEGRADED: "Degraded: DNS over the VPN works, with problems",
     Verdict.BROKEN: "Broken: DNS over the VPN does not work",
     Verdict.NOT_CONNECTED: "Not connected: no VPN tunnel is up",
+    Verdict.CANNOT_TELL: "Cannot tell: the evidence given does not show enough",
 }
 _SEV = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Info"}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -51,13 +53,10 @@ def _ms(v: float | None) -> str:
     return "-" if v is None else f"{v:.1f}"
 
 
-def _route_cell(report: Report, address: str) -> str:
-    try:
-        from agent.rules.context import Context
-        ri = Context(report.snapshot, report.probe_run, report.names).route_to(address)
-    except (ImportError, ValueError):  # classifier context not available: fall back to the kernel's answer
-        lk = report.snapshot.lookup(address)
-        return esc(lk.interface) if lk is not None and lk.interface else "-"
+def _route_cell(report: Report, facts: Facts, address: str) -> str:
+    ri = route_fact(report.snapshot, facts, address)
+    if ri.via_tunnel is None:
+        return "unknown"
     if ri.interface is None:
         return "no route"
     return f"{esc(ri.interface)} ({'tunnel' if ri.via_tunnel else 'not tunnel'})"
@@ -77,6 +76,8 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     if report.findings:
         top = report.findings[0]
         out.append(f"**Top finding:** {esc(top.title)} ({code(top.code)}, {_SEV[top.severity].lower()})")
+    elif report.verdict is Verdict.CANNOT_TELL:
+        out.append("**Top finding:** none in what was captured, which is not enough to tell (see *Could not tell*).")
     else:
         out.append("**Top finding:** none, no problems found.")
     out.append("")
@@ -94,7 +95,7 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     out.append("## Findings")
     out.append("")
     if not report.findings:
-        out.append("No problems found.")
+        out.append("None in what was captured." if report.verdict is Verdict.CANNOT_TELL else "No problems found.")
         out.append("")
     for i, f in enumerate(report.findings, start=1):
         out.append(f"### {i}. {_SEV[f.severity]}: {esc(f.title)} ({code(f.code)})")
@@ -110,6 +111,20 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
             out += [f"  - {esc(ev)}" for ev in f.evidence]
         if f.doc:
             out.append(f"- **Reference:** {esc(f.doc)}")
+        out.append("")
+
+    facts = report.facts or derive(report.snapshot, report.probe_run, report.names)
+    if facts.unknowns:
+        out.append("## Could not tell")
+        out.append("")
+        out.append("What the evidence given does not show (what was not captured proves nothing), and the "
+                   "output that would show it:")
+        out.append("")
+        for u in facts.unknowns:
+            out.append(f"- {esc(u.what)}")
+            for platform, commands in u.commands.items():
+                label = f"{esc(platform)}: " if len(u.commands) > 1 else ""
+                out += [f"  - {label}{code(c)}" for c in commands]
         out.append("")
 
     out.append("## Scenario")
@@ -181,7 +196,7 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
                + ("; /etc/resolv.conf points at a local stub." if snap.dns.stub else "."))
     out.append("")
     rows = [[esc(r.address + ("" if r.port == 53 else f"#{r.port}")), esc(r.scope.value), esc(r.interface or "-"),
-             esc(", ".join(r.domains) or "-"), _route_cell(report, r.address), esc(r.origin or "-")]
+             esc(", ".join(r.domains) or "-"), _route_cell(report, facts, r.address), esc(r.origin or "-")]
             for r in snap.dns.resolvers]
     out += table(["Address", "Scope", "Interface", "Domains", "Route (tunnel?)", "Seen in"], rows) \
         or ["No resolver found."]

@@ -2,15 +2,16 @@
 the evidence tables (resolvers with scope and route, probes with timings)."""
 from __future__ import annotations
 
-from agent.model import Report, Severity, Snapshot, Verdict
+from agent.facts import derive, route_fact
+from agent.model import Facts, Report, Severity, Snapshot, Verdict
 from agent.render.style import Style, table
-from agent.rules.context import Context
 
 _VERDICT = {
     Verdict.HEALTHY: ("DNS over the VPN looks healthy", "green"),
     Verdict.DEGRADED: ("DNS over the VPN works, with problems", "yellow"),
     Verdict.BROKEN: ("DNS over the VPN is broken", "red"),
     Verdict.NOT_CONNECTED: ("The VPN is not connected", "yellow"),
+    Verdict.CANNOT_TELL: ("Cannot tell from this evidence", "yellow"),
 }
 _SEV = {Severity.ERROR: ("ERROR", "red"), Severity.WARNING: ("WARN ", "yellow"), Severity.INFO: ("INFO ", "blue")}
 
@@ -19,10 +20,25 @@ def _ms(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f} ms" if v >= 10 else f"{v:.1f} ms"
 
 
-def render_snapshot_lines(snap: Snapshot, s: Style, ctx: Context | None = None) -> list[str]:
-    ctx = ctx or Context(snap)
-    out = [s("Tunnel", "bold") + f": {snap.vpn.mode.value}"
-           + (f" via {', '.join(snap.vpn.tunnel_interfaces)}" if snap.vpn.tunnel_interfaces else "")]
+def render_unknown_lines(facts: Facts, s: Style) -> list[str]:
+    """The "could not tell" section: what the evidence does not show, and what would show it."""
+    if not facts.unknowns:
+        return []
+    out = [s("Could not tell", "bold") + " (what was not captured proves nothing)"]
+    for u in facts.unknowns:
+        out.append(f"  - {u.what}")
+        for platform, commands in u.commands.items():
+            label = f"{platform}: " if len(u.commands) > 1 else ""
+            out += [f"      {label}{c}" for c in commands]
+    return out
+
+
+def render_snapshot_lines(snap: Snapshot, s: Style, facts: Facts | None = None) -> list[str]:
+    facts = facts or derive(snap)
+    tunnels = set(facts.tunnel_interfaces)
+    out = [s("Tunnel", "bold") + f": {facts.tunnel_mode.value}"
+           + (f" via {', '.join(facts.tunnel_interfaces)}" if facts.tunnel_interfaces else "")
+           + (f" (from the {facts.tunnel_mode_from})" if facts.tunnel_mode_from == "VPN log" else "")]
     out += [f"  - {r}" for r in snap.vpn.reasons]
     pushed = snap.vpn.pushed
     if pushed is not None:
@@ -33,8 +49,9 @@ def render_snapshot_lines(snap: Snapshot, s: Style, ctx: Context | None = None) 
                + (", resolv.conf points at a local stub" if snap.dns.stub else "") + ")")
     rows = []
     for r in snap.dns.resolvers:
-        ri = ctx.route_to(r.address)
-        route = ("-" if ri.interface is None else f"{ri.interface}{' (tunnel)' if ri.via_tunnel else ''}")
+        ri = route_fact(snap, facts, r.address)
+        route = ("unknown" if ri.via_tunnel is None else "-" if ri.interface is None
+                 else f"{ri.interface}{' (tunnel)' if ri.via_tunnel else ''}")
         rows.append([r.address + ("" if r.port == 53 else f":{r.port}"), r.scope.value, r.interface or "-",
                      ", ".join(r.domains) or "-", route, r.origin or "-"])
     out += table(["server", "scope", "link", "domains", "route", "seen in"], rows) or ["  (none found)"]
@@ -42,7 +59,7 @@ def render_snapshot_lines(snap: Snapshot, s: Style, ctx: Context | None = None) 
         out.append(f"  search: {' '.join(snap.dns.search_domains)}")
     out.append("")
     routes = [r for r in snap.routes if r.table in ("main", "default", "254")
-              and (r.network.prefixlen <= 1 or r.interface in ctx.tunnel_interfaces)]
+              and (r.network.prefixlen <= 1 or r.interface in tunnels)]
     out.append(s("Routes that matter", "bold") + f" ({len(snap.routes)} in all tables)")
     rows = [[r.destination, r.gateway or "-", r.interface or "-", "-" if r.metric is None else str(r.metric)]
             for r in routes[:40]]
@@ -82,11 +99,18 @@ def render(report: Report, style: Style = Style(), verbose: bool = False) -> str
                 out.append(f"      VPN admin: {f.admin_fix}")
             out.append(s(f"      More: cvpn-doctor explain {f.code}", "dim"))
             out.append("")
+    elif report.verdict is Verdict.CANNOT_TELL:
+        out.append("No problem found in what was captured, but it is not enough to tell (see below).")
+        out.append("")
     else:
         out.append("No problems found.")
         out.append("")
-    ctx = Context(report.snapshot, report.probe_run, report.names)
-    out += render_snapshot_lines(report.snapshot, s, ctx)
+    facts = report.facts or derive(report.snapshot, report.probe_run, report.names)
+    unknown = render_unknown_lines(facts, s)
+    if unknown:
+        out += unknown
+        out.append("")
+    out += render_snapshot_lines(report.snapshot, s, facts)
     out.append("")
     out.append(s("Probes", "bold") + (f" (deadline {report.probe_deadline_s:g} s, took {report.probe_elapsed_s:.2f} s)"
                                      if report.probes else ""))

@@ -1,62 +1,27 @@
-"""What every rule sees: the snapshot, the probe run, the names, and derived facts
-computed once (routes to each server, which resolvers belong to the VPN, how each
-server answered).
+"""What every rule sees: the snapshot, the probe run, the names, and the derive stage's
+Facts (agent/facts.py: routes to each server, whether a tunnel is up, which servers are
+the VPN's, how each answered; each fact observed, observed absent, or not captured).
 
-Rules are pure functions ``def rule(ctx: Context) -> Finding | None``.  Generic codes
+Rules are pure functions ``def rule(ctx: Context) -> Finding | None``.  A rule whose inputs
+were not captured does not fire (unknown is not absent): ``tunnel_up`` / ``tunnel_absent``,
+``custom_dns_pushed`` / ``custom_dns_absent``, ``resolvers_known`` and a route's
+``via_tunnel`` (None when unknown) say what was seen.  Generic codes
 (stale-vpn-dns-after-disconnect, multiple-vpn-dns-conflict, route-outside-tunnel, ...)
-live in ``agent/rules/generic.py`` and work on every OS through this Context; an OS
-module (``agent/rules/macos.py``, ``windows.py``, ``linux.py``) implements only codes
-that exist on that OS alone.  One rule per code: when an OS needs other evidence for
-a generic code, extend the Context or the Snapshot, not a second rule.
+live in ``agent/rules/tunnel.py`` and ``dns.py`` and work on every OS through this
+Context; an OS module (``linux.py``, ``macos.py``, ``windows.py``) implements only codes
+that exist on that OS alone.  One rule per code: when an OS needs other evidence for a
+generic code, extend the Facts or the Snapshot, not a second rule.
 """
 from __future__ import annotations
 
 import ipaddress
-import socket
 from dataclasses import dataclass
 from functools import cached_property
 
-from agent.model import (Family, InterfaceKind, NameCheck, Outcome, Platform, ProbeResult, ProbeRun,
-                         Resolver, ResolverScope, Route, Snapshot, SystemLookup, Transport, TunnelMode, ip_of)
+from agent.facts import derive, route_fact
+from agent.model import (Evidence, Facts, Family, Known, NameCheck, Outcome, Platform, ProbeResult, ProbeRun,
+                         Resolver, ResolverScope, RouteFact, Snapshot, SystemLookup, Transport, TunnelMode)
 from agent.netclass import is_private
-
-
-def _prefix(destination: str) -> tuple[int, int, int]:
-    """(IP version, prefix length, network bits) of a route's CIDR, as
-    ``ipaddress.ip_network(destination, strict=False)`` says, but parsed by
-    ``socket.inet_pton`` for the plain forms adapters write (ipaddress costs ~10 us each)."""
-    addr, sep, plen = destination.partition("/")
-    family, version, maxlen = (socket.AF_INET6, 6, 128) if ":" in addr else (socket.AF_INET, 4, 32)
-    if not sep or (plen.isascii() and plen.isdigit()):
-        length = int(plen) if sep else maxlen
-        try:
-            value = int.from_bytes(socket.inet_pton(family, addr), "big")
-        except (OSError, ValueError):
-            pass                      # an unusual spelling: let ipaddress judge it below
-        else:
-            if length <= maxlen:
-                return version, length, value >> (maxlen - length)
-    net = ipaddress.ip_network(destination, strict=False)
-    return net.version, net.prefixlen, int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
-
-
-@dataclass(frozen=True, slots=True)
-class RouteInfo:
-    """Where packets to `address` go, from the kernel's answer or else the table."""
-    address: str
-    interface: str | None
-    gateway: str | None
-    via_tunnel: bool
-    method: str              # "ip route get", "route -n get", "Find-NetRoute", "table", "none"
-    destination: str | None = None
-
-    def describe(self) -> str:
-        if self.interface is None:
-            return f"{self.address}: no route found ({self.method})"
-        via = f" via {self.gateway}" if self.gateway else ""
-        where = "through the tunnel" if self.via_tunnel else "outside the tunnel"
-        dest = f", route {self.destination}" if self.destination else ""
-        return f"{self.address}: dev {self.interface}{via} ({where}{dest}; {self.method})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,18 +73,21 @@ class ServerStatus:
         return f"{self.address} " + ("; ".join(parts) if parts else "not probed")
 
 
-_V6_TUNNEL_DEFAULTS = {ipaddress.ip_network(n) for n in ("::/0", "::/1", "8000::/1", "2000::/3")}
-
-
 class Context:
-    """Inputs of classification plus derived facts; cheap to build, computed lazily."""
+    """Inputs of classification plus the derive stage's Facts (computed here when not given)."""
 
     def __init__(self, snapshot: Snapshot, probes: ProbeRun | None = None,
-                 names: tuple[NameCheck, ...] = (), expected_dns: tuple[str, ...] = ()) -> None:
+                 names: tuple[NameCheck, ...] = (), expected_dns: tuple[str, ...] = (),
+                 facts: Facts | None = None) -> None:
         self.snapshot = snapshot
         self.probes = probes or ProbeRun()
         self.names = tuple(names) or self.probes.names
         self.expected_dns = tuple(expected_dns)
+        self.facts = facts if facts is not None else derive(snapshot, self.probes, self.names, self.expected_dns)
+
+    # ------------------------------------------------------------------ evidence
+    def has(self, evidence: Evidence) -> bool:
+        return self.snapshot.has(evidence)
 
     # ------------------------------------------------------------------ tunnel
     @property
@@ -128,16 +96,21 @@ class Context:
 
     @property
     def mode(self) -> TunnelMode:
-        return self.snapshot.vpn.mode
+        return self.facts.tunnel_mode
 
     @property
     def tunnel_up(self) -> bool:
-        return self.mode is not TunnelMode.NONE
+        """A tunnel is observed up (an interface list or routing table shows it)."""
+        return self.facts.tunnel is Known.OBSERVED
+
+    @property
+    def tunnel_absent(self) -> bool:
+        """The interface list or routing table was captured and shows no tunnel."""
+        return self.facts.tunnel is Known.ABSENT
 
     @cached_property
     def tunnel_interfaces(self) -> frozenset[str]:
-        names = set(self.snapshot.vpn.tunnel_interfaces)
-        return frozenset(names)
+        return frozenset(self.facts.tunnel_interfaces)
 
     def is_tunnel(self, interface: str | None) -> bool:
         return interface is not None and interface in self.tunnel_interfaces
@@ -161,27 +134,32 @@ class Context:
     @property
     def pushed_known(self) -> bool:
         """We saw what the endpoint pushed (a PUSH_REPLY), so 'no DNS pushed' is a fact."""
-        return self.snapshot.vpn.pushed is not None
+        return self.facts.pushed is Known.OBSERVED
 
     @cached_property
     def tunnel_resolvers(self) -> tuple[Resolver, ...]:
         """Resolvers the OS attaches to a tunnel interface (resolved link, utun, TAP adapter)."""
         return tuple(r for r in self.snapshot.dns.resolvers if self.is_tunnel(r.interface))
 
-    @cached_property
+    @property
     def custom_dns(self) -> tuple[str, ...]:
-        """The VPN's DNS servers: pushed ones, else the ones the OS put on the tunnel."""
-        if self.pushed_dns:
-            return self.pushed_dns
-        out: list[str] = []
-        for r in self.tunnel_resolvers:
-            if r.address not in out:
-                out.append(r.address)
-        return tuple(out)
+        """The VPN's DNS servers, primary first (Facts: the machine's, then the pushed ones)."""
+        return self.facts.custom_dns_servers
 
     @property
     def custom_dns_pushed(self) -> bool:
-        return bool(self.custom_dns)
+        """The VPN gives this machine DNS servers (observed: machine, log or profile)."""
+        return self.facts.custom_dns is Known.OBSERVED
+
+    @property
+    def custom_dns_absent(self) -> bool:
+        """The endpoint pushes no DNS server (the VPN log says so) and the machine shows none."""
+        return self.facts.custom_dns is Known.ABSENT
+
+    @property
+    def resolvers_known(self) -> bool:
+        """The set of resolvers programs use was captured (not only a stub or per-link view)."""
+        return self.facts.resolvers is Known.OBSERVED
 
     # ------------------------------------------------------------------ resolvers
     @property
@@ -209,77 +187,18 @@ class Context:
         return None
 
     # ------------------------------------------------------------------ routes
-    @cached_property
-    def _main_table(self) -> dict[int, tuple[tuple[int, dict[int, Route]], ...]]:
-        """The routes a longest-prefix match considers, indexed once: IP version ->
-        ((prefix length, {network bits: route}), ...) longest first; per prefix the route
-        with the lowest metric (the first one on a tie).  Scanning every route for every
-        address was O(servers x routes): minutes for 100,000 routes and 200 servers."""
-        buckets: dict[tuple[int, int], dict[int, Route]] = {}
-        for r in self.snapshot.routes:
-            if r.scoped or r.type not in ("unicast", "") or r.table not in ("main", "default", "254", ""):
-                continue
-            version, length, bits = _prefix(r.destination)
-            bucket = buckets.setdefault((version, length), {})
-            best = bucket.get(bits)
-            if best is None or (r.metric or 0) < (best.metric or 0):
-                bucket[bits] = r
-        return {v: tuple(sorted(((length, b) for (ver, length), b in buckets.items() if ver == v), reverse=True,
-                                key=lambda item: item[0]))
-                for v in {ver for ver, _length in buckets}}
+    def route_to(self, address: str) -> RouteFact:
+        """Where packets to ``address`` go (``via_tunnel`` None: no route source was captured)."""
+        return route_fact(self.snapshot, self.facts, address)
 
-    def _table_route(self, address: str) -> Route | None:
-        """Longest-prefix match in the main table (lowest metric on a tie)."""
-        try:
-            ip = ip_of(address)
-        except ValueError:
-            return None
-        value = int(ip)
-        for length, bucket in self._main_table.get(ip.version, ()):
-            r = bucket.get(value >> (ip.max_prefixlen - length))
-            if r is not None:
-                return r
-        return None
+    def lan_containing(self, address: str) -> str | None:
+        """"eth0 192.168.1.0/24" when a local subnet holds ``address`` (None also when no
+        interface list was captured)."""
+        return self.route_to(address).lan
 
-    def route_to(self, address: str) -> RouteInfo:
-        lk = self.snapshot.lookup(address)
-        if lk is not None and lk.interface:
-            dest = lk.destination
-            if dest is None:
-                tr = self._table_route(address)
-                dest = tr.destination if tr is not None and tr.interface == lk.interface else None
-            return RouteInfo(address, lk.interface, lk.gateway, self.is_tunnel(lk.interface),
-                             lk.method or "kernel", dest)
-        r = self._table_route(address)
-        if r is None:
-            return RouteInfo(address, None, None, False, "table" if self.snapshot.routes else "none")
-        return RouteInfo(address, r.interface, r.gateway, self.is_tunnel(r.interface), "table", r.destination)
-
-    @cached_property
-    def lan_networks(self) -> tuple[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network], ...]:
-        """Connected subnets of non-tunnel, non-loopback interfaces."""
-        out = []
-        for iface in self.snapshot.interfaces:
-            if iface.kind in (InterfaceKind.TUNNEL, InterfaceKind.LOOPBACK) or iface.name in self.tunnel_interfaces:
-                continue
-            for a in iface.addresses:
-                if a.prefixlen is None:
-                    continue
-                try:
-                    net = ipaddress.ip_network(f"{a.address.split('%')[0]}/{a.prefixlen}", strict=False)
-                except ValueError:
-                    continue
-                if net.prefixlen == net.max_prefixlen or net.is_link_local:
-                    continue
-                out.append((iface.name, net))
-        return tuple(out)
-
-    def lan_containing(self, address: str) -> tuple[str, str] | None:
-        ip = ip_of(address)
-        for name, net in self.lan_networks:
-            if net.version == ip.version and ip in net:
-                return name, str(net)
-        return None
+    @property
+    def ipv6_routes_known(self) -> bool:
+        return self.has(Evidence.ROUTES6)
 
     @cached_property
     def ipv6_via_tunnel(self) -> bool:
@@ -308,6 +227,9 @@ class Context:
     @property
     def probed(self) -> bool:
         return bool(self.probes.results)
+
+
+_V6_TUNNEL_DEFAULTS = {ipaddress.ip_network(n) for n in ("::/0", "::/1", "8000::/1", "2000::/3")}
 
 
 _NOT_FOUND = ("not known", "no address associated", "no such host", "nodata", "non-existent", "nxdomain")

@@ -24,8 +24,9 @@ def _describe(result) -> str:
 
 def full_tunnel_public_dns_no_egress(ctx: Context) -> Finding | None:
     """AWS KC scenario 1, example 2: no custom DNS, full tunnel, the device's resolver is
-    reached through the tunnel and the target network has no internet path."""
-    if ctx.mode is not TunnelMode.FULL or ctx.custom_dns_pushed:
+    reached through the tunnel and the target network has no internet path.  "No custom
+    DNS" needs the VPN log: the endpoint may push servers the OS never applied."""
+    if ctx.mode is not TunnelMode.FULL or not ctx.custom_dns_absent or not ctx.tunnel_up:
         return None
     dead = []
     for r in ctx.default_resolvers:
@@ -47,11 +48,12 @@ def full_tunnel_public_dns_no_egress(ctx: Context) -> Finding | None:
 def local_dns_bypasses_tunnel(ctx: Context) -> Finding | None:
     """AWS KC scenario 1, example 1: no custom DNS, full tunnel, a static route keeps the
     local resolver outside the tunnel (not on Windows, which forces DNS into a full tunnel)."""
-    if ctx.mode is not TunnelMode.FULL or ctx.custom_dns_pushed or ctx.platform is Platform.WINDOWS:
+    if (ctx.mode is not TunnelMode.FULL or not ctx.custom_dns_absent or not ctx.tunnel_up
+            or ctx.platform is Platform.WINDOWS):
         return None
     outside = [ctx.route_to(r.address) for r in ctx.default_resolvers
                if not r.address.startswith("127.") and r.address != "::1"]
-    outside = [ri for ri in outside if ri.interface is not None and not ri.via_tunnel]
+    outside = [ri for ri in outside if ri.interface is not None and ri.via_tunnel is False]
     if not outside:
         return None
     evidence = [ri.describe() for ri in outside]
@@ -87,8 +89,9 @@ def _name_fails(ctx: Context, servers: tuple[str, ...], check) -> tuple[bool, li
 
 def no_custom_dns_private_names(ctx: Context) -> Finding | None:
     """Without custom DNS servers the device keeps its own DNS (AWS KC: "If you don't
-    specify DNS servers, the DNS of the device is used"), which cannot resolve VPC names."""
-    if not ctx.tunnel_up or ctx.custom_dns_pushed:
+    specify DNS servers, the DNS of the device is used"), which cannot resolve VPC names.
+    "No custom DNS" needs the VPN log (the endpoint may push servers the OS did not apply)."""
+    if not ctx.tunnel_up or not ctx.custom_dns_absent:
         return None
     servers = tuple(r.address for r in ctx.default_resolvers)
     failing, evidence = [], []
@@ -259,9 +262,11 @@ def public_answer_for_private_service(ctx: Context) -> Finding | None:
 
 def pushed_dns_not_applied(ctx: Context) -> Finding | None:
     """OpenVPN 2.x applies pushed dhcp-option DNS only through an up script; the AWS VPN
-    Client on Linux needs systemd-resolved (AWS Client VPN Linux troubleshooting)."""
+    Client on Linux needs systemd-resolved (AWS Client VPN Linux troubleshooting).  Its
+    only evidence is the VPN log, and it needs the resolvers programs use to be known."""
     pushed = ctx.snapshot.vpn.pushed
-    if not ctx.tunnel_up or pushed is None or not pushed.dns_servers or ctx.log_says_disconnected:
+    if (not ctx.tunnel_up or pushed is None or not pushed.dns_servers or ctx.log_says_disconnected
+            or not ctx.resolvers_known):
         return None
     active = set(ctx.active_addresses)
     if any(a in active for a in pushed.dns_servers):

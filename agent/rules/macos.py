@@ -12,7 +12,7 @@ from __future__ import annotations
 from agent.findings import finding
 from agent.model import Finding, Platform, Resolver, ResolverScope
 from agent.rules.context import Context
-from platforms.macos import select_resolvers  # the one model of macOS resolver choice
+from agent.facts import select_resolvers  # the one model of macOS resolver choice
 
 _APP_TEST = "dscacheutil -q host -a name {name}"
 _FLUSH = "sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder"

@@ -11,8 +11,9 @@ from agent.rules.context import Context
 
 def vpn_not_connected(ctx: Context) -> Finding | None:
     """No tunnel interface is up (AWS Client VPN user guide, troubleshooting: the client
-    must show Connected and a tun/utun/TAP interface with the pushed routes)."""
-    if ctx.tunnel_up:
+    must show Connected and a tun/utun/TAP interface with the pushed routes).  Needs an
+    interface list or routing table that shows it: not having one proves nothing."""
+    if not ctx.tunnel_absent:
         return None
     evidence = list(ctx.snapshot.vpn.reasons)
     if ctx.snapshot.vpn.disconnected_at:
@@ -22,7 +23,7 @@ def vpn_not_connected(ctx: Context) -> Finding | None:
 
 def _stale_addresses(ctx: Context) -> tuple[str, ...]:
     """Resolvers in use that belong to a VPN that is no longer up."""
-    if ctx.tunnel_up:
+    if not ctx.tunnel_absent:
         return ()
     vpn_dns = set(ctx.pushed_dns)
     out = []
@@ -80,7 +81,7 @@ def custom_dns_no_route(ctx: Context) -> Finding | None:
         if is_linklocal(a) or ctx.lan_containing(a):
             continue  # dns-server-linklocal / lan-overlaps-vpc explain these
         ri = ctx.route_to(a)
-        if not ri.via_tunnel:
+        if ri.via_tunnel is False:        # None: no route source was captured
             bad.append(ri)
     if not bad:
         return None
@@ -101,7 +102,7 @@ def route_outside_tunnel(ctx: Context) -> Finding | None:
         if is_linklocal(a) or ctx.lan_containing(a):
             continue
         ri = ctx.route_to(a)
-        if ri.interface is not None and not ri.via_tunnel:
+        if ri.interface is not None and ri.via_tunnel is False:
             bad.append(ri)
     if not bad:
         return None
@@ -121,12 +122,13 @@ def lan_overlaps_vpc(ctx: Context) -> Finding | None:
         if lan is None:
             continue
         ri = ctx.route_to(a)
-        if not ri.via_tunnel:
+        if ri.via_tunnel is False:
             hits.append((a, lan, ri))
     if not hits:
         return None
     evidence = []
-    for a, (iface, net), ri in hits:
+    for a, lan, ri in hits:
+        iface, _sp, net = lan.partition(" ")
         evidence.append(f"{a} lies in {net}, the subnet of {iface}")
         evidence.append(ri.describe())
     return finding("lan-overlaps-vpc", f"The VPN DNS server(s) {', '.join(h[0] for h in hits)} overlap the LAN.",
@@ -146,11 +148,16 @@ def dns_server_linklocal(ctx: Context) -> Finding | None:
 
 
 def ipv6_dns_leak(ctx: Context) -> Finding | None:
-    """IPv4-only tunnels leave IPv6 outside (Client VPN IPv6 considerations)."""
-    if not ctx.tunnel_up or ctx.ipv6_via_tunnel:
+    """IPv4-only tunnels leave IPv6 outside (Client VPN IPv6 considerations): with the VPN's
+    DNS servers in use, an IPv6 resolver on the LAN still gets queries that should go into
+    the tunnel.  Without custom DNS the LAN resolver is the design (KC scenario 1 example 1,
+    S0), for IPv6 as for IPv4; and with no IPv6 routing table captured it is not known
+    where IPv6 goes."""
+    if not ctx.tunnel_up or not ctx.custom_dns_pushed or not ctx.ipv6_routes_known or ctx.ipv6_via_tunnel:
         return None
     leaks = [r for r in ctx.default_resolvers
-             if ":" in r.address and not ctx.is_tunnel(r.interface) and not r.address.startswith("::1")]
+             if ":" in r.address and not ctx.is_tunnel(r.interface) and not r.address.startswith("::1")
+             and r.address not in ctx.custom_dns]
     if not leaks:
         return None
     evidence = [f"IPv6 resolver {r.address} ({r.origin or r.scope.value}{', ' + r.interface if r.interface else ''})"

@@ -100,14 +100,15 @@ def windows_full_tunnel_dns_forced(ctx: Context) -> Finding | None:
     tunnel, so AWS KC scenario 1 example 1 (no custom DNS, a local resolver kept outside
     the tunnel by a more specific route) does not work there: the LAN resolver is queried
     through the VPN, where it cannot be reached."""
-    if ctx.platform is not Platform.WINDOWS or ctx.mode is not TunnelMode.FULL or ctx.custom_dns_pushed:
+    if (ctx.platform is not Platform.WINDOWS or ctx.mode is not TunnelMode.FULL or not ctx.custom_dns_absent
+            or not ctx.tunnel_up):
         return None
     lan = []
     for r in ctx.default_resolvers:
         if r.address.startswith("127.") or r.address == "::1" or ctx.is_tunnel(r.interface):
             continue
         ri = ctx.route_to(r.address)
-        if ri.interface is not None and not ri.via_tunnel:
+        if ri.interface is not None and ri.via_tunnel is False:
             lan.append((r, ri))
     if not lan:
         return None

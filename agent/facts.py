@@ -1,0 +1,445 @@
+"""The derive stage (pure): Snapshot (+ probes) -> Facts, computed once for the rules and
+the renderers.
+
+Every fact records where it stands: observed, observed absent, or not captured.  What was
+not captured proves nothing (a pasted ``resolvectl status`` says nothing about the tunnel),
+so a fact that no captured source can tell stays ``not-captured`` and an :class:`Unknown`
+says which command would settle it.
+
+The machine decides, the VPN log confirms.  With a tunnel up, a nameserver is the VPN's
+(custom DNS) when the machine shows it: the OS attaches it to the tunnel link, it lies in a
+prefix the tunnel carries, the kernel sends it into a split tunnel, or (full tunnel) it is a
+private address outside every local subnet that only the tunnel reaches.  The PUSH_REPLY in
+a log, or the profile, adds the servers the endpoint pushed; "no custom DNS" needs the log
+(the endpoint may push servers the OS never applied, which only the log shows).
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterable
+
+from agent.model import (Evidence, Facts, Family, InterfaceKind, Known, NameCheck, NameResolution, Outcome, Platform,
+                         ProbeFact, ProbeResult, ProbeRun, Resolver, ResolverScope, RouteFact, ServerFact, Snapshot,
+                         Transport, TunnelMode, Unknown, ip_of)
+from agent.netclass import address_class, is_linklocal
+from agent.routing import RouteTable, prefix_bits
+
+ROLES = ("primary", "secondary", "tertiary")
+_V6_DEFAULTS = frozenset({(0, 0), (1, 0), (1, 1), (3, 1)})   # (prefix length, bits): ::/0, ::/1, 8000::/1, 2000::/3
+_LOCAL_CLASSES = frozenset({"loopback", "unspecified"})
+_PRIVATE_CLASSES = frozenset({"rfc1918", "cgnat", "ula"})
+
+
+# --------------------------------------------------------------------------- what settles an unknown
+
+# The commands whose output settles each topic, per OS (plain text a user can paste).
+_COMMANDS: dict[str, dict[Platform, tuple[str, ...]]] = {
+    "tunnel": {Platform.LINUX: ("ip -br addr", "ip route"),
+               Platform.MACOS: ("ifconfig", "netstat -rn -f inet"),
+               Platform.WINDOWS: ("ipconfig /all", "route print -4")},
+    "tunnel-mode": {Platform.LINUX: ("ip route",),
+                    Platform.MACOS: ("netstat -rn -f inet",),
+                    Platform.WINDOWS: ("route print -4",)},
+    "resolvers": {Platform.LINUX: ("cat /etc/resolv.conf", "resolvectl status"),
+                  Platform.MACOS: ("scutil --dns",),
+                  Platform.WINDOWS: ("ipconfig /all",)},
+    "interfaces": {Platform.LINUX: ("ip -br addr",),
+                   Platform.MACOS: ("ifconfig",),
+                   Platform.WINDOWS: ("ipconfig /all",)},
+    "custom-dns": {Platform.LINUX: ("the VPN client's log: ~/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_*.log, "
+                                    "/var/log/aws-vpn-client/<user>/, or the terminal output of openvpn "
+                                    "(cvpn-doctor --log FILE)",),
+                   Platform.MACOS: ("the VPN client's log: ~/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_*.log "
+                                    "or /var/log/AWSVPNClient/ (cvpn-doctor --log FILE)",),
+                   Platform.WINDOWS: ("the VPN client's log: %APPDATA%\\AWSVPNClient\\logs\\ovpn_aws_vpn_client_*.log "
+                                      "(cvpn-doctor --log FILE)",)},
+    "probes": {p: ("cvpn-doctor diagnose (on the machine, connected to the VPN)",) for p in Platform},
+}
+_ADMIN_DNS = ("(VPN administrator) aws ec2 describe-client-vpn-endpoints "
+              "--query 'ClientVpnEndpoints[].[ClientVpnEndpointId,DnsServers,SplitTunnel]'")
+_ROUTE_GET = {Platform.LINUX: "ip route get {a}", Platform.MACOS: "route -n get {a}",
+              Platform.WINDOWS: "Find-NetRoute -RemoteIPAddress {a}"}
+
+
+def _commands(topic: str, platforms: tuple[Platform, ...], extra: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
+    table = _COMMANDS[topic]
+    return {p.value: table[p] + extra for p in platforms}
+
+
+# --------------------------------------------------------------------------- macOS resolver choice
+
+
+def _under(name: str, domain: str) -> bool:
+    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
+    return domain in ("", ".") or name == domain or name.endswith("." + domain)
+
+
+def select_resolvers(resolvers: Iterable[Resolver], name: str) -> tuple[Resolver, ...]:
+    """The resolvers macOS asks for ``name`` from an unbound app: those of the longest
+    matching match domain, else the GLOBAL ones (default first) (scutil(8); the one model of
+    macOS resolver choice, used by the adapter's trace and by the rules through Facts)."""
+    resolvers = tuple(resolvers)
+    best: tuple[Resolver, ...] = ()
+    best_len = -1
+    for r in resolvers:
+        if r.scope is not ResolverScope.DOMAIN:
+            continue
+        for d in r.domains:
+            if _under(name, d):
+                length = len(d.rstrip(".").split(".")) if d not in ("", ".") else 0
+                if length > best_len:
+                    best, best_len = (r,), length
+                elif length == best_len and r not in best:
+                    best = (*best, r)
+    if best:
+        return best
+    return tuple(r for r in resolvers if r.scope is ResolverScope.GLOBAL)
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def probe_facts(results: Iterable[ProbeResult]) -> tuple[ProbeFact, ...]:
+    """One ProbeFact per transport probed (UDP first)."""
+    by: dict[Transport, list[ProbeResult]] = {}
+    for p in results:
+        by.setdefault(p.transport, []).append(p)
+    out = []
+    order = list(Outcome)
+    for t in (Transport.UDP, Transport.TCP):
+        sel = by.get(t)
+        if not sel:
+            continue
+        rtts = [p.rtt_ms for p in sel if p.rtt_ms is not None and p.outcome.responded]
+        out.append(ProbeFact(transport=t, probes=len(sel), replies=sum(1 for p in sel if p.outcome.responded),
+                             outcomes=tuple(sorted({p.outcome for p in sel}, key=order.index)),
+                             rtt_ms_min=min(rtts) if rtts else None, rtt_ms_max=max(rtts) if rtts else None))
+    return tuple(out)
+
+
+def _is_default_prefix(destination: str) -> bool:
+    """0/0, 0/1, 128/1 and the IPv6 defaults a full tunnel installs: they carry everything,
+    so lying "inside" them says nothing about whose server it is."""
+    version, length, bits = prefix_bits(destination)
+    if version == 4:
+        return length <= 1
+    return (length, bits) in _V6_DEFAULTS
+
+
+def _lan_networks(snapshot: Snapshot, tunnels: frozenset[str]) -> tuple[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network], ...]:
+    """Connected subnets of non-tunnel, non-loopback interfaces."""
+    out = []
+    for iface in snapshot.interfaces:
+        if iface.kind in (InterfaceKind.TUNNEL, InterfaceKind.LOOPBACK) or iface.name in tunnels:
+            continue
+        for a in iface.addresses:
+            if a.prefixlen is None:
+                continue
+            try:
+                net = ipaddress.ip_network(f"{a.address.split('%')[0]}/{a.prefixlen}", strict=False)
+            except ValueError:
+                continue
+            if net.prefixlen == net.max_prefixlen or net.is_link_local:
+                continue
+            out.append((iface.name, net))
+    return tuple(out)
+
+
+class _Routes:
+    """Route facts for any address: the kernel's answer, else the table (when captured)."""
+
+    def __init__(self, snapshot: Snapshot, tunnels: frozenset[str]) -> None:
+        self.snapshot = snapshot
+        self.tunnels = tunnels
+        self.table = RouteTable(snapshot.routes)
+        self.tunnel_specific = RouteTable(r for r in snapshot.routes if r.interface in tunnels
+                                          and not _is_default_prefix(r.destination))
+        self.lans = _lan_networks(snapshot, tunnels) if snapshot.has(Evidence.INTERFACES) else None
+        self.captured = {Family.INET: snapshot.has(Evidence.ROUTES), Family.INET6: snapshot.has(Evidence.ROUTES6)}
+
+    def lan(self, address: str) -> str | None:
+        if not self.lans:
+            return None
+        ip = ip_of(address)
+        for name, net in self.lans:
+            if net.version == ip.version and ip in net:
+                return f"{name} {net}"
+        return None
+
+    def fact(self, address: str) -> RouteFact:
+        try:
+            ip = ip_of(address)
+        except ValueError:
+            return RouteFact(address=address, error="not an IP address")
+        family = Family.INET if ip.version == 4 else Family.INET6
+        tp = self.tunnel_specific.route(address)
+        common = dict(address=address, tunnel_prefix=tp.destination if tp is not None else None, lan=self.lan(address))
+        lk = self.snapshot.lookup(address)
+        if lk is not None and (lk.interface or lk.error):
+            dest = lk.destination
+            if lk.interface and dest is None:
+                tr = self.table.route(address)
+                dest = tr.destination if tr is not None and tr.interface == lk.interface else None
+            return RouteFact(interface=lk.interface, gateway=lk.gateway, destination=dest,
+                             method=lk.method or "kernel", via_tunnel=lk.interface in self.tunnels if lk.interface
+                             else False, error=lk.error, **common)
+        if not self.captured[family]:
+            return RouteFact(**common)
+        lk = self.table.lookup(address)
+        return RouteFact(interface=lk.interface, gateway=lk.gateway, destination=lk.destination, method="table",
+                         via_tunnel=lk.interface in self.tunnels if lk.interface else False, error=lk.error, **common)
+
+
+def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]]:
+    """Is a VPN tunnel up?  Only an interface inventory or a routing table can say."""
+    has_ifaces, has_routes = snapshot.has(Evidence.INTERFACES), snapshot.has(Evidence.ROUTES) or \
+        snapshot.has(Evidence.ROUTES6)
+    up = snapshot.vpn.tunnel_interfaces
+    notes: list[str] = []
+    if up:
+        routed = {r.interface for r in snapshot.routes}
+        seen = tuple(t for t in up if (has_ifaces and snapshot.interface(t) is not None)
+                     or (has_routes and t in routed))
+        if seen:
+            return Known.OBSERVED, seen, notes
+        notes.append(f"{', '.join(up)} named by the DNS configuration only: whether that tunnel is up now is "
+                     "not shown by an interface list or routing table")
+        return Known.NOT_CAPTURED, (), notes
+    if has_ifaces:
+        return Known.ABSENT, (), notes
+    if has_routes:
+        # No inventory: the routing table names every interface that carries a route.
+        named_tunnel = any(r.interface and snapshot.interface(r.interface) is not None
+                           and snapshot.interface(r.interface).kind is InterfaceKind.TUNNEL
+                           for r in snapshot.dns.resolvers)
+        return (Known.NOT_CAPTURED if named_tunnel else Known.ABSENT), (), notes
+    return Known.NOT_CAPTURED, (), notes
+
+
+def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMode, str]:
+    """The tunnel mode: the routing table decides; the PUSH_REPLY confirms, or stands in
+    when no routing table was captured."""
+    if tunnel is Known.ABSENT:
+        return TunnelMode.NONE, "interfaces" if snapshot.has(Evidence.INTERFACES) else "routes"
+    pushed = snapshot.vpn.pushed
+    logged = None
+    if pushed is not None:
+        logged = TunnelMode.FULL if pushed.redirect_gateway else TunnelMode.SPLIT if pushed.routes else None
+    machine = snapshot.vpn.mode if tunnel is Known.OBSERVED else TunnelMode.UNKNOWN
+    if machine in (TunnelMode.FULL, TunnelMode.SPLIT):
+        if logged is not None and logged is not machine:
+            notes.append(f"the routes show a {machine.value} tunnel, the VPN log's PUSH_REPLY a {logged.value} one: "
+                         "the routes decide")
+        return machine, "routes"
+    if logged is not None:
+        return logged, "VPN log"
+    return TunnelMode.UNKNOWN, ""
+
+
+def _vpn_side(server: str, resolvers: list[Resolver], route: RouteFact, tunnels: frozenset[str],
+              mode: TunnelMode, mode_from: str) -> tuple[Known, str]:
+    """Does the machine show ``server`` as a server of the VPN (tunnel up)?"""
+    on_link = next((r.interface for r in resolvers if r.interface in tunnels), None)
+    if on_link:
+        return Known.OBSERVED, f"the OS attaches it to the tunnel link {on_link}"
+    if route.tunnel_prefix:
+        return Known.OBSERVED, f"it lies in {route.tunnel_prefix}, which the tunnel carries"
+    if route.via_tunnel and mode is TunnelMode.SPLIT and mode_from == "routes":
+        return Known.OBSERVED, f"the {route.method} answer sends it into {route.interface} (split tunnel)"
+    try:
+        klass = address_class(server)
+    except ValueError:
+        return Known.NOT_CAPTURED, ""
+    if klass in _LOCAL_CLASSES:
+        return Known.ABSENT, "a local stub on this machine"
+    if route.via_tunnel is None:
+        return Known.NOT_CAPTURED, ""
+    if route.lan:
+        return Known.ABSENT, f"it is on the local subnet {route.lan}"
+    if route.via_tunnel and mode is TunnelMode.FULL and klass in _PRIVATE_CLASSES and not is_linklocal(server):
+        return Known.OBSERVED, ("a private address outside every local subnet, reached only through the full "
+                                f"tunnel ({route.interface})")
+    if not route.via_tunnel:
+        return Known.ABSENT, "it is reached outside the tunnel"
+    return Known.ABSENT, "a public resolver (the device's own: the endpoint may still push others, the log shows)"
+
+
+def _os_order(resolvers: tuple[Resolver, ...]) -> list[str]:
+    indexed = sorted(enumerate(resolvers), key=lambda ir: (ir[1].order if ir[1].order is not None else 10**9, ir[0]))
+    out: list[str] = []
+    for _i, r in indexed:
+        if r.address not in out:
+            out.append(r.address)
+    return out
+
+
+# --------------------------------------------------------------------------- derive
+
+
+def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[NameCheck, ...] = (),
+           expected_dns: tuple[str, ...] = (), platforms: tuple[Platform, ...] | None = None) -> Facts:
+    """Everything the rules and renderers need, once.  ``platforms``: whose commands the
+    unknowns name (default: the snapshot's OS; analyze passes all three when it had to guess)."""
+    probes = probes or ProbeRun()
+    names = tuple(names) or probes.names
+    platforms = platforms or (snapshot.platform,)
+    notes: list[str] = []
+    unknowns: list[Unknown] = []
+    vpn = snapshot.vpn
+
+    tunnel, tunnel_ifaces, tnotes = _tunnel_state(snapshot)
+    notes += tnotes
+    mode, mode_from = _mode(snapshot, tunnel, notes)
+    tunnels = frozenset(tunnel_ifaces)
+    routes = _Routes(snapshot, tunnels)
+
+    # -- every server: resolvers in the OS order, then pushed, profile, expected, NRPT
+    by_addr: dict[str, list[Resolver]] = {}
+    for r in snapshot.dns.resolvers:
+        by_addr.setdefault(r.address, []).append(r)
+    os_order = _os_order(snapshot.dns.resolvers)
+    pushed = vpn.pushed.dns_servers if vpn.pushed is not None else ()
+    profile = vpn.profile.dns_servers if vpn.profile is not None else ()
+    seen_as: dict[str, list[str]] = {}
+
+    def see(addresses: Iterable[str], what: str) -> None:
+        for a in addresses:
+            kinds = seen_as.setdefault(a, [])
+            if what not in kinds:
+                kinds.append(what)
+
+    see(os_order, "resolver")
+    see(pushed, "pushed")
+    see(profile, "profile")
+    see(expected_dns, "expected")
+    see((s for rule in snapshot.dns.nrpt for s in rule.servers), "nrpt")
+
+    scope_rank = list(ResolverScope)
+    results_by: dict[str, list[ProbeResult]] = {}
+    for p in probes.results:
+        results_by.setdefault(p.server, []).append(p)
+
+    drafts: list[ServerFact] = []
+    for address, kinds in seen_as.items():
+        entries = by_addr.get(address, [])
+        route = routes.fact(address)
+        if tunnel is Known.OBSERVED:
+            side, because = _vpn_side(address, entries, route, tunnels, mode, mode_from)
+        else:
+            side, because = Known.NOT_CAPTURED, ""
+        if address in pushed or address in profile:
+            src = "pushed by the endpoint (VPN log)" if address in pushed else "in the VPN profile"
+            side, because = Known.OBSERVED, (f"{because}; {src}" if side is Known.OBSERVED and because else src)
+        scope = min((r.scope for r in entries), key=scope_rank.index) if entries else None
+        iface = next((r.interface for r in entries if r.interface), None)
+        drafts.append(ServerFact(address=address, seen_as=tuple(kinds), scope=scope, interface=iface, route=route,
+                                 vpn=side, vpn_because=because,
+                                 probes=probe_facts(results_by.get(address, ()))))
+
+    # -- custom DNS: the machine's VPN servers in the OS order, then what the endpoint pushed
+    machine_vpn = [s.address for s in drafts if s.vpn is Known.OBSERVED and "resolver" in s.seen_as
+                   and not (set(s.seen_as) & {"pushed", "profile"})]
+    announced = list(dict.fromkeys(pushed + profile))
+    if announced:
+        applied = [a for a in os_order if a in announced]
+        custom = applied + [a for a in announced if a not in applied]
+        if machine_vpn:
+            notes.append(f"{', '.join(machine_vpn)} also reach(es) the VPN side but the endpoint did not push "
+                         "it/them (set by another tool or by hand)")
+        src = "the VPN log (PUSH_REPLY)" if pushed else "the VPN profile (dhcp-option DNS)"
+        custom_from = src + (", and the machine uses them" if applied else "")
+    elif machine_vpn:
+        custom = [a for a in os_order if a in machine_vpn]
+        first = next(s for s in drafts if s.address == custom[0])
+        custom_from = f"the machine: {custom[0]}: {first.vpn_because}"
+        if vpn.pushed is not None:
+            notes.append("the VPN log's PUSH_REPLY has no dhcp-option DNS: the VPN servers the OS uses were set "
+                         "on this machine (by hand or another tool)")
+        elif tunnel is Known.OBSERVED:
+            notes.append("custom DNS told by the machine alone: no VPN log was read to confirm what the endpoint "
+                         "pushed")
+    else:
+        custom, custom_from = [], ""
+    if custom:
+        custom_dns = Known.OBSERVED
+    elif vpn.pushed is not None and tunnel is not Known.NOT_CAPTURED:
+        custom_dns, custom_from = Known.ABSENT, "the VPN log: the last PUSH_REPLY has no dhcp-option DNS"
+    else:
+        custom_dns = Known.NOT_CAPTURED
+
+    role = {a: ROLES[i] if i < len(ROLES) else f"#{i + 1}" for i, a in enumerate(custom)}
+    servers = tuple(_with_role(s, role.get(s.address, "")) for s in drafts)
+
+    resolvers_known = Known.OBSERVED if snapshot.has(Evidence.DNS_GLOBAL) else Known.NOT_CAPTURED
+    pushed_known = Known.OBSERVED if vpn.pushed is not None else (
+        Known.ABSENT if snapshot.has(Evidence.VPN_LOG) else Known.NOT_CAPTURED)
+    probed = bool(probes.results)
+
+    # -- name -> resolvers (macOS: match domains)
+    resolution: list[NameResolution] = []
+    if snapshot.platform is Platform.MACOS and snapshot.dns.resolvers:
+        for n in names:
+            chosen = select_resolvers(snapshot.dns.resolvers, n.name)
+            why = ("match domain " + ", ".join(sorted({d for r in chosen for d in r.domains}))
+                   if chosen and chosen[0].scope is ResolverScope.DOMAIN else "default resolver")
+            resolution.append(NameResolution(n.name, tuple(dict.fromkeys(r.address for r in chosen)), why))
+
+    # -- what could not be told, and what would tell it
+    if tunnel is Known.NOT_CAPTURED:
+        unknowns.append(Unknown("tunnel", "whether a VPN tunnel is up (no interface list or routing table was "
+                                          "captured)", _commands("tunnel", platforms)))
+    elif tunnel is Known.OBSERVED and mode is TunnelMode.UNKNOWN:
+        unknowns.append(Unknown("tunnel-mode", "whether the tunnel is split or full (no route through the tunnel "
+                                               "was captured)", _commands("tunnel-mode", platforms)))
+    if resolvers_known is Known.NOT_CAPTURED:
+        what = "which DNS servers programs use"
+        if snapshot.has(Evidence.DNS_LINKS) and snapshot.platform is Platform.LINUX:
+            what = ("whether programs ask systemd-resolved (its per-link servers are listed; /etc/resolv.conf was "
+                    "not captured)")
+        elif snapshot.dns.stub:
+            what = "which servers stand behind the local stub resolver in /etc/resolv.conf"
+        unknowns.append(Unknown("resolvers", what, _commands("resolvers", platforms)))
+    if tunnel is Known.OBSERVED:
+        unrouted = [s.address for s in servers if s.route is not None and s.route.via_tunnel is None
+                    and address_class(s.address) not in _LOCAL_CLASSES]
+        if unrouted:
+            unknowns.append(Unknown("routes", "which interface carries DNS packets to " + ", ".join(unrouted),
+                                    {p.value: tuple(_ROUTE_GET[p].format(a=a) for a in unrouted) for p in platforms}))
+        if custom_dns is Known.NOT_CAPTURED:
+            unknowns.append(Unknown(
+                "custom-dns", "whether the VPN endpoint pushes DNS servers (custom DNS): the OS uses none the "
+                              "machine shows as the VPN's, and no VPN log was read",
+                _commands("custom-dns", platforms, (_ADMIN_DNS,))))
+        elif pushed_known is not Known.OBSERVED:
+            unknowns.append(Unknown(
+                "pushed-dns", "whether every DNS server the endpoint pushes is applied (pushed-dns-not-applied "
+                              "needs the VPN log)", _commands("custom-dns", platforms, (_ADMIN_DNS,))))
+        if custom_dns is Known.OBSERVED and not snapshot.has(Evidence.INTERFACES):
+            unknowns.append(Unknown("interfaces", "whether a VPN DNS server lies in a local subnet (no interface "
+                                                  "list was captured)", _commands("interfaces", platforms)))
+    if not probed:
+        why = f" ({probes.skipped})" if probes.skipped else ""
+        unknowns.append(Unknown("probes", f"how the DNS servers answer: no probe was sent{why}",
+                                _commands("probes", platforms)))
+
+    return Facts(captured=snapshot.captured, tunnel=tunnel, tunnel_interfaces=tunnel_ifaces, tunnel_mode=mode,
+                 tunnel_mode_from=mode_from,
+                 tunnel_prefixes=vpn.tunnel_routes if tunnel is Known.OBSERVED else (),
+                 custom_dns=custom_dns, custom_dns_servers=tuple(custom), custom_dns_from=custom_from,
+                 pushed=pushed_known, resolvers=resolvers_known, probed=probed, servers=servers,
+                 resolution=tuple(resolution), notes=tuple(notes), unknowns=tuple(unknowns))
+
+
+def _with_role(s: ServerFact, role: str) -> ServerFact:
+    if not role:
+        return s
+    return ServerFact(address=s.address, seen_as=s.seen_as, scope=s.scope, interface=s.interface, route=s.route,
+                      vpn=s.vpn, vpn_because=s.vpn_because, role=role, probes=s.probes)
+
+
+def route_fact(snapshot: Snapshot, facts: Facts, address: str) -> RouteFact:
+    """The route fact of any address (the derive stage's for a server it knows)."""
+    known = facts.server(address)
+    if known is not None and known.route is not None:
+        return known.route
+    return _Routes(snapshot, frozenset(facts.tunnel_interfaces)).fact(address)
