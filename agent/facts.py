@@ -237,11 +237,15 @@ def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMo
 
 
 def _vpn_side(server: str, resolvers: list[Resolver], route: RouteFact, tunnels: frozenset[str],
-              mode: TunnelMode, mode_from: str) -> tuple[Known, str]:
+              mode: TunnelMode, mode_from: str, lan_gateways: frozenset[str]) -> tuple[Known, str]:
     """Does the machine show ``server`` as a server of the VPN (tunnel up)?"""
     on_link = next((r.interface for r in resolvers if r.interface in tunnels), None)
     if on_link:
         return Known.OBSERVED, f"the OS attaches it to the tunnel link {on_link}"
+    if route.lan and server in lan_gateways:
+        # A pushed prefix that overlaps the LAN holds the LAN's own router too: that one is
+        # the device's resolver, not the VPN's.
+        return Known.ABSENT, f"it is the router of the local subnet {route.lan}"
     if route.tunnel_prefix:
         return Known.OBSERVED, f"it lies in {route.tunnel_prefix}, which the tunnel carries"
     if route.via_tunnel and mode is TunnelMode.SPLIT and mode_from == "routes":
@@ -292,6 +296,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     mode, mode_from = _mode(snapshot, tunnel, notes)
     tunnels = frozenset(tunnel_ifaces)
     routes = _Routes(snapshot, tunnels)
+    lan_gateways = frozenset(r.gateway for r in snapshot.routes if r.gateway and r.interface not in tunnels)
 
     # -- every server: resolvers in the OS order, then pushed, profile, expected, NRPT
     by_addr: dict[str, list[Resolver]] = {}
@@ -324,7 +329,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
         entries = by_addr.get(address, [])
         route = routes.fact(address)
         if tunnel is Known.OBSERVED:
-            side, because = _vpn_side(address, entries, route, tunnels, mode, mode_from)
+            side, because = _vpn_side(address, entries, route, tunnels, mode, mode_from, lan_gateways)
         else:
             side, because = Known.NOT_CAPTURED, ""
         if address in pushed or address in profile:

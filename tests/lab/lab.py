@@ -84,8 +84,17 @@ class Lab:
             _topology(ns)
             _resolvers(ns, scenario, run_dir)
             ns.write_resolv_conf("laptop", list(scenario.laptop_dns))
+            for addr in scenario.laptop_addrs:
+                ns.ip("laptop", "addr", "add", addr, "dev", "eth0")
+            if scenario.laptop_addrs:
+                # The home router answers ARP for the extra subnet (proxy ARP), like a LAN that
+                # really uses it: the laptop's packets leave eth0 and die upstream.
+                ns.sysctl("home", "net.ipv4.conf.lan0.proxy_arp", "1")
             for route in scenario.laptop_routes:
                 ns.ip("laptop", "route", "add", *route)
+            if scenario.block_tcp53:
+                ns.run("endpoint", ["iptables", "-A", "FORWARD", "-i", "tun0", "-p", "tcp", "--dport", "53",
+                                    "-j", "DROP"])
             if scenario.vpn is not sc.Vpn.NEVER:
                 _openvpn(ns, scenario, run_dir, self.pki)
             if scenario.vpn is sc.Vpn.KILLED:

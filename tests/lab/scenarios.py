@@ -1,9 +1,14 @@
 """The lab's scenarios: what the endpoint pushes, what the laptop had before connecting,
 how the resolvers behave, and what cvpn-doctor must conclude.
 
-Expectations follow /work/shared/DOMAIN.md (the AWS Client VPN DNS semantics), not the
-doctor's current output: where the two disagree the test fails and the disagreement is
-written up in notes/lab-findings.md.
+Expectations follow the AWS Client VPN DNS semantics (docs/ and the finding catalogue), not
+the doctor's current output: where the two disagree the test fails.
+
+Every scenario runs twice: with ``--log`` (the OpenVPN client log, as a user who finds it)
+and in discovery mode without it (as a new user runs the tool).  The machine decides, the
+log confirms: a scenario whose answer needs the log says why in ``needs_log`` and gives
+what discovery mode must conclude instead in ``expect_no_log`` (never a wrong scenario:
+"cannot tell", with the log named as the output to paste).
 """
 from __future__ import annotations
 
@@ -52,6 +57,9 @@ class Expect:
     exit_code: int
 
 
+CANNOT_TELL = Expect("cannot-tell", frozenset(), "cannot-tell", 4)
+
+
 @dataclass(frozen=True)
 class Scenario:
     key: str
@@ -63,6 +71,13 @@ class Scenario:
     inbound: Inbound = Inbound.ASSOCIATED
     vpn: Vpn = Vpn.UP
     names: tuple[str, ...] = (CANARY,)         # --name arguments
+    laptop_addrs: tuple[str, ...] = ()         # extra addresses on the laptop's eth0 (a LAN subnet)
+    block_tcp53: bool = False                  # the endpoint drops DNS over TCP from the tunnel
+    expect_no_log: Expect | None = None        # discovery mode (no --log), when it differs
+    needs_log: str = ""                        # why discovery mode cannot conclude the same
+
+    def expected(self, with_log: bool) -> Expect:
+        return self.expect if with_log or self.expect_no_log is None else self.expect_no_log
 
     @property
     def pushed_dns(self) -> tuple[str, ...]:
@@ -74,6 +89,9 @@ def _dns(*servers: str) -> tuple[str, ...]:
 
 
 PRIVATE = f"{PRIVATE_NAME}=private"
+NO_CUSTOM_DNS_NEEDS_LOG = ("\"no custom DNS\" is a fact about the endpoint: the machine shows only that the OS uses "
+                           "no VPN server, and an endpoint that pushed servers the OS never applied looks the same; "
+                           "the PUSH_REPLY tells")
 S2_PUSH = SPLIT_ROUTES + _dns(INBOUND_1, INBOUND_2)
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -81,11 +99,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "S1-local-dns", "no custom DNS, full tunnel, home resolver with a /32 outside the tunnel",
         Expect("S1-local-dns", frozenset({"local-dns-bypasses-tunnel"}), "healthy", 0),
         push=FULL_TUNNEL, laptop_routes=(("192.168.1.1/32", "dev", "eth0", "proto", "static"),),
+        expect_no_log=CANNOT_TELL, needs_log=NO_CUSTOM_DNS_NEEDS_LOG,
     ),
     Scenario(
         "S1-public-dns", "no custom DNS, full tunnel, public resolver through the tunnel, no VPC egress",
         Expect("S1-public-dns", frozenset({"full-tunnel-public-dns-no-egress"}), "broken", 1),
         push=FULL_TUNNEL, laptop_dns=(PUBLIC_RESOLVER,),
+        expect_no_log=CANNOT_TELL, needs_log=NO_CUSTOM_DNS_NEEDS_LOG,
     ),
     Scenario(
         "S2-healthy", "inbound endpoints in the peer VPC, split routes to both VPCs, zone associated",
@@ -96,6 +116,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         "S2-peer-route-missing", "inbound endpoints pushed, but no route to the peer VPC",
         Expect("S2-custom-dns-split", frozenset({"custom-dns-no-route"}), "broken", 1),
         push=(SPLIT_ROUTES[0],) + _dns(INBOUND_1, INBOUND_2), names=(CANARY, PRIVATE),
+        expect_no_log=CANNOT_TELL,
+        needs_log="the OS uses 10.1.0.10/.11, private addresses that no tunnel route covers: nothing on the "
+                  "machine ties them to the VPN (they could be the device's own); only the PUSH_REPLY shows "
+                  "the endpoint pushed them",
     ),
     Scenario(
         "S2-zone-not-associated", "private zone not associated with the inbound endpoints' VPC",
@@ -113,6 +137,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         push=S2_PUSH, inbound=Inbound.PRIMARY_DOWN, names=(CANARY, PRIVATE),
     ),
     Scenario(
+        "S2-tcp53-blocked", "inbound endpoints answer over UDP, DNS over TCP is dropped on the way",
+        Expect("S2-custom-dns-split", frozenset({"dns-tcp53-blocked"}), "degraded", 0),
+        push=S2_PUSH, block_tcp53=True, names=(CANARY, PRIVATE),
+    ),
+    Scenario(
+        "S2-lan-overlaps-vpc", "the laptop's LAN is 10.1.0.0/24, inside the peer VPC that holds the DNS servers",
+        Expect("S2-custom-dns-split", frozenset({"lan-overlaps-vpc"}), "broken", 1),
+        push=S2_PUSH, laptop_addrs=("10.1.0.100/24",), names=(CANARY, PRIVATE),
+    ),
+    Scenario(
         "S3-healthy", "custom DNS = VPC base+2, full tunnel",
         Expect("S3-custom-dns-full", frozenset(), "healthy", 0),
         push=FULL_TUNNEL + _dns(VPC_RESOLVER), names=(CANARY, PRIVATE),
@@ -121,6 +155,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "S0-private-name", "split tunnel, no custom DNS, a private name the home resolver cannot answer",
         Expect("S0-no-custom-dns-split", frozenset({"no-custom-dns-private-names"}), "broken", 1),
         push=(SPLIT_ROUTES[0],), names=(CANARY, PRIVATE),
+        expect_no_log=CANNOT_TELL, needs_log=NO_CUSTOM_DNS_NEEDS_LOG,
     ),
     Scenario(
         "not-connected", "VPN down, home resolver",
@@ -134,6 +169,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         Expect("not-connected", frozenset({"vpn-not-connected", "stale-vpn-dns-after-disconnect"}),
                "broken", 1),
         push=S2_PUSH, vpn=Vpn.KILLED,
+        expect_no_log=Expect("not-connected", frozenset({"vpn-not-connected"}), "not-connected", 1),
+        needs_log="with the tunnel gone, nothing on the machine ties the servers left in resolv.conf to the VPN; "
+                  "only the log shows the endpoint pushed them (still not connected, and said so)",
     ),
 )
 

@@ -4,9 +4,11 @@ Two tests per scenario, each on a freshly built lab:
 - ``test_lab_plumbing``: the lab's physical reality, checked with dig and the kernel's
   route lookup from the laptop (independent of the doctor).
 - ``test_doctor_diagnosis``: `cvpn-doctor diagnose --json` run inside the laptop
-  namespace must name the scenario, the findings, the verdict and the exit code, finish
-  within the deadline + 2 s, and send DNS packets only to the nameservers it diagnoses
-  (a tcpdump on every laptop interface).
+  namespace, with ``--log`` (the client's log) and in discovery mode without it, must name
+  the scenario, the findings, the verdict and the exit code, finish within the deadline +
+  2 s, and send DNS packets only to the nameservers it diagnoses (a tcpdump on every
+  laptop interface).  Without the log the machine alone must decide; where it cannot
+  (``needs_log``), the report says "cannot tell" and names the log, never a wrong scenario.
 """
 from __future__ import annotations
 
@@ -49,6 +51,8 @@ PLUMBING: dict[str, tuple[list[str], bool, dict[str, str], dict[tuple[str, str],
     "S2-primary-servfail": ([IN1, IN2], True, {IN1: "tun0"},
                             {(IN1, CAN): SF, (IN1, PRIV): SF, (IN2, CAN): OK, (IN2, PRIV): OK}),
     "S2-primary-down": ([IN1, IN2], True, {IN1: "tun0"}, {(IN1, CAN): T, (IN2, PRIV): OK}),
+    "S2-tcp53-blocked": ([IN1, IN2], True, {IN1: "tun0", IN2: "tun0"}, {(IN1, CAN): OK, (IN2, PRIV): OK}),
+    "S2-lan-overlaps-vpc": ([IN1, IN2], True, {IN1: "eth0", IN2: "eth0", VPC: "tun0"}, {(IN1, CAN): T}),
     "S3-healthy": ([VPC], True, {VPC: "tun0", PUB: "tun0"}, {(VPC, CAN): OK, (VPC, PRIV): OK}),
     "S0-private-name": ([HOME], True, {HOME: "eth0", VPC: "tun0", IN1: "eth0"},
                         {(HOME, CAN): OK, (HOME, PRIV): NX}),
@@ -110,11 +114,11 @@ def test_lab_plumbing(up: Running) -> None:
             assert option in pushed
 
 
-def run_doctor(running: Running) -> tuple[subprocess.CompletedProcess[str], float]:
+def run_doctor(running: Running, with_log: bool = True) -> tuple[subprocess.CompletedProcess[str], float]:
     argv = [sys.executable, "-m", "agent", "diagnose", "--json", "--timeout", str(DEADLINE)]
     for name in running.scenario.names:
         argv += ["--name", name]
-    if running.client_log.exists():
+    if with_log and running.client_log.exists():
         argv += ["--log", str(running.client_log)]
     env = dict(os.environ, NO_COLOR="1", LC_ALL="C")
     start = time.monotonic()
@@ -123,16 +127,24 @@ def run_doctor(running: Running) -> tuple[subprocess.CompletedProcess[str], floa
     return proc, time.monotonic() - start
 
 
+def test_scenarios_that_need_the_log_say_why() -> None:
+    for s in sc.SCENARIOS:
+        assert bool(s.needs_log) == (s.expect_no_log is not None), s.key
+
+
+@pytest.mark.parametrize("with_log", [True, False], ids=["log", "no-log"])
 @pytest.mark.parametrize("up", KEYS, indirect=True)
-def test_doctor_diagnosis(up: Running) -> None:
-    allowed = set(laptop_resolvers(up)) | set(up.scenario.pushed_dns)
-    capture = DnsCapture(up.ns, up.workdir / "dns.pcap")
+def test_doctor_diagnosis(up: Running, with_log: bool) -> None:
+    # Discovery mode sends nothing to servers only the log names; with the log, the pushed
+    # servers are diagnosed too.
+    allowed = set(laptop_resolvers(up)) | (set(up.scenario.pushed_dns) if with_log else set())
+    capture = DnsCapture(up.ns, up.workdir / f"dns-{'log' if with_log else 'nolog'}.pcap")
     capture.start()
     try:
-        proc, wall = run_doctor(up)
+        proc, wall = run_doctor(up, with_log)
     finally:
         capture.stop()
-    expect = up.scenario.expect
+    expect = up.scenario.expected(with_log)
     assert proc.stdout.strip(), f"no report on stdout; rc={proc.returncode} stderr:\n{proc.stderr[-3000:]}"
     report = json.loads(proc.stdout)
     got = {
@@ -142,7 +154,7 @@ def test_doctor_diagnosis(up: Running) -> None:
         "exit_code": proc.returncode,
     }
     sent_to = capture.destinations()
-    _record(up, {**got, "dns_sent_to": sorted(sent_to)}, wall)
+    _record(up, {**got, "with_log": with_log, "dns_sent_to": sorted(sent_to)}, wall)
     assert got == {"scenario": expect.scenario, "codes": sorted(expect.codes),
                    "verdict": expect.verdict, "exit_code": expect.exit_code}, proc.stderr[-2000:]
     assert wall <= DEADLINE + SLACK, f"diagnosis took {wall:.2f}s"
