@@ -180,14 +180,19 @@ class _Routes:
             if lk.interface and dest is None:
                 tr = self.table.route(address)
                 dest = tr.destination if tr is not None and tr.interface == lk.interface else None
-            return RouteFact(interface=lk.interface, gateway=lk.gateway, destination=dest,
-                             method=lk.method or "kernel", via_tunnel=lk.interface in self.tunnels if lk.interface
-                             else False, error=lk.error, **common)
-        if not self.captured[family]:
+            method = lk.method or "kernel"
+        elif self.captured[family]:
+            lk = self.table.lookup(address)
+            dest, method = lk.destination, "table"
+        else:
             return RouteFact(**common)
-        lk = self.table.lookup(address)
-        return RouteFact(interface=lk.interface, gateway=lk.gateway, destination=lk.destination, method="table",
-                         via_tunnel=lk.interface in self.tunnels if lk.interface else False, error=lk.error, **common)
+        via = lk.interface in self.tunnels if lk.interface else False
+        if common["lan"] is None and self.lans is None and lk.interface and not via and lk.gateway is None \
+                and dest and not _is_default_prefix(dest):
+            # No interface list: a connected (gateway-less) route outside the tunnel is the LAN's.
+            common["lan"] = f"{lk.interface} {dest} (a connected route)"
+        return RouteFact(interface=lk.interface, gateway=lk.gateway, destination=dest, method=method,
+                         via_tunnel=via, error=lk.error, **common)
 
 
 def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]]:
@@ -225,7 +230,9 @@ def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMo
     logged = None
     if pushed is not None:
         logged = TunnelMode.FULL if pushed.redirect_gateway else TunnelMode.SPLIT if pushed.routes else None
-    machine = snapshot.vpn.mode if tunnel is Known.OBSERVED else TunnelMode.UNKNOWN
+    # Split or full is an IPv4 question (a full tunnel is 0/1 + 128/1 or 0/0 through it): an
+    # IPv6 table alone (link-local routes on tun0) would read as "split".
+    machine = snapshot.vpn.mode if tunnel is Known.OBSERVED and snapshot.has(Evidence.ROUTES) else TunnelMode.UNKNOWN
     if machine in (TunnelMode.FULL, TunnelMode.SPLIT):
         if logged is not None and logged is not machine:
             notes.append(f"the routes show a {machine.value} tunnel, the VPN log's PUSH_REPLY a {logged.value} one: "

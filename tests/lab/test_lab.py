@@ -29,7 +29,7 @@ pytestmark = pytest.mark.lab
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 2          # --timeout given to the doctor
-SLACK = 2             # the contract: the whole diagnosis within deadline + 2 s
+SLACK = 8             # a hang guard only: the real figure (deadline + ~0.3 s) is measured by benchmarks/bench_lab.py
 
 T = "timeout"
 OK, NX, SF = "NOERROR", "NXDOMAIN", "SERVFAIL"
@@ -155,6 +155,9 @@ def test_doctor_diagnosis(up: Running, with_log: bool) -> None:
     }
     sent_to = capture.destinations()
     _record(up, {**got, "with_log": with_log, "dns_sent_to": sorted(sent_to)}, wall)
+    if os.environ.get("CVPN_LAB_RECORD") and with_log:
+        # The report (raw captures + probes) of a real lab run: tests/fixtures/lab is made of these.
+        Path(os.environ["CVPN_LAB_RECORD"], f"{up.scenario.key}.report.json").write_text(proc.stdout)
     assert got == {"scenario": expect.scenario, "codes": sorted(expect.codes),
                    "verdict": expect.verdict, "exit_code": expect.exit_code}, proc.stderr[-2000:]
     assert wall <= DEADLINE + SLACK, f"diagnosis took {wall:.2f}s"
