@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterable
 
-from agent.model import Diagnosis, Facts, Finding, NameCheck, ProbeRun, Severity, Snapshot, Verdict
+from agent.model import Diagnosis, Facts, Finding, NameCheck, ProbeRun, ResolverScope, Severity, Snapshot, Verdict
 from agent.rules import RULES
 from agent.rules.context import Context
 from agent.scenarios import CANNOT_TELL, NOT_CONNECTED, identify
@@ -19,18 +19,29 @@ def order(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.code)))
 
 
-def verdict_of(scenario_id: str, findings: tuple[Finding, ...], probed: bool = True) -> Verdict:
-    """Broken / not-connected / degraded from the findings; healthy only when the scenario is
-    known and the DNS servers were actually probed, else cannot-tell."""
+def verdict_of(scenario_id: str, findings: tuple[Finding, ...], facts: Facts | None = None) -> Verdict:
+    """Broken / not-connected / degraded from the findings.  Healthy only when the scenario is
+    known, the DNS servers were probed, and no server in use was silent without a finding
+    to say why (a cause the evidence cannot name is not health): else cannot-tell.
+    ``facts`` None: probed, nothing silent (verdict tables)."""
     if any(f.severity is Severity.ERROR and f.code != "vpn-not-connected" for f in findings):
         return Verdict.BROKEN
     if scenario_id == NOT_CONNECTED:
         return Verdict.NOT_CONNECTED
     if any(f.severity is Severity.WARNING for f in findings):
         return Verdict.DEGRADED
-    if scenario_id == CANNOT_TELL or not probed:
+    if scenario_id == CANNOT_TELL:
+        return Verdict.CANNOT_TELL
+    if facts is not None and (not facts.probed or unexplained_silence(facts)):
         return Verdict.CANNOT_TELL
     return Verdict.HEALTHY
+
+
+def unexplained_silence(facts: Facts) -> tuple[str, ...]:
+    """Servers the OS or the VPN uses that gave no DNS reply at all."""
+    return tuple(s.address for s in facts.servers
+                 if (s.role or (s.scope is not None and s.scope is not ResolverScope.INACTIVE))
+                 and s.probes and all(p.silent for p in s.probes))
 
 
 def classify(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[NameCheck, ...] = (),
@@ -46,4 +57,4 @@ def classify(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Na
             found.append(result)
     findings = order(found)
     return Diagnosis(scenario=scenario, findings=findings,
-                     verdict=verdict_of(scenario.id, findings, ctx.facts.probed))
+                     verdict=verdict_of(scenario.id, findings, ctx.facts))

@@ -25,6 +25,9 @@ from agent.netclass import address_class, is_linklocal
 from agent.routing import RouteTable, prefix_bits
 
 ROLES = ("primary", "secondary", "tertiary")
+# The Route 53 Resolver's link-local addresses inside a VPC (VPC DNS docs); pushed to a VPN
+# client they cannot work (dns-server-linklocal), but they say whose setting this is.
+AMAZON_LINK_LOCAL_DNS = frozenset({"169.254.169.253", "fd00:ec2::253"})
 _V6_DEFAULTS = frozenset({(0, 0), (1, 0), (1, 1), (3, 1)})   # (prefix length, bits): ::/0, ::/1, 8000::/1, 2000::/3
 _LOCAL_CLASSES = frozenset({"loopback", "unspecified"})
 _PRIVATE_CLASSES = frozenset({"rfc1918", "cgnat", "ula"})
@@ -148,9 +151,10 @@ def _lan_networks(snapshot: Snapshot, tunnels: frozenset[str]) -> tuple[tuple[st
 class _Routes:
     """Route facts for any address: the kernel's answer, else the table (when captured)."""
 
-    def __init__(self, snapshot: Snapshot, tunnels: frozenset[str]) -> None:
+    def __init__(self, snapshot: Snapshot, tunnels: frozenset[str], tunnel_known: bool = True) -> None:
         self.snapshot = snapshot
         self.tunnels = tunnels
+        self.tunnel_known = tunnel_known   # False: which interfaces are tunnels is not known
         self.table = RouteTable(snapshot.routes)
         self.tunnel_specific = RouteTable(r for r in snapshot.routes if r.interface in tunnels
                                           and not _is_default_prefix(r.destination))
@@ -186,11 +190,13 @@ class _Routes:
             dest, method = lk.destination, "table"
         else:
             return RouteFact(**common)
-        via = lk.interface in self.tunnels if lk.interface else False
-        if common["lan"] is None and self.lans is None and lk.interface and not via and lk.gateway is None \
-                and dest and not _is_default_prefix(dest):
+        via: bool | None = lk.interface in self.tunnels if lk.interface else False
+        if not self.tunnel_known:
+            via = None
+        if common["lan"] is None and self.lans is None and lk.interface and lk.interface not in self.tunnels \
+                and lk.gateway is None and not (dest and _is_default_prefix(dest)):
             # No interface list: a connected (gateway-less) route outside the tunnel is the LAN's.
-            common["lan"] = f"{lk.interface} {dest} (a connected route)"
+            common["lan"] = f"{lk.interface} {dest or 'on-link'} (a connected route)"
         return RouteFact(interface=lk.interface, gateway=lk.gateway, destination=dest, method=method,
                          via_tunnel=via, error=lk.error, **common)
 
@@ -255,6 +261,8 @@ def _vpn_side(server: str, resolvers: list[Resolver], route: RouteFact, tunnels:
         return Known.ABSENT, f"it is the router of the local subnet {route.lan}"
     if route.tunnel_prefix:
         return Known.OBSERVED, f"it lies in {route.tunnel_prefix}, which the tunnel carries"
+    if server in AMAZON_LINK_LOCAL_DNS:
+        return Known.OBSERVED, "it is the Amazon DNS server's link-local address (only an AWS setting puts it here)"
     if route.via_tunnel and mode is TunnelMode.SPLIT and mode_from == "routes":
         return Known.OBSERVED, f"the {route.method} answer sends it into {route.interface} (split tunnel)"
     try:
@@ -302,7 +310,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     notes += tnotes
     mode, mode_from = _mode(snapshot, tunnel, notes)
     tunnels = frozenset(tunnel_ifaces)
-    routes = _Routes(snapshot, tunnels)
+    routes = _Routes(snapshot, tunnels, tunnel is not Known.NOT_CAPTURED)
     lan_gateways = frozenset(r.gateway for r in snapshot.routes if r.gateway and r.interface not in tunnels)
 
     # -- every server: resolvers in the OS order, then pushed, profile, expected, NRPT
@@ -454,4 +462,4 @@ def route_fact(snapshot: Snapshot, facts: Facts, address: str) -> RouteFact:
     known = facts.server(address)
     if known is not None and known.route is not None:
         return known.route
-    return _Routes(snapshot, frozenset(facts.tunnel_interfaces)).fact(address)
+    return _Routes(snapshot, frozenset(facts.tunnel_interfaces), facts.tunnel is not Known.NOT_CAPTURED).fact(address)

@@ -264,3 +264,37 @@ def test_kernel_route_answer_beats_the_table():
     ri = Context(snap, probes).route_to("10.0.0.2")
     assert (ri.interface, ri.via_tunnel, ri.method) == ("eth0", False, "ip route get")
     assert Context(snap).route_to("10.0.0.3").via_tunnel  # no kernel answer: longest prefix of the table
+
+
+# --------------------------------------------------------------------------- the same cases without the VPN log
+
+def _without_log(snap: Snapshot) -> Snapshot:
+    import dataclasses
+    from agent.model import Evidence
+    return dataclasses.replace(snap, vpn=dataclasses.replace(snap.vpn, pushed=None, connected_at=None,
+                                                             disconnected_at=None),
+                               captured=tuple(e for e in snap.captured if e is not Evidence.VPN_LOG))
+
+
+# The machine alone tells these: the VPN's servers sit in a prefix the tunnel carries, on the
+# tunnel link, or (full tunnel) at a private address only the tunnel reaches.
+SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail", "S2-primary-down",
+                    "S2-all-silent-in-tunnel", "S2-tcp-blocked", "S2-udp-blocked", "S2-public-answer-rds",
+                    "S2-system-disagrees", "S2-lan-overlaps", "S3-healthy", "S3-other-vpc-plus2",
+                    "resolved-vpn-not-default", "resolved-vpn-default-ok", "resolved-split-dns-domain-only",
+                    "two-vpns", "S2-ipv6-leak", "not-connected", "S2-linklocal"}
+
+
+@pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))
+def test_case_without_the_log(case):
+    """Removing the log removes at most what only the log shows; the cases the machine tells
+    give the same scenario, codes and verdict."""
+    snap, probes, scenario, codes, verdict = CASES[case]
+    d = classify(_without_log(snap), probes)
+    got = {f.code for f in d.findings}
+    if case in SAME_WITHOUT_LOG:
+        assert (d.scenario.id, got, d.verdict) == (scenario, codes, verdict), d.scenario.evidence
+    else:
+        assert got <= codes, f"added {got - codes}"
+        assert d.scenario.id in (scenario, "cannot-tell")
+        assert not (verdict is not Verdict.HEALTHY and d.verdict is Verdict.HEALTHY)

@@ -10,6 +10,7 @@ never move to another documented scenario, and never turn a problem into "health
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,7 @@ def test_dropping_any_one_source_or_the_probes_adds_nothing(key: str) -> None:
     _check(full, classify(raw, ProbeRun(names=names, skipped="dropped"), names, expected), f"{key} without probes")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("MONOTONICITY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(key=st.sampled_from(sorted(SETS)), data=st.data())
 def test_dropping_any_subset_of_sources_adds_nothing(key: str, data) -> None:
     raw, probes, names, expected = SETS[key]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.facts import derive, route_fact
-from agent.model import Facts, Report, Severity, Verdict
+from agent.model import Facts, Known, Report, Severity, Verdict
 from agent.redact import Redactor
 
 _VERDICT = {
@@ -138,8 +138,15 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     vpn = snap.vpn
     out.append("## VPN")
     out.append("")
-    rows = [["Tunnel", esc(vpn.mode.value) + (f" via {esc(', '.join(vpn.tunnel_interfaces))}"
-                                              if vpn.tunnel_interfaces else "")]]
+    if facts.tunnel is Known.NOT_CAPTURED:
+        rows = [["Tunnel", "not known (no interface list or routing table was captured)"]]
+    else:
+        rows = [["Tunnel", esc(facts.tunnel_mode.value)
+                 + (f" via {esc(', '.join(facts.tunnel_interfaces))}" if facts.tunnel_interfaces else "")
+                 + (" (from the VPN log)" if facts.tunnel_mode_from == "VPN log" else "")]]
+    if facts.custom_dns is not Known.NOT_CAPTURED:
+        rows.append(["Custom DNS", esc(", ".join(facts.custom_dns_servers) or "none")
+                     + f" (from {esc(facts.custom_dns_from)})"])
     if vpn.pushed is not None:
         p = vpn.pushed
         rows += [["Pushed DNS servers", esc(", ".join(p.dns_servers) or "none (the device keeps its own)")],
@@ -165,8 +172,9 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
                      f"{esc(vpn.connected_at or '-')} / {esc(vpn.disconnected_at or '-')} (log's local time)"])
     out += table(["Item", "Value"], rows)
     out.append("")
-    if vpn.reasons:
-        out += [f"- {esc(r)}" for r in vpn.reasons]
+    notes = (list(vpn.reasons) if facts.tunnel is not Known.NOT_CAPTURED else []) + list(facts.notes)
+    if notes:
+        out += [f"- {esc(r)}" for r in notes]
         out.append("")
     if vpn.log_errors:
         out.append("Errors in the VPN log:")

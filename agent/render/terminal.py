@@ -3,7 +3,7 @@ the evidence tables (resolvers with scope and route, probes with timings)."""
 from __future__ import annotations
 
 from agent.facts import derive, route_fact
-from agent.model import Facts, Report, Severity, Snapshot, Verdict
+from agent.model import Facts, Known, Report, Severity, Snapshot, Verdict
 from agent.render.style import Style, table
 
 _VERDICT = {
@@ -36,10 +36,16 @@ def render_unknown_lines(facts: Facts, s: Style) -> list[str]:
 def render_snapshot_lines(snap: Snapshot, s: Style, facts: Facts | None = None) -> list[str]:
     facts = facts or derive(snap)
     tunnels = set(facts.tunnel_interfaces)
-    out = [s("Tunnel", "bold") + f": {facts.tunnel_mode.value}"
-           + (f" via {', '.join(facts.tunnel_interfaces)}" if facts.tunnel_interfaces else "")
-           + (f" (from the {facts.tunnel_mode_from})" if facts.tunnel_mode_from == "VPN log" else "")]
-    out += [f"  - {r}" for r in snap.vpn.reasons]
+    if facts.tunnel is Known.NOT_CAPTURED:
+        out = [s("Tunnel", "bold") + ": not known (no interface list or routing table was captured)"]
+    else:
+        out = [s("Tunnel", "bold") + f": {facts.tunnel_mode.value}"
+               + (f" via {', '.join(facts.tunnel_interfaces)}" if facts.tunnel_interfaces else "")
+               + (f" (from the {facts.tunnel_mode_from})" if facts.tunnel_mode_from == "VPN log" else "")]
+        out += [f"  - {r}" for r in snap.vpn.reasons]
+    if facts.custom_dns is not Known.NOT_CAPTURED:
+        out.append(f"  custom DNS: {', '.join(facts.custom_dns_servers) or 'none'} (from {facts.custom_dns_from})")
+    out += [f"  note: {n}" for n in facts.notes]
     pushed = snap.vpn.pushed
     if pushed is not None:
         out.append(f"  pushed by the endpoint: DNS {', '.join(pushed.dns_servers) or 'none'}; "

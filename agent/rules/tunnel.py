@@ -74,7 +74,7 @@ def multiple_vpn_dns_conflict(ctx: Context) -> Finding | None:
 def custom_dns_no_route(ctx: Context) -> Finding | None:
     """Split tunnel: only Client VPN route-table destinations go through the tunnel, so a
     pushed DNS server needs its own route (AWS KC scenario 2; admin guide, split tunnel)."""
-    if ctx.mode is not TunnelMode.SPLIT:
+    if ctx.mode is not TunnelMode.SPLIT or not ctx.tunnel_up:
         return None
     bad = []
     for a in ctx.custom_dns:
@@ -95,7 +95,7 @@ def custom_dns_no_route(ctx: Context) -> Finding | None:
 def route_outside_tunnel(ctx: Context) -> Finding | None:
     """Full tunnel, but a more specific route sends a VPN DNS server elsewhere
     (TunnelVision-style route injection; AWS Client Route Enforcement)."""
-    if ctx.mode is not TunnelMode.FULL:
+    if ctx.mode is not TunnelMode.FULL or not ctx.tunnel_up:
         return None
     bad = []
     for a in ctx.custom_dns:
@@ -128,8 +128,7 @@ def lan_overlaps_vpc(ctx: Context) -> Finding | None:
         return None
     evidence = []
     for a, lan, ri in hits:
-        iface, _sp, net = lan.partition(" ")
-        evidence.append(f"{a} lies in {net}, the subnet of {iface}")
+        evidence.append(f"{a} is on the local subnet {lan}")
         evidence.append(ri.describe())
     return finding("lan-overlaps-vpc", f"The VPN DNS server(s) {', '.join(h[0] for h in hits)} overlap the LAN.",
                    evidence)
