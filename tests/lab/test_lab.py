@@ -174,3 +174,24 @@ def _record(running: Running, got: dict, wall: float) -> None:
         with open(path, "a") as out:
             out.write(json.dumps({"key": running.scenario.key, **got, "wall_s": round(wall, 2),
                                   "bringup_s": round(running.bringup_s, 2)}) + "\n")
+
+
+def test_only_loopback_and_a_resolv_conf_is_not_connected(lab: Lab) -> None:
+    """A machine with no network but a resolv.conf: the interface list it reads (only lo) is
+    what says "not connected" -- observed, not assumed from a missing source."""
+    from tests.lab.netns import Namespaces
+
+    ns = Namespaces(f"{lab.prefix}lo{os.getpid()}-")
+    try:
+        ns.add("bare")
+        ns.write_resolv_conf("bare", ["192.0.2.53"])   # no route to it: no packet can leave
+        argv = [sys.executable, "-m", "agent", "diagnose", "--json", "--timeout", "1"]
+        proc = subprocess.run(ns.exec_argv("bare", argv), capture_output=True, text=True, cwd=ROOT,
+                              env=dict(os.environ, NO_COLOR="1", LC_ALL="C"), timeout=30)
+        report = json.loads(proc.stdout)
+        assert report["scenario"]["id"] == "not-connected", report["scenario"]
+        assert [f["code"] for f in report["findings"]] == ["vpn-not-connected"]
+        assert report["facts"]["tunnel"] == "absent" and "interfaces" in report["facts"]["captured"]
+        assert proc.returncode == 1
+    finally:
+        assert ns.teardown() == []
