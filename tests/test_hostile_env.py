@@ -140,6 +140,22 @@ def test_a_hanging_command_whose_child_keeps_the_pipe_open_is_still_stopped():
     assert cap.text is None and "did not finish" in cap.error
 
 
+def test_a_stopped_command_keeps_what_it_printed_before_the_stop():
+    """A timeout keeps the output read so far (the Windows collection prints one line per
+    section, so a slow machine still yields the sections printed before the stop); only
+    sources that ask for it (keep_partial) get the cut text, with the timeout as the error."""
+    code = "import time; print('{\"cvpnDoctor\": 2, \"section\": \"header\"}', flush=True); time.sleep(30)"
+    with _bounded(3.0 + 1.5):
+        with pytest.raises(CommandError) as stopped:
+            run_command((PY, "-c", code), timeout_s=3.0)
+    assert stopped.value.partial is not None
+    assert stopped.value.partial.stdout.startswith('{"cvpnDoctor": 2')
+    kept = capture_source(Source("powershell", argv=(PY, "-c", code), timeout_s=3.0, keep_partial=True), Env())
+    assert kept.text.startswith('{"cvpnDoctor": 2') and "did not finish within 3 s" in kept.error
+    plain = capture_source(Source("other", argv=(PY, "-c", code), timeout_s=3.0), Env())
+    assert plain.text is None and "did not finish" in plain.error
+
+
 def test_a_command_printing_megabytes_is_cut_and_marked():
     size = MAX_OUTPUT_BYTES * 2 + 123
     code = f"import sys; sys.stdout.write('x' * {size}); sys.stderr.write('e' * 200000)"
