@@ -345,3 +345,32 @@ def test_a_permission_error_on_one_nrpt_key_keeps_the_other_table() -> None:
     assert any(e.source == "winreg-nrpt" and "Access is denied" in e.message for e in snap.errors)
     assert any("was not read" in t for t in snap.trace)
     assert [r.scope for r in snap.dns.resolvers if r.origin.startswith("NRPT")] == [ResolverScope.DOMAIN]
+
+
+# --------------------------------------------------------------------------- the smoke test's check (item 13)
+
+
+def _smoke():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cvpn_smoke", Path(__file__).resolve().parent.parent
+                                                  / "packaging" / "smoke.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_smoke_fails_when_the_powershell_collection_reported_an_error() -> None:
+    """packaging/smoke.py on the Windows runner: the ipconfig / route print fallback yields a
+    usable snapshot, so the check looks at what PowerShell itself said."""
+    problems = _smoke().powershell_problems
+    clean = snap_of("\n".join(lines(v1()))).to_dict()
+    assert problems(clean) == []
+    failed = snap_of("\n".join(lines(v1(), fail={"routes": "Access is denied."}))).to_dict()
+    assert problems(failed) == ["powershell:routes: PowerShell section failed: routes: Access is denied."]
+    stopped = snap_of("\n".join(lines(v1(), upto="routes")), error="powershell.exe did not finish within 45 s"
+                      ).to_dict()
+    assert any("did not finish" in p for p in problems(stopped))
+    blocked = snap_of(None, error="powershell.exe exited with status 1: This program is blocked by group policy.")
+    got = problems(blocked.to_dict())
+    assert any("blocked by group policy" in p for p in got) and any("no PowerShell header" in p for p in got)
