@@ -345,7 +345,16 @@ def test_ctrl_c_during_probe_exits_130_promptly():
         proc = subprocess.Popen([PY, "-m", "agent", "probe", f"127.0.0.1#{hole.port}", "--count", "50",
                                  "--timeout", "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
-        time.sleep(1.0)
+        # Interrupt once it is probing (its first query reached the black hole), not after a
+        # fixed sleep: on a loaded machine the interpreter may still be importing after 1 s,
+        # before the CLI's handler exists (seen: exit 1 instead of 130 under load).
+        hole.udp.settimeout(20)
+        try:
+            hole.udp.recvfrom(512)
+        except socket.timeout:
+            proc.kill()
+            proc.communicate(timeout=5)
+            pytest.fail("the probe sent nothing within 20 s")
         t0 = time.perf_counter()
         proc.send_signal(signal.SIGINT)
         try:
