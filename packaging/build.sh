@@ -36,6 +36,11 @@ build_one() {
     # A fresh work dir per kind instead of --clean, and a cache of its own per kind:
     # PyInstaller's user cache (binary cache index, macOS signing cache) has no locking, and
     # two parallel builds sharing it corrupted its index here (IndentationError in bincache).
+    # On macOS every collected binary is rewritten and re-signed (ad hoc) and the result is
+    # cached in that same place, CONF['cachedir']/bincache*/adhoc/ (PyInstaller 6,
+    # building/utils.py process_collected_binary), and CONF['cachedir'] is
+    # PYINSTALLER_CONFIG_DIR when set: one directory per kind keeps the two builds' signing
+    # caches apart too.
     rm -rf "build/$kind"
     mkdir -p "build/cache-$kind"
     if CVPN_BUILD=$kind PYINSTALLER_CONFIG_DIR="$PWD/build/cache-$kind" "$PYTHON" -m PyInstaller --noconfirm --log-level WARN \

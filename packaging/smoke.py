@@ -13,7 +13,9 @@ Checks, per binary (each command bounded by a timeout):
   explain                    lists every finding code of agent.findings.CATALOGUE
   explain CODE / bad code    the documentation / exit 2
   collect --json             one JSON document valid against snapshot.schema.json
-                             (exit 0, or 3 only with collection errors recorded)
+                             (exit 0, or 3 only with collection errors recorded); on
+                             Windows, no error from the PowerShell collection itself and
+                             its header (version, language mode) in the trace
   diagnose --no-probe --json one report valid against report.schema.json, no probes sent
   analyze REPORT --json      re-analysing that report gives the same scenario and findings
   analyze LOG --json         a real OpenVPN log fixture (pasted-file path) gives a valid report
@@ -114,13 +116,32 @@ def check_explain(binary: Path) -> str:
     return f"{len(listed)} codes; explain {code} ok; unknown code -> 2"
 
 
+def powershell_problems(snap: dict) -> list[str]:
+    """What the Windows collection itself reported: a failed or stopped PowerShell run, a
+    failed section, or a run that never printed its header.  The ipconfig / route print
+    fallback still yields a usable snapshot, which would hide all of these."""
+    problems = [f"{e.get('source')}: {e.get('message')}" for e in snap.get("errors", [])
+                if str(e.get("source", "")).startswith("powershell")]
+    trace = snap.get("trace", [])
+    if not any(str(t).startswith("powershell: ") for t in trace):
+        problems.append("no PowerShell header in the trace (version and language mode never arrived)")
+    return problems
+
+
 def check_collect(binary: Path) -> str:
     proc = run(binary, "collect", "--json", ok=(0, 3))
     snap = one_json(proc, _schema("snapshot.schema.json"))
     if proc.returncode == 3 and not snap.get("errors"):
         raise SmokeFailure("collect exit 3 without any collection error recorded")
+    detail = ""
+    if snap.get("platform") == "windows":
+        problems = powershell_problems(snap)
+        if problems:
+            raise SmokeFailure("the PowerShell collection reported problems:\n  " + "\n  ".join(problems))
+        detail = "; " + next(t for t in snap["trace"] if str(t).startswith("powershell: "))
     return (f"exit {proc.returncode}; {len(snap.get('interfaces', []))} interfaces, "
-            f"{len(snap.get('routes', []))} routes, {len(snap.get('dns', {}).get('resolvers', []))} resolvers")
+            f"{len(snap.get('routes', []))} routes, {len(snap.get('dns', {}).get('resolvers', []))} resolvers"
+            + detail)
 
 
 def check_diagnose_and_analyze(binary: Path, tmp: Path) -> str:

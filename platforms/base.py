@@ -32,6 +32,11 @@ class Source:
     timeout_s: float = DEFAULT_COMMAND_TIMEOUT_S
     stdin: str | None = None
     optional: bool = False   # absence is normal (e.g. resolvectl where resolved is not installed)
+    # Keep what the command printed before a timeout stopped it (with the timeout as the
+    # error).  Only for sources whose parser can tell a complete output from a cut one
+    # (the Windows collection script ends with an "end" line); for the others a cut
+    # output could be taken for the whole and turn "not captured" into "absent".
+    keep_partial: bool = False
 
     @property
     def kind(self) -> SourceKind:
@@ -48,7 +53,12 @@ class CommandResult:
 
 
 class CommandError(Exception):
-    """A command could not be run at all (missing binary, timeout, no permission)."""
+    """A command could not be run at all (missing binary, no permission) or did not finish
+    (timeout).  ``partial`` holds what a stopped command had printed until then."""
+
+    def __init__(self, message: str, partial: CommandResult | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 class Runner(Protocol):
@@ -70,6 +80,7 @@ def decode_bytes(data: bytes) -> str:
 
 
 MAX_STDERR_BYTES = 65536
+_PARTIAL_DRAIN_S = 0.5   # after a timeout's kill: how long to let the pipes drain
 
 
 class _Drain:
@@ -117,7 +128,8 @@ def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = Non
     Output beyond MAX_OUTPUT_BYTES (stderr: MAX_STDERR_BYTES) is read and discarded, so
     memory stays bounded whatever the command prints; ``truncated`` says so.  A child
     that leaves a grandchild holding the pipes open is waited for until the timeout only.
-    Raises CommandError when the command cannot run or outlives its timeout."""
+    Raises CommandError when the command cannot run or outlives its timeout; after a
+    timeout the error's ``partial`` keeps what the command printed before it was stopped."""
     env = dict(os.environ, LC_ALL="C", LANG="C", LANGUAGE="C")
     started = time.perf_counter()
     deadline = started + timeout_s
@@ -144,7 +156,13 @@ def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = Non
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        raise CommandError(f"{argv[0]} did not finish within {timeout_s:g} s and was stopped") from None
+        # The kill closes the child's end of the pipes: give the drains a moment to read what
+        # was still in them (a grandchild holding the pipe open is not waited for).
+        for drain in (out, err_out):
+            drain.thread.join(_PARTIAL_DRAIN_S)
+        partial = CommandResult(decode_bytes(bytes(out.data)), decode_bytes(bytes(err_out.data)), proc.returncode,
+                                time.perf_counter() - started, out.seen > MAX_OUTPUT_BYTES)
+        raise CommandError(f"{argv[0]} did not finish within {timeout_s:g} s and was stopped", partial) from None
     finally:
         if not out.thread.is_alive() and not err_out.thread.is_alive():
             for pipe in (proc.stdout, proc.stderr):
@@ -165,6 +183,10 @@ def read_file(path: str) -> str:
     import errno
     import stat
 
+    if os.path.isdir(path):
+        # Said the same way everywhere (Linux opens a directory and fails later; Windows
+        # refuses the open with EACCES, which would read as a permission problem).
+        raise IsADirectoryError(errno.EISDIR, "is a directory", path)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -205,6 +227,11 @@ def capture_source(source: Source, env: Env) -> SourceCapture:
     try:
         res = env.run(source.argv, source.timeout_s, source.stdin)
     except CommandError as err:
+        partial = getattr(err, "partial", None)
+        if source.keep_partial and partial is not None and partial.stdout:
+            return SourceCapture(id=source.id, kind=SourceKind.COMMAND, argv=source.argv, text=partial.stdout,
+                                 stderr=partial.stderr or None, duration_s=partial.duration_s, error=str(err),
+                                 truncated=partial.truncated)
         return SourceCapture(id=source.id, kind=SourceKind.COMMAND, argv=source.argv, error=str(err))
     error = None
     if res.exit_code != 0:

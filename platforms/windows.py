@@ -3,13 +3,14 @@
 Sources (ids are what ``parse`` and the report's raw capture use):
 
 ==================  ===========================================================================
-``powershell``      the collection script's JSON (``platforms.windows_script``), one process,
-                    15 s timeout, UTF-8 forced
+``powershell``      the collection script's JSON lines (``platforms.windows_script``), one
+                    process, 45 s timeout, what it printed before a timeout is kept
 ``winreg-nrpt``     api_capture of the NRPT keys (local and Group Policy) and
                     ``DisableSmartNameResolution``, read through ``env.extra['winreg']``
                     (default: the real ``winreg`` module, which exists only on Windows)
-``ipconfig``        ``ipconfig /all``  -- only when PowerShell is missing, blocked or too slow
-``route-print``     ``route print``     -- same fallback
+``ipconfig``        ``ipconfig /all``  -- only when PowerShell is missing, blocked, too slow
+                    or did not deliver the interface sections
+``route-print``     ``route print``     -- same fallback (also when the routes section is missing)
 ==================  ===========================================================================
 
 Pasted outputs (``cvpn-doctor analyze``) map to these ids, and ``parse`` works with any
@@ -42,12 +43,23 @@ Decisions, each recorded in the snapshot trace:
 * NRPT: when the Group Policy key exists its rules are the only ones applied; local
   rules (written by VPN clients) then become INACTIVE resolvers;
 * smart multi-homed name resolution is on unless the policy sets
-  ``DisableSmartNameResolution=1`` (unknown when the registry could not be read).
+  ``DisableSmartNameResolution=1`` (unknown when the registry could not be read);
+* a Find-NetRoute that failed or returned no route is not an answer: the route is then
+  chosen from the table (longest prefix, lowest cost), as for servers never looked up.
+
+Every program runs by its absolute path under the system directory (``system_tools``):
+CreateProcess searches a bare name in the executable's own folder and the current folder
+before the system directories (CreateProcessW, "lpApplicationName"), so a
+``powershell.exe`` planted next to a downloaded binary would run instead.
 """
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import json
 import logging
+import ntpath
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -58,19 +70,72 @@ from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import ipconfig as ipconfig_parser
 from platforms.parsers import nrpt as nrpt_parser
+from platforms.parsers import ps_document
 from platforms.parsers import route_print as route_print_parser
 from platforms.parsers import win_json
 from platforms.tunnel import detect_tunnel, interface_kind
-from platforms.windows_script import POWERSHELL_ARGV, POWERSHELL_TIMEOUT_S, build_script
+from platforms.windows_script import (MAX_ROUTE_LOOKUPS, POWERSHELL_ARGS, POWERSHELL_TIMEOUT_S, ROUTE_LOOKUP_BUDGET_S,
+                                      build_script)
 
 log = logging.getLogger(__name__)
 
-IPCONFIG = Source("ipconfig", argv=("ipconfig", "/all"), timeout_s=10.0)
-ROUTE_PRINT = Source("route-print", argv=("route", "print"), timeout_s=10.0)
+TOOL_TIMEOUT_S = 10.0
+# Sections whose absence makes ipconfig /all (interfaces, addresses, DNS servers) or
+# route print (routes) worth running as well.
+_IPCONFIG_SECTIONS = ("adapters", "ipAddresses", "dnsServers")
+_ROUTE_SECTIONS = ("routes",)
 
 # The IPv6 DNS placeholders Windows shows when an adapter has no IPv6 DNS (Tailscale skips them too).
 _PLACEHOLDER_DNS = {ipaddress.ip_address(f"fec0:0:0:ffff::{i}") for i in (1, 2, 3)}
 _IFTYPE_LOOPBACK, _IFTYPE_WIRELESS, _IFTYPE_PPP, _IFTYPE_TUNNEL = 24, 71, 23, 131
+
+
+# --------------------------------------------------------------------------- programs
+
+
+@dataclass(frozen=True)
+class SystemTools:
+    """Absolute paths of the programs the adapter runs."""
+    system_dir: str
+    powershell: str
+    ipconfig: str
+    route: str
+
+
+def default_windows_dir() -> str:
+    """The Windows directory: from the API (GetSystemWindowsDirectoryW, immune to a changed
+    environment), else %SystemRoot%, else C:\\Windows."""
+    try:
+        import ctypes
+
+        buf = ctypes.create_unicode_buffer(260)
+        n = ctypes.windll.kernel32.GetSystemWindowsDirectoryW(buf, len(buf))  # type: ignore[attr-defined]
+        if 0 < n < len(buf):
+            return buf.value
+    except (ImportError, AttributeError, OSError):
+        pass                                  # not Windows (the module must import anywhere)
+    return os.environ.get("SystemRoot") or os.environ.get("windir") or "C:\\Windows"
+
+
+def system_tools(windows_dir: str, isdir: Callable[[str], bool] = os.path.isdir) -> SystemTools:
+    """The system directory and the programs in it.
+
+    A 32-bit interpreter on 64-bit Windows (a 32-bit Python, or a 32-bit build of this
+    binary) sees System32 redirected to SysWOW64, and the 32-bit PowerShell there; the
+    virtual ``Sysnative`` folder, visible only to such processes, reaches the native
+    System32 (learn.microsoft.com: "File System Redirector")."""
+    sysnative = ntpath.join(windows_dir, "Sysnative")
+    system_dir = sysnative if isdir(sysnative) else ntpath.join(windows_dir, "System32")
+    return SystemTools(system_dir=system_dir,
+                       powershell=ntpath.join(system_dir, "WindowsPowerShell", "v1.0", "powershell.exe"),
+                       ipconfig=ntpath.join(system_dir, "ipconfig.exe"),
+                       route=ntpath.join(system_dir, "route.exe"))
+
+
+def _tools(env: Env) -> SystemTools:
+    if "windows_tools" in env.extra:                  # tests, and a caller that knows better
+        return env.extra["windows_tools"]
+    return system_tools(default_windows_dir())
 
 
 # --------------------------------------------------------------------------- winreg
@@ -109,11 +174,17 @@ def _read_values(reg: Any, parent: Any, sub: str) -> dict:
         reg.CloseKey(key)
 
 
-def _read_table(reg: Any, path: str) -> dict:
+def _read_table(reg: Any, path: str, errors: list[str]) -> dict | None:
+    """One NRPT table; None (not read) when the key cannot be opened for another reason
+    than its absence -- the error goes to ``errors`` and the other table is still read.
+    A rule key that cannot be read is left out and named in ``errors``."""
     try:
         key = reg.OpenKey(reg.HKEY_LOCAL_MACHINE, path)
     except FileNotFoundError:
         return {"present": False, "rules": {}}
+    except OSError as err:   # PermissionError included: RegOpenKeyEx denies only an existing key
+        errors.append(f"HKLM\\{path}: {err.strerror or err}")
+        return None
     try:
         rules = {}
         for i in range(4096):            # bounded: NRPT tables hold tens of rules
@@ -121,7 +192,10 @@ def _read_table(reg: Any, path: str) -> dict:
                 sub = reg.EnumKey(key, i)
             except OSError:
                 break
-            rules[sub] = _read_values(reg, key, sub)
+            try:
+                rules[sub] = _read_values(reg, key, sub)
+            except OSError as err:
+                errors.append(f"HKLM\\{path}\\{sub}: {err.strerror or err}")
         return {"present": True, "rules": rules}
     finally:
         reg.CloseKey(key)
@@ -147,12 +221,30 @@ def read_nrpt_registry(reg: Any) -> dict:
     ``platforms.parsers.nrpt.parse`` reads.  ``reg`` has the winreg API."""
     if reg is None:
         raise RuntimeError("winreg is not available (not Windows)")
-    return {
-        "local": _read_table(reg, nrpt_parser.LOCAL_KEY),
-        "gpo": _read_table(reg, nrpt_parser.GPO_KEY),
-        "smart": {"DisableSmartNameResolution": _read_policy_value(reg, nrpt_parser.DNSCLIENT_POLICY_KEY,
-                                                                  "DisableSmartNameResolution")},
-    }
+    errors: list[str] = []
+    data: dict = {"local": _read_table(reg, nrpt_parser.LOCAL_KEY, errors),
+                  "gpo": _read_table(reg, nrpt_parser.GPO_KEY, errors)}
+    try:
+        data["smart"] = {"DisableSmartNameResolution": _read_policy_value(
+            reg, nrpt_parser.DNSCLIENT_POLICY_KEY, "DisableSmartNameResolution")}
+    except OSError as err:
+        errors.append(f"HKLM\\{nrpt_parser.DNSCLIENT_POLICY_KEY}: {err.strerror or err}")
+        data["smart"] = None
+    if errors:
+        data["errors"] = errors
+    return data
+
+
+def _registry_errors(src: SourceCapture | None) -> list[str]:
+    """The per-key errors a winreg capture recorded (one unreadable key does not lose the rest)."""
+    if src is None or not src.text:
+        return []
+    try:
+        data = json.loads(src.text)
+    except ValueError:
+        return []
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return [str(e) for e in errors] if isinstance(errors, list) else []
 
 
 # --------------------------------------------------------------------------- working state
@@ -482,23 +574,70 @@ def _nrpt_resolvers(state: _State, rules: tuple[NrptRule, ...], gpo_present: boo
     return out
 
 
+def _read_powershell(src: SourceCapture | None, state: _State
+                     ) -> tuple[ps_document.ScriptDocument | None, win_json.WinCollection | None]:
+    """The collection script's document and its sections, with every failure, stop and
+    missing section recorded (a section that did not arrive is not captured, never empty)."""
+    if src is None:
+        return None, None
+    if src.error:
+        state.errors.append(CollectionError("powershell", f"PowerShell collection: {src.error}"))
+    doc = ps_document.read_document(src.text or "")
+    if doc is None:
+        if (src.text or "").strip():
+            state.errors.append(CollectionError("powershell", "PowerShell collection could not be read: no "
+                                                              "cvpn-doctor document in its output"))
+        state.errors.append(CollectionError(
+            "powershell", "PowerShell gave no usable result: the report uses ipconfig /all and route print "
+                          "instead, which show no interface metrics, NRPT rules or Find-NetRoute answers"))
+        state.trace.append("collect: PowerShell failed -> fallback to ipconfig /all + route print")
+        return None, None
+    try:
+        col = win_json.parse_document(doc.data)
+    except ParseError as err:
+        state.errors.append(CollectionError("powershell", f"PowerShell collection could not be read: {err}"))
+        return doc, None
+    for err in col.errors:
+        section = err.split(":", 1)[0]
+        state.errors.append(CollectionError(f"powershell:{section}", f"PowerShell section failed: {err}"))
+    mode = doc.data.get("languageMode")
+    if isinstance(mode, str) and mode:
+        state.trace.append(f"powershell: {col.ps_version or '?'}, language mode {mode}"
+                           + (" (an application control policy such as AppLocker or WDAC restricts scripts)"
+                              if mode != "FullLanguage" else ""))
+    if not doc.complete:
+        missing = [s for s in doc.missing if s != "modules"]
+        state.errors.append(CollectionError(
+            "powershell", "PowerShell collection did not finish: "
+                          + (f"not captured: {', '.join(missing)}" if missing else "its last line is missing")
+                          + (f"; {doc.cut_objects} line(s) cut mid-way" if doc.cut_objects else "")
+                          + (f"; captured: {', '.join(doc.sections)}" if doc.sections else "")))
+        state.trace.append("collect: PowerShell stopped before the end; the sections printed before the stop "
+                           "are used" + (", ipconfig /all and route print fill in" if missing else ""))
+    return doc, col
+
+
 class WindowsAdapter:
     """Platform adapter for Windows (see the module docstring for sources and decisions)."""
     platform = Platform.WINDOWS
 
     def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
-        """One PowerShell process (Find-NetRoute for every DNS server and every extra
-        address), one winreg read; ipconfig and route print only when PowerShell fails."""
-        ps_source = Source("powershell", argv=POWERSHELL_ARGV, timeout_s=POWERSHELL_TIMEOUT_S,
-                           stdin=build_script(addresses))
+        """One PowerShell process (Find-NetRoute for the extra addresses and the DNS
+        servers), one winreg read; ipconfig and route print only when PowerShell failed or
+        did not deliver the sections they replace."""
+        tools = _tools(env)
+        ps_source = Source("powershell", argv=(tools.powershell, *POWERSHELL_ARGS), timeout_s=POWERSHELL_TIMEOUT_S,
+                           stdin=build_script(addresses), keep_partial=True)
         caps: list[SourceCapture] = [capture_source(ps_source, env)]
         reg = env.extra["winreg"] if "winreg" in env.extra else default_winreg()
         caps.append(api_capture("winreg-nrpt", "winreg read of the NRPT keys", lambda: read_nrpt_registry(reg)))
-        if win_json.looks_like(caps[0].text or "") != "powershell":
-            log.debug("PowerShell gave no usable document (%s): falling back to ipconfig and route print",
-                      caps[0].error or "no JSON")
-            caps.append(capture_source(IPCONFIG, env))
-            caps.append(capture_source(ROUTE_PRINT, env))
+        doc = ps_document.read_document(caps[0].text or "")
+        got = set(doc.sections) if doc is not None else set()
+        if not got.issuperset(_IPCONFIG_SECTIONS) or not got.issuperset(_ROUTE_SECTIONS):
+            log.debug("PowerShell gave %s (%s): running ipconfig /all and route print as well",
+                      f"sections {sorted(got)}" if doc is not None else "no document", caps[0].error or "no error")
+            caps.append(capture_source(Source("ipconfig", argv=(tools.ipconfig, "/all"), timeout_s=TOOL_TIMEOUT_S), env))
+            caps.append(capture_source(Source("route-print", argv=(tools.route, "print"), timeout_s=TOOL_TIMEOUT_S), env))
         return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
 
     def parse(self, raw: RawCapture) -> Snapshot:
@@ -522,16 +661,7 @@ class WindowsAdapter:
                 state.errors.append(CollectionError(source_id, f"{what} could not be read: {err}"))
                 return None
 
-        col = attempt("powershell", "PowerShell collection", win_json.parse)
-        if raw.get("powershell") is not None and col is None:
-            state.errors.append(CollectionError(
-                "powershell", "PowerShell gave no usable result: the report uses ipconfig /all and route print "
-                              "instead, which show no interface metrics, NRPT rules or Find-NetRoute answers"))
-            state.trace.append("collect: PowerShell failed -> fallback to ipconfig /all + route print")
-        if col is not None:
-            for err in col.errors:
-                section = err.split(":", 1)[0]
-                state.errors.append(CollectionError(f"powershell:{section}", f"PowerShell section failed: {err}"))
+        doc, col = _read_powershell(raw.get("powershell"), state)
         for sid in win_json.CMDLET_SOURCES:
             part = attempt(sid, f"pasted {sid} JSON", lambda t, s=sid: win_json.parse_cmdlet(t, s))
             if part is not None:
@@ -562,12 +692,17 @@ class WindowsAdapter:
 
         # Route lookups: Find-NetRoute, else the table (longest prefix, lowest cost).
         lookups: list[RouteLookup] = []
+        unanswered: list[RouteLookup] = []        # Find-NetRoute failed or found no route
         if col is not None:
             for lk in col.lookups:
                 owner = state.find(lk.index) if lk.index is not None else None
-                lookups.append(RouteLookup(address=lk.address, interface=owner.name if owner else None,
-                                           gateway=lk.next_hop, source_address=lk.source_address,
-                                           destination=lk.destination, error=lk.error, method="Find-NetRoute"))
+                error = lk.error
+                if error is None and lk.index is None and lk.destination is None:
+                    error = "Find-NetRoute returned no route"         # an empty answer is not a route
+                found = RouteLookup(address=lk.address, interface=owner.name if owner else None,
+                                    gateway=lk.next_hop, source_address=lk.source_address,
+                                    destination=lk.destination, error=error, method="Find-NetRoute")
+                (unanswered if error else lookups).append(found)
 
         metrics_known = any(i.metric for i in state.ifaces)
         resolvers = _adapter_resolvers(state, metrics_known)
@@ -576,9 +711,14 @@ class WindowsAdapter:
         rules: tuple[NrptRule, ...] = ()
         gpo_present = False
         smart: bool | None = None
+        for err in _registry_errors(raw.get("winreg-nrpt")):
+            state.errors.append(CollectionError("winreg-nrpt", f"NRPT registry key unreadable: {err}"))
         if dump is not None:
             rules = dump.rules
             gpo_present = bool(dump.gpo_present)
+            if dump.gpo_present is None:
+                state.trace.append("nrpt: the Group Policy DnsPolicyConfig key was not read: whether it overrides "
+                                   "the local rules is unknown")
             if dump.smart_read:
                 smart = dump.disable_smart_name_resolution != 1
                 state.trace.append("dns: smart multi-homed name resolution "
@@ -595,15 +735,31 @@ class WindowsAdapter:
         resolvers = _nrpt_resolvers(state, rules, gpo_present, interfaces) + resolvers
 
         known = {lk.address for lk in lookups}
+        wanted = [lk.address for lk in unanswered] + list(doc.skipped_lookups if doc else ()) + \
+            [r.address for r in resolvers if r.scope is not ResolverScope.INACTIVE]
+        failed = {lk.address: lk for lk in unanswered}
         table = RouteTable(routes)
-        table_lookups = [table.lookup(r.address) for r in resolvers
-                         if r.address not in known and r.scope is not ResolverScope.INACTIVE and routes]
-        seen: set[str] = set()
-        for lk in table_lookups:
-            if lk.address not in seen:
-                seen.add(lk.address)
-                lookups.append(lk)
-        if table_lookups:
+        table_lookups: list[RouteLookup] = []
+        for address in dict.fromkeys(wanted):
+            if address in known or not routes:
+                continue
+            found = table.lookup(address)
+            if address in failed:
+                why = failed[address].error
+                if found.error:       # the table has no route either: keep what Find-NetRoute said
+                    found = dataclasses.replace(failed[address], error=f"{why}; {found.error}")
+                    state.trace.append(f"routes: Find-NetRoute for {address}: {why} -> no route in the table either")
+                else:
+                    state.trace.append(f"routes: Find-NetRoute for {address}: {why} -> route chosen from the table")
+            table_lookups.append(found)
+            known.add(address)
+        lookups.extend(table_lookups)
+        lookups.extend(lk for lk in unanswered if lk.address not in known)
+        if doc is not None and doc.skipped_lookups:
+            state.trace.append(f"routes: {len(doc.skipped_lookups)} address(es) not looked up by Find-NetRoute "
+                               f"(at most {MAX_ROUTE_LOOKUPS} per run, {ROUTE_LOOKUP_BUDGET_S} s): "
+                               + ", ".join(doc.skipped_lookups[:8]))
+        if any(lk.method == "table" for lk in table_lookups):
             state.trace.append("routes: no Find-NetRoute answer for some servers: route chosen from the table "
                                "(longest prefix, then lowest metric)")
 

@@ -17,7 +17,9 @@ Usage::
     FakeDNS(mode=Fault.DELAY, delay_s=5)              # answers after 5 s
     FakeDNS(per_name={"slow.example": Fault.DELAY})   # one name misbehaves, the rest answer
     FakeDNS(host="::1")                               # IPv6 loopback
-    FakeDNS(host="127.0.0.2")                         # any 127/8 address (Linux routes all of it to lo)
+    FakeDNS(host="127.0.0.2")                         # another 127/8 address: Linux and Windows route all
+                                                      # of it to loopback; macOS has only 127.0.0.1 unless
+                                                      # aliased (tests.platform_limits.loopback_alias)
 
 Constructor (all keywords but ``host``):
 
@@ -223,11 +225,14 @@ class FakeDNS:
                     probe.close()
                 self._udp, self._tcp, self.port = udp, tcp, first
                 return
-            except OSError as err:
+            except OSError:
                 for sock in (udp, tcp):
                     if sock is not None:
                         sock.close()
-                if err.errno != errno.EADDRINUSE or self.port:
+                # A random port taken for UDP may be refused for TCP for more than one
+                # reason: in use (EADDRINUSE), or inside a range Windows reserves for Hyper-V
+                # and WinNAT (WSAEACCES, 10013).  Any error: try another random port.
+                if self.port:
                     raise
         raise OSError(errno.EADDRINUSE, "no free UDP+TCP port pair on loopback")
 

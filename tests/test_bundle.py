@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import planted
+from tests import platform_limits
 from agent import bundle
 from agent.model import Report
 
@@ -51,7 +52,8 @@ def test_missing_folder_and_folder_target(tmp_path: Path):
         bundle.write_bundle(report, tmp_path, force=False, redact=True)
 
 
-@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root can write anywhere")
+@pytest.mark.skipif(platform_limits.WINDOWS, reason=platform_limits.NO_POSIX_PERMISSIONS)
+@pytest.mark.skipif(platform_limits.is_root(), reason="root can write anywhere")
 def test_unwritable_folder(tmp_path: Path):
     ro = tmp_path / "ro"
     ro.mkdir()

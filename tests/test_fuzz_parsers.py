@@ -42,8 +42,8 @@ from agent.model import (Answer, CollectionError, DnsManager, Finding, NameCheck
                          Transport, Verdict)
 from platforms import resolved_dbus
 from platforms.base import ParseError, decode_bytes
-from platforms.parsers import (ip_route, netstat_rn, nmcli, nrpt, openvpn_log, ovpn_profile, resolvectl,
-                               win_json)
+from platforms.parsers import (ip_route, netstat_rn, nmcli, nrpt, openvpn_log, ovpn_profile, ps_document,
+                               resolvectl, win_json)
 from tests import builders
 from tests.conftest import FIXTURES
 
@@ -82,6 +82,7 @@ EXTRA_ENTRY_POINTS: dict[str, dict[str, Callable[[str], Any]]] = {
     "netstat_rn": {"routes": netstat_rn.routes},
     "nmcli": {"resolvers": lambda t: nmcli.resolvers(nmcli.parse(t))},
     "nrpt": {"effective_rules": lambda t: nrpt.effective_rules(nrpt.parse(t))},
+    "ps_document": {"read_document": ps_document.read_document},
     "openvpn_log": {"parse_push_reply": openvpn_log.parse_push_reply,
                     "timestamps": lambda t: [openvpn_log.parse_timestamp(openvpn_log.timestamp(line))
                                              for line in t.splitlines()[:200]]},

@@ -28,6 +28,7 @@ import pytest
 
 from agent import dnsping, probes
 from agent.model import NameCheck, Outcome, Transport
+from tests import platform_limits as limits
 
 UDP, TCP = Transport.UDP, Transport.TCP
 HANG_MARGIN_S = 0.5
@@ -156,13 +157,19 @@ class Hostile:
         else:  # pragma: no cover - a loaded machine
             raise OSError("no free UDP+TCP port pair")
         self.tcp.listen(64)
+        # "oversize-udp" sends ~60 KB in one datagram: macOS refuses sends larger than the
+        # socket's send buffer (9216 bytes by default) with EMSGSIZE.
+        self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, limits.LARGE_UDP_SNDBUF)
         self.other_port = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # same address, wrong port
         self.other_port.bind(("127.0.0.1", 0))
-        self.other_addr = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # wrong address, same port
-        try:
-            self.other_addr.bind(("127.0.0.2", self.port))
-        except OSError:
-            self.other_addr.bind(("127.0.0.2", 0))
+        # Wrong address, same port: needs a second loopback address (none on macOS by default).
+        self.other_addr: socket.socket | None = None
+        if limits.loopback_alias("127.0.0.2"):
+            self.other_addr = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                self.other_addr.bind(("127.0.0.2", self.port))
+            except OSError:
+                self.other_addr.bind(("127.0.0.2", 0))
 
     @property
     def server(self) -> str:
@@ -178,7 +185,7 @@ class Hostile:
         for t in list(self.threads):
             t.join(2.0)
         with self.lock:
-            socks = [self.udp, self.tcp, self.other_port, self.other_addr] + self.conns
+            socks = [s for s in (self.udp, self.tcp, self.other_port, self.other_addr) if s is not None] + self.conns
         for s in socks:
             try:
                 s.close()
@@ -230,11 +237,13 @@ class Hostile:
         self.other_port.sendto(_wire(q, EVIL), peer)
 
     def udp_wrong_address(self, q, peer) -> None:
+        assert self.other_addr is not None, "wrong_address needs a second loopback address"
         self.other_addr.sendto(_wire(q, EVIL), peer)
 
     def udp_spoofs_then_answers(self, q, peer) -> None:
         self.other_port.sendto(_wire(q, EVIL), peer)
-        self.other_addr.sendto(_wire(q, EVIL), peer)
+        if self.other_addr is not None:
+            self.other_addr.sendto(_wire(q, EVIL), peer)
         self.udp.sendto(_wire(q), peer)
 
     def udp_duplicate_flood(self, q, peer) -> None:
@@ -349,12 +358,15 @@ class Hostile:
                 return
 
     def tcp_fast_trickle(self, conn, q) -> None:
-        """The whole reply, one byte per segment: reassembly must give the answer."""
+        """The whole reply, one byte per segment: reassembly must give the answer.  A 2 ms
+        pause between bytes (~60 of them) fits the 1 s deadline; on Windows a pause lasts a
+        15.6 ms timer tick, so the pause comes every 8th byte there."""
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         data = struct.pack("!H", len(_wire(q))) + _wire(q)
-        for b in data:
+        every = max(1, round(limits.TIMER_TICK_S / 0.002))
+        for n, b in enumerate(data):
             conn.sendall(bytes([b]))
-            if self.stop_event.wait(0.002):
+            if n % every == 0 and self.stop_event.wait(0.002):
                 return
 
     def tcp_duplicate_flood(self, conn, q) -> None:
@@ -410,13 +422,25 @@ def test_every_malformed_reply_shape_is_classified_within_the_deadline():
     assert not wrong, wrong
 
 
-def test_replies_from_the_wrong_address_or_port_are_never_accepted():
-    """UDP probes use connected sockets: the kernel drops datagrams from any other
-    address/port, so a spoofer cannot answer and the real reply still wins."""
-    cases = ("wrong_port", "wrong_address", "spoofs_then_answers", "good")
+def test_replies_from_the_wrong_port_are_never_accepted():
+    """UDP probes use connected sockets: the kernel drops datagrams from any other port, so
+    a spoofer cannot answer and the real reply still wins."""
+    cases = ("wrong_port", "spoofs_then_answers", "good")
     with Hostile() as srv:
         got, _ = _run_cases(srv, cases, deadline_s=0.8, transports=(UDP,))
     assert got[("wrong_port", UDP)].outcome is Outcome.TIMEOUT
+    real = got[("spoofs_then_answers", UDP)]
+    assert real.outcome is Outcome.ANSWER and [a.address for a in real.answers] == [GOOD]
+    assert got[("good", UDP)].outcome is Outcome.ANSWER
+
+
+@pytest.mark.skipif(not limits.loopback_alias("127.0.0.2"),
+                    reason="no second loopback address: macOS has only 127.0.0.1 on lo0 unless aliased")
+def test_replies_from_the_wrong_address_are_never_accepted():
+    """The same from another address (127.0.0.2) on the server's port."""
+    cases = ("wrong_address", "spoofs_then_answers", "good")
+    with Hostile() as srv:
+        got, _ = _run_cases(srv, cases, deadline_s=0.8, transports=(UDP,))
     assert got[("wrong_address", UDP)].outcome is Outcome.TIMEOUT
     real = got[("spoofs_then_answers", UDP)]
     assert real.outcome is Outcome.ANSWER and [a.address for a in real.answers] == [GOOD]

@@ -301,7 +301,7 @@ def test_route_get_unreachable_is_an_answer_not_an_error():
 def test_hanging_command_is_stopped_by_the_real_runner():
     def run(argv, timeout_s, stdin=None):
         if tuple(argv) == IP4:
-            return run_command(("sleep", "30"), timeout_s)            # the real runner, a real hang
+            return run_command((sys.executable, "-c", "import time; time.sleep(30)"), timeout_s)   # a real hang
         raise CommandError(f"{argv[0]} is not installed (not found on PATH)")
 
     fake = FakeEnv(base_files("nameserver 10.0.0.2\n"), {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import ntpath
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from agent.model import (Family, InterfaceKind, Platform, RawCapture, ResolverSc
                          SourceKind, TunnelMode)
 from platforms.base import CommandError, CommandResult, Env
 from platforms.parsers import nrpt as nrpt_parser
-from platforms.windows import WindowsAdapter, read_nrpt_registry
-from platforms.windows_script import POWERSHELL_ARGV, build_script
+from platforms.windows import WindowsAdapter, read_nrpt_registry, system_tools
+from platforms.windows_script import POWERSHELL_ARGS, build_script
 
 FIX = Path(__file__).parent / "fixtures" / "windows"
 NOW = "2026-11-28T12:00:00Z"
@@ -39,7 +40,8 @@ def parse(**sources: str) -> Snapshot:
 
 
 class FakeRunner:
-    """Answers by argv[0]; records every call (argv, timeout, stdin)."""
+    """Answers by the program's file name (argv[0] is an absolute Windows path); records
+    every call (argv, timeout, stdin)."""
 
     def __init__(self, answers: dict) -> None:
         self.answers = answers
@@ -47,7 +49,7 @@ class FakeRunner:
 
     def __call__(self, argv, timeout_s, stdin=None):
         self.calls.append((tuple(argv), timeout_s, stdin))
-        answer = self.answers.get(argv[0])
+        answer = self.answers.get(ntpath.basename(argv[0]))
         if answer is None:
             raise CommandError(f"{argv[0]} is not installed (not found on PATH)")
         if isinstance(answer, Exception):
@@ -107,9 +109,13 @@ GPO_TREE = {
 }
 
 
+TOOLS = system_tools("C:\\Windows", isdir=lambda path: False)      # a 64-bit process: System32
+PS = TOOLS.powershell
+
+
 def env(runner: FakeRunner, reg=None) -> Env:
     return Env(run=runner, read=lambda p: (_ for _ in ()).throw(FileNotFoundError(p)), clock=lambda: NOW,
-               extra={"winreg": reg})
+               extra={"winreg": reg, "windows_tools": TOOLS})
 
 
 # --------------------------------------------------------------------------- collect
@@ -118,18 +124,32 @@ def env(runner: FakeRunner, reg=None) -> Env:
 def test_collect_runs_one_powershell_with_script_on_stdin_and_reads_winreg() -> None:
     runner = FakeRunner({"powershell.exe": text("powershell--aws-split-multihomed.out")})
     cap = WindowsAdapter().collect(env(runner, FakeWinreg(GPO_TREE)), addresses=("10.0.0.2", "10.0.1.2"))
-    assert [c[0] for c in runner.calls] == [POWERSHELL_ARGV]
+    assert [c[0] for c in runner.calls] == [(PS, *POWERSHELL_ARGS)]
     argv, timeout, stdin = runner.calls[0]
-    assert argv == ("powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-Command", "-")
-    assert 10 <= timeout <= 20
-    assert "[Console]::OutputEncoding = [Text.Encoding]::UTF8" in stdin
+    assert argv == ("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "-NoProfile", "-NonInteractive",
+                    "-Command", "-")
+    assert "-ExecutionPolicy" not in argv and "Bypass" not in argv     # not needed for -Command -, an EDR trigger
+    assert 30 <= timeout <= 60
+    assert "OutputEncoding" not in stdin                                # the console code page is left alone
     assert "$Extra = @('10.0.0.2', '10.0.1.2')" in stdin
-    assert "ConvertTo-Json -InputObject $doc -Depth 4 -Compress" in stdin
     assert stdin.rstrip(" ").endswith("}\n\n")          # -Command - runs a block only after a blank line
     assert [s.id for s in cap.sources] == ["powershell", "winreg-nrpt"]
     snap = WindowsAdapter().parse(cap)
     assert snap.dns.nrpt_gpo_present is True and snap.errors == ()
     assert Snapshot.from_dict(json.loads(json.dumps(snap.to_dict()))) == snap
+
+
+def test_programs_run_by_absolute_path_under_the_system_directory() -> None:
+    native = system_tools("C:\\Windows", isdir=lambda path: False)
+    assert native.powershell == "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+    assert (native.ipconfig, native.route) == ("C:\\Windows\\System32\\ipconfig.exe", "C:\\Windows\\System32\\route.exe")
+    # A 32-bit process on 64-bit Windows sees Sysnative (and System32 redirected to SysWOW64).
+    wow = system_tools("D:\\WINDOWS", isdir=lambda path: path == "D:\\WINDOWS\\Sysnative")
+    assert wow.powershell == "D:\\WINDOWS\\Sysnative\\WindowsPowerShell\\v1.0\\powershell.exe"
+    assert wow.route == "D:\\WINDOWS\\Sysnative\\route.exe"
+    runner = FakeRunner({"powershell.exe": "", "ipconfig.exe": "", "route.exe": ""})
+    WindowsAdapter().collect(env(runner, None))
+    assert all(ntpath.isabs(c[0][0]) and c[0][0].startswith("C:\\Windows\\System32\\") for c in runner.calls)
 
 
 def test_script_embeds_only_valid_addresses() -> None:
@@ -140,16 +160,16 @@ def test_script_embeds_only_valid_addresses() -> None:
 
 @pytest.mark.parametrize("failure", [
     CommandError("powershell.exe is not installed (not found on PATH)"),
-    CommandError("powershell.exe did not finish within 15 s and was stopped"),
+    CommandError("powershell.exe did not finish within 45 s and was stopped"),
     ("This program is blocked by group policy. For more information, contact your system administrator.", 1),
     ("garbage that is not json", 0),
 ])
 def test_powershell_failure_falls_back_to_ipconfig_and_route_print(failure) -> None:
-    runner = FakeRunner({"powershell.exe": failure, "ipconfig": text("ipconfig--de-tap-disconnected.out"),
-                         "route": text("route-print--de-win11.out")})
+    runner = FakeRunner({"powershell.exe": failure, "ipconfig.exe": text("ipconfig--de-tap-disconnected.out"),
+                         "route.exe": text("route-print--de-win11.out")})
     cap = WindowsAdapter().collect(env(runner, None))
-    assert [c[0][0] for c in runner.calls] == ["powershell.exe", "ipconfig", "route"]
-    assert [c[0] for c in runner.calls[1:]] == [("ipconfig", "/all"), ("route", "print")]
+    assert [ntpath.basename(c[0][0]) for c in runner.calls] == ["powershell.exe", "ipconfig.exe", "route.exe"]
+    assert [c[0] for c in runner.calls[1:]] == [(TOOLS.ipconfig, "/all"), (TOOLS.route, "print")]
     snap = WindowsAdapter().parse(cap)
     sources = {e.source for e in snap.errors}
     assert "powershell" in sources and "winreg-nrpt" in sources      # both recorded, neither fatal

@@ -34,8 +34,9 @@ from typing import Any
 from agent.model import Family
 from agent.serial import Record
 from platforms.base import ParseError
+from platforms.parsers import ps_document
 
-SCRIPT_MARKER = "cvpnDoctor"      # top-level key of the collection script's document
+SCRIPT_MARKER = ps_document.MARKER      # top-level key of the collection script's document
 
 CMDLET_SOURCES = ("cmdlet-dns-servers", "cmdlet-routes", "cmdlet-ip-interfaces", "cmdlet-adapters")
 
@@ -392,8 +393,18 @@ def read_nrpt_policy(value: Any) -> tuple[NrptPolicyRec, ...]:
 
 
 def parse(text: str) -> WinCollection:
-    """Parse the collection script's JSON document (see platforms.windows_script)."""
-    data = load(text)
+    """Parse the collection script's output (see platforms.windows_script): found by its
+    marker and assembled by platforms.parsers.ps_document, both format versions."""
+    if text is None or not text.strip():
+        raise ParseError("PowerShell JSON: empty output")
+    doc = ps_document.read_document(text)
+    if doc is None:
+        raise ParseError("PowerShell JSON: not the cvpn-doctor collection document")
+    return parse_document(doc.data)
+
+
+def parse_document(data: Any) -> WinCollection:
+    """The sections of one assembled document (``ps_document.ScriptDocument.data``)."""
     if not isinstance(data, dict) or SCRIPT_MARKER not in data:
         raise ParseError("PowerShell JSON: not the cvpn-doctor collection document")
     present = tuple(k for k in ("adapters", "ipInterfaces", "ipAddresses", "dnsServers", "dnsClients",
@@ -438,12 +449,12 @@ def looks_like(text: str) -> str | None:
     or None when it is not PowerShell JSON we understand.  Truthy, so usable as a bool."""
     if not text or not text.strip():
         return None
+    if ps_document.read_document(text) is not None:
+        return "powershell"
     try:
         data = load(text)
     except ParseError:
         return None
-    if isinstance(data, dict) and SCRIPT_MARKER in data:
-        return "powershell"
     return cmdlet_kind(data)
 
 

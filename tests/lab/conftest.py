@@ -1,4 +1,5 @@
-"""Lab fixtures: skip (outside CI) or fail (CI=true) when the lab cannot run; always clean up."""
+"""Lab fixtures: skip (outside the project's CI) or fail (under .ci/run, which sets
+CVPN_DOCTOR_MUST_RUN_ALL=1) when the lab cannot run; always clean up."""
 from __future__ import annotations
 
 import os
@@ -9,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import must_run_all
 from tests.lab.lab import Lab, needed_tools
 from tests.lab.netns import sweep_orphans
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
 def _why_not() -> str | None:
     """Why the lab cannot run here, or None."""
+    if not hasattr(os, "geteuid"):
+        return "the lab needs Linux (network namespaces)"
     if os.geteuid() != 0:
         return "the lab needs root (network namespaces, tun, iptables)"
     missing = [t for t in needed_tools() if shutil.which(t) is None]
@@ -44,8 +44,8 @@ def lab_ready() -> None:
     reason = _why_not()
     if reason is None:
         return
-    if _in_ci():
-        pytest.fail(f"lab cannot run under CI=true: {reason}")
+    if must_run_all():
+        pytest.fail(f"lab cannot run under .ci/run: {reason}")
     pytest.skip(f"lab skipped: {reason}")
 
 
