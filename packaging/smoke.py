@@ -18,7 +18,8 @@ Checks, per binary (each command bounded by a timeout):
                              its header (version, language mode) in the trace
   diagnose --no-probe --json one report valid against report.schema.json, no probes sent
   analyze REPORT --json      re-analysing that report gives the same scenario and findings
-  analyze LOG --json         a real OpenVPN log fixture (pasted-file path) gives a valid report
+  analyze LOG --json         a real OpenVPN log fixture (pasted-file path) gives a valid report that
+                             cannot tell (exit 4) and says what to paste next
   probe 127.0.0.1#PORT NAME  against tests/fakedns.py on loopback: the frozen dnspython
                              parses the A answer (its rdata modules are loaded by name)
 Exits 0 when every check passes, 1 otherwise; prints one line per check.
@@ -145,13 +146,13 @@ def check_collect(binary: Path) -> str:
 
 
 def check_diagnose_and_analyze(binary: Path, tmp: Path) -> str:
-    proc = run(binary, "diagnose", "--no-probe", "--json", ok=(0, 1, 3))
+    proc = run(binary, "diagnose", "--no-probe", "--json", ok=(0, 1, 3, 4))
     report = one_json(proc, _schema("report.schema.json"))
     if report["probes"]:
         raise SmokeFailure("diagnose --no-probe sent probes")
     saved = tmp / "report.json"
     saved.write_text(proc.stdout, encoding="utf-8")
-    again = one_json(run(binary, "analyze", str(saved), "--json", ok=(0, 1, 3)), _schema("report.schema.json"))
+    again = one_json(run(binary, "analyze", str(saved), "--json", ok=(0, 1, 3, 4)), _schema("report.schema.json"))
     if (again["scenario"]["id"], _findings(again)) != (report["scenario"]["id"], _findings(report)):
         raise SmokeFailure(f"analyze of the saved report: {again['scenario']['id']} {_findings(again)} "
                            f"!= {report['scenario']['id']} {_findings(report)}")
@@ -159,8 +160,12 @@ def check_diagnose_and_analyze(binary: Path, tmp: Path) -> str:
 
 
 def check_analyze_log(binary: Path) -> str:
-    proc = run(binary, "analyze", str(LOG_FIXTURE), "--json", ok=(0, 1))
+    # A log alone shows what was pushed, not whether the tunnel is up now: "cannot tell" (exit 4),
+    # with what to paste next.
+    proc = run(binary, "analyze", str(LOG_FIXTURE), "--json", ok=(4,))
     report = one_json(proc, _schema("report.schema.json"))
+    if report["scenario"]["id"] != "cannot-tell" or not report["facts"]["unknowns"]:
+        raise SmokeFailure(f"a log alone gave {report['scenario']['id']} without saying what it could not tell")
     return f"exit {proc.returncode}; {report['scenario']['id']} {_findings(report)}"
 
 
