@@ -10,6 +10,7 @@ _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "
 @dataclass(frozen=True)
 class Style:
     color: bool = False
+    unicode: bool = True    # arrows and check marks; False: ASCII stand-ins (a console that cannot print them)
 
     def __call__(self, text: str, *styles: str) -> str:
         if not self.color or not styles:
@@ -18,13 +19,22 @@ class Style:
         return f"\x1b[{seq}m{text}\x1b[0m"
 
 
-def style_for(stream) -> Style:
-    if os.environ.get("NO_COLOR") is not None:
-        return Style(False)
+def _can_print(stream, text: str) -> bool:
     try:
-        return Style(stream.isatty() and os.environ.get("TERM") != "dumb")
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def style_for(stream) -> Style:
+    unicode = _can_print(stream, "→✓✗")
+    if os.environ.get("NO_COLOR") is not None:
+        return Style(False, unicode)
+    try:
+        return Style(stream.isatty() and os.environ.get("TERM") != "dumb", unicode)
     except (AttributeError, ValueError):
-        return Style(False)
+        return Style(False, unicode)
 
 
 def table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:

@@ -3,6 +3,8 @@ the evidence tables (resolvers with scope and route, probes with timings)."""
 from __future__ import annotations
 
 from agent.facts import derive, route_fact
+from agent.path import PathModel, hops, outcome_words
+from agent.path import build as build_path
 from agent.model import Facts, Known, Report, Severity, Snapshot, Verdict
 from agent.render.style import Style, table
 
@@ -30,6 +32,30 @@ def render_unknown_lines(facts: Facts, s: Style) -> list[str]:
         for platform, commands in u.commands.items():
             label = f"{platform}: " if len(u.commands) > 1 else ""
             out += [f"      {label}{c}" for c in commands]
+    return out
+
+
+_MARK = {"ok": ("✓", "ok", "green"), "partial": ("~", "~ ", "yellow"), "fail": ("✗", "XX", "red"),
+         "not-probed": ("?", "? ", "dim")}
+
+
+def render_path_lines(model: PathModel, s: Style) -> list[str]:
+    """One line per nameserver: the way its packets go, and how it answered
+    (``✗ 10.1.0.10 primary  laptop → tun0 → Client VPN endpoint → 10.1.0.0/16 → 10.1.0.10  udp timeout``)."""
+    if not model.servers:
+        return []
+    arrow = " → " if s.unicode else " -> "
+    out = [s("DNS path", "bold") + (" (tunnel: " + (f"{model.mode.value} via {', '.join(model.tunnel_interfaces)}"
+                                                     if model.connected else "not up" if model.tunnel is Known.ABSENT
+                                                     else "not known") + ")")]
+    width = max(len(p.address) + (len(p.role) + 1 if p.role else 0) for p in model.servers)
+    for p in model.servers:
+        uni, ascii_, colour = _MARK[p.status]
+        who = f"{p.address} {p.role}".strip().ljust(width)
+        line = f"  {s(uni if s.unicode else ascii_, 'bold', colour)} {who}  {arrow.join(hops(p, model))}  {outcome_words(p)}"
+        if p.mark is not None:
+            line += ("  ← " if s.unicode else "  <- ") + s(p.mark.code, "bold")
+        out.append(line)
     return out
 
 
@@ -91,6 +117,10 @@ def render(report: Report, style: Style = Style(), verbose: bool = False) -> str
             out.append(f"  {top.title}.")
     out.append(s(f"  Scenario: {report.scenario.id} - {report.scenario.title}", "dim"))
     out.append("")
+    path = render_path_lines(build_path(report), s)
+    if path:
+        out += path
+        out.append("")
     if report.findings:
         out.append(s("Findings", "bold"))
         for f in report.findings:
