@@ -277,3 +277,20 @@ def test_pushed_dns_for_route_lookups_from_every_log():
             SourceCapture(id=LOG_SOURCE, kind=SourceKind.FILE, path="/l", text=_log("rhel-split-custom-dns")),
             SourceCapture(id=JOURNAL_SOURCE, kind=SourceKind.COMMAND, text=_log("server-pivpn-syslog-not-client")))
     assert pushed_dns(caps) == ("10.16.0.2", "10.2.0.2")
+
+
+def test_what_counts_as_a_captured_vpn_log():
+    from agent.model import Evidence
+
+    def captured(*caps):
+        return attach_vpn_evidence(_snap(), RawCapture(platform=Platform.LINUX, collected_at="x", sources=caps)).captured
+
+    gui = SourceCapture(id=CLIENT_LOG_SOURCE, kind=SourceKind.FILE, path="/g.log",
+                        text=_log("aws-gui-6x-saml-never-completed"))
+    journal = SourceCapture(id=JOURNAL_SOURCE, kind=SourceKind.COMMAND, argv=JOURNAL_ARGV,
+                            text=_log("qubes-journal-openvpn-tun0"))
+    ovpn = SourceCapture(id=LOG_SOURCE, kind=SourceKind.FILE, path="/l.log", text=_log("tunnelblick-connection-reset"))
+    # a GUI log never holds a push, a journal excerpt without one proves nothing: "no push" stays unknown
+    assert Evidence.VPN_LOG not in captured(gui, journal)
+    # OpenVPN's own log without a PUSH_REPLY does say none was logged
+    assert Evidence.VPN_LOG in captured(ovpn)
