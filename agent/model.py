@@ -361,7 +361,7 @@ class VpnClient(StrEnum):
     OPENVPN_CONNECT = "openvpn-connect"    # OpenVPN Connect (OpenVPN 3 core) on Windows/macOS
     OPENVPN3 = "openvpn3"                  # OpenVPN 3 Linux (openvpn3 session logs, its journal)
     TUNNELBLICK = "tunnelblick"
-    NETWORK_MANAGER = "networkmanager"     # NetworkManager-openvpn (nm-openvpn)
+    NETWORK_MANAGER = "networkmanager-openvpn"     # NetworkManager-openvpn (nm-openvpn)
 
 
 class SamlState(StrEnum):
@@ -416,13 +416,13 @@ class VpnEvidence(Record):
     disconnected_at: str | None = None
     log_errors: tuple[str, ...] = ()     # notable error lines from the VPN log
     log_sources: tuple[str, ...] = ()    # every VPN log read (files, journal), newest evidence first
-    log_client: VpnClient | None = None  # the client that wrote the log the pushed options came from
+    client: VpnClient | None = None      # the VPN client that wrote the log(s) read
     log_device: str | None = None        # tunnel device the newest session opened (tun0, utun3, a TAP adapter name)
-    log_connected: bool | None = None    # the newest connect/disconnect event is a connect (None: neither seen)
+    connected: bool | None = None        # from the logs: the newest connect/disconnect event is a connect (None: neither)
     saml: SamlState | None = None        # SAML sign-in state (None: no SAML line in any log)
     client_profile: str | None = None    # AWS VPN Client profile name (its CLI or GUI log)
-    client_status: str | None = None     # `aws-vpn-client` connection status, verbatim (e.g. "Connected")
-    client_connected: bool | None = None  # that status read as connected / not (None: no CLI or unknown word)
+    cli_status: str | None = None        # `aws-vpn-client` connection status, verbatim (e.g. "Connected")
+    cli_connected: bool | None = None    # that status read as connected / not (None: no CLI or unknown word)
 
 
 @dataclass(frozen=True, slots=True)

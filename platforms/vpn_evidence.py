@@ -519,9 +519,9 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
         vpn = replace(vpn, pushed=pushed, log_path=primary.where,
                       connected_at=decider.log.connected_at if decider else primary.log.connected_at,
                       disconnected_at=decider.log.disconnected_at if decider else primary.log.disconnected_at,
-                      log_connected=decider.log.connected if decider else None,
+                      connected=decider.log.connected if decider else None,
                       log_errors=tuple(errs[:MAX_ERRORS]), log_sources=tuple(r.where for r in reads),
-                      log_client=client_from.log.client if client_from else None,
+                      client=client_from.log.client if client_from else None,
                       log_device=device_from.log.device if device_from else None,
                       saml=saml_from.log.saml if saml_from else None,
                       client_profile=profile_from.log.profile_name if profile_from else vpn.client_profile)
@@ -531,7 +531,7 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
 
     state = _read_cli(raw, trace)
     if state is not None:
-        vpn = replace(vpn, client_status=state.status, client_connected=state.connected,
+        vpn = replace(vpn, cli_status=state.status, cli_connected=state.connected,
                       client_profile=state.profile or vpn.client_profile)
 
     src = raw.get(PROFILE_SOURCE)

@@ -173,9 +173,9 @@ def test_linux_finds_every_aws_source_and_merges_them():
     # is the newer evidence, and with only the helper's options the tunnel mode is not known
     assert vpn.pushed.dns_servers == ("10.16.0.2",) and vpn.pushed.tunnel_mode is TunnelMode.UNKNOWN
     assert vpn.log_sources[0].endswith("ovpn_aws_vpn_client_20241006.log") and len(vpn.log_sources) == 5
-    assert vpn.log_client is VpnClient.AWS_VPN_CLIENT
+    assert vpn.client is VpnClient.AWS_VPN_CLIENT
     assert vpn.saml is SamlState.COMPLETED and vpn.client_profile == "corp-vpn"
-    assert vpn.client_status == "Connected" and vpn.client_connected is True
+    assert vpn.cli_status == "Connected" and vpn.cli_connected is True
     assert vpn.log_device == "tun0"
     assert any("Failed running command" in e for e in vpn.log_errors)
     assert any(t.startswith("vpn: pushed options taken from") for t in snap.trace)
@@ -201,7 +201,7 @@ def test_newest_whole_push_across_logs_and_partial_dns_when_nothing_else():
     # only the helper's log: its DNS is what was pushed, the tunnel mode stays unknown
     only = snap_of(dns).vpn
     assert only.pushed.dns_servers == ("10.16.0.2",) and only.pushed.tunnel_mode is TunnelMode.UNKNOWN
-    assert only.log_connected is None
+    assert only.connected is None
 
 
 def test_journal_and_cli_missing_are_quiet():
@@ -213,7 +213,7 @@ def test_journal_and_cli_missing_are_quiet():
     raw = RawCapture(platform=Platform.LINUX, collected_at="x", sources=tuple(caps.values()))
     snap = attach_vpn_evidence(_snap(), raw)
     assert snap.errors == ()       # absence is no collection error, and no evidence either
-    assert snap.vpn.pushed is None and snap.vpn.log_connected is None and snap.vpn.client_connected is None
+    assert snap.vpn.pushed is None and snap.vpn.connected is None and snap.vpn.cli_connected is None
     assert any(t.startswith("vpn-journal: journalctl is not installed") for t in snap.trace)
     assert any("aws-vpn-client command is not installed" in t for t in snap.trace)
 
@@ -233,7 +233,7 @@ def test_cli_status_from_profile_on_disk_when_nothing_listed():
     assert ran == [(cli, "list-connections"), (cli, "get-connection-status", "--profile-name", "corp")]
     vpn = attach_vpn_evidence(_snap(), RawCapture(platform=Platform.WINDOWS, collected_at="x",
                                                    sources=tuple(caps.values()))).vpn
-    assert vpn.client_status == "Disconnected" and vpn.client_connected is False and vpn.client_profile == "corp-vpn"
+    assert vpn.cli_status == "Disconnected" and vpn.cli_connected is False and vpn.client_profile == "corp-vpn"
 
 
 def test_service_and_gui_log_places_per_os():
@@ -251,7 +251,7 @@ def test_service_and_gui_log_places_per_os():
     assert caps[CLIENT_LOG_SOURCE].path == "/var/log/AWSVPNClient/aws_vpn_client_gui_20250305.log"
     vpn = attach_vpn_evidence(_snap(), RawCapture(platform=Platform.MACOS, collected_at="x",
                                                    sources=tuple(caps.values()))).vpn
-    assert vpn.saml is SamlState.PENDING and vpn.log_connected is False and vpn.pushed is None
+    assert vpn.saml is SamlState.PENDING and vpn.connected is False and vpn.pushed is None
 
 
 def test_server_log_is_ignored_with_a_trace():
