@@ -418,6 +418,7 @@ class VpnEvidence(Record):
     log_sources: tuple[str, ...] = ()    # every VPN log read (files, journal), newest evidence first
     client: VpnClient | None = None      # the VPN client that wrote the log(s) read
     log_device: str | None = None        # tunnel device the newest session opened (tun0, utun3, a TAP adapter name)
+    log_tunnel_mode: TunnelMode = TunnelMode.UNKNOWN  # the logs' tunnel mode: the push's, else full from 0/1+128/1 installed
     connected: bool | None = None        # from the logs: the newest connect/disconnect event is a connect (None: neither)
     saml: SamlState | None = None        # SAML sign-in state (None: no SAML line in any log)
     client_profile: str | None = None    # AWS VPN Client profile name (its CLI or GUI log)

@@ -523,6 +523,8 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                       log_errors=tuple(errs[:MAX_ERRORS]), log_sources=tuple(r.where for r in reads),
                       client=client_from.log.client if client_from else None,
                       log_device=device_from.log.device if device_from else None,
+                      log_tunnel_mode=(pushed.tunnel_mode if pushed is not None and pushed.tunnel_mode is not TunnelMode.UNKNOWN
+                                       else primary.log.tunnel_mode),
                       saml=saml_from.log.saml if saml_from else None,
                       client_profile=profile_from.log.profile_name if profile_from else vpn.client_profile)
         if decider is not None:

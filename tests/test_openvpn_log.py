@@ -21,7 +21,7 @@ def as_dict(result: openvpn_log.OpenVpnLog) -> dict:
             "unresolvable_endpoint": result.unresolvable_endpoint, "last_event_at": result.last_event_at,
             "device": result.device, "client": result.client.value if result.client else None,
             "saml": result.saml.value if result.saml else None, "profile_name": result.profile_name,
-            "pushes": result.pushes, "server_log": result.server_log, "skipped": list(result.skipped)}
+            "pushes": result.pushes, "tunnel_mode": result.tunnel_mode.value, "server_log": result.server_log, "skipped": list(result.skipped)}
 
 
 def test_fixtures_exist():
@@ -373,3 +373,44 @@ def test_saml_response_and_tokens_never_kept():
             "auth-user-pass <(printf 'N/A\\nCRV1::instance-1/abc::PHNhbWxwOlJlc3BvbnNl')\n")
     out = openvpn_log.scrub_secrets(text)
     assert "PHNhbWxwOlJlc3BvbnNl" not in out and "CRV1::instance-1/abc::[removed]" in out
+
+
+def test_full_tunnel_from_installed_routes_without_a_visible_push():
+    # OpenVPN GUI's route.exe lines for redirect-gateway def1 (shape of real GUI logs), no PUSH_REPLY in the paste
+    text = ("2015/10/12 0:36:26 C:\\Windows\\system32\\route.exe ADD 0.0.0.0 MASK 128.0.0.0 10.8.0.5\n"
+            "2015/10/12 0:36:26 Route addition via IPAPI succeeded [adaptive]\n"
+            "2015/10/12 0:36:26 C:\\Windows\\system32\\route.exe ADD 128.0.0.0 MASK 128.0.0.0 10.8.0.5\n"
+            "2015/10/12 0:36:27 Initialization Sequence Completed\n")
+    res = openvpn_log.parse(text)
+    assert res.pushed is None and res.tunnel_mode is TunnelMode.FULL
+    assert res.client is VpnClient.OPENVPN_GUI and res.connected_at == "2015-10-12T00:36:27"
+    linux = ("2022-06-14 11:15:00 net_route_v4_add: 0.0.0.0/1 via 10.0.2.161 dev [NULL] table 0 metric -1\n"
+             "2022-06-14 11:15:00 net_route_v4_add: 128.0.0.0/1 via 10.0.2.161 dev [NULL] table 0 metric -1\n"
+             "2022-06-14 11:15:00 Initialization Sequence Completed\n")
+    assert openvpn_log.parse(linux).tunnel_mode is TunnelMode.FULL
+    one_half = linux.splitlines(keepends=True)[0] + linux.splitlines(keepends=True)[2]
+    assert openvpn_log.parse(one_half).tunnel_mode is TunnelMode.UNKNOWN   # never "split" from an excerpt
+
+
+def test_tunnelblick_up_script_names_the_pushed_dns():
+    # the line Tunnelblick's client.up script writes (as in public Tunnelblick logs); time of day only
+    text = (" 19:35:06 *Tunnelblick: Retrieved from OpenVPN: name server(s) [ 192.168.200.2 ], domain name "
+            "[ gut.contact ], search domain(s) [ ], and SMB server(s) [ ]\n")
+    res = openvpn_log.parse(text)
+    assert res.client is VpnClient.TUNNELBLICK
+    assert res.pushed.dns_servers == ("192.168.200.2",) and res.pushed.domains == ("gut.contact",)
+    assert res.pushed.tunnel_mode is TunnelMode.UNKNOWN and res.pushed.seen_at == "19:35:06"
+
+
+def test_commented_and_slash_dated_lines():
+    text = ("# Sat Apr 27 18:16:53 2019 us=49074 Initialization Sequence Completed\n"
+            "# Sat Apr 27 18:16:53 2019 us=49074 MANAGEMENT: >STATE:1556381813,CONNECTED,SUCCESS,,192.168.1.1,,\n")
+    res = openvpn_log.parse(text)
+    assert res.connected is True and res.connected_at == "2019-04-27T18:16:53"
+
+
+def test_aws_client_told_by_its_own_file_names_not_by_any_name():
+    text = _fixture("rhel-split-custom-dns")
+    assert openvpn_log.parse(text, source="/home/a/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_1.log").client \
+        is VpnClient.AWS_VPN_CLIENT
+    assert openvpn_log.parse(text, source="aws-vpn-client-ticket-15.txt").client is VpnClient.OPENVPN

@@ -77,6 +77,8 @@ _P_SYSLOG = re.compile(r"(?:" + _DOW + r" )?" + _MON + r" +(?P<day>\d{1,2}) " + 
 _P_SYSLOG_ANY = re.compile(r"(?P<mon>[^\W\d_]{3,6}\.?) +(?P<day>\d{1,2}) " + _T + r"[ \t]+")
 _P_SLASH = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<year>\d{4}),? (?P<time>\d{1,2}:\d{2}:\d{2})"
                       r"(?: ?(?P<ampm>[AP]M))?(?:[ \t]+|$)")
+_P_YMD_SLASH = re.compile(r"(?P<date>\d{4}/\d{1,2}/\d{1,2}) (?P<time>\d{1,2}:\d{2}:\d{2})(?:[ \t]+|$)")
+_P_TIME_ONLY = re.compile(r"(?P<time>\d{2}:\d{2}:\d{2})(?:\.\d+)?[ \t]+(?=\S)")   # a pasted time of day alone
 _P_BRACKET = re.compile(r"\[" + _MON + r" (?P<day>\d{1,2}),(?: (?P<year>\d{4}),)? " + _T + r"\](?: \[\w+\])?\s*")
 _P_MACHINE = re.compile(r"(?P<epoch>\d{10})\.\d{1,6} [0-9a-fA-F]{8} ")
 _P_LOGCAT = re.compile(r"\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} +\d+-\d+/\S+ [VDIWEF]/[^:]{1,60}: ")
@@ -122,7 +124,11 @@ _SAML_CHALLENGE = re.compile(r"AUTH_FAILED,CRV1:\S{0,400}?https?://|SAML authent
 _SAML_PROFILE = re.compile(r"SAML authentication required for profile:\s*(?P<name>.+?)\s*$", re.I)
 _PROFILE_CONNECTED = re.compile(r"Profile connected:\s*(?P<name>.+?)\s*$", re.I)
 _AUTH_FAILED = re.compile(r"AUTH_FAILED|EVENT: AUTH_FAILED", re.I)
-_BANNER = re.compile(r"^OpenVPN (?P<ver>2\.\d+[\w.]*) |^OpenVPN core 3")
+_BANNER = re.compile(r"^OpenVPN (?P<ver>2\.\d+[\w.]*) |^OpenVPN core v?3")
+# Lines only OpenVPN 2.x writes: a log with them and no other client's marker is plain OpenVPN's.
+_OPENVPN2 = re.compile(r"PUSH: Received control message|Initialization Sequence Completed|TUN/TAP device|"
+                       r"Peer Connection Initiated|OPTIONS IMPORT:|link remote: |TLS: Initial packet from|"
+                       r"SENT CONTROL \[|process exiting|process restarting|ROUTE_GATEWAY ")
 _SERVER = re.compile(r"SENT CONTROL \[[^\]]*\]: 'PUSH_REPLY|\bMULTI(?:_sva)?: |: peer info: IV_|"
                      r"\bovpn-server\[|TCPv4_SERVER link|MULTI: multi_create_instance")
 _OPTIONS_HEAD = re.compile(r"^OPTIONS:\s*$")
@@ -131,6 +137,17 @@ _OPTION_ARG = re.compile(r"\[([^\]]*)\]")
 _HELPER_OPTION = re.compile(r"foreign_option_\d+ from OpenVPN: (?P<opt>.+?)\s*$")
 _HELPER_START = re.compile(r"Executing up script with parameters|Configuring to use DNS servers from OpenVPN|"
                            r"Getting DNS servers from OpenVPN")
+# Routes the client installed (to tell a full tunnel when no push is visible): Windows route.exe, iproute2,
+# OpenVPN 2.5+ netlink, BSD/macOS and net-tools route.
+_ROUTE_ADD = tuple(re.compile(p) for p in (
+    r"route(?:\.exe)? ADD (?P<net>[\d.]+) MASK (?P<mask>[\d.]+) (?P<gw>[\d.]+)",
+    r"(?:^|[\s/])ip (?:-4 )?route add (?P<cidr>[\d./]+) via (?P<gw>[\d.]+)",
+    r"net_route_v4_add: (?P<cidr>[\d./]+) via (?P<gw>[\d.]+)",
+    r"(?:^|[\s/])route add -net (?P<net>[\d.]+) (?P<gw>[\d.]+) (?P<mask>[\d.]+)",
+    r"(?:^|[\s/])route add -net (?P<net>[\d.]+) netmask (?P<mask>[\d.]+) gw (?P<gw>[\d.]+)",
+))
+_TB_RETRIEVED = re.compile(r"Retrieved from OpenVPN: name server\(s\) \[(?P<dns>[^\]]*)\], domain name \[(?P<dom>[^\]]*)\]"
+                          r"(?:, search domain\(s\) \[(?P<search>[^\]]*)\])?")
 _NM_DATA = re.compile(r"\bData: +(?P<what>Internal DNS|Static Route|DNS Domain|Internal Address|Internal Prefix|"
                       r"Tunnel Device|IPv4 configuration)(?::)? *(?P<value>.*)$")
 
@@ -149,7 +166,8 @@ _DEVICE = tuple(re.compile(p) for p in (
     r"(?:^|[\s/])ip (?:-[46] )?(?:addr(?:ess)?|link) (?:add|set|replace)\b[^\n]*?\bdev (?P<dev>[\w.:-]+)",
     # a route names the tunnel only when its device looks like one (the VPN server's own /32 goes via the LAN)
     r"(?:^|[\s/])ip (?:-[46] )?route (?:add|replace|append)\b[^\n]*?\bdev (?P<dev>(?:tun|tap|utun|wg|ppp|dco)[\w.-]*)",
-    r"(?:^|[\s/])route (?:-n )?add\b[^\n]*?(?:-interface|\bdev) (?P<dev>(?:tun|tap|utun|wg|ppp)[\w.-]*)",
+    r"(?:^|[\s/])route (?:-n )?add\b[^\n]*?(?:-interface|-iface|\bdev) (?P<dev>(?:tun|tap|utun|wg|ppp)[\w.-]*)",
+    r"add_route_ipv6\([^)]*\) dev (?P<dev>(?:tun|tap|utun)\d+)",
     r"(?:^|[\s/])ifconfig (?P<dev>(?:tun|tap|utun)\d+)\b",
     # an --up script's arguments: "<script> tun0 1500 1552 10.3.240.2 255.255.255.224 init"
     r"(?:^|[\s'])(?P<dev>(?:tun|tap|utun)\d+) \d+ \d+ \S+ (?:\S+ )?(?:init|restart)\b",
@@ -162,16 +180,21 @@ _CLIENT_MARKERS: tuple[tuple[VpnClient, re.Pattern[str]], ...] = (
                                           r"SAML authentication required for profile|Profile connected:", re.I)),
     (VpnClient.TUNNELBLICK, re.compile(r"\*Tunnelblick:|Tunnelblick")),
     (VpnClient.NETWORK_MANAGER, re.compile(r"nm-openvpn|NetworkManager\[\d+\]: <")),
-    (VpnClient.OPENVPN3, re.compile(r"\{tag:-?\d+\} |openvpn3-service|OpenVPN3/Linux|net\.openvpn\.v3")),
-    (VpnClient.OPENVPN_CONNECT, re.compile(r"OpenVPN core 3|OCWindows|OpenVPNConnect|OpenVPN Connect|⏎|"
+    (VpnClient.OPENVPN3, re.compile(r"\{tag:-?\d+\} |openvpn3-service|OpenVPN3/Linux|net\.openvpn\.v3|"
+                                    r"/net/openvpn/v3/|Client (?:INFO|DEBUG|VERB\d): |>> \[\d+,\d+\] ")),
+    (VpnClient.OPENVPN_CONNECT, re.compile(r"OpenVPN core v?3|OCWindows|OpenVPNConnect|OpenVPN Connect|⏎|"
                                            r"Client terminated, restarting in|\[FATAL-ERR\]")),
     (VpnClient.OPENVPN_GUI, re.compile(r"OpenVPN_GUI|openvpn-gui|interactive service msg_channel=|"
+                                       r"Route addition via (?:service|IPAPI)|route\.exe ADD|TAP-Windows Driver Version|"
+                                       r"Notified TAP-Windows driver|"
                                        r"MANAGEMENT: TCP Socket listening on "
                                        r"\[AF_INET\]127\.0\.0\.1:2534\d|Windows version \d")),
     (VpnClient.OPENVPN, re.compile(r"ovpn-[\w-]+\[\d+\]|openvpn\[\d+\]|openvpn\(\w+\)\[\d+\]")),
 )
 # Anything we know from a VPN client log: used to tell a log from other text.
-_MARKERS = re.compile(r"OpenVPN 2\.\d|OpenVPN core 3|PUSH_REPLY|PUSH_REQUEST|Initialization Sequence Completed|TUN/TAP|"
+_MARKERS = re.compile(r"OpenVPN 2\.\d|OpenVPN core v?3|\*Tunnelblick: |route(?:\.exe)? ADD \d|add_route_ipv6\(|"
+                      r"Notified TAP-Windows driver|TEST ROUTES: |Route addition via (?:service|IPAPI)|"
+                      r"openvpn3-service-\w+\[\d+\]|Retrieved from OpenVPN: name server|PUSH_REPLY|PUSH_REQUEST|Initialization Sequence Completed|TUN/TAP|"
                       r"Peer Connection Initiated|link remote|RESOLVE: Cannot resolve|DNS resolve error|"
                       r"process exiting|process restarting|Control Channel|ROUTE_GATEWAY|Transport Error|OPTIONS IMPORT|"
                       r"TLS: Initial packet|MANAGEMENT: >STATE|AUTH_FAILED|>LOG:\d{9,11},|EVENT: (?:CONNECTED|"
@@ -202,6 +225,7 @@ class OpenVpnLog:
     filtered: tuple[str, ...] = ()         # pushed options the client's pull-filter dropped
     unresolvable_endpoint: str | None = None  # the cvpn-endpoint name the client could not resolve
     last_event_at: str | None = None       # time of the event that set ``connected``
+    tunnel_mode: TunnelMode = TunnelMode.UNKNOWN  # the newest whole push's, else FULL when 0/1 + 128/1 were installed
     device: str | None = None              # tunnel device of the newest session that opened one
     client: VpnClient | None = None        # which client wrote the log
     saml: SamlState | None = None
@@ -308,12 +332,23 @@ def _leading_stamp(s: str, day_first: bool | None) -> tuple[_Stamp, int, str] | 
     m = _P_SLASH.match(s)
     if m:
         return _slash(m, day_first), m.end(), ""
+    m = _P_YMD_SLASH.match(s)
+    if m:
+        y, mo, d = m["date"].split("/")
+        try:
+            key = datetime(int(y), int(mo), int(d), *_clock(m["time"]))
+        except ValueError:
+            return _Stamp(), m.end(), ""
+        return _Stamp(key.strftime("%Y-%m-%dT%H:%M:%S"), key, True), m.end(), ""
     m = _P_BRACKET.match(s)
     if m:
         return _ctime(m), m.end(), ""
     m = _P_SYSLOG_ANY.match(s)
     if m and not m["mon"].isascii():
         return _Stamp(f"{m['mon']} {int(m['day']):2d} {m['time']}"), m.end(), ""
+    m = _P_TIME_ONLY.match(s)
+    if m:
+        return _Stamp(m["time"]), m.end(), ""
     return None
 
 
@@ -322,6 +357,8 @@ def _split(line: str, day_first: bool | None) -> tuple[_Stamp, str, str]:
     s = line.strip().lstrip("\ufeff⏎").strip()
     if s.startswith(">") and not s.startswith(">LOG:"):
         s = _P_QUOTE.sub("", s, count=1)      # e-mail quoting
+    elif s.startswith("# "):
+        s = s[2:].lstrip()                    # a log pasted as comments
     stamp = _Stamp()
     level = ""
     for _ in range(10):   # wrappers nest (a service log around an OpenVPN line around a management line)
@@ -571,7 +608,9 @@ class _Push:
     more: bool = False           # push-continuation 2: another PUSH_REPLY follows
 
 
-_AWS_FILE = re.compile(r"(?:^|[\\/])(?:ovpn_)?aws_vpn_client|AWSVPNClient|aws-vpn-client|awsvpnclient", re.I)
+# The AWS client's own file names and folders (not any file a user happened to name "aws-vpn-client...").
+_AWS_FILE = re.compile(r"(?:^|[\\/])(?:ovpn_)?aws_vpn_client_|[\\/]AWSVPNClient[\\/]|[\\/]aws-vpn-client[\\/]|"
+                       r"[\\/]awsvpnclient[\\/]|(?:^|[\\/])AcvcHelper", re.I)
 
 
 def _client(text: str, source: str, banner: bool) -> VpnClient | None:
@@ -586,7 +625,7 @@ def _client(text: str, source: str, banner: bool) -> VpnClient | None:
     for client, rx in _CLIENT_MARKERS[1:]:
         if rx.search(head):
             return client
-    return VpnClient.OPENVPN if banner else None
+    return VpnClient.OPENVPN if banner or _OPENVPN2.search(head) else None
 
 
 def _newest(items: list, key) -> object | None:
@@ -661,6 +700,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     unresolvable = None
     profile = None
     nm_address = ""
+    installed: set[str] = set()
 
     def finish(block: _Push | None) -> None:
         if block is not None and block.opts:
@@ -668,6 +708,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
 
     for ln in lines:
         msg = ln.msg
+        low = msg.lower()
         # OpenVPN 3's numbered "OPTIONS:" rows carry no timestamp: collect them first.
         if options is not None:
             row = _OPTION_ROW.match(ln.raw)
@@ -732,10 +773,24 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
                 helper = _Push(ln, complete=False)
             helper.opts.append(hm["opt"])
             helper.raw.append(ln.raw)
+        if not server and ("route" in low or "net_route" in low):
+            for rx in _ROUTE_ADD:
+                rm = rx.search(msg)
+                if rm:
+                    d = rm.groupdict()
+                    cidr = d.get("cidr") or (f"{d['net']}/{_mask_prefix(d['mask'])}" if _mask_prefix(d["mask"]) is not None
+                                             else None)
+                    if cidr:
+                        installed.add(cidr)
+                    break
+        tb = _TB_RETRIEVED.search(msg) if "Retrieved from OpenVPN" in msg else None
+        if tb and not server:   # Tunnelblick's up script: every name server and domain OpenVPN handed it
+            opts = [f"dhcp-option DNS {a}" for a in tb["dns"].split()]
+            opts += [f"dhcp-option DOMAIN {d}" for d in (tb["dom"] + " " + (tb["search"] or "")).split()]
+            pushes.append(_Push(ln, opts or ["ping 0"], [ln.raw], complete=False))
         fm = _FILTERED.search(msg) if "removed by filter" in msg else None
         if fm:
             filtered.append((ln.pos, fm["opt"].strip()))
-        low = msg.lower()
         if not server and any(h in low for h in _HINT_DEVICE):
             for rx in _DEVICE:
                 dm = rx.search(msg)
@@ -783,6 +838,9 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
         if source:
             pushed = replace(pushed, source=source)
 
+    mode = pushed.tunnel_mode if pushed is not None else TunnelMode.UNKNOWN
+    if mode is TunnelMode.UNKNOWN and {"0.0.0.0/1", "128.0.0.0/1"} <= installed:
+        mode = TunnelMode.FULL    # redirect-gateway def1's two halves, installed by the client
     # A SAML challenge means this attempt is not connected (yet): it ends the connection state too.
     events = [(ln, True) for ln in connects] + [(ln, False) for ln in disconnects + saml_starts]
     newest_event = _newest(events, key=lambda e: e[0])
@@ -806,7 +864,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     return OpenVpnLog(pushed=pushed,
                       connected_at=newest_connect.stamp.text if newest_connect else None,  # type: ignore[union-attr]
                       disconnected_at=newest_disconnect.stamp.text if newest_disconnect else None,  # type: ignore[union-attr]
-                      connected=connected,
+                      connected=connected, tunnel_mode=mode,
                       last_event_at=newest_event[0].stamp.text if newest_event is not None else None,  # type: ignore[index]
                       errors=tuple(errors[-MAX_ERRORS:]), filtered=dropped,
                       unresolvable_endpoint=unresolvable, device=device[1] if device else None,  # type: ignore[index]
