@@ -405,6 +405,9 @@ def _read_logs(raw: RawCapture, errors: list[CollectionError], trace: list[str])
                 errors.append(CollectionError(source=sid, message=f"the VPN log could not be read: {src.error}"))
             trace.append(f"{sid}: {src.error or 'not available'}")
             continue
+        if not src.text.strip():
+            trace.append(f"{sid}: {where}: empty" + (f" ({src.error})" if src.error else ""))
+            continue
         try:
             parsed = openvpn_log.parse(src.text, source=src.path or "")
         except ParseError as err:

@@ -294,3 +294,10 @@ def test_what_counts_as_a_captured_vpn_log():
     assert Evidence.VPN_LOG not in captured(gui, journal)
     # OpenVPN's own log without a PUSH_REPLY does say none was logged
     assert Evidence.VPN_LOG in captured(ovpn)
+
+
+def test_an_empty_journal_is_no_log_read():
+    raw = RawCapture(platform=Platform.LINUX, collected_at="x", sources=(
+        SourceCapture(id=JOURNAL_SOURCE, kind=SourceKind.COMMAND, argv=JOURNAL_ARGV, text="", exit_code=0),))
+    snap = attach_vpn_evidence(_snap(), raw)
+    assert snap.vpn.log_sources == () and any(t == "vpn-journal: journalctl: empty" for t in snap.trace)
