@@ -614,8 +614,8 @@ _AWS_FILE = re.compile(r"(?:^|[\\/])(?:ovpn_)?aws_vpn_client_|[\\/]AWSVPNClient[
 
 
 def _client(text: str, source: str, banner: bool) -> VpnClient | None:
-    """The client that wrote the log: its own markers, else the AWS client's log places and names,
-    else plain OpenVPN 2.x when its start banner is there."""
+    """The client that wrote the log: the AWS client's markers, else its own file names and folders,
+    else another client's markers, else plain OpenVPN when its 2.x banner or lines are there."""
     head = text[:200_000]
     for client, rx in _CLIENT_MARKERS[:1]:
         if rx.search(head):
