@@ -353,6 +353,24 @@ class DnsConfig(Record):
     smart_multihomed: bool | None = None  # Windows: smart multi-homed name resolution enabled
 
 
+class VpnClient(StrEnum):
+    """Which VPN client wrote a log (told by its own lines, not by the file name alone)."""
+    AWS_VPN_CLIENT = "aws-vpn-client"      # AWS VPN Client: its OpenVPN, service, configure-dns or GUI logs
+    OPENVPN = "openvpn"                    # OpenVPN 2.x run from a shell or a systemd unit
+    OPENVPN_GUI = "openvpn-gui"            # OpenVPN GUI / OpenVPN 2.x on Windows with its management port
+    OPENVPN_CONNECT = "openvpn-connect"    # OpenVPN Connect (OpenVPN 3 core) on Windows/macOS
+    OPENVPN3 = "openvpn3"                  # OpenVPN 3 Linux (openvpn3 session logs, its journal)
+    TUNNELBLICK = "tunnelblick"
+    NETWORK_MANAGER = "networkmanager-openvpn"     # NetworkManager-openvpn (nm-openvpn)
+
+
+class SamlState(StrEnum):
+    """Where the SAML (federated) sign-in of the AWS VPN Client got to, from its logs."""
+    PENDING = "pending"      # the flow started (challenge / "SAML authentication required") and nothing came after
+    FAILED = "failed"        # AUTH_FAILED after the flow started, and no connect after it
+    COMPLETED = "completed"  # a connect followed the flow
+
+
 @dataclass(frozen=True, slots=True)
 class PushedConfig(Record):
     """What the VPN server pushed at connect time (PUSH_REPLY in a log)."""
@@ -366,6 +384,9 @@ class PushedConfig(Record):
     raw: str = ""                    # the PUSH_REPLY line, verbatim
     seen_at: str | None = None       # the log's timestamp for it
     source: str = ""                 # the log file
+    # full: redirect-gateway for IPv4 (or 0/1 + 128/1, or 0/0 pushed); split: a whole push without it;
+    # unknown: only part of the push was seen (e.g. the DNS options a configure-dns helper logged)
+    tunnel_mode: TunnelMode = TunnelMode.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +415,15 @@ class VpnEvidence(Record):
     connected_at: str | None = None
     disconnected_at: str | None = None
     log_errors: tuple[str, ...] = ()     # notable error lines from the VPN log
+    log_sources: tuple[str, ...] = ()    # every VPN log read (files, journal), newest evidence first
+    client: VpnClient | None = None      # the VPN client that wrote the log(s) read
+    log_device: str | None = None        # tunnel device the newest session opened (tun0, utun3, a TAP adapter name)
+    log_tunnel_mode: TunnelMode = TunnelMode.UNKNOWN  # the logs' tunnel mode: the push's, else full from 0/1+128/1 installed
+    connected: bool | None = None        # from the logs: the newest connect/disconnect event is a connect (None: neither)
+    saml: SamlState | None = None        # SAML sign-in state (None: no SAML line in any log)
+    client_profile: str | None = None    # AWS VPN Client profile name (its CLI or GUI log)
+    cli_status: str | None = None        # `aws-vpn-client` connection status, verbatim (e.g. "Connected")
+    cli_connected: bool | None = None    # that status read as connected / not (None: no CLI or unknown word)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,19 +56,10 @@ def collect(options: Options, env=None, platform: Platform | None = None) -> tup
 
 
 def _pushed_addresses(captures) -> tuple[str, ...]:
-    """DNS servers in the VPN log's last PUSH_REPLY, so the adapter asks the kernel for
-    their routes too."""
-    from platforms.base import ParseError
-    from platforms.parsers import openvpn_log
+    """DNS servers the VPN logs say were pushed, so the adapter asks the kernel for their routes too."""
+    from platforms.vpn_evidence import pushed_dns
 
-    for cap in captures:
-        if cap.id == "vpn-log" and cap.text:
-            try:
-                parsed = openvpn_log.parse(cap.text, source=cap.path or "")
-            except ParseError:
-                return ()
-            return parsed.pushed.dns_servers if parsed.pushed is not None else ()
-    return ()
+    return pushed_dns(captures)
 
 
 def names_for(snapshot: Snapshot, options: Options) -> tuple[NameCheck, ...]:

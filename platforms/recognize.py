@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from agent.model import Platform
-from platforms.parsers import (ifconfig_bsd, interfaces, ip_route, ipconfig, netstat_rn, nmcli, nrpt, nsswitch,
-                               openvpn_log, ovpn_profile, proc_net_route, resolv_conf, resolvectl, route_get,
+from platforms.parsers import (aws_vpn_cli, ifconfig_bsd, interfaces, ip_route, ipconfig, netstat_rn, nmcli, nrpt,
+                               nsswitch, openvpn_log, ovpn_profile, proc_net_route, resolv_conf, resolvectl, route_get,
                                route_print, scutil_dns, scutil_nwi, win_json)
 
 LooksLike = Callable[[str], object]
@@ -36,6 +36,7 @@ RECOGNISERS: tuple[tuple[str, Platform | None, LooksLike], ...] = (
     ("vpn-profile", None, ovpn_profile.looks_like),
     ("powershell", Platform.WINDOWS, win_json.looks_like),         # refined to the cmdlet's source id
     ("winreg-nrpt", Platform.WINDOWS, nrpt.looks_like),
+    ("aws-vpn-client-status", None, aws_vpn_cli.looks_like),       # after PowerShell's JSON (adapters have a Status)
     ("ipconfig", Platform.WINDOWS, ipconfig.looks_like),
     ("route-print", Platform.WINDOWS, route_print.looks_like),
     ("scutil-dns", Platform.MACOS, scutil_dns.looks_like),
@@ -48,7 +49,7 @@ RECOGNISERS: tuple[tuple[str, Platform | None, LooksLike], ...] = (
     ("interfaces", Platform.LINUX, interfaces.looks_like),
     ("proc-net-route", Platform.LINUX, proc_net_route.looks_like),
     ("nsswitch.conf", Platform.LINUX, nsswitch.looks_like),
-    ("vpn-log", None, openvpn_log.looks_like),
+    ("vpn-log", None, openvpn_log.looks_like),                      # refined: vpn-client-log, vpn-dns-log
     ("ip-rule", Platform.LINUX, _ip_rule_looks_like),
     ("ip-route", Platform.LINUX, ip_route.looks_like),             # refined: -4/-6 JSON, text, route get
     ("resolv.conf", None, resolv_conf.looks_like),
@@ -84,7 +85,7 @@ def _ip_route_id(text: str) -> str:
 
 
 def _refine(source_id: str, text: str, hit: object) -> str:
-    if source_id == "powershell" and isinstance(hit, str):
+    if source_id in ("powershell", "vpn-log") and isinstance(hit, str):
         return hit
     if source_id == "netstat-inet" and re.search(r"^[^\S\n]*Internet6:\s*$", text, re.M) \
             and not re.search(r"^[^\S\n]*Internet:\s*$", text, re.M):

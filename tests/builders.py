@@ -9,7 +9,7 @@ import ipaddress
 
 from agent.model import (Answer, DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind, NameCheck,
                          Outcome, Platform, ProbeResult, ProbeRun, PushedConfig, Resolver, ResolverScope, Route,
-                         RouteLookup, Snapshot, SystemLookup, Transport, VpnEvidence, VpnProfile)
+                         RouteLookup, Snapshot, SystemLookup, Transport, TunnelMode, VpnEvidence, VpnProfile)
 from agent.netclass import is_private
 from platforms.tunnel import detect_tunnel, interface_kind
 
@@ -57,7 +57,8 @@ def snapshot(*, tunnels=(TUN,), tunnel_routes=(), resolvers=(), pushed_dns=None,
     pushed = None
     if pushed_dns is not None:
         pushed = PushedConfig(dns_servers=tuple(pushed_dns), redirect_gateway=redirect,
-                              routes=tuple(r for r in tunnel_routes if r not in FULL), source="openvpn.log")
+                              routes=tuple(r for r in tunnel_routes if r not in FULL), source="openvpn.log",
+                              tunnel_mode=TunnelMode.FULL if redirect else TunnelMode.SPLIT)
     vpn = VpnEvidence(mode=vpn.mode, tunnel_interfaces=vpn.tunnel_interfaces, reasons=vpn.reasons,
                       tunnel_routes=vpn.tunnel_routes, pushed=pushed, profile=profile,
                       connected_at="2026-11-28T10:00:00Z" if pushed is not None else None,

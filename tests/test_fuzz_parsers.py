@@ -42,7 +42,8 @@ from agent.model import (Answer, CollectionError, DnsManager, Finding, NameCheck
                          Transport, Verdict)
 from platforms import resolved_dbus
 from platforms.base import ParseError, decode_bytes
-from platforms.parsers import (ip_route, netstat_rn, nmcli, nrpt, openvpn_log, ovpn_profile, ps_document,
+from platforms.parsers import (aws_vpn_cli, ip_route, netstat_rn, nmcli, nrpt, openvpn_log, ovpn_profile,
+                               ps_document,
                                resolvectl, win_json)
 from tests import builders
 from tests.conftest import FIXTURES
@@ -84,8 +85,14 @@ EXTRA_ENTRY_POINTS: dict[str, dict[str, Callable[[str], Any]]] = {
     "nrpt": {"effective_rules": lambda t: nrpt.effective_rules(nrpt.parse(t))},
     "ps_document": {"read_document": ps_document.read_document},
     "openvpn_log": {"parse_push_reply": openvpn_log.parse_push_reply,
+                    "parse_push_reply_noted": lambda t: openvpn_log.parse_push_reply(t, notes=[], complete=False),
                     "timestamps": lambda t: [openvpn_log.parse_timestamp(openvpn_log.timestamp(line))
-                                             for line in t.splitlines()[:200]]},
+                                             for line in t.splitlines()[:200]],
+                    "parse_as_aws_file": lambda t: openvpn_log.parse(t, source="/x/ovpn_aws_vpn_client_1.log")
+                    if openvpn_log.looks_like(t) else None,
+                    "scrub_secrets": openvpn_log.scrub_secrets},
+    "aws_vpn_cli": {"read_status": aws_vpn_cli.read_status,
+                    "profiles": lambda t: aws_vpn_cli.profiles(aws_vpn_cli.parse(t))},
     "ovpn_profile": {"strip_secrets": ovpn_profile.strip_secrets},
     "resolvectl": {"server": resolvectl.server},
     "win_json": {"load": win_json.load, "parse_cmdlet": win_json.parse_cmdlet},
@@ -123,7 +130,7 @@ PREFIX_MODULE = {
     "proc_net_route": "proc_net_route", "resolv_conf": "resolv_conf", "resolv-conf": "resolv_conf",
     "resolvectl": "resolvectl", "resolved_dbus": "resolved_dbus", "ifconfig": "ifconfig_bsd",
     "netstat-rn": "netstat_rn", "route-get": "route_get", "scutil-dns": "scutil_dns",
-    "scutil-nwi": "scutil_nwi", "openvpn-log": "openvpn_log", "ovpn-profile": "ovpn_profile",
+    "scutil-nwi": "scutil_nwi", "openvpn-log": "openvpn_log", "ovpn-profile": "ovpn_profile", "aws-vpn-cli": "aws_vpn_cli",
     "ipconfig": "ipconfig", "route_print": "route_print", "route-print": "route_print",
     "powershell": "win_json", "cmdlet-adapters": "win_json", "cmdlet-dns-servers": "win_json",
     "cmdlet-ip-interfaces": "win_json", "cmdlet-routes": "win_json", "winreg-nrpt": "nrpt", "nrpt": "nrpt",
@@ -441,13 +448,16 @@ ADAPTER_SOURCES: dict[Platform, dict[str, str | None]] = {
                        "route-print": "route_print", "cmdlet-dns-servers": "win_json", "cmdlet-routes": "win_json",
                        "cmdlet-ip-interfaces": "win_json", "cmdlet-adapters": "win_json"},
 }
-VPN_SOURCES = {"vpn-log": "openvpn_log", "vpn-profile": "ovpn_profile"}
+VPN_SOURCES = {"vpn-log": "openvpn_log", "vpn-profile": "ovpn_profile", "vpn-service-log": "openvpn_log",
+               "vpn-client-log": "openvpn_log", "vpn-dns-log": "openvpn_log", "vpn-journal": "openvpn_log",
+               "aws-vpn-client-status": "aws_vpn_cli", "aws-vpn-client-connections": "aws_vpn_cli"}
 
 
 @st.composite
 def source_capture(draw: st.DrawFn, source_id: str, module: str | None) -> SourceCapture:
     kind = SourceKind.COMMAND
-    if source_id in ("resolv.conf", "nsswitch.conf", "os-release", "proc-net-route", "vpn-log", "vpn-profile"):
+    if source_id in ("resolv.conf", "nsswitch.conf", "os-release", "proc-net-route", "vpn-log", "vpn-profile",
+                     "vpn-service-log", "vpn-client-log", "vpn-dns-log"):
         kind = SourceKind.FILE
     elif source_id in ("resolved-dbus", "interfaces", "resolv.conf-link", "route-targets", "winreg-nrpt"):
         kind = SourceKind.API
