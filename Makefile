@@ -34,4 +34,5 @@ clean:
 
 include mk/lab.mk
 include mk/ship.mk
+include mk/corpus.mk
 -include mk/fuzz.mk
