@@ -72,7 +72,7 @@ MANAGERS = ("file", "systemd-resolved", "NetworkManager", "resolvconf", "openres
 CLIENTS = ("openvpn", "openvpn-gui", "tunnelblick", "openvpn-connect", "openvpn3", "networkmanager-openvpn",
            "aws-vpn-client", "viscosity", "other")
 FACT_KEYS = ("resolvers", "nameservers", "search_domains", "match_domains", "default_routes",
-             "tunnel_interfaces", "interface_metrics", "tunnel_mode", "pushed_dns", "pushed_routes", "pushed_domains",
+             "tunnel_interfaces", "interface_metrics", "nrpt_rules", "tunnel_mode", "pushed_dns", "pushed_routes", "pushed_domains",
              "pushed_redirect_gateway", "pushed_block_outside_dns", "pushed_ifconfig", "vpn_state",
              "dns_manager", "resolv_stub")
 EXPECT_KEYS = {"source", "language", "os", "client", "kinds", "cut", "note", "facts"}
@@ -184,6 +184,11 @@ def validate(expect: Any, where: Path | str, kind: str | None = None) -> None:
                 raise bad(f"default route {d}")
             if "gateway" in d:
                 _ip(d["gateway"])
+        for r in facts.get("nrpt_rules", []):
+            if set(r) - {"namespace", "servers"} or not r.get("namespace"):
+                raise bad(f"nrpt rule {r}")
+            for a in r.get("servers", []):
+                _ip(a)
         for m in facts.get("interface_metrics", []):
             if set(m) != {"interface", "metric"} or not isinstance(m["metric"], int):
                 raise bad(f"interface metric {m}")
@@ -237,6 +242,7 @@ def expected_facts(expect: dict) -> list[Fact]:
     add("default_route", f.get("default_routes", []), lambda d: f"default route {desc(d)}")
     add("tunnel_interface", f.get("tunnel_interfaces", []), lambda n: f"tunnel interface {n}")
     add("interface_metric", f.get("interface_metrics", []), lambda m: f"interface metric {desc(m)}")
+    add("nrpt_rule", f.get("nrpt_rules", []), lambda r: f"NRPT rule {desc(r)}")
     if "tunnel_mode" in f:
         add("tunnel_mode", [f["tunnel_mode"]], lambda m: f"tunnel mode {m}")
     add("pushed_dns", f.get("pushed_dns", []), lambda a: f"pushed DNS {a}")
@@ -369,6 +375,13 @@ def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
     if cat == "interface_metric":
         got = [(i.name, i.metric) for i in snap.interfaces if iface_match(want["interface"], i.name, snap)]
         return any(m == want["metric"] for _n, m in got), f"metrics {got}" if got else "no such interface"
+    if cat == "nrpt_rule":
+        ns = _domain(want["namespace"])
+        for rule in dns.nrpt:
+            if ns in {_domain(n) for n in rule.namespaces} and \
+                    all(any(_same_ip(a, b) for b in rule.servers) for a in want.get("servers", [])):
+                return True, ""
+        return False, f"rules {[(r.namespaces, r.servers) for r in dns.nrpt]}"
     if cat == "tunnel_mode":
         return vpn.mode.value == want, f"mode {vpn.mode.value}"
     if cat.startswith("pushed_"):
