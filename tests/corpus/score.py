@@ -72,7 +72,7 @@ MANAGERS = ("file", "systemd-resolved", "NetworkManager", "resolvconf", "openres
 CLIENTS = ("openvpn", "openvpn-gui", "tunnelblick", "openvpn-connect", "openvpn3", "networkmanager-openvpn",
            "aws-vpn-client", "viscosity", "other")
 FACT_KEYS = ("resolvers", "nameservers", "search_domains", "match_domains", "default_routes",
-             "tunnel_interfaces", "interface_metrics", "nrpt_rules", "tunnel_mode", "pushed_dns", "pushed_routes", "pushed_domains",
+             "route_lookups", "tunnel_interfaces", "interface_metrics", "nrpt_rules", "tunnel_mode", "pushed_dns", "pushed_routes", "pushed_domains",
              "pushed_redirect_gateway", "pushed_block_outside_dns", "pushed_ifconfig", "vpn_state",
              "dns_manager", "resolv_stub")
 EXPECT_KEYS = {"source", "language", "os", "client", "kinds", "cut", "note", "facts"}
@@ -184,6 +184,12 @@ def validate(expect: Any, where: Path | str, kind: str | None = None) -> None:
                 raise bad(f"default route {d}")
             if "gateway" in d:
                 _ip(d["gateway"])
+        for r in facts.get("route_lookups", []):
+            if set(r) - {"address", "interface", "gateway"} or "address" not in r:
+                raise bad(f"route lookup {r}")
+            _ip(r["address"])
+            if "gateway" in r:
+                _ip(r["gateway"])
         for r in facts.get("nrpt_rules", []):
             if set(r) - {"namespace", "servers"} or not r.get("namespace"):
                 raise bad(f"nrpt rule {r}")
@@ -240,6 +246,7 @@ def expected_facts(expect: dict) -> list[Fact]:
     add("search_domain", f.get("search_domains", []), lambda d: f"search domain {d}")
     add("match_domain", f.get("match_domains", []), lambda d: f"match domain {desc(d)}")
     add("default_route", f.get("default_routes", []), lambda d: f"default route {desc(d)}")
+    add("route_lookup", f.get("route_lookups", []), lambda r: f"route lookup {desc(r)}")
     add("tunnel_interface", f.get("tunnel_interfaces", []), lambda n: f"tunnel interface {n}")
     add("interface_metric", f.get("interface_metrics", []), lambda m: f"interface metric {desc(m)}")
     add("nrpt_rule", f.get("nrpt_rules", []), lambda r: f"NRPT rule {desc(r)}")
@@ -369,6 +376,14 @@ def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
                 return True, ""
         return False, "defaults " + (", ".join(f"{r.destination} via {r.gateway} dev {r.interface}" for r in routes)
                                      or "none")
+    if cat == "route_lookup":
+        same = [lk for lk in snap.route_lookups if _same_ip(lk.address, want["address"])]
+        for lk in same:
+            if ("gateway" not in want or (lk.gateway and _same_ip(lk.gateway, want["gateway"]))) and \
+                    iface_match(want.get("interface"), lk.interface, snap):
+                return True, ""
+        return False, ("got " + "; ".join(f"dev {lk.interface} via {lk.gateway}" for lk in same)) if same \
+            else f"lookups for {[lk.address for lk in snap.route_lookups]}"
     if cat == "tunnel_interface":
         names = _tunnel_names(snap)
         return any(iface_match(want, n, snap) for n in names), f"tunnels {names}"
