@@ -38,6 +38,15 @@ def test_no_stray_files_in_the_corpus():
                     assert p.with_name(p.name[:-len(".expect.json")] + ".txt").exists(), f"{p} has no capture"
 
 
+
+def test_no_capture_is_taken_twice():
+    # the same text under two slugs would count twice, and could sit in both parts
+    seen: dict[bytes, Path] = {}
+    for txt in ALL_TXT:
+        body = txt.read_bytes()
+        assert body not in seen, f"{txt} repeats {seen[body]}"
+        seen[body] = txt
+
 def test_every_capture_is_listed_in_sources():
     text = SOURCES.read_text(encoding="utf-8")
     missing = [t.stem for t in ALL_TXT if t.stem not in text]
