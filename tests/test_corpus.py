@@ -108,6 +108,7 @@ def test_check_compares_facts_as_the_readme_says():
     assert found("default_route", {"interface": "Wi-Fi"})
     assert not found("default_route", {"gateway": "192.168.1.254"})
     assert found("tunnel_interface", "OpenVPN Wintun") and not found("tunnel_interface", "Wi-Fi")
+    assert found("tunnel_interface", "OpenVPN W...n") and not found("tunnel_interface", "OpenVPN W...x")
     assert found("tunnel_mode", "split") and not found("tunnel_mode", "full")
     assert found("pushed_dns", "10.0.0.2") and found("pushed_route", "10.0.5.0/16")
     assert found("pushed_ifconfig", "10.0.1.5") and not found("pushed_redirect_gateway", True)
