@@ -38,6 +38,15 @@ def test_no_stray_files_in_the_corpus():
                     assert p.with_name(p.name[:-len(".expect.json")] + ".txt").exists(), f"{p} has no capture"
 
 
+
+def test_no_capture_is_taken_twice():
+    # the same text under two slugs would count twice, and could sit in both parts
+    seen: dict[bytes, Path] = {}
+    for txt in ALL_TXT:
+        body = txt.read_bytes()
+        assert body not in seen, f"{txt} repeats {seen[body]}"
+        seen[body] = txt
+
 def test_every_capture_is_listed_in_sources():
     text = SOURCES.read_text(encoding="utf-8")
     missing = [t.stem for t in ALL_TXT if t.stem not in text]
@@ -99,6 +108,7 @@ def test_check_compares_facts_as_the_readme_says():
     assert found("default_route", {"interface": "Wi-Fi"})
     assert not found("default_route", {"gateway": "192.168.1.254"})
     assert found("tunnel_interface", "OpenVPN Wintun") and not found("tunnel_interface", "Wi-Fi")
+    assert found("tunnel_interface", "OpenVPN W...n") and not found("tunnel_interface", "OpenVPN W...x")
     assert found("tunnel_mode", "split") and not found("tunnel_mode", "full")
     assert found("pushed_dns", "10.0.0.2") and found("pushed_route", "10.0.5.0/16")
     assert found("pushed_ifconfig", "10.0.1.5") and not found("pushed_redirect_gateway", True)

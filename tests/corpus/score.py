@@ -292,11 +292,12 @@ def iface_match(want: str | None, got: str | None, snap: Any) -> bool:
     if got is None:
         return False
     w, g = want.strip().casefold(), got.strip().casefold()
-    for ellipsis in ("...", "…"):
-        if w.endswith(ellipsis):       # a column PowerShell truncated: the shown part must match
-            return g.startswith(w[:-len(ellipsis)].rstrip())
     if w == g:
         return True
+    for ellipsis in ("...", "…"):
+        if ellipsis in w:              # a column PowerShell truncated ('Adapte...8', 'Ad…'): the shown parts must match
+            head, _, tail = w.partition(ellipsis)
+            return g.startswith(head.rstrip()) and g.endswith(tail) and len(g) >= len(head.rstrip()) + len(tail)
     try:
         _ip(want)
     except ValueError:
