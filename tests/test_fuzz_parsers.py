@@ -127,6 +127,8 @@ PREFIX_MODULE = {
     "ipconfig": "ipconfig", "route_print": "route_print", "route-print": "route_print",
     "powershell": "win_json", "cmdlet-adapters": "win_json", "cmdlet-dns-servers": "win_json",
     "cmdlet-ip-interfaces": "win_json", "cmdlet-routes": "win_json", "winreg-nrpt": "nrpt", "nrpt": "nrpt",
+    "ps-dns-servers": "ps_cmdlets", "ps-ip-interfaces": "ps_cmdlets", "ps-routes": "ps_cmdlets",
+    "ps-ip-configuration": "ps_cmdlets", "ps-adapters": "ps_cmdlets", "ps-nrpt-policy": "ps_cmdlets",
 }
 
 
@@ -439,7 +441,10 @@ ADAPTER_SOURCES: dict[Platform, dict[str, str | None]] = {
                      "sw-vers": None, "route-get:10.0.0.2": "route_get"},
     Platform.WINDOWS: {"powershell": "win_json", "winreg-nrpt": "nrpt", "ipconfig": "ipconfig",
                        "route-print": "route_print", "cmdlet-dns-servers": "win_json", "cmdlet-routes": "win_json",
-                       "cmdlet-ip-interfaces": "win_json", "cmdlet-adapters": "win_json"},
+                       "cmdlet-ip-interfaces": "win_json", "cmdlet-adapters": "win_json",
+                       "ps-dns-servers": "ps_cmdlets", "ps-ip-interfaces": "ps_cmdlets", "ps-routes": "ps_cmdlets",
+                       "ps-ip-configuration": "ps_cmdlets", "ps-adapters": "ps_cmdlets",
+                       "ps-nrpt-policy": "ps_cmdlets"},
 }
 VPN_SOURCES = {"vpn-log": "openvpn_log", "vpn-profile": "ovpn_profile"}
 
