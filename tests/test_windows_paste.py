@@ -349,3 +349,22 @@ def test_unreadable_route_row_is_skipped_and_the_rest_read():
     res = route_print.parse(bad)
     assert len(res.routes) == len(route_print.parse(good).routes) - 1
     assert len(res.skipped) == 2 and "gateway not readable" in res.skipped[0]
+
+
+# --------------------------------------------------------------------------- unknown is not absent
+
+
+def test_filtered_views_and_plain_ipconfig_claim_no_evidence_they_do_not_hold():
+    """``Get-NetIPConfiguration -InterfaceAlias X`` shows one adapter and plain ``ipconfig``
+    shows no DNS servers: neither proves that the others have none."""
+    from agent.model import Evidence
+    whole = snapshot(ps_dns_servers="ps-dns-servers--de-instanz.out")
+    assert whole.has(Evidence.DNS_LINKS)
+    filtered = snapshot(ps_ip_configuration="ps-ip-configuration--ru-detailed-vagrant.out")
+    assert not filtered.has(Evidence.DNS_LINKS) and not filtered.has(Evidence.INTERFACES)
+    assert ps_cmdlets.parse(text("ps-ip-configuration--ru-detailed-vagrant.out")).partial == ("ipConfiguration",)
+    assert snapshot(ipconfig="ipconfig--es-cloudflare-warp.out").has(Evidence.DNS_LINKS)
+    plain = snapshot(ipconfig="ipconfig--ko-tab-indented.out")
+    assert plain.has(Evidence.INTERFACES) and not plain.has(Evidence.DNS_LINKS)
+    # default routes from gateways are not a routing table
+    assert not snapshot(ipconfig="ipconfig--en-nordlynx-dco-flush-left.out").has(Evidence.ROUTES)
