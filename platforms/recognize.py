@@ -35,7 +35,7 @@ def _ip_rule_looks_like(text: str) -> bool:
 RECOGNISERS: tuple[tuple[str, Platform | None, LooksLike], ...] = (
     ("vpn-profile", None, ovpn_profile.looks_like),
     ("powershell", Platform.WINDOWS, win_json.looks_like),         # refined to the cmdlet's source id
-    ("ps-text", Platform.WINDOWS, ps_cmdlets.looks_like),          # refined: ps-dns-servers, ps-routes, ...
+    ("ps-text", Platform.WINDOWS, ps_cmdlets.looks_like),          # refined: ps-dnsclientserveraddress, ps-netroute, ...
     ("winreg-nrpt", Platform.WINDOWS, nrpt.looks_like),
     ("ipconfig", Platform.WINDOWS, ipconfig.looks_like),
     ("route-print", Platform.WINDOWS, route_print.looks_like),

@@ -24,9 +24,10 @@ subset of them present:
 ``Get-NetIPInterface | ConvertTo-Json``                   ``cmdlet-ip-interfaces``
 ``Get-NetAdapter | ConvertTo-Json``                       ``cmdlet-adapters``
 ``reg query ...\\DnsPolicyConfig /s``                      ``winreg-nrpt``
-the same cmdlets' default table / list views (as printed)  ``ps-dns-servers``, ``ps-ip-interfaces``,
-(+ ``Get-NetIPConfiguration``, ``Get-DnsClientNrptPolicy``)  ``ps-routes``, ``ps-adapters``,
-                                                          ``ps-ip-configuration``, ``ps-nrpt-policy``
+the default table / list view (as printed) of              ``ps-`` + the cmdlet's noun:
+Get-DnsClientServerAddress, Get-NetIPInterface,           ``ps-dnsclientserveraddress``,
+Get-NetRoute, Get-NetIPConfiguration, Get-NetAdapter,     ``ps-netipinterface``, ...,
+Get-DnsClientNrptPolicy                                   ``ps-nrpt``
 ========================================================  ========================
 
 A pasted text source may hold several views; each line of one that cannot be read is

@@ -127,8 +127,8 @@ PREFIX_MODULE = {
     "ipconfig": "ipconfig", "route_print": "route_print", "route-print": "route_print",
     "powershell": "win_json", "cmdlet-adapters": "win_json", "cmdlet-dns-servers": "win_json",
     "cmdlet-ip-interfaces": "win_json", "cmdlet-routes": "win_json", "winreg-nrpt": "nrpt", "nrpt": "nrpt",
-    "ps-dns-servers": "ps_cmdlets", "ps-ip-interfaces": "ps_cmdlets", "ps-routes": "ps_cmdlets",
-    "ps-ip-configuration": "ps_cmdlets", "ps-adapters": "ps_cmdlets", "ps-nrpt-policy": "ps_cmdlets",
+    "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
+    "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets", "ps-nrpt": "ps_cmdlets",
 }
 
 
@@ -442,9 +442,9 @@ ADAPTER_SOURCES: dict[Platform, dict[str, str | None]] = {
     Platform.WINDOWS: {"powershell": "win_json", "winreg-nrpt": "nrpt", "ipconfig": "ipconfig",
                        "route-print": "route_print", "cmdlet-dns-servers": "win_json", "cmdlet-routes": "win_json",
                        "cmdlet-ip-interfaces": "win_json", "cmdlet-adapters": "win_json",
-                       "ps-dns-servers": "ps_cmdlets", "ps-ip-interfaces": "ps_cmdlets", "ps-routes": "ps_cmdlets",
-                       "ps-ip-configuration": "ps_cmdlets", "ps-adapters": "ps_cmdlets",
-                       "ps-nrpt-policy": "ps_cmdlets"},
+                       "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
+                       "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets",
+                       "ps-nrpt": "ps_cmdlets"},
 }
 VPN_SOURCES = {"vpn-log": "openvpn_log", "vpn-profile": "ovpn_profile"}
 

@@ -39,9 +39,9 @@ def resolvers(snap) -> list[tuple]:
 
 
 def test_four_cmdlet_views_of_one_machine_give_resolvers_metrics_and_default_route():
-    snap = snapshot(ps_dns_servers="ps-dns-servers--de-instanz.out", ps_ip_interfaces="ps-ip-interfaces--de-instanz.out",
-                    ps_adapters="ps-adapters--de-virtio.out",
-                    ps_ip_configuration="ps-ip-configuration--de-virtio-dns-wrapped.out")
+    snap = snapshot(ps_dnsclientserveraddress="ps-dnsclientserveraddress--de-instanz.out", ps_netipinterface="ps-netipinterface--de-instanz.out",
+                    ps_netadapter="ps-netadapter--de-virtio.out",
+                    ps_netipconfiguration="ps-netipconfiguration--de-virtio-dns-wrapped.out")
     eth = next(i for i in snap.interfaces if i.index == 12)
     assert (eth.name, eth.description, eth.metric, eth.is_up) == ("Ethernet-Instanz 0", "Red Hat VirtIO Ethernet Adapter",
                                                                    15, True)
@@ -56,7 +56,7 @@ def test_four_cmdlet_views_of_one_machine_give_resolvers_metrics_and_default_rou
 
 
 def test_vpn_adapter_resolvers_from_get_dnsclientserveraddress_table():
-    snap = snapshot(ps_dns_servers="ps-dns-servers--firezone-10387-backtick-prompt.out")
+    snap = snapshot(ps_dnsclientserveraddress="ps-dnsclientserveraddress--firezone-10387-backtick-prompt.out")
     fz = [r for r in snap.dns.resolvers if r.interface == "Firezone"]
     assert [r.address for r in fz] == ["100.100.111.4", "100.100.111.1", "100.100.111.3", "100.100.111.2"]
     assert all(r.scope is ResolverScope.LINK for r in fz)
@@ -65,14 +65,14 @@ def test_vpn_adapter_resolvers_from_get_dnsclientserveraddress_table():
 
 def test_interface_metric_orders_resolvers_across_views():
     """Get-NetIPInterface metrics decide which adapter's servers Windows asks first."""
-    snap = snapshot(ps_dns_servers="ps-dns-servers--synapse-msftvpn.out")
+    snap = snapshot(ps_dnsclientserveraddress="ps-dnsclientserveraddress--synapse-msftvpn.out")
     # no metrics: adapter order as printed
     assert [r.interface for r in snap.dns.resolvers][:2] == ["Ethernet", "Ethernet"]
     assert any("interface metrics unknown" in t for t in snap.trace)
 
 
 def test_get_netroute_table_routes_and_interface_metric():
-    snap = snapshot(ps_routes="ps-routes--ca-wifi-default.out")
+    snap = snapshot(ps_netroute="ps-netroute--ca-wifi-default.out")
     default = next(r for r in snap.routes if r.destination == "0.0.0.0/0")
     # RouteMetric 0 + ifMetric 50 (the table's own ifMetric column)
     assert (default.gateway, default.metric) == ("192.168.1.1", 50)
@@ -80,13 +80,13 @@ def test_get_netroute_table_routes_and_interface_metric():
 
 
 def test_persistent_store_rows_are_configuration_not_routes():
-    col = ps_cmdlets.parse(text("ps-routes--dcos-indented-persistent-truncated.out"))
+    col = ps_cmdlets.parse(text("ps-netroute--dcos-indented-persistent-truncated.out"))
     assert [r.destination for r in col.routes] == ["169.254.169.254/32"]      # "Persiste..." row not read as active
     assert any("PersistentStore" in n for n in col.notes)
 
 
 def test_nrpt_policy_text_becomes_domain_resolvers():
-    snap = snapshot(ps_nrpt_policy="ps-nrpt-policy--ft-table-tilde-prompt.out")
+    snap = snapshot(ps_nrpt="ps-nrpt--ft-table-tilde-prompt.out")
     assert [(r.address, r.scope, r.domains) for r in snap.dns.resolvers] == [
         ("1.2.3.4", ResolverScope.DOMAIN, ("internal.company.tld",)),
         ("1.2.3.4", ResolverScope.DOMAIN, ("sub.domain.tld",))]
@@ -94,21 +94,21 @@ def test_nrpt_policy_text_becomes_domain_resolvers():
 
 
 def test_nrpt_rule_list_view_and_policies_without_servers():
-    rule = ps_cmdlets.parse(text("ps-nrpt-policy--nrpt-rule-dnsmasq-test.out"))
+    rule = ps_cmdlets.parse(text("ps-nrpt--nrpt-rule-dnsmasq-test.out"))
     assert [(p.namespaces, p.servers) for p in rule.nrpt] == [((".test",), ("127.0.0.1",))]
-    doc = ps_cmdlets.parse(text("ps-nrpt-policy--msdocs-double-spaced.out"))
+    doc = ps_cmdlets.parse(text("ps-nrpt--msdocs-double-spaced.out"))
     assert [(p.namespaces, p.servers) for p in doc.nrpt] == [((".secure.contoso.com",), ())]   # one record, not 17
 
 
 def test_ip_configuration_detailed_and_disconnected_records():
-    col = ps_cmdlets.parse(text("ps-ip-configuration--pl-six-adapters-zerotier.out"))
+    col = ps_cmdlets.parse(text("ps-netipconfiguration--pl-six-adapters-zerotier.out"))
     assert len(col.adapters) == 6
     dmz = next(a for a in col.adapters if a.index == 4)
     assert (dmz.name, dmz.is_up) == ("DMZ", False)
     assert [(g.index, g.next_hop) for g in col.gateways] == [(8, "25.255.255.254"), (13, "192.168.1.1")]
     wifi = [d for d in col.dns_servers if d.index == 13]
     assert [(d.family, d.servers) for d in wifi] == [(Family.INET, ("192.168.1.1",))]
-    detailed = ps_cmdlets.parse(text("ps-ip-configuration--ru-detailed-vagrant.out"))
+    detailed = ps_cmdlets.parse(text("ps-netipconfiguration--ru-detailed-vagrant.out"))
     (a,) = detailed.adapters
     assert (a.name, a.mac, a.is_up) == ("Беспроводная сеть", "CC-2F-71-D8-2C-3C", True)
     assert detailed.dns_servers[0].servers == ("192.168.11.1",)          # printed twice, used once
@@ -119,10 +119,10 @@ def test_ip_configuration_detailed_and_disconnected_records():
 
 def test_double_width_aliases_and_ellipsis_truncation():
     """Japanese aliases push rows right of their header; PowerShell 7 cuts with '…'."""
-    col = ps_cmdlets.parse(text("ps-ip-interfaces--ja-wide-aliases-no-store.out"))
+    col = ps_cmdlets.parse(text("ps-netipinterface--ja-wide-aliases-no-store.out"))
     assert {(i.index, i.alias, i.metric) for i in col.ip_interfaces} >= {(20, "イーサネット", 5), (18, "Wi-Fi", 45),
                                                                        (23, "Bluetooth ネットワーク接続", 65)}
-    adapters = ps_cmdlets.parse(text("ps-adapters--ja-hidden-ellipsis.out")).adapters
+    adapters = ps_cmdlets.parse(text("ps-netadapter--ja-hidden-ellipsis.out")).adapters
     bt = next(a for a in adapters if a.index == 23)
     assert (bt.name, bt.description) == ("Bluetooth ネットワーク…", "Bluetooth Device (Personal Area …")
     teredo = next(a for a in adapters if a.index == 15)
@@ -130,7 +130,7 @@ def test_double_width_aliases_and_ellipsis_truncation():
 
 
 def test_cut_server_address_is_dropped_not_guessed():
-    col = ps_cmdlets.parse(text("ps-dns-servers--fr-vm-truncated.out"))   # header lost its first letter too
+    col = ps_cmdlets.parse(text("ps-dnsclientserveraddress--fr-vm-truncated.out"))   # header lost its first letter too
     eth6 = next(d for d in col.dns_servers if d.index == 11 and d.family is Family.INET6)
     assert eth6.servers == ("fec0:0:0:ffff::1", "fec0:0:0:ffff::2")
     assert eth6.alias == "Ethernet"
@@ -138,7 +138,7 @@ def test_cut_server_address_is_dropped_not_guessed():
 
 
 def test_misaligned_table_is_read_by_value_shape():
-    col = ps_cmdlets.parse(text("ps-dns-servers--zetcode-misaligned.out"))
+    col = ps_cmdlets.parse(text("ps-dnsclientserveraddress--zetcode-misaligned.out"))
     assert [(d.index, d.family, d.servers) for d in col.dns_servers] == [
         (12, Family.INET, ("192.168.1.1", "8.8.8.8")), (7, Family.INET, ("192.168.1.1",)),
         (12, Family.INET6, ("fec0:0:0:ffff::1",))]
@@ -146,9 +146,9 @@ def test_misaligned_table_is_read_by_value_shape():
 
 @pytest.mark.parametrize("width", [100, 120])
 def test_console_wrapped_row_is_joined(width):
-    # a real Get-NetRoute row (ps-routes--ca-wifi-default) wrapped by a narrow console
+    # a real Get-NetRoute row (ps-netroute--ca-wifi-default) wrapped by a narrow console
     row = "24      0.0.0.0/0                                      192.168.1.1                                        0 50       ActiveStore"
-    wrapped = (text("ps-routes--ca-wifi-default.out").split("24      255.255.255.255/32")[0]
+    wrapped = (text("ps-netroute--ca-wifi-default.out").split("24      255.255.255.255/32")[0]
                + row[:width] + "\n" + row[width:] + "\n")
     col = ps_cmdlets.parse(wrapped)
     assert [(r.destination, r.next_hop, r.route_metric) for r in col.routes] == [("0.0.0.0/0", "192.168.1.1", 0)]
@@ -156,19 +156,19 @@ def test_console_wrapped_row_is_joined(width):
 
 
 def test_headerless_get_netroute_rows():
-    col = ps_cmdlets.parse(text("ps-routes--cisco-wsl2-7-headerless-cut.out"))
+    col = ps_cmdlets.parse(text("ps-netroute--cisco-wsl2-7-headerless-cut.out"))
     assert len(col.routes) == 10
     assert {(i.index, i.metric) for i in col.ip_interfaces} == {(13, 45), (17, 1), (19, 25)}
 
 
 def test_unreadable_row_is_skipped_and_the_rest_read():
-    good = text("ps-ip-interfaces--de-instanz.out")
+    good = text("ps-netipinterface--de-instanz.out")
     bad = good.replace("12      Ethernet-Instanz 0", "12      Ethernet-Instanz 0 ###garbled###\n??  !!  \n12      Ethernet-Instanz 0", 1)
     col = ps_cmdlets.parse(bad)
     assert {(i.index, i.family) for i in col.ip_interfaces} == {(1, Family.INET6), (12, Family.INET), (1, Family.INET)}
     assert col.skipped and all(s.startswith("line ") for s in col.skipped)
     snap = WindowsAdapter().parse(RawCapture(platform=Platform.WINDOWS, collected_at=NOW, sources=(
-        SourceCapture(id="ps-ip-interfaces", kind=SourceKind.FILE, text=bad),)))
+        SourceCapture(id="ps-netipinterface", kind=SourceKind.FILE, text=bad),)))
     assert any("could not be read and were skipped" in t for t in snap.trace)
 
 
@@ -181,10 +181,10 @@ def test_list_record_with_a_broken_property_line_keeps_the_others():
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("ps-dns-servers--nl-indented-prompt.out", "ps-dns-servers"),
-    ("ps-ip-configuration--ca-wifi.out", "ps-ip-configuration"),
-    ("ps-routes--cisco-wsl2-7-headerless-cut.out", "ps-routes"),
-    ("ps-nrpt-policy--msdocs-dnssec-trailing-spaces.out", "ps-nrpt-policy"),
+    ("ps-dnsclientserveraddress--nl-indented-prompt.out", "ps-dnsclientserveraddress"),
+    ("ps-netipconfiguration--ca-wifi.out", "ps-netipconfiguration"),
+    ("ps-netroute--cisco-wsl2-7-headerless-cut.out", "ps-netroute"),
+    ("ps-nrpt--msdocs-dnssec-trailing-spaces.out", "ps-nrpt"),
 ])
 def test_recognised_as_windows_cmdlet_text(name, expected):
     hit = recognise(text(name))
@@ -358,11 +358,11 @@ def test_filtered_views_and_plain_ipconfig_claim_no_evidence_they_do_not_hold():
     """``Get-NetIPConfiguration -InterfaceAlias X`` shows one adapter and plain ``ipconfig``
     shows no DNS servers: neither proves that the others have none."""
     from agent.model import Evidence
-    whole = snapshot(ps_dns_servers="ps-dns-servers--de-instanz.out")
+    whole = snapshot(ps_dnsclientserveraddress="ps-dnsclientserveraddress--de-instanz.out")
     assert whole.has(Evidence.DNS_LINKS)
-    filtered = snapshot(ps_ip_configuration="ps-ip-configuration--ru-detailed-vagrant.out")
+    filtered = snapshot(ps_netipconfiguration="ps-netipconfiguration--ru-detailed-vagrant.out")
     assert not filtered.has(Evidence.DNS_LINKS) and not filtered.has(Evidence.INTERFACES)
-    assert ps_cmdlets.parse(text("ps-ip-configuration--ru-detailed-vagrant.out")).partial == ("ipConfiguration",)
+    assert ps_cmdlets.parse(text("ps-netipconfiguration--ru-detailed-vagrant.out")).partial == ("ipConfiguration",)
     assert snapshot(ipconfig="ipconfig--es-cloudflare-warp.out").has(Evidence.DNS_LINKS)
     plain = snapshot(ipconfig="ipconfig--ko-tab-indented.out")
     assert plain.has(Evidence.INTERFACES) and not plain.has(Evidence.DNS_LINKS)

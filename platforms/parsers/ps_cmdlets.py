@@ -1,18 +1,21 @@
 """Readers for the default views of the Windows networking cmdlets, as pasted (pure).
 
-=========================================  ===============  ==========================
-cmdlet (table or ``| fl`` list view)        source id        gives
-=========================================  ===============  ==========================
-``Get-DnsClientServerAddress``             ps-dns-servers   resolvers per ifIndex + family
-``Get-NetIPInterface``                     ps-ip-interfaces interface metrics, connected
-``Get-NetRoute``                           ps-routes        routes (+ ifMetric as the interface
-                                                            metric when nothing else gives it)
-``Get-NetIPConfiguration`` [-Detailed]     ps-ip-configuration  adapter, addresses, default
-                                                            gateways, DNS servers, status
-``Get-NetAdapter``                         ps-adapters      ifIndex, alias, driver description,
-                                                            status, MAC
-``Get-DnsClientNrptPolicy`` / ``...Rule``  ps-nrpt-policy   NRPT namespaces -> name servers
-=========================================  ===============  ==========================
+==========================================  ===========================  ===============================
+cmdlet (table or ``| fl`` list view)        source id                    gives
+==========================================  ===========================  ===============================
+``Get-DnsClientServerAddress``              ps-dnsclientserveraddress    resolvers per ifIndex + family
+``Get-NetIPInterface``                      ps-netipinterface            interface metrics, connected
+``Get-NetRoute``                            ps-netroute                  routes (+ ifMetric as the
+                                                                         interface metric when nothing
+                                                                         else gives it)
+``Get-NetIPConfiguration`` [-Detailed]      ps-netipconfiguration        adapter, addresses, default
+                                                                         gateways, DNS servers, status
+``Get-NetAdapter``                          ps-netadapter                ifIndex, alias, driver
+                                                                         description, status, MAC
+``Get-DnsClientNrptPolicy`` / ``...Rule``   ps-nrpt                      NRPT namespaces -> servers
+==========================================  ===========================  ===============================
+
+The ids are the cmdlets' nouns, as the corpus kinds (tests/corpus) name them.
 
 One pasted text may hold several of these views (a ticket often does); :func:`parse` reads
 every one it finds, and :func:`looks_like` names the first.  The result is the same
@@ -42,8 +45,8 @@ from platforms.parsers.ps_format import PsBlock, cells, display_width, is_cut, s
 from platforms.parsers.win_json import (AddressRec, AdapterRec, DnsServersRec, IpInterfaceRec, NrptPolicyRec,
                                         RouteRec, WinCollection)
 
-SOURCE_IDS = ("ps-dns-servers", "ps-ip-interfaces", "ps-routes", "ps-ip-configuration", "ps-adapters",
-              "ps-nrpt-policy")
+SOURCE_IDS = ("ps-dnsclientserveraddress", "ps-netipinterface", "ps-netroute", "ps-netipconfiguration",
+              "ps-netadapter", "ps-nrpt")
 
 _MARKERS = ("ServerAddresses", "InterfaceMetric", "DestinationPrefix", "InterfaceDescription", "IPv4DefaultGateway",
             "DNSServer", "NameServers", "InterfaceAlias", "Namespace")
@@ -76,22 +79,22 @@ def _view_of_columns(columns: tuple[str, ...] | list[str]) -> str | None:
     """Which cmdlet printed a table (or a list record) with these properties."""
     cols = {_norm(c) for c in columns}
     if "serveraddresses" in cols:
-        return "ps-dns-servers"
+        return "ps-dnsclientserveraddress"
     if "destinationprefix" in cols and ("nexthop" in cols or "ifindex" in cols or "interfaceindex" in cols):
-        return "ps-routes"
+        return "ps-netroute"
     if "namespace" in cols and cols & {"nameservers", "directaccessenabled", "queryPolicy".lower(), "dnssec",
                                         "directaccessdnsservers", "da"}:
-        return "ps-nrpt-policy"
+        return "ps-nrpt"
     if cols & {"ipv4defaultgateway", "ipv6defaultgateway", "dnsserver", "netprofilename", "netadapterstatus"} \
             and cols & {"interfacealias", "interfaceindex"}:
-        return "ps-ip-configuration"
+        return "ps-netipconfiguration"
     if "interfacemetric" in cols and ("addressfamily" in cols or "nlmtubytes" in cols or "nlmtu" in cols):
-        return "ps-ip-interfaces"
+        return "ps-netipinterface"
     if "interfacedescription" in cols and cols & {"ifindex", "interfaceindex", "macaddress", "status",
                                                   "interfaceoperationalstatus", "mediaconnectionstate"}:
-        return "ps-adapters"
+        return "ps-netadapter"
     if cols >= {"ipaddress", "interfaceindex", "prefixlength"}:
-        return "ps-ip-addresses"
+        return "ps-netipaddress"
     return None
 
 
@@ -115,7 +118,7 @@ def looks_like(text: str) -> str | None:
         if view in SOURCE_IDS:
             return view
     if len(_headerless_routes(fmt.loose)) >= 2:
-        return "ps-routes"
+        return "ps-netroute"
     return None
 
 
@@ -289,7 +292,7 @@ class _Reader:
         right end, then Name and description split where the header says (in display
         columns), at the nearest gap."""
         if "InterfaceDescription" not in block.columns or "Name" not in block.columns:
-            for line_no, values, row in self.table_rows(block, "ps-adapters"):
+            for line_no, values, row in self.table_rows(block, "ps-netadapter"):
                 self.adapter(line_no, values, row)
             return
         desc_col = block.starts[block.columns.index("InterfaceDescription")]
@@ -410,9 +413,9 @@ def _char_offset(text: str, column: int) -> int:
 
 # The default table views: their typed row pattern and the columns that say "default view".
 _TYPED_ROWS: dict[str, tuple[re.Pattern, frozenset]] = {
-    "ps-dns-servers": (_DNS_ROW, frozenset({"interfacealias", "interfaceindex", "addressfamily", "serveraddresses"})),
-    "ps-ip-interfaces": (_IPIF_ROW, frozenset({"ifindex", "interfacealias", "addressfamily", "interfacemetric"})),
-    "ps-routes": (_ROUTE_ROW, frozenset({"ifindex", "destinationprefix", "nexthop", "routemetric"})),
+    "ps-dnsclientserveraddress": (_DNS_ROW, frozenset({"interfacealias", "interfaceindex", "addressfamily", "serveraddresses"})),
+    "ps-netipinterface": (_IPIF_ROW, frozenset({"ifindex", "interfacealias", "addressfamily", "interfacemetric"})),
+    "ps-netroute": (_ROUTE_ROW, frozenset({"ifindex", "destinationprefix", "nexthop", "routemetric"})),
 }
 
 
@@ -424,9 +427,9 @@ def parse(text: str, source_id: str | None = None) -> WinCollection:
     fmt = ps_format.parse(text, allow_loose=True)
     r = _Reader()
     handlers: dict[str, Callable[..., None]] = {
-        "ps-dns-servers": r.dns_servers, "ps-ip-interfaces": r.ip_interface, "ps-routes": r.route,
-        "ps-adapters": r.adapter, "ps-ip-configuration": r.ip_configuration, "ps-nrpt-policy": r.nrpt_policy,
-        "ps-ip-addresses": r.ip_address,
+        "ps-dnsclientserveraddress": r.dns_servers, "ps-netipinterface": r.ip_interface, "ps-netroute": r.route,
+        "ps-netadapter": r.adapter, "ps-netipconfiguration": r.ip_configuration, "ps-nrpt": r.nrpt_policy,
+        "ps-netipaddress": r.ip_address,
     }
     for block in fmt.blocks:
         view = _block_view(block)
@@ -442,15 +445,15 @@ def parse(text: str, source_id: str | None = None) -> WinCollection:
                 r.skip(block.line, bad, "not a 'Name : value' line")
             handlers[view](block.line, dict(block.values))
             continue
-        if view == "ps-adapters":
+        if view == "ps-netadapter":
             r.adapter_rows(block)
             continue
         for line_no, values, row in r.table_rows(block, view):
             handlers[view](line_no, values, row)
     headerless = [(n, m) for n, line in zip(fmt.loose_lines, fmt.loose)
                   for m in [_ROUTE_ROW.fullmatch(line.strip())] if m]
-    if len(headerless) >= 2 or (headerless and "ps-routes" in r.present):
-        r.present.append("ps-routes")
+    if len(headerless) >= 2 or (headerless and "ps-netroute" in r.present):
+        r.present.append("ps-netroute")
         r.notes.append(f"{len(headerless)} Get-NetRoute row(s) without a header were read by their shape")
         for n, m in headerless:
             r.route(n, {k: v for k, v in m.groupdict().items() if v is not None})
@@ -459,9 +462,9 @@ def parse(text: str, source_id: str | None = None) -> WinCollection:
                          "Get-NetRoute, Get-NetIPConfiguration, Get-NetAdapter or Get-DnsClientNrptPolicy")
     if fmt.truncated:
         r.notes.append(f"only the first {ps_format.MAX_LINES} lines were read")
-    sections = {"ps-dns-servers": "dnsServers", "ps-ip-interfaces": "ipInterfaces", "ps-routes": "routes",
-                "ps-ip-configuration": "ipConfiguration", "ps-adapters": "adapters", "ps-nrpt-policy": "nrptPolicy",
-                "ps-ip-addresses": "ipAddresses"}
+    sections = {"ps-dnsclientserveraddress": "dnsServers", "ps-netipinterface": "ipInterfaces", "ps-netroute": "routes",
+                "ps-netipconfiguration": "ipConfiguration", "ps-netadapter": "adapters", "ps-nrpt": "nrptPolicy",
+                "ps-netipaddress": "ipAddresses"}
     partial = {sections[v] for v in r.partial}
     return WinCollection(present=tuple(dict.fromkeys(sections[v] for v in r.present)),
                          partial=tuple(sorted(partial)),
