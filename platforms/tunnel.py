@@ -27,7 +27,7 @@ from agent.model import Interface, InterfaceKind, Route, TunnelMode, VpnEvidence
 _TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nordlynx|cscotun|ovpn-dco)\d*", re.I)
 _TUNNEL_DESCRIPTION = re.compile(
     r"TAP-Windows|TAP-Win32|\bTAP-\w+ Windows Adapter|AWS VPN Client|Wintun|OpenVPN Data Channel Offload|OpenVPN|"
-    r"WireGuard|Cloudflare WARP|NordLynx|Cisco AnyConnect|PANGP|Fortinet|Juniper|\bTAP Adapter|Tailscale Tunnel|"
+    r"WireGuard|Cloudflare WARP|NordLynx|Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter|Tailscale Tunnel|"
     r"Userspace Tunnel|\bVPN\b", re.I)
 # Windows' IPv6 transition and debug pseudo-interfaces: "tunnel" type, never a VPN.
 _PSEUDO_TUNNEL_DESCRIPTION = re.compile(r"ISATAP|Teredo|6to4|IP-HTTPS|Kernel Debug", re.I)

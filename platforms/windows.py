@@ -71,6 +71,7 @@ import json
 import logging
 import ntpath
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -100,6 +101,7 @@ _ROUTE_SECTIONS = ("routes",)
 # The IPv6 DNS placeholders Windows shows when an adapter has no IPv6 DNS (Tailscale skips them too).
 _PLACEHOLDER_DNS = {ipaddress.ip_address(f"fec0:0:0:ffff::{i}") for i in (1, 2, 3)}
 _IFTYPE_LOOPBACK, _IFTYPE_WIRELESS, _IFTYPE_PPP, _IFTYPE_TUNNEL = 24, 71, 23, 131
+_VPN_ALIAS = re.compile(r"VPN|OpenVPN|WireGuard|Wintun|\bTAP\b|\btun\d|\bwg\d", re.I)
 
 
 # --------------------------------------------------------------------------- programs
@@ -278,6 +280,7 @@ class _Iface:
     suffix: str | None = None
     position: int = 0                                  # order seen (ipconfig binding order)
     origin: str = ""
+    kind_from_alias: bool = False                      # a tunnel only by its alias (nothing else known)
 
 
 class _State:
@@ -285,6 +288,7 @@ class _State:
         self.ifaces: list[_Iface] = []
         self.trace: list[str] = []
         self.errors: list[CollectionError] = []
+        self.ipconfig_ifaces: dict[int, _Iface] = {}     # ipconfig adapter position -> interface
 
     def find(self, index: int | None = None, name: str | None = None, description: str | None = None) -> _Iface | None:
         if index is not None:
@@ -358,18 +362,19 @@ def _merge_collection(state: _State, col: win_json.WinCollection, origin: str) -
 
 
 def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
-    for a in res.adapters:
+    for n, a in enumerate(res.adapters):
         i = state.find(a.index, None) if a.index is not None else None
-        i = i or state.find(None, a.name) or state.find(None, None, a.description)
+        i = i or (state.find(None, a.name) if a.name else None) or state.find(None, None, a.description)
         if i is None:
-            name = a.name or (f"ifIndex {a.index}" if a.index is not None else
-                              f"adapter {len(res.adapters) and res.adapters.index(a) + 1} (no header)")
+            # a fragment with no header: the fields of one adapter whose name was not pasted
+            name = a.name or (f"ifIndex {a.index}" if a.index is not None else f"adapter {n + 1} (no header)")
             i = _Iface(index=a.index, name=name, position=len(state.ifaces), origin="ipconfig")
             state.ifaces.append(i)
         elif i.index is None and a.index is not None:
             i.index = a.index
         if a.name and (i.name.startswith("ifIndex ") or i.origin == "route-print"):
             i.name = a.name
+        state.ipconfig_ifaces[n] = i
         i.description = i.description or a.description
         i.mac = i.mac or a.mac
         i.type_label = a.type_label
@@ -425,6 +430,12 @@ def _kind(i: _Iface) -> InterfaceKind:
     kind = interface_kind(f"if{i.index if i.index is not None else ''}", flags, i.description)
     if kind is InterfaceKind.OTHER and i.if_type == _IFTYPE_WIRELESS:
         kind = InterfaceKind.WIRELESS
+    if kind is InterfaceKind.OTHER and i.description is None and i.if_type is None and _VPN_ALIAS.search(i.name) \
+            and not i.name.startswith("vEthernet ("):      # a Hyper-V switch named after the adapter it is bound to
+        # Nothing locale-free was pasted (plain ipconfig, Get-DnsClientServerAddress alone):
+        # the alias a VPN client or the user gave its connection is the only hint left.
+        kind = InterfaceKind.TUNNEL
+        i.kind_from_alias = True
     return kind
 
 
@@ -437,7 +448,10 @@ def _interface_records(state: _State) -> tuple[Interface, ...]:
                              flags=("loopback",) if kind is InterfaceKind.LOOPBACK else (),
                              addresses=tuple(i.addresses), mac=i.mac, description=i.description,
                              guid=i.guid, metric=metric))
-        if kind is InterfaceKind.TUNNEL:
+        if kind is InterfaceKind.TUNNEL and i.kind_from_alias:
+            state.trace.append(f"interface {i.name!r} (ifIndex {i.index}) taken for a VPN tunnel by its alias alone: "
+                               "the input gives no driver description (Get-NetAdapter or ipconfig /all would)")
+        elif kind is InterfaceKind.TUNNEL:
             state.trace.append(f"interface {i.name!r} (ifIndex {i.index}) is a tunnel: driver description "
                                f"{i.description!r} (the alias is not used)")
     return tuple(out)
@@ -539,9 +553,8 @@ def _routes_from_gateways(state: _State, ipc: ipconfig_parser.IpconfigResult | N
         for g in part.gateways:
             add(state.find(g.index, g.alias or None), g.family, g.next_hop, "Get-NetIPConfiguration default gateway")
     if ipc is not None:
-        for a in ipc.adapters:
-            i = (state.find(a.index) if a.index is not None else None) or state.find(None, a.name or None) \
-                or state.find(None, None, a.description)
+        for n, a in enumerate(ipc.adapters):
+            i = state.ipconfig_ifaces.get(n)
             for gw in a.gateways:
                 try:
                     ip = ipaddress.ip_address(gw.split("%", 1)[0])

@@ -129,6 +129,7 @@ PREFIX_MODULE = {
     "cmdlet-ip-interfaces": "win_json", "cmdlet-routes": "win_json", "winreg-nrpt": "nrpt", "nrpt": "nrpt",
     "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
     "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets", "ps-nrpt": "ps_cmdlets",
+    "netsh-interfaces": "ps_cmdlets",
 }
 
 
@@ -444,7 +445,7 @@ ADAPTER_SOURCES: dict[Platform, dict[str, str | None]] = {
                        "cmdlet-ip-interfaces": "win_json", "cmdlet-adapters": "win_json",
                        "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
                        "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets",
-                       "ps-nrpt": "ps_cmdlets"},
+                       "ps-nrpt": "ps_cmdlets", "netsh-interfaces": "ps_cmdlets"},
 }
 VPN_SOURCES = {"vpn-log": "openvpn_log", "vpn-profile": "ovpn_profile"}
 

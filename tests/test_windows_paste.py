@@ -368,3 +368,35 @@ def test_filtered_views_and_plain_ipconfig_claim_no_evidence_they_do_not_hold():
     assert plain.has(Evidence.INTERFACES) and not plain.has(Evidence.DNS_LINKS)
     # default routes from gateways are not a routing table
     assert not snapshot(ipconfig="ipconfig--en-nordlynx-dco-flush-left.out").has(Evidence.ROUTES)
+
+
+def test_log_prefix_with_pid_columns_keeps_the_interface_index():
+    # openconnect-gui's log layout ("2017-12-15 21:45:14 | 1330 | <line>"), seen in the corpus
+    body, had = route_print.strip_log_prefix("2017-12-15 21:45:14 | 1330 |  11...52 54 00 29 79 7b ......Intel(R) PRO/1000")
+    assert had and body.lstrip().startswith("11...52 54")
+    body, had = route_print.strip_log_prefix("2017-12-15 21:45:14 | 1330 |           0.0.0.0          0.0.0.0"
+                                             "      192.168.1.1    192.168.1.152     11")
+    assert had and route_print._ACTIVE_V4.match(body).group("dst") == "0.0.0.0"
+
+
+def test_directaccess_nrpt_rule_sends_to_its_directaccess_servers():
+    text_ = ("Namespace                        : .corp.contoso.com\n"
+             "DirectAccessDnsServers           : {2001:db8:1::2, 2001:db8:2::20,\n"
+             "                                   2001:db8:6::6}\n"
+             "DirectAccessEnabled              : True\n"
+             "NameServers                      :\n")
+    (rule,) = ps_cmdlets.parse(text_).nrpt
+    assert rule.servers == ("2001:db8:1::2", "2001:db8:2::20", "2001:db8:6::6")
+
+
+def test_netsh_show_interfaces_gives_interface_metrics():
+    snap = snapshot(netsh_interfaces="netsh-interfaces--wsl-anyconnect-metric.out")
+    metrics = {i.name: (i.index, i.metric, i.is_up) for i in snap.interfaces}
+    assert metrics["Ethernet 2"] == (21, 4000, True) and metrics["Local Area Connection* 1"] == (18, 25, False)
+
+
+def test_persistent_store_interface_rows_are_not_the_active_metric():
+    col = ps_cmdlets.parse(text("ps-netipinterface--anyconnect-persistent-rows.out"))
+    assert [(i.family, i.metric, i.connected) for i in col.ip_interfaces] == [(Family.INET6, 25, True),
+                                                                            (Family.INET, 1, True)]
+    assert col.partial == ("ipInterfaces",)      # "| Where-Object ... | Get-NetIPInterface": one adapter only

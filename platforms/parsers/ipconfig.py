@@ -56,11 +56,11 @@ _TITLES = ("Windows IP Configuration", "Windows-IP-Konfiguration", "Windows IP �
 
 # Section headers.  Languages that put the word for "adapter" after the type:
 _ADAPTER_AFTER = re.compile(
-    r"^(?P<type>.*?)[\s-]*(?:adapter|Adapter|アダプター|适配器|介面卡|網路卡|어댑터|bağdaştırıcısı|-kort)"
+    r"^(?P<type>.*?)[\s-]*(?:adapter|Adapter|адаптер|アダプター|适配器|介面卡|網路卡|어댑터|bağdaştırıcısı|-kort)"
     r"\s+(?P<name>.+?)\s*:\s*$")
 # ... and those that put it first ("Adaptador de Ethernet Ethernet 2:"):
 _ADAPTER_FIRST = re.compile(
-    r"^(?P<word>Adaptador|Adaptateur|Carte|Scheda|Адаптер|Туннельный адаптер|Karta|Placa)\s+(?P<rest>.+?)\s*:\s*$")
+    r"^(?P<word>Adaptador|Adaptateur|Carte|Scheda|Адаптер|Karta|Placa)\s+(?P<rest>.+?)\s*:\s*$")
 # type phrases after the word (longest first); what follows is the alias
 _TYPE_PHRASES = tuple(sorted((
     "de LAN inalámbrica", "de Ethernet", "Ethernet", "desconocido", "de túnel", "PPP", "de Rede sem Fio",

@@ -13,6 +13,7 @@ cmdlet (table or ``| fl`` list view)        source id                    gives
 ``Get-NetAdapter``                          ps-netadapter                ifIndex, alias, driver
                                                                          description, status, MAC
 ``Get-DnsClientNrptPolicy`` / ``...Rule``   ps-nrpt                      NRPT namespaces -> servers
+``netsh interface ipv4 show interfaces``    netsh-interfaces             interface metrics, connected
 ==========================================  ===========================  ===============================
 
 The ids are the cmdlets' nouns, as the corpus kinds (tests/corpus) name them.
@@ -46,10 +47,10 @@ from platforms.parsers.win_json import (AddressRec, AdapterRec, DnsServersRec, I
                                         RouteRec, WinCollection)
 
 SOURCE_IDS = ("ps-dnsclientserveraddress", "ps-netipinterface", "ps-netroute", "ps-netipconfiguration",
-              "ps-netadapter", "ps-nrpt")
+              "ps-netadapter", "ps-nrpt", "netsh-interfaces")
 
 _MARKERS = ("ServerAddresses", "InterfaceMetric", "DestinationPrefix", "InterfaceDescription", "IPv4DefaultGateway",
-            "DNSServer", "NameServers", "InterfaceAlias", "Namespace")
+            "DNSServer", "NameServers", "InterfaceAlias", "Namespace", "Idx")
 
 _ADDR = r"[0-9A-Fa-f:.]+(?:%\w+)?"
 _ROUTE_ROW = re.compile(rf"(?P<ifIndex>\d+)\s+(?P<DestinationPrefix>[0-9A-Fa-f:.]+/\d+)\s+(?P<NextHop>{_ADDR})"
@@ -95,6 +96,8 @@ def _view_of_columns(columns: tuple[str, ...] | list[str]) -> str | None:
         return "ps-netadapter"
     if cols >= {"ipaddress", "interfaceindex", "prefixlength"}:
         return "ps-netipaddress"
+    if cols >= {"idx", "met", "mtu"}:
+        return "netsh-interfaces"
     return None
 
 
@@ -146,6 +149,12 @@ def _ip(value: str) -> str | None:
     return None if ip.is_unspecified else v
 
 
+def _persistent(store: str | None) -> bool:
+    """PolicyStore says PersistentStore (possibly cut: "Persiste...")."""
+    s = (store or "").strip().rstrip(".…").lower()
+    return len(s) >= 3 and "persistentstore".startswith(s)
+
+
 def _get(values: dict[str, str], *names: str) -> str | None:
     by_norm = {_norm(k): v for k, v in values.items()}
     for name in names:
@@ -170,6 +179,7 @@ class _Reader:
         self.notes: list[str] = []
         self.present: list[str] = []
         self.partial: list[str] = []
+        self.netsh_v6 = False
 
     def skip(self, line_no: int | None, line: str, why: str) -> None:
         where = f"line {line_no}: " if line_no else ""
@@ -230,6 +240,9 @@ class _Reader:
                                       alias=(_get(values, "InterfaceAlias") or "").strip()))
 
     def ip_interface(self, line_no: int, values: dict[str, str], row: str = "") -> None:
+        if _persistent(_get(values, "PolicyStore", "Store")):
+            self.notes.append(f"line {line_no}: a PersistentStore interface row (configuration) was not read")
+            return
         index = win_json.as_int(_get(values, "ifIndex", "InterfaceIndex"))
         fam = win_json.family_of(_get(values, "AddressFamily"))
         if index is None or fam is None:
@@ -243,8 +256,7 @@ class _Reader:
             alias=(_get(values, "InterfaceAlias") or "").strip(), mtu=win_json.as_int(mtu)))
 
     def route(self, line_no: int, values: dict[str, str], row: str = "") -> None:
-        store = (_get(values, "PolicyStore", "Store") or "").strip()
-        if store and "PersistentStore".lower().startswith(store.rstrip(".…").lower()) and store.lower() != "p":
+        if _persistent(_get(values, "PolicyStore", "Store")):
             self.notes.append(f"line {line_no}: a PersistentStore route (configuration) was not read as active")
             return
         index = win_json.as_int(_get(values, "ifIndex", "InterfaceIndex"))
@@ -264,6 +276,21 @@ class _Reader:
         if_metric = win_json.as_int(_get(values, "ifMetric", "InterfaceMetric"))
         if if_metric is not None and not any(i.index == index and i.family is fam for i in self.ip_interfaces):
             self.ip_interfaces.append(IpInterfaceRec(index=index, family=fam, metric=if_metric))
+
+    def netsh_interface(self, line_no: int, values: dict[str, str], row: str = "") -> None:
+        """``netsh interface ipv4 show interfaces``: Idx, Met, MTU, State, Name.  The family is
+        the command's (``ipv6`` on its command line), IPv4 otherwise: what people paste for
+        metrics.  State words are localised: only the English ones are read."""
+        index, metric = win_json.as_int(_get(values, "Idx")), win_json.as_int(_get(values, "Met"))
+        if index is None or metric is None:
+            self.skip(line_no, row or str(values), "no interface index or metric")
+            return
+        fam = Family.INET6 if self.netsh_v6 else Family.INET
+        state = (_get(values, "State") or "").strip().lower()
+        self.ip_interfaces.append(IpInterfaceRec(
+            index=index, family=fam, metric=metric, alias=(_get(values, "Name") or "").strip(),
+            connected=True if state == "connected" else False if state == "disconnected" else None,
+            mtu=win_json.as_int(_get(values, "MTU"))))
 
     def adapter(self, line_no: int, values: dict[str, str], row: str = "") -> None:
         index = win_json.as_int(_get(values, "ifIndex", "InterfaceIndex"))
@@ -369,6 +396,9 @@ class _Reader:
     def nrpt_policy(self, line_no: int, values: dict[str, str], row: str = "") -> None:
         namespaces, _ = split_list_value(_get(values, "Namespace") or "")
         servers, _ = split_list_value(_get(values, "NameServers") or "")
+        if not servers and (_get(values, "DirectAccessEnabled") or "").strip().lower() == "true":
+            # a DirectAccess rule sends its namespace to the DirectAccess DNS servers
+            servers, _ = split_list_value(_get(values, "DirectAccessDnsServers", "DADnsServers") or "")
         ok = [s for s in (_ip(x) for x in servers) if s]
         for s in servers:
             if _ip(s) is None:
@@ -429,13 +459,14 @@ def parse(text: str, source_id: str | None = None) -> WinCollection:
     handlers: dict[str, Callable[..., None]] = {
         "ps-dnsclientserveraddress": r.dns_servers, "ps-netipinterface": r.ip_interface, "ps-netroute": r.route,
         "ps-netadapter": r.adapter, "ps-netipconfiguration": r.ip_configuration, "ps-nrpt": r.nrpt_policy,
-        "ps-netipaddress": r.ip_address,
+        "ps-netipaddress": r.ip_address, "netsh-interfaces": r.netsh_interface,
     }
     for block in fmt.blocks:
         view = _block_view(block)
         if view is None:
             continue
         r.present.append(view)
+        r.netsh_v6 = "ipv6" in block.command.lower()
         if block.command and _FILTERED.search(block.command):
             r.partial.append(view)
             r.notes.append(f"line {block.line}: {block.command[:120]!r} shows only part of the table: what it "
@@ -464,7 +495,7 @@ def parse(text: str, source_id: str | None = None) -> WinCollection:
         r.notes.append(f"only the first {ps_format.MAX_LINES} lines were read")
     sections = {"ps-dnsclientserveraddress": "dnsServers", "ps-netipinterface": "ipInterfaces", "ps-netroute": "routes",
                 "ps-netipconfiguration": "ipConfiguration", "ps-netadapter": "adapters", "ps-nrpt": "nrptPolicy",
-                "ps-netipaddress": "ipAddresses"}
+                "ps-netipaddress": "ipAddresses", "netsh-interfaces": "ipInterfaces"}
     partial = {sections[v] for v in r.partial}
     return WinCollection(present=tuple(dict.fromkeys(sections[v] for v in r.present)),
                          partial=tuple(sorted(partial)),

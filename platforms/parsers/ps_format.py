@@ -108,6 +108,14 @@ def is_noise(line: str) -> bool:
     return bool(_PROMPT.match(s.lstrip("`")))
 
 
+def _unquote(line: str) -> str:
+    """A line a Markdown writer wrapped in inline-code backticks (`` `Ethernet0   4 IPv4 {}` ``)."""
+    s = line.strip()
+    if len(s) > 2 and s[0] == "`" and s[-1] == "`" and "`" not in s[1:-1]:
+        return line[:len(line) - len(line.lstrip())] + s[1:-1]
+    return line
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
@@ -148,7 +156,7 @@ def parse(text: str, allow_loose: bool = False) -> PsFormatted:
     text = text.replace("\ufeff", "").replace("\x00", "")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     truncated = len(lines) > MAX_LINES
-    lines = [l.rstrip() for l in lines[:MAX_LINES]]
+    lines = [_unquote(l.rstrip()) for l in lines[:MAX_LINES]]
     used = [False] * len(lines)
     blocks: list[PsBlock] = []
     # command lines: a prompt, or a bare cmdlet echo ("Get-NetIPConfiguration -InterfaceAlias LA")

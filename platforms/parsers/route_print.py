@@ -47,7 +47,7 @@ _IFLIST_TITLES = ("Interface List", "Schnittstellenliste", "インターフェ�
 _HEADER_WORDS = ("Network Destination", "Netzwerkziel", "ネットワーク宛先", "Destination réseau", "Destino de red",
                  "Destino de Rede", "网络目标", "Сетевой адрес", "네트워크 대상")
 # a row copied out of a log: timestamp (ISO, ctime, US, time only, OpenVPN "us="), then
-# optional [pid]/(pid)/pid=N and a level word
+# optional [pid]/(pid)/pid=N/"| 1330 |" columns and a level word
 _LOG_PREFIX = re.compile(
     r"^\s*\[?(?:\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?(?:Z|[+-]\d{2}:?\d{2}))?"
     r"|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}"
@@ -55,7 +55,8 @@ _LOG_PREFIX = re.compile(
     r"|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}"
     r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?)\]?"
     r"(?:\s+us=\d+)?"
-    r"(?:\s*(?:\[[^\]\n]{0,40}\]|\(\s*\d+\s*\)|<\d+>|pid[:=]?\s*\d+|PID\s+\d+|[\w.-]{1,30}\[\d+\]:))*"
+    r"(?:\s*(?:\[[^\]\n]{0,40}\]|\(\s*\d+\s*\)|<\d+>|pid[:=]?\s*\d+|PID\s+\d+|[\w.-]{1,30}\[\d+\]:|\|\s*\d{1,10}\s*(?=\|)))*"
+    r"(?:\s*\|(?= ))?"
     r"(?:\s+(?:TRACE|DEBUG|DBG|INFO|INF|NOTICE|WARN|WARNING|WRN|ERROR|ERR)\b:?)?")
 
 _V4 = r"\d{1,3}(?:\.\d{1,3}){3}"
