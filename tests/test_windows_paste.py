@@ -215,6 +215,7 @@ def test_localised_labels_keep_the_suffix_and_names_lose_the_type(name, adapter,
     ("PPP 适配器 VPN test for JS:", "VPN test for JS"), ("Unknown adapter wt0:", "wt0"),
     ("Ethernet-Adapter vEthernet (WSL (Hyper-V firewall)):", "vEthernet (WSL (Hyper-V firewall))"),
     ("터널 어댑터 isatap.localdomain:", "isatap.localdomain"),
+    ("Неизвестный адаптер OpenVPN Wintun:", "OpenVPN Wintun"),
 ])
 def test_adapter_header_alias(header, name):
     res = ipconfig.parse(f"{header}\n\n   IPv4 Address. . . . . . . . . . . : 10.0.0.2\n"
@@ -400,3 +401,27 @@ def test_persistent_store_interface_rows_are_not_the_active_metric():
     assert [(i.family, i.metric, i.connected) for i in col.ip_interfaces] == [(Family.INET6, 25, True),
                                                                             (Family.INET, 1, True)]
     assert col.partial == ("ipInterfaces",)      # "| Where-Object ... | Get-NetIPInterface": one adapter only
+
+
+def test_headerless_fragment_gateway_and_dns_reach_the_snapshot():
+    frag = ("Passerelle par défaut. . . . . . . . . : 10.33.19.254\n"
+            "Serveurs DNS. . .  . . . . . . . . . . : 8.8.8.8\n"
+            "                                       8.8.4.4\n")
+    snap = WindowsAdapter().parse(RawCapture(platform=Platform.WINDOWS, collected_at=NOW, sources=(
+        SourceCapture(id="ipconfig", kind=SourceKind.FILE, text=frag),)))
+    assert [(r.destination, r.gateway, r.interface) for r in snap.routes] == [
+        ("0.0.0.0/0", "10.33.19.254", "adapter 1 (no header)")]
+    assert [r.address for r in snap.dns.resolvers] == ["8.8.8.8", "8.8.4.4"]
+
+
+def test_alias_is_the_last_hint_for_a_vpn_adapter():
+    plain = ("Ethernet adapter Radmin VPN:\n\n"
+             "   IPv4 Address. . . . . . . . . . . : 26.241.58.202\n"
+             "   Subnet Mask . . . . . . . . . . . : 255.0.0.0\n")
+    snap = WindowsAdapter().parse(RawCapture(platform=Platform.WINDOWS, collected_at=NOW, sources=(
+        SourceCapture(id="ipconfig", kind=SourceKind.FILE, text=plain),)))
+    assert next(i for i in snap.interfaces if i.name == "Radmin VPN").kind is InterfaceKind.TUNNEL
+    assert any("by its alias alone" in t for t in snap.trace)
+    # a driver description, when there is one, decides: the alias is not used
+    snap = snapshot(ipconfig="ipconfig--zh-pptp-ppp-vpn.out")
+    assert not any("by its alias alone" in t for t in snap.trace)
