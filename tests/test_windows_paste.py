@@ -425,3 +425,15 @@ def test_alias_is_the_last_hint_for_a_vpn_adapter():
     # a driver description, when there is one, decides: the alias is not used
     snap = snapshot(ipconfig="ipconfig--zh-pptp-ppp-vpn.out")
     assert not any("by its alias alone" in t for t in snap.trace)
+
+
+@pytest.mark.parametrize("header,name", [
+    ("*Ethernet-Adapter VirtualBox Host-Only Network #2:*", "VirtualBox Host-Only Network #2"),
+    ("`   `**Ethernet adapter Ethernet 2:**", "Ethernet 2"),
+])
+def test_markdown_emphasis_and_code_span_indentation(header, name):
+    # a document export (corpus dev: a German ipconfig with every line in italics and the
+    # indentation turned into `   ` code spans)
+    res = ipconfig.parse(f"{header}\n\n`   `*IPv4-Adresse  . . . . . . . . . . : 192.168.208.1*\n"
+                         "`   `*Subnetzmaske  . . . . . . . . . . : 255.255.255.0*\n")
+    assert [(a.name, a.ipv4) for a in res.adapters] == [(name, ("192.168.208.1/24",))]

@@ -68,7 +68,7 @@ _TYPE_PHRASES = tuple(sorted((
     "LAN wireless", "sconosciuta", "беспроводной локальной сети", "туннельный", "неизвестный", "PPP-",
     "bezprzewodowej sieci LAN", "sieci bezprzewodowej", "tunelowa", "nieznana", "de red inalámbrica",
 ), key=len, reverse=True))
-_ANNOTATION = re.compile(r"\s+(?://|#).*$")          # "Adaptador Ethernet Ethernet: // Placa de Rede"
+_ANNOTATION = re.compile(r":\s+(?://|# ).*$")        # "Adaptador Ethernet Ethernet: // Placa de Rede"
 
 # label (normalised: lower case, dots/spaces trimmed) -> field key
 _LABELS: dict[str, str] = {}
@@ -248,7 +248,7 @@ def _split_field(line: str) -> tuple[str, str] | None:
 
 def _header(line: str) -> tuple[str, str] | None:
     """``(alias, type)`` when ``line`` is an adapter section header by its words."""
-    body = _ANNOTATION.sub("", line.strip()).strip()
+    body = _ANNOTATION.sub(":", line.strip()).strip()
     if not body.endswith(":") or len(body) > 300 or _DOTTED.search(body):
         return None
     m = _ADAPTER_AFTER.match(body)
@@ -387,9 +387,22 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
+_CODE_SPAN_INDENT = re.compile(r"^`( +)`")
+_EMPHASIS = re.compile(r"^(\s*)(\*{1,2}|_{1,2})(\S.*?\S|\S)\2\s*$")
+
+
 def _strip_markup(line: str) -> str:
-    # pastes from web pages keep <pre>/<mark>/<br> tags around values
-    return re.sub(r"</?(?:pre|mark|b|code|br|span)\b[^>]{0,80}>", "", line) if "<" in line else line
+    """Markup a page or a document export left around the text: <pre>/<mark>/<br> tags,
+    indentation turned into a code span (`` `   ` ``), a line in *italics* or **bold**."""
+    if "<" in line:
+        line = re.sub(r"</?(?:pre|mark|b|code|br|span)\b[^>]{0,80}>", "", line)
+    if line.startswith("`"):
+        line = _CODE_SPAN_INDENT.sub(lambda m: m.group(1), line)
+    if "*" in line or "_" in line:
+        m = _EMPHASIS.match(line)
+        if m:
+            line = m.group(1) + m.group(3)
+    return line
 
 
 def parse(text: str) -> IpconfigResult:
@@ -427,7 +440,7 @@ def parse(text: str) -> IpconfigResult:
             continue
         has_leader = bool(_DOTTED.search(line))
         head = None if has_leader else _header(line)
-        body = _ANNOTATION.sub("", stripped)
+        body = _ANNOTATION.sub(":", stripped)
         if head is None and not has_leader and body.endswith(":") and ind < field_indent:
             head = (body[:-1].strip(), "")             # a header in an unknown language, left of the fields
         if head is not None:
