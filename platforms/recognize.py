@@ -17,8 +17,8 @@ from typing import Callable
 
 from agent.model import Platform
 from platforms.parsers import (aws_vpn_cli, ifconfig_bsd, interfaces, ip_route, ipconfig, netstat_rn, nmcli, nrpt,
-                               nsswitch, openvpn_log, ovpn_profile, proc_net_route, resolv_conf, resolvectl, route_get,
-                               route_print, scutil_dns, scutil_nwi, win_json)
+                               nsswitch, openvpn_log, ovpn_profile, proc_net_route, ps_cmdlets, resolv_conf, resolvectl,
+                               route_get, route_print, scutil_dns, scutil_nwi, win_json)
 
 LooksLike = Callable[[str], object]
 
@@ -35,6 +35,7 @@ def _ip_rule_looks_like(text: str) -> bool:
 RECOGNISERS: tuple[tuple[str, Platform | None, LooksLike], ...] = (
     ("vpn-profile", None, ovpn_profile.looks_like),
     ("powershell", Platform.WINDOWS, win_json.looks_like),         # refined to the cmdlet's source id
+    ("ps-text", Platform.WINDOWS, ps_cmdlets.looks_like),          # refined: ps-dnsclientserveraddress, ps-netroute, ...
     ("winreg-nrpt", Platform.WINDOWS, nrpt.looks_like),
     ("aws-vpn-client-status", None, aws_vpn_cli.looks_like),       # after PowerShell's JSON (adapters have a Status)
     ("ipconfig", Platform.WINDOWS, ipconfig.looks_like),
@@ -85,7 +86,7 @@ def _ip_route_id(text: str) -> str:
 
 
 def _refine(source_id: str, text: str, hit: object) -> str:
-    if source_id in ("powershell", "vpn-log") and isinstance(hit, str):
+    if source_id in ("powershell", "ps-text", "vpn-log") and isinstance(hit, str):
         return hit
     if source_id == "netstat-inet" and re.search(r"^[^\S\n]*Internet6:\s*$", text, re.M) \
             and not re.search(r"^[^\S\n]*Internet:\s*$", text, re.M):

@@ -5,9 +5,15 @@ interface inventory and the routing table, with every reason recorded:
 
 * an interface is a tunnel by its name (tun/tap/utun/wg/ppp/ipsec), its point-to-point
   flag, or (Windows) its driver description (TAP-Windows, AWS VPN Client TAP, Wintun,
-  OpenVPN Data Channel Offload) -- never by a localised alias;
-* full tunnel: a default route, or the 0.0.0.0/1 + 128.0.0.0/1 pair that
-  ``redirect-gateway def1`` installs, goes through a tunnel interface;
+  OpenVPN Data Channel Offload, WireGuard, Cloudflare WARP, ...) -- never by a localised
+  alias.  Windows' IPv6 transition pseudo-interfaces (ISATAP, Teredo, 6to4, IP-HTTPS) are
+  tunnels to Windows but not VPNs: they are virtual, whatever their flags say;
+* an interface that carries both 0.0.0.0/1 and 128.0.0.0/1 is a VPN tunnel whatever its
+  name: only ``redirect-gateway def1`` (OpenVPN, and clients built on it) installs that
+  pair -- this is what tells a pasted ``route print`` alone, whose rows name interfaces
+  by address, apart from "no VPN";
+* full tunnel: a default route, or the 0.0.0.0/1 + 128.0.0.0/1 pair, goes through a
+  tunnel interface (the pair needs no 0/0 row through the tunnel: the LAN default stays);
 * split tunnel: only narrower prefixes go through it.
 """
 from __future__ import annotations
@@ -20,8 +26,11 @@ from agent.model import Interface, InterfaceKind, Route, TunnelMode, VpnEvidence
 
 _TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nordlynx|cscotun|ovpn-dco)\d*", re.I)
 _TUNNEL_DESCRIPTION = re.compile(
-    r"TAP-Windows|AWS VPN Client|Wintun|OpenVPN Data Channel Offload|OpenVPN|WireGuard|"
-    r"Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter|Tailscale Tunnel", re.I)
+    r"TAP-Windows|TAP-Win32|\bTAP-\w+ Windows Adapter|AWS VPN Client|Wintun|OpenVPN Data Channel Offload|OpenVPN|"
+    r"WireGuard|Cloudflare WARP|NordLynx|Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter|Tailscale Tunnel|"
+    r"Userspace Tunnel|\bVPN\b", re.I)
+# Windows' IPv6 transition and debug pseudo-interfaces: "tunnel" type, never a VPN.
+_PSEUDO_TUNNEL_DESCRIPTION = re.compile(r"ISATAP|Teredo|6to4|IP-HTTPS|Kernel Debug", re.I)
 _VIRTUAL_NAME = re.compile(r"^(docker|br-|virbr|veth|vmnet|vboxnet|bridge|lxc|lxd|cni|flannel|cali|anpi|llw|awdl)", re.I)
 _WIRELESS_NAME = re.compile(r"^(wl|wlan|wifi|ath|ra)\d*", re.I)
 _ETHERNET_NAME = re.compile(r"^(eth|en|em|eno|ens|enp|enx)\w*", re.I)
@@ -37,6 +46,8 @@ def interface_kind(name: str, flags: Iterable[str] = (), description: str | None
     flags = {f.lower() for f in flags}
     if name == "lo" or name.startswith("lo0") or "loopback" in flags:
         return InterfaceKind.LOOPBACK
+    if description and _PSEUDO_TUNNEL_DESCRIPTION.search(description):
+        return InterfaceKind.VIRTUAL
     if description and _TUNNEL_DESCRIPTION.search(description):
         return InterfaceKind.TUNNEL
     if _TUNNEL_NAME.match(name) or "pointopoint" in flags or "point-to-point" in flags or "pointtopoint" in flags:
@@ -61,13 +72,35 @@ def _longer_than_1(destination: str) -> bool:
     return bool(sep) and plen.isascii() and plen.isdigit() and int(plen) > 1
 
 
+def _def1_carriers(interfaces: tuple[Interface, ...], routes: tuple[Route, ...]) -> set[str]:
+    """Names of the (non-loopback) interfaces that carry both redirect-gateway def1 halves."""
+    low: set[str] = set()
+    high: set[str] = set()
+    for r in routes:
+        if r.interface is None or _longer_than_1(r.destination) or not _routable(r):
+            continue
+        net = r.network
+        if net == _HALF_LOW:
+            low.add(r.interface)
+        elif net == _HALF_HIGH:
+            high.add(r.interface)
+    loopbacks = {i.name for i in interfaces if i.kind is InterfaceKind.LOOPBACK}
+    return (low & high) - loopbacks
+
+
 def detect_tunnel(interfaces: Iterable[Interface], routes: Iterable[Route]) -> VpnEvidence:
     """Decide the tunnel mode from interfaces and routes; every decision gives a reason."""
     interfaces = tuple(interfaces)
     routes = tuple(routes)
     reasons: list[str] = []
     tunnels: list[str] = []
+    def1 = _def1_carriers(interfaces, routes)
     for iface in interfaces:
+        if iface.kind is not InterfaceKind.TUNNEL and iface.name in def1 and iface.is_up is not False:
+            tunnels.append(iface.name)
+            reasons.append(f"{iface.name} carries 0.0.0.0/1 and 128.0.0.0/1 (what redirect-gateway def1 installs): "
+                           "a VPN tunnel, whatever its name")
+            continue
         if iface.kind is InterfaceKind.TUNNEL and iface.is_up is not False:
             tunnels.append(iface.name)
             why = f"description {iface.description!r}" if iface.description and _TUNNEL_DESCRIPTION.search(iface.description) else "its name/flags"

@@ -24,7 +24,18 @@ subset of them present:
 ``Get-NetIPInterface | ConvertTo-Json``                   ``cmdlet-ip-interfaces``
 ``Get-NetAdapter | ConvertTo-Json``                       ``cmdlet-adapters``
 ``reg query ...\\DnsPolicyConfig /s``                      ``winreg-nrpt``
+the default table / list view (as printed) of              ``ps-`` + the cmdlet's noun:
+Get-DnsClientServerAddress, Get-NetIPInterface,           ``ps-dnsclientserveraddress``,
+Get-NetRoute, Get-NetIPConfiguration, Get-NetAdapter,     ``ps-netipinterface``, ...,
+Get-DnsClientNrptPolicy                                   ``ps-nrpt``
 ========================================================  ========================
+
+A pasted text source may hold several views; each line of one that cannot be read is
+traced (``<source>: skipped ...``) and the rest is used.  Where no routing table was
+given, the default gateways that ``ipconfig /all`` or ``Get-NetIPConfiguration`` report
+become default routes of their adapters (traced); where ``route print`` names an
+interface address no adapter in the input owns, that address becomes an interface of
+its own (``interface 10.8.0.6``) so its routes still count.
 
 Decisions, each recorded in the snapshot trace:
 
@@ -60,6 +71,7 @@ import json
 import logging
 import ntpath
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -70,6 +82,7 @@ from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import ipconfig as ipconfig_parser
 from platforms.parsers import nrpt as nrpt_parser
+from platforms.parsers import ps_cmdlets
 from platforms.parsers import ps_document
 from platforms.parsers import route_print as route_print_parser
 from platforms.parsers import win_json
@@ -88,6 +101,7 @@ _ROUTE_SECTIONS = ("routes",)
 # The IPv6 DNS placeholders Windows shows when an adapter has no IPv6 DNS (Tailscale skips them too).
 _PLACEHOLDER_DNS = {ipaddress.ip_address(f"fec0:0:0:ffff::{i}") for i in (1, 2, 3)}
 _IFTYPE_LOOPBACK, _IFTYPE_WIRELESS, _IFTYPE_PPP, _IFTYPE_TUNNEL = 24, 71, 23, 131
+_VPN_ALIAS = re.compile(r"VPN|OpenVPN|WireGuard|Wintun|\bTAP\b|\btun\d|\bwg\d", re.I)
 
 
 # --------------------------------------------------------------------------- programs
@@ -266,6 +280,7 @@ class _Iface:
     suffix: str | None = None
     position: int = 0                                  # order seen (ipconfig binding order)
     origin: str = ""
+    kind_from_alias: bool = False                      # a tunnel only by its alias (nothing else known)
 
 
 class _State:
@@ -273,6 +288,7 @@ class _State:
         self.ifaces: list[_Iface] = []
         self.trace: list[str] = []
         self.errors: list[CollectionError] = []
+        self.ipconfig_ifaces: dict[int, _Iface] = {}     # ipconfig adapter position -> interface
 
     def find(self, index: int | None = None, name: str | None = None, description: str | None = None) -> _Iface | None:
         if index is not None:
@@ -346,16 +362,19 @@ def _merge_collection(state: _State, col: win_json.WinCollection, origin: str) -
 
 
 def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
-    for a in res.adapters:
+    for n, a in enumerate(res.adapters):
         i = state.find(a.index, None) if a.index is not None else None
-        i = i or state.find(None, a.name) or state.find(None, None, a.description)
+        i = i or (state.find(None, a.name) if a.name else None) or state.find(None, None, a.description)
         if i is None:
-            i = _Iface(index=a.index, name=a.name, position=len(state.ifaces), origin="ipconfig")
+            # a fragment with no header: the fields of one adapter whose name was not pasted
+            name = a.name or (f"ifIndex {a.index}" if a.index is not None else f"adapter {n + 1} (no header)")
+            i = _Iface(index=a.index, name=name, position=len(state.ifaces), origin="ipconfig")
             state.ifaces.append(i)
         elif i.index is None and a.index is not None:
             i.index = a.index
-        if i.name.startswith("ifIndex ") or i.origin == "route-print":
+        if a.name and (i.name.startswith("ifIndex ") or i.origin == "route-print"):
             i.name = a.name
+        state.ipconfig_ifaces[n] = i
         i.description = i.description or a.description
         i.mac = i.mac or a.mac
         i.type_label = a.type_label
@@ -386,6 +405,15 @@ def _merge_route_print_interfaces(state: _State, res: route_print_parser.RoutePr
             i.description = i.description or entry.description
 
 
+def _trace_skipped(state: _State, source_id: str, skipped: tuple[str, ...], notes: tuple[str, ...]) -> None:
+    """Lines a parser could not read are traced (the rest of the output is used)."""
+    for note in notes[:10]:
+        state.trace.append(f"{source_id}: {note}")
+    if skipped:
+        shown = "; ".join(skipped[:5]) + (f"; ... ({len(skipped) - 5} more)" if len(skipped) > 5 else "")
+        state.trace.append(f"{source_id}: {len(skipped)} line(s) could not be read and were skipped: {shown}")
+
+
 # --------------------------------------------------------------------------- building the snapshot
 
 
@@ -402,6 +430,12 @@ def _kind(i: _Iface) -> InterfaceKind:
     kind = interface_kind(f"if{i.index if i.index is not None else ''}", flags, i.description)
     if kind is InterfaceKind.OTHER and i.if_type == _IFTYPE_WIRELESS:
         kind = InterfaceKind.WIRELESS
+    if kind is InterfaceKind.OTHER and i.description is None and i.if_type is None and _VPN_ALIAS.search(i.name) \
+            and not i.name.startswith("vEthernet ("):      # a Hyper-V switch named after the adapter it is bound to
+        # Nothing locale-free was pasted (plain ipconfig, Get-DnsClientServerAddress alone):
+        # the alias a VPN client or the user gave its connection is the only hint left.
+        kind = InterfaceKind.TUNNEL
+        i.kind_from_alias = True
     return kind
 
 
@@ -414,7 +448,10 @@ def _interface_records(state: _State) -> tuple[Interface, ...]:
                              flags=("loopback",) if kind is InterfaceKind.LOOPBACK else (),
                              addresses=tuple(i.addresses), mac=i.mac, description=i.description,
                              guid=i.guid, metric=metric))
-        if kind is InterfaceKind.TUNNEL:
+        if kind is InterfaceKind.TUNNEL and i.kind_from_alias:
+            state.trace.append(f"interface {i.name!r} (ifIndex {i.index}) taken for a VPN tunnel by its alias alone: "
+                               "the input gives no driver description (Get-NetAdapter or ipconfig /all would)")
+        elif kind is InterfaceKind.TUNNEL:
             state.trace.append(f"interface {i.name!r} (ifIndex {i.index}) is a tunnel: driver description "
                                f"{i.description!r} (the alias is not used)")
     return tuple(out)
@@ -450,29 +487,35 @@ def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintRe
         owner = None
         if r.interface_address:
             owner = state.by_address(r.interface_address)
+            if owner is None:
+                unowned += 1
+                owner = _Iface(index=None, name=f"interface {r.interface_address}", position=len(state.ifaces),
+                               origin="route-print-address",
+                               addresses=[IfAddress(family=Family.INET, address=r.interface_address)])
+                state.ifaces.append(owner)
         elif r.interface_index is not None:
             owner = state.find(r.interface_index)
-        if owner is None:
-            unowned += 1
         routes.append(Route(family=Family(r.family), destination=r.destination, gateway=r.gateway,
                             interface=owner.name if owner else None, metric=r.metric,
                             source=r.interface_address))
     state.trace.append("routes: from route print (fallback); its Metric column is already route metric + "
                        f"interface metric; {persistent} persistent route(s) are configuration and were skipped")
     if unowned:
-        state.trace.append(f"routes: {unowned} route(s) name an interface address no adapter in the input owns "
-                           "(route print alone does not map addresses to adapters)")
+        names = sorted({i.name for i in state.ifaces if i.origin == "route-print-address"})
+        state.trace.append(f"routes: interface address(es) no adapter in the input owns became interfaces of their "
+                           f"own ({', '.join(names[:6])}): route print alone does not map addresses to adapters")
     return routes
 
 
 def _captured(parts: list[win_json.WinCollection], ipc, rp, dump, lookups) -> tuple[Evidence, ...]:
     """What the sources told (unknown is not absent): JSON sections, ipconfig /all (adapters
     and their DNS servers), route print (the tables), the NRPT registry read."""
-    present = {name for part in parts for name in part.present}
+    # a pasted view the command line filtered (-InterfaceAlias, | where) is not the whole table
+    present = {name for part in parts for name in part.present if name not in part.partial}
     got: set[Evidence] = set()
-    if present & {"adapters", "ipInterfaces", "ipAddresses"} or ipc is not None:
+    if present & {"adapters", "ipInterfaces", "ipAddresses", "ipConfiguration"} or ipc is not None:
         got.add(Evidence.INTERFACES)
-    if "dnsServers" in present or ipc is not None:
+    if present & {"dnsServers", "ipConfiguration"} or (ipc is not None and ipc.detailed):
         got.update((Evidence.DNS_GLOBAL, Evidence.DNS_LINKS))
     if "routes" in present:
         got.update((Evidence.ROUTES, Evidence.ROUTES6))
@@ -484,6 +527,42 @@ def _captured(parts: list[win_json.WinCollection], ipc, rp, dump, lookups) -> tu
     if any(lk.method == "Find-NetRoute" for lk in lookups):
         got.add(Evidence.ROUTE_LOOKUPS)
     return tuple(e for e in Evidence if e in got)
+
+
+def _routes_from_gateways(state: _State, ipc: ipconfig_parser.IpconfigResult | None,
+                          parts: list[win_json.WinCollection]) -> list[Route]:
+    """Default routes from the gateways adapters report, when no routing table was given:
+    ``Default Gateway`` of ipconfig /all, ``IPv4DefaultGateway`` of Get-NetIPConfiguration.
+    A gateway of 0.0.0.0 (WireGuard, PPP full tunnels print it) is an on-link default."""
+    out: list[Route] = []
+    seen: set[tuple] = set()
+
+    def add(i: _Iface | None, family: Family, gateway: str | None, origin: str) -> None:
+        if i is None:
+            return
+        dest = "0.0.0.0/0" if family is Family.INET else "::/0"
+        key = (i.name, dest, gateway)
+        if key in seen:
+            return
+        seen.add(key)
+        out.append(Route(family=family, destination=dest, gateway=gateway, interface=i.name))
+        state.trace.append(f"routes: default route via {gateway or 'on-link'} on {i.name!r} from its {origin} "
+                           "(no routing table in the input)")
+
+    for part in parts:
+        for g in part.gateways:
+            add(state.find(g.index, g.alias or None), g.family, g.next_hop, "Get-NetIPConfiguration default gateway")
+    if ipc is not None:
+        for n, a in enumerate(ipc.adapters):
+            i = state.ipconfig_ifaces.get(n)
+            for gw in a.gateways:
+                try:
+                    ip = ipaddress.ip_address(gw.split("%", 1)[0])
+                except ValueError:
+                    continue
+                add(i, Family.INET if ip.version == 4 else Family.INET6, None if ip.is_unspecified else gw,
+                    "ipconfig Default Gateway")
+    return out
 
 
 def _adapter_resolvers(state: _State, metrics_known: bool) -> list[Resolver]:
@@ -666,9 +745,19 @@ class WindowsAdapter:
             part = attempt(sid, f"pasted {sid} JSON", lambda t, s=sid: win_json.parse_cmdlet(t, s))
             if part is not None:
                 cmdlets.append(part)
+        for sid in ps_cmdlets.SOURCE_IDS:
+            part = attempt(sid, f"pasted {sid} text", lambda t, s=sid: ps_cmdlets.parse(t, s))
+            if part is not None:
+                cmdlets.append(part)
+                _trace_skipped(state, sid, part.skipped, part.notes)
         ipc = attempt("ipconfig", "ipconfig /all", ipconfig_parser.parse)
         rp = attempt("route-print", "route print", route_print_parser.parse)
         dump = attempt("winreg-nrpt", "NRPT registry read", nrpt_parser.parse)
+        if ipc is not None:
+            _trace_skipped(state, "ipconfig", ipc.skipped, ())
+        if rp is not None:
+            _trace_skipped(state, "route-print", rp.skipped,
+                           (f"{rp.log_prefixed} row(s) read after removing a log prefix",) if rp.log_prefixed else ())
 
         # Interfaces: JSON first (ifIndex keys), then ipconfig, then route print's list.
         for part in ([col] if col else []) + cmdlets:
@@ -680,15 +769,17 @@ class WindowsAdapter:
                                    f"{', '.join(ipc.unknown_labels[:6])} (structural fallback used)")
         if rp is not None:
             _merge_route_print_interfaces(state, rp)
-        interfaces = _interface_records(state)
 
-        # Routes: JSON (+ interface metric) first, route print as fallback.
+        # Routes: JSON (+ interface metric) first, route print, then the adapters' gateways.
         json_routes = [p for p in ([col] if col else []) + cmdlets if p.routes]
         routes: list[Route] = []
         for part in json_routes:
             routes.extend(_routes_from_collection(state, part))
         if not routes and rp is not None:
             routes = _routes_from_route_print(state, rp)
+        if not routes:
+            routes = _routes_from_gateways(state, ipc, ([col] if col else []) + cmdlets)
+        interfaces = _interface_records(state)     # after the routes: route print may add interfaces
 
         # Route lookups: Find-NetRoute, else the table (longest prefix, lowest cost).
         lookups: list[RouteLookup] = []
@@ -727,9 +818,10 @@ class WindowsAdapter:
                                       else "off (DisableSmartNameResolution=1)"))
             if gpo_present:
                 state.trace.append("nrpt: Group Policy DnsPolicyConfig key present: only its rules apply")
-        elif col is not None and col.nrpt:
+        elif any(p.nrpt for p in ([col] if col else []) + cmdlets):
+            policies = [p for part in ([col] if col else []) + cmdlets for p in part.nrpt]
             rules = tuple(NrptRule(name=f"policy-{n + 1}", namespaces=p.namespaces, servers=p.servers,
-                                   source="effective") for n, p in enumerate(col.nrpt))
+                                   source="effective") for n, p in enumerate(policies))
             state.trace.append("nrpt: registry not readable; rules from Get-DnsClientNrptPolicy (effective policy, "
                                "GPO vs local unknown)")
         resolvers = _nrpt_resolvers(state, rules, gpo_present, interfaces) + resolvers

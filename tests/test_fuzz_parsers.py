@@ -134,6 +134,9 @@ PREFIX_MODULE = {
     "ipconfig": "ipconfig", "route_print": "route_print", "route-print": "route_print",
     "powershell": "win_json", "cmdlet-adapters": "win_json", "cmdlet-dns-servers": "win_json",
     "cmdlet-ip-interfaces": "win_json", "cmdlet-routes": "win_json", "winreg-nrpt": "nrpt", "nrpt": "nrpt",
+    "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
+    "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets", "ps-nrpt": "ps_cmdlets",
+    "netsh-interfaces": "ps_cmdlets",
 }
 
 
@@ -446,7 +449,10 @@ ADAPTER_SOURCES: dict[Platform, dict[str, str | None]] = {
                      "sw-vers": None, "route-get:10.0.0.2": "route_get"},
     Platform.WINDOWS: {"powershell": "win_json", "winreg-nrpt": "nrpt", "ipconfig": "ipconfig",
                        "route-print": "route_print", "cmdlet-dns-servers": "win_json", "cmdlet-routes": "win_json",
-                       "cmdlet-ip-interfaces": "win_json", "cmdlet-adapters": "win_json"},
+                       "cmdlet-ip-interfaces": "win_json", "cmdlet-adapters": "win_json",
+                       "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
+                       "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets",
+                       "ps-nrpt": "ps_cmdlets", "netsh-interfaces": "ps_cmdlets"},
 }
 VPN_SOURCES = {"vpn-log": "openvpn_log", "vpn-profile": "ovpn_profile", "vpn-service-log": "openvpn_log",
                "vpn-client-log": "openvpn_log", "vpn-dns-log": "openvpn_log", "vpn-journal": "openvpn_log",

@@ -9,7 +9,7 @@ import pytest
 
 from agent.model import Family
 from platforms.base import ParseError
-from platforms.parsers import ipconfig, nrpt, route_print, win_json
+from platforms.parsers import ipconfig, nrpt, ps_cmdlets, ps_format, route_print, win_json
 
 FIX = Path(__file__).parent / "fixtures" / "windows"
 
@@ -27,6 +27,8 @@ def _parse(path: Path):
         return win_json.parse_cmdlet(text, source)
     if source == "winreg-nrpt":
         return nrpt.parse(text)
+    if source in ps_cmdlets.SOURCE_IDS:
+        return ps_cmdlets.parse(text, source)
     raise AssertionError(f"no parser for {path.name}")
 
 
@@ -52,6 +54,8 @@ PARSERS = {
     "powershell": win_json.parse,
     "cmdlet": win_json.parse_cmdlet,
     "nrpt": nrpt.parse,
+    "ps-text": ps_cmdlets.parse,
+    "ps-format": ps_format.parse,
 }
 GARBAGE = ("\x00\x01binary\xff", "Der Befehl wurde nicht gefunden.", "<html><body>502</body></html>",
            '{"unrelated": true}', "[1, 2, 3]")
@@ -90,6 +94,7 @@ def test_each_fixture_is_recognised_by_its_own_parser_only(path: Path) -> None:
         assert json_kind == source
     else:
         assert json_kind is None      # incl. the winreg JSON capture: not a PowerShell document
+    assert ps_cmdlets.looks_like(text) == (source if source in ps_cmdlets.SOURCE_IDS else None), path.name
     for name, fn in LOOKS_LIKE.items():
         if name == "winreg-nrpt" and text.lstrip().startswith("{"):
             continue  # the winreg capture is produced by the adapter, never pasted
@@ -97,7 +102,8 @@ def test_each_fixture_is_recognised_by_its_own_parser_only(path: Path) -> None:
 
 
 def test_looks_like_rejects_empty_and_other_text() -> None:
-    for fn in (ipconfig.looks_like, route_print.looks_like, nrpt.looks_like, win_json.looks_like):
+    for fn in (ipconfig.looks_like, route_print.looks_like, nrpt.looks_like, win_json.looks_like,
+               ps_cmdlets.looks_like):
         assert not fn("")
         assert not fn("nameserver 10.0.0.2\nsearch corp\n")
 

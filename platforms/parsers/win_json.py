@@ -133,6 +133,11 @@ class WinCollection(Record):
     lookups: tuple[LookupRec, ...] = ()
     nrpt: tuple[NrptPolicyRec, ...] = ()
     errors: tuple[str, ...] = ()      # sections the script could not read, in its words
+    gateways: tuple[RouteRec, ...] = ()   # default gateways an adapter reports (Get-NetIPConfiguration):
+                                          # a default route, used when no routing table was given
+    skipped: tuple[str, ...] = ()     # pasted text: lines of a recognised view that could not be read
+    partial: tuple[str, ...] = ()     # pasted text: sections the command line filtered (-InterfaceAlias, | where)
+    notes: tuple[str, ...] = ()       # pasted text: what the reader had to assume (cut values, wraps)
 
 
 # --------------------------------------------------------------------------- tolerant helpers
