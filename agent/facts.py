@@ -232,10 +232,11 @@ def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMo
     when no routing table was captured."""
     if tunnel is Known.ABSENT:
         return TunnelMode.NONE, "interfaces" if snapshot.has(Evidence.INTERFACES) else "routes"
-    pushed = snapshot.vpn.pushed
-    logged = None
-    if pushed is not None:
-        logged = TunnelMode.FULL if pushed.redirect_gateway else TunnelMode.SPLIT if pushed.routes else None
+    # The logs' own reading (the push's redirect-gateway or 0/0 route, else the 0/1 + 128/1 the client
+    # installed); a partial push (configure-dns helper, an up script) tells no mode.
+    logged = snapshot.vpn.log_tunnel_mode
+    if logged not in (TunnelMode.FULL, TunnelMode.SPLIT):
+        logged = None
     # Split or full is an IPv4 question (a full tunnel is 0/1 + 128/1 or 0/0 through it): an
     # IPv6 table alone (link-local routes on tun0) would read as "split".
     machine = snapshot.vpn.mode if tunnel is Known.OBSERVED and snapshot.has(Evidence.ROUTES) else TunnelMode.UNKNOWN

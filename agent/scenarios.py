@@ -82,7 +82,8 @@ def _log_says(ctx: Context) -> list[str]:
     out = []
     if vpn.pushed is not None:
         p = vpn.pushed
-        tunnel = "full tunnel (redirect-gateway)" if p.redirect_gateway else f"split tunnel ({len(p.routes)} routes)"
+        tunnel = {TunnelMode.FULL: "full tunnel", TunnelMode.SPLIT: f"split tunnel ({len(p.routes)} routes)"}.get(
+            vpn.log_tunnel_mode, "tunnel mode not in the log")
         out.append(f"the VPN log's last PUSH_REPLY ({p.seen_at or 'time unknown'}): DNS "
                    f"{', '.join(p.dns_servers) or 'none'}, {tunnel}")
     if ctx.log_says_disconnected:

@@ -63,6 +63,8 @@ def snapshot(*, tunnels=(TUN,), tunnel_routes=(), resolvers=(), pushed_dns=None,
                       tunnel_routes=vpn.tunnel_routes, pushed=pushed, profile=profile,
                       connected_at="2026-11-28T10:00:00Z" if pushed is not None else None,
                       disconnected_at="2026-11-28T11:00:00Z" if disconnected else None,
+                      connected=False if disconnected else (True if pushed is not None else None),
+                      log_tunnel_mode=pushed.tunnel_mode if pushed is not None else TunnelMode.UNKNOWN,
                       log_errors=tuple(log_errors))
     dns = DnsConfig(manager=manager, resolvers=tuple(resolvers),
                     resolv_conf_nameservers=tuple(r.address for r in resolvers if r.origin == "resolv.conf"))

@@ -270,8 +270,9 @@ def test_kernel_route_answer_beats_the_table():
 
 def _without_log(snap: Snapshot) -> Snapshot:
     import dataclasses
-    from agent.model import Evidence
-    return dataclasses.replace(snap, vpn=dataclasses.replace(snap.vpn, pushed=None, connected_at=None,
+    from agent.model import Evidence, TunnelMode
+    return dataclasses.replace(snap, vpn=dataclasses.replace(snap.vpn, pushed=None, connected_at=None, connected=None,
+                                                             log_tunnel_mode=TunnelMode.UNKNOWN,
                                                              disconnected_at=None),
                                captured=tuple(e for e in snap.captured if e is not Evidence.VPN_LOG))
 

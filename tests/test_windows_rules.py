@@ -40,7 +40,7 @@ def no_dns_pushed(s: Snapshot) -> Snapshot:
     (constructed): "no custom DNS" is known only from the log."""
     pushed = PushedConfig(redirect_gateway=True, raw="PUSH_REPLY,redirect-gateway def1,topology subnet",
                           source="ovpn_aws_vpn_client.log")
-    return dataclasses.replace(s, vpn=dataclasses.replace(s.vpn, pushed=pushed),
+    return dataclasses.replace(s, vpn=dataclasses.replace(s.vpn, pushed=pushed, log_tunnel_mode=TunnelMode.FULL),
                                captured=tuple(sorted({*s.captured, Evidence.VPN_LOG}, key=list(Evidence).index)))
 
 

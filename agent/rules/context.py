@@ -118,8 +118,9 @@ class Context:
     # ------------------------------------------------------------------ pushed / custom DNS
     @property
     def log_says_disconnected(self) -> bool:
-        vpn = self.snapshot.vpn
-        return bool(vpn.disconnected_at and (not vpn.connected_at or vpn.disconnected_at >= vpn.connected_at))
+        """The logs' newest connect/disconnect event is a disconnect (told by the parser, which
+        orders events by time, not by comparing timestamp strings)."""
+        return self.snapshot.vpn.connected is False
 
     @cached_property
     def pushed_dns(self) -> tuple[str, ...]:
