@@ -386,7 +386,7 @@ def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
         return False, ("got " + "; ".join(f"dev {lk.interface} via {lk.gateway}" for lk in same)) if same \
             else f"lookups for {[lk.address for lk in snap.route_lookups]}"
     if cat == "tunnel_interface":
-        names = _tunnel_names(snap)
+        names = _tunnel_names(snap) + ([vpn.log_device] if getattr(vpn, "log_device", None) else [])
         return any(iface_match(want, n, snap) for n in names), f"tunnels {names}"
     if cat == "interface_metric":
         got = [(i.name, i.metric) for i in snap.interfaces if iface_match(want["interface"], i.name, snap)]
@@ -399,7 +399,11 @@ def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
                 return True, ""
         return False, f"rules {[(r.namespaces, r.servers) for r in dns.nrpt]}"
     if cat == "tunnel_mode":
-        return vpn.mode.value == want, f"mode {vpn.mode.value}"
+        # The report's tunnel mode is the derive stage's: the routes decide, the VPN log stands in
+        # when no routing table was pasted (report.facts; the snapshot's vpn.mode is the routes' alone).
+        facts = getattr(result.report, "facts", None)
+        mode = facts.tunnel_mode.value if facts is not None else vpn.mode.value
+        return mode == want, f"mode {mode}"
     if cat.startswith("pushed_"):
         if pushed is None:
             return False, "no pushed options"
