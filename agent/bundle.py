@@ -5,6 +5,7 @@ Contents::
     README.txt          what each file is, and what was redacted
     report.json         the full report (schema-versioned; includes the raw captures)
     report.md           the ticket-ready Markdown report
+    report.html         the same report as one page with the DNS path drawn (opens offline)
     raw/NN-<id>.txt     one file per raw capture: command or path, exit code, duration, error, text
 
 Written atomically (a temporary file in the same folder, then ``os.replace``): a failed write
@@ -73,6 +74,7 @@ def _readme(report: Report, raw_names: list[tuple[str, SourceCapture]], redacted
         f"{report.schema_version}); it includes the raw captures, so `cvpn-doctor analyze` can",
         "               re-run the analysis on any OS: `cvpn-doctor analyze this-bundle.zip`",
         "  report.md    the same report as Markdown, ready to paste into a ticket",
+        "  report.html  the same report as one web page with the DNS path drawn (no script, works offline)",
     ]
     for name, src in raw_names:
         what = " ".join(src.argv) if src.argv else (src.path or src.id)
@@ -108,7 +110,7 @@ def _zip_time(report: Report) -> tuple[int, int, int, int, int, int]:
 
 def build_entries(report: Report, redact: bool = True, redactor: Redactor | None = None) -> dict[str, str]:
     """The bundle's files (name -> text), redacted with one Redactor when ``redact``."""
-    from agent.render import markdown
+    from agent.render import html, markdown
 
     red = redactor or (Redactor.for_report(report) if redact else None)
     shown = red.report(report) if red is not None else report
@@ -123,6 +125,7 @@ def build_entries(report: Report, redact: bool = True, redactor: Redactor | None
         "README.txt": _readme(shown, raw_names, red is not None),
         "report.json": json.dumps(shown.to_dict(), indent=2, ensure_ascii=False) + "\n",
         "report.md": markdown.render(shown, redact=red is not None, already_redacted=red is not None),
+        "report.html": html.render(shown, redact=red is not None, already_redacted=red is not None),
     }
     out.update(entries)
     return out

@@ -129,12 +129,15 @@ def _exit_status(report) -> ExitStatus:
 
 
 def _emit(report, as_json: bool, markdown: Optional[Path], bundle: Optional[Path], force: bool,
-          redact: bool, to_stdout: bool = True) -> None:
+          redact: bool, to_stdout: bool = True, html: Optional[Path] = None, diagram: bool = True) -> None:
     from agent.render import Format, render
     from agent.render.style import style_for
 
+    if html is not None:
+        _write_text(html, render(report, Format.HTML, redact=redact), force)
+        _err(f"wrote {html}")
     if markdown is not None:
-        text = render(report, Format.MARKDOWN, redact=redact)
+        text = render(report, Format.MARKDOWN, redact=redact, diagram=diagram)
         if str(markdown) == "-":
             sys.stdout.write(text)
         else:
@@ -231,6 +234,8 @@ _NAME_HELP = "A name to test, NAME[=EXPECTED] (EXPECTED: an IP, 'private' or 'pu
 def diagnose(
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON report on stdout."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML page with the DNS path drawn."),
+    no_diagram: bool = typer.Option(False, "--no-diagram", help="Leave the Mermaid DNS-path drawing out of the Markdown."),
     bundle: Optional[Path] = typer.Option(None, "--bundle", help="Write a zip with the reports and raw captures."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
     name: List[str] = typer.Option([], "--name", "-n", help=_NAME_HELP),
@@ -259,9 +264,10 @@ def diagnose(
             # (stdout gets nothing: a script reading it must see the interruption, not a
             # report that looks complete).
             md = markdown if markdown is not None and str(markdown) != "-" else None
-            files = [str(p) for p in (md, bundle) if p is not None]
+            files = [str(p) for p in (md, bundle, html) if p is not None]
             if files and not redact_preview:
-                _emit(exc.report, False, md, bundle, force, redact, to_stdout=False)
+                _emit(exc.report, False, md, bundle, force, redact, to_stdout=False, html=html,
+                      diagram=not no_diagram)
                 _err(f"interrupted: partial report ({exc.report.probe_skipped}) written to {', '.join(files)}")
             else:
                 _err("interrupted")
@@ -269,7 +275,7 @@ def diagnose(
         if redact_preview:
             _preview_redaction(report, as_json)
         else:
-            _emit(report, as_json, markdown, bundle, force, redact)
+            _emit(report, as_json, markdown, bundle, force, redact, html=html, diagram=not no_diagram)
         raise typer.Exit(int(_exit_status(report)))
     _guard(body)
 
@@ -369,6 +375,8 @@ def analyze(
     platform: Optional[str] = typer.Option(None, "--platform", help="Hint: linux, macos or windows."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON report on stdout."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML page with the DNS path drawn."),
+    no_diagram: bool = typer.Option(False, "--no-diagram", help="Leave the Mermaid DNS-path drawing out of the Markdown."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
     redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact the Markdown (default on)."),
     redact_preview: bool = typer.Option(False, "--redact-preview",
@@ -398,7 +406,7 @@ def analyze(
         if redact_preview:
             _preview_redaction(result.report, as_json)
         else:
-            _emit(result.report, as_json, markdown, None, force, redact)
+            _emit(result.report, as_json, markdown, None, force, redact, html=html, diagram=not no_diagram)
         raise typer.Exit(int(_exit_status(result.report)))
     _guard(body)
 

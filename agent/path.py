@@ -61,6 +61,7 @@ class Leg:
     ok: bool                     # ... and none was SERVFAIL/REFUSED/another error rcode
     outcome: str                 # the most telling outcome: "answer", "timeout", "servfail", ...
     rtt_ms: float | None = None
+    outcomes: tuple[str, ...] = ()   # every distinct outcome over the names probed, best first
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,9 @@ def _legs(report: Report, address: str) -> tuple[Leg, ...]:
             outcome = sel[0].outcome
         rtts = [p.rtt_ms for p in replies if p.rtt_ms is not None]
         ok = bool(replies) and all(p.outcome in _GOOD for p in replies)
-        out.append(Leg(t, bool(replies), ok, outcome.value, min(rtts) if rtts else None))
+        distinct = sorted({p.outcome for p in sel}, key=lambda o: _ORDER.get(o, 9))
+        out.append(Leg(t, bool(replies), ok, outcome.value, min(rtts) if rtts else None,
+                       tuple(o.value for o in distinct)))
     return tuple(out)
 
 
@@ -146,6 +149,8 @@ def _where(s: ServerFact) -> tuple[str, str | None]:
     if r.via_tunnel:
         if r.tunnel_prefix:
             return Where.VPN_NETWORK, r.tunnel_prefix
+        if klass not in ("public", "documentation"):
+            return Where.VPN_NETWORK, None       # a private address a full tunnel reaches: the VPN's side
         return Where.VPN_EGRESS, None
     if r.lan:
         return Where.LAN, r.lan.split(" ", 1)[1] if " " in r.lan else r.lan
@@ -296,8 +301,8 @@ def _server_lines(p: ServerPath) -> list[str]:
         lines.append("not probed")
     for leg in p.legs:
         rtt = f" {leg.rtt_ms:.0f} ms" if leg.rtt_ms is not None else ""
-        sign = "ok" if leg.ok else "FAIL"
-        lines.append(f"{leg.transport.value.upper()} {sign}: {leg.outcome}{rtt}")
+        sign = "" if leg.ok else " FAIL"
+        lines.append(f"{leg.transport.value.upper()}{sign}: {'/'.join(leg.outcomes) or leg.outcome}{rtt}")
     return lines
 
 
@@ -327,8 +332,9 @@ def diagram(model: PathModel) -> Diagram:
             chain.append(box("endpoint", 2, endpoint + ["source-NAT to its ENI", "in the target network"], row,
                              kind="endpoint"))
             if p.where == Where.VPN_NETWORK:
-                chain.append(box(f"net:{p.network}", 3, ["VPC or peered network", p.network or "?"], row,
-                                 kind="network"))
+                chain.append(box(f"net:{p.network}", 3, ["VPC or peered network",
+                                                         p.network or "(private address, prefix not pushed)"],
+                                 row, kind="network"))
             else:
                 egress = p.mark is not None and p.mark_at == Place.EGRESS
                 chain.append(box("egress", 3, ["internet via the VPC", "(needs a NAT/IGW route)"], row,
@@ -414,5 +420,5 @@ def outcome_words(p: ServerPath) -> str:
     parts = []
     for leg in p.legs:
         rtt = f" {leg.rtt_ms:.0f} ms" if leg.rtt_ms is not None else ""
-        parts.append(f"{leg.transport.value} {leg.outcome}{rtt}")
+        parts.append(f"{leg.transport.value} {'/'.join(leg.outcomes) or leg.outcome}{rtt}")
     return ", ".join(parts)

@@ -11,13 +11,15 @@ class Format(str, Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 def render_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = False, redact: bool = True) -> str:
+def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = False, redact: bool = True,
+           diagram: bool = True) -> str:
     if fmt is Format.TEXT:
         from agent.render import terminal
         from agent.render.style import Style
@@ -26,5 +28,8 @@ def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = 
         return render_json(report)
     if fmt is Format.MARKDOWN:
         from agent.render import markdown
-        return markdown.render(report, redact=redact)
+        return markdown.render(report, redact=redact, diagram=diagram)
+    if fmt is Format.HTML:
+        from agent.render import html
+        return html.render(report, redact=redact)
     raise AssertionError(f"unhandled format {fmt!r}")  # pragma: no cover - exhaustive

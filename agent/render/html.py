@@ -202,10 +202,13 @@ svg.dns-path{max-width:100%;height:auto}}
 """
 
 
-def render(report: Report, redact: bool = True, redactor: Redactor | None = None) -> str:
-    """The report as one self-contained HTML page (redacted first unless ``redact`` is False)."""
-    if redact:
+def render(report: Report, redact: bool = True, redactor: Redactor | None = None,
+           already_redacted: bool = False) -> str:
+    """The report as one self-contained HTML page (redacted first unless ``redact`` is False;
+    ``already_redacted``: the bundle's report, which went through its Redactor already)."""
+    if redact and not already_redacted:
         report = (redactor or Redactor.for_report(report)).report(report)
+    redact = redact or already_redacted
     model = build(report)
     headline, tone = _VERDICT[report.verdict]
     e = escape

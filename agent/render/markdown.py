@@ -63,10 +63,11 @@ def _route_cell(report: Report, facts: Facts, address: str) -> str:
 
 
 def render(report: Report, redact: bool = True, redactor: Redactor | None = None,
-           already_redacted: bool = False) -> str:
+           already_redacted: bool = False, diagram: bool = True) -> str:
     """The report as Markdown.  With ``redact`` the report is first passed through ``redactor``
     (a fresh one for this report when None); pass the bundle's Redactor for consistent tokens,
-    or ``already_redacted=True`` for a report that went through it already."""
+    or ``already_redacted=True`` for a report that went through it already.  ``diagram``: the DNS
+    path as a Mermaid flowchart (GitHub/GitLab draw it; elsewhere it reads as text)."""
     if redact and not already_redacted:
         report = (redactor or Redactor.for_report(report)).report(report)
     redact = redact or already_redacted
@@ -111,6 +112,14 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
             out += [f"  - {esc(ev)}" for ev in f.evidence]
         if f.doc:
             out.append(f"- **Reference:** {esc(f.doc)}")
+        out.append("")
+
+    if diagram:
+        from agent.path import build
+        from agent.render.mermaid import flowchart
+        out.append("## Where DNS goes")
+        out.append("")
+        out.append(flowchart(build(report)))
         out.append("")
 
     facts = report.facts or derive(report.snapshot, report.probe_run, report.names)
