@@ -333,7 +333,7 @@ def diagram(model: PathModel) -> Diagram:
                              kind="endpoint"))
             if p.where == Where.VPN_NETWORK:
                 chain.append(box(f"net:{p.network}", 3, ["VPC or peered network",
-                                                         p.network or "(private address, prefix not pushed)"],
+                                                         p.network or "(a private address)"],
                                  row, kind="network"))
             else:
                 egress = p.mark is not None and p.mark_at == Place.EGRESS

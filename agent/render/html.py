@@ -191,14 +191,14 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;border-bott
 .verdict{display:inline-block;padding:.25em .7em;border-radius:1em;font-weight:bold;color:#fff}
 .v-ok{background:#1a7f37}.v-partial{background:#9a6700}.v-fail{background:#cf222e}.v-unknown{background:#6e7781}
 figure{margin:1em 0;overflow-x:auto}figcaption{color:#57606a;font-size:.9em}
+svg.dns-path{max-width:100%;height:auto}
 .finding{border-left:4px solid #d0d7de;padding:.2em 1em;margin:1em 0}
 .sev-error{border-color:#cf222e}.sev-warning{border-color:#9a6700}.sev-info{border-color:#0969da}
 code,pre{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.92em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.92em}th,td{border:1px solid #d0d7de;padding:.2em .5em;text-align:left}
 th{background:#f6f8fa}ul.evidence{color:#57606a;font-size:.92em}
 footer{margin-top:2em;color:#57606a;font-size:.85em}
-@media print{body{margin:0;max-width:none}figure{overflow:visible}.finding{break-inside:avoid}
-svg.dns-path{max-width:100%;height:auto}}
+@media print{body{margin:0;max-width:none}figure{overflow:visible}.finding{break-inside:avoid}}
 """
 
 
