@@ -45,7 +45,8 @@ from typing import Callable, Iterable
 
 from agent.model import (CollectionError, Evidence, Platform, PushedConfig, RawCapture, Snapshot, SourceCapture,
                          SourceKind, TunnelMode)
-from platforms.base import Env, ParseError, Source, capture_source
+from platforms import vpn_processes
+from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import aws_vpn_cli, openvpn_log, ovpn_profile
 
 log = logging.getLogger(__name__)
@@ -295,6 +296,44 @@ def _cli_sources(env: Env, platform: Platform, environ: dict, profile_path: str 
     return caps
 
 
+def _running_sessions(env: Env) -> SourceCapture:
+    """The running OpenVPN processes, each with the log and profile its argv names and whether
+    it is a server (its argv or its config says ``server``/``mode server``): only a client is
+    this machine's VPN session."""
+    def read() -> list[dict]:
+        out = []
+        for proc in env.extra.get("processes", vpn_processes.read_processes)():
+            argv = [str(a) for a in proc.get("argv") or ()]
+            found_log, found_config = vpn_processes.paths_of(argv, proc.get("cwd"))
+            text = ""
+            if found_config:
+                try:
+                    text = env.read(found_config)
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+            out.append({**proc, "log": found_log, "config": found_config,
+                        "server": vpn_processes.is_server(argv, text)})
+        return out
+    return api_capture(vpn_processes.SOURCE_ID, "running VPN clients (psutil)", read)
+
+
+def _running_paths(cap: SourceCapture) -> tuple[str | None, str | None]:
+    """The log and profile of the first running OpenVPN client that names them."""
+    import json
+
+    try:
+        procs = json.loads(cap.text) if cap.text else []
+    except ValueError:
+        return None, None
+    log_file = config = None
+    for proc in procs if isinstance(procs, list) else ():
+        if not isinstance(proc, dict) or proc.get("server"):
+            continue
+        log_file = log_file or (proc.get("log") if isinstance(proc.get("log"), str) else None)
+        config = config or (proc.get("config") if isinstance(proc.get("config"), str) else None)
+    return log_file, config
+
+
 def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
                 profile_path: str | None = None) -> tuple[SourceCapture, ...]:
     """Capture the VPN logs, the AWS client's state and the profile: the given paths, else the newest
@@ -305,9 +344,17 @@ def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
     home = env.extra.get("home") or os.path.expanduser("~")
     environ = env.extra.get("environ", os.environ)
     caps: list[SourceCapture] = []
+    running_log, running_config, procs = None, None, None
+    if not (log_path and profile_path):
+        # A running client's own arguments name its log and profile (started by hand with
+        # --log/--log-append, or by a GUI): that session beats the newest file of a folder.
+        procs = _running_sessions(env)
+        running_log, running_config = _running_paths(procs)
 
     if log_path:
         caps.append(_read(env, LOG_SOURCE, log_path, _tail))
+    elif running_log:
+        caps.append(_read(env, LOG_SOURCE, running_log, _tail))
     else:
         found, looked = _newest(env, log_dirs(platform, home, environ), _log_rank)
         if found:
@@ -334,6 +381,8 @@ def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
 
     if profile_path:
         caps.append(_read(env, PROFILE_SOURCE, profile_path, _profile_text))
+    elif running_config:
+        caps.append(_read(env, PROFILE_SOURCE, running_config, _profile_text))
     else:
         found, looked = _newest(env, profile_dirs(platform, home, environ), lambda p: 1)
         if found:
@@ -347,6 +396,8 @@ def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
                                                     optional=True), env)))
     profile_cap = next((c for c in caps if c.id == PROFILE_SOURCE and c.text is not None), None)
     caps.extend(_cli_sources(env, platform, environ, profile_cap.path if profile_cap else None))
+    if procs is not None:
+        caps.append(procs)
     return tuple(caps)
 
 
@@ -481,6 +532,14 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
     errors = list(snapshot.errors)
     trace = list(snapshot.trace)
     captured = set(snapshot.captured)
+
+    procs = raw.get(vpn_processes.SOURCE_ID)
+    if procs is not None and procs.text:
+        found_log, found_config = _running_paths(procs)
+        if found_log or found_config:
+            trace.append("vpn-processes: a running OpenVPN client names "
+                         + (f"its log {found_log}" if found_log else "no log file (it logs to its terminal)")
+                         + (f" and its profile {found_config}" if found_config else ""))
 
     reads = _read_logs(raw, errors, trace)
     # "The log was read" (so no push in it means none was logged) holds for OpenVPN's own log and the

@@ -42,6 +42,7 @@ def fake_env(files: dict[str, tuple[str, float]], home: str, environ: dict | Non
         return CommandResult(out, "", 0, 0.01)
     return Env(read=read, run=run, extra={"listdir": listdir, "home": home, "environ": environ or {"USER": "alice"},
                                           "which": lambda name: (which or {}).get(name),
+                                          "processes": lambda: [],
                                           "exists": lambda path: False})
 
 

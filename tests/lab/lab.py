@@ -206,8 +206,10 @@ def _openvpn(ns: Namespaces, scenario: sc.Scenario, run_dir: Path, pki: Pki) -> 
         "nobind", "remote-cert-tls server", "connect-retry 1",
         f"ca {pki.ca}", f"cert {pki.client_cert}", f"key {pki.client_key}", "verb 3",
         "script-security 2", f"up \"{updown}\"", f"down \"{updown}\"", ""]))
-    ns.spawn("laptop", ["openvpn", "--config", str(run_dir / "client.conf"),
-                        "--log", str(run_dir / "client.log")], run_dir / "client.out")
+    # Started by hand, logging to its terminal (here: the file its stdout goes to), as the
+    # user of the issue that motivated discovery mode: the process names its profile, no log
+    # file, so a run without --log has only what the machine shows (and the profile).
+    ns.spawn("laptop", ["openvpn", "--config", str(run_dir / "client.conf")], run_dir / "client.log")
     _wait_log(run_dir / "client.log", VPN_WAIT, "OpenVPN client")
 
 
