@@ -9,6 +9,7 @@ namespace with their peer moved straight into another lab namespace.
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -93,8 +94,21 @@ class Namespaces:
             "peer", "name", b_if, "netns", self.names[b]])
         for role, ifname, addrs in ((a, a_if, a_addrs), (b, b_if, b_addrs)):
             for addr in addrs:
-                self.ip(role, "addr", "add", addr, "dev", ifname)
+                # IPv6: no duplicate address detection (an address is usable at once, not
+                # "tentative" for a second or two; nothing else is on these links).
+                self.ip(role, "addr", "add", addr, "dev", ifname, *(("nodad",) if ":" in addr else ()))
+        for role, ifname, addrs in ((a, a_if, a_addrs), (b, b_if, b_addrs)):
+            groups = [_solicited_node(x) for x in addrs if ":" in x]
+            if groups:
+                # A neighbour solicitation sent before the peer joined its solicited-node
+                # group is lost, and the next comes 1 s later (a 1 s DNS probe times out).
+                wait_for(lambda r=role, i=ifname, g=groups: self._joined(r, i, g), 3.0,
+                         f"{ifname} in {self.names[role]} to join {', '.join(groups)}")
             self.ip(role, "link", "set", ifname, "up")
+
+    def _joined(self, role: str, ifname: str, groups: list[str]) -> bool:
+        out = sh(["ip", "-n", self.names[role], "-6", "maddr", "show", "dev", ifname]).stdout
+        return all(f" {g}\n" in out or out.endswith(f" {g}") for g in groups)
 
     def resolv_conf(self, role: str) -> Path:
         """The file `ip netns exec` bind-mounts over /etc/resolv.conf in that namespace."""
@@ -120,9 +134,19 @@ class Namespaces:
         """Kill our processes, delete our namespaces and /etc/netns dirs; return problems."""
         problems = kill_pids(self.pids)
         self.pids.clear()
+        # What our processes started in our namespaces (NetworkManager's VPN plugin and its
+        # openvpn): found by `ip netns pids` of these namespaces, killed by pid.
+        stray = [p for name in self.names.values() for p in namespace_pids(name)]
+        kill_pids(stray)
         problems += delete_namespaces(list(self.names.values()))
         self.names.clear()
         return problems
+
+
+def _solicited_node(cidr: str) -> str:
+    """ff02::1:ffXX:XXXX for an IPv6 address (the last 24 bits), as `ip maddr` prints it."""
+    packed = ipaddress.IPv6Address(cidr.split("/")[0]).packed
+    return str(ipaddress.IPv6Address(bytes.fromhex("ff02" + "00" * 9 + "01ff") + packed[13:]))
 
 
 def kill_pids(pids: list[int], grace: float = 3.0) -> list[str]:
@@ -170,6 +194,11 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+def namespace_pids(name: str) -> list[int]:
+    out = sh(["ip", "netns", "pids", name], check=False).stdout
+    return [int(p) for p in out.split() if p.isdigit()]
+
+
 def delete_namespaces(names: list[str]) -> list[str]:
     problems: list[str] = []
     existing = set(list_netns())
@@ -197,8 +226,7 @@ def sweep_orphans() -> list[str]:
         match = re.fullmatch(r"cvd(\d+)-\w+", name)
         if match is None or Path(f"/proc/{match[1]}").exists():
             continue
-        pids = [int(p) for p in sh(["ip", "netns", "pids", name], check=False).stdout.split()]
-        kill_pids(pids)
+        kill_pids(namespace_pids(name))
         delete_namespaces([name])
         swept.append(name)
     return swept
