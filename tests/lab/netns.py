@@ -9,7 +9,6 @@ namespace with their peer moved straight into another lab namespace.
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import re
@@ -97,18 +96,22 @@ class Namespaces:
                 # IPv6: no duplicate address detection (an address is usable at once, not
                 # "tentative" for a second or two; nothing else is on these links).
                 self.ip(role, "addr", "add", addr, "dev", ifname, *(("nodad",) if ":" in addr else ()))
-        for role, ifname, addrs in ((a, a_if, a_addrs), (b, b_if, b_addrs)):
-            groups = [_solicited_node(x) for x in addrs if ":" in x]
-            if groups:
-                # A neighbour solicitation sent before the peer joined its solicited-node
-                # group is lost, and the next comes 1 s later (a 1 s DNS probe times out).
-                wait_for(lambda r=role, i=ifname, g=groups: self._joined(r, i, g), 3.0,
-                         f"{ifname} in {self.names[role]} to join {', '.join(groups)}")
             self.ip(role, "link", "set", ifname, "up")
+        # IPv6: each end knows the other's link-layer address for good (a permanent neighbour
+        # entry).  A neighbour solicitation sent while a veth is still coming up is lost and
+        # the next one leaves a second later: a 1 s DNS probe right after bring-up timed out.
+        if any(":" in x for x in a_addrs + b_addrs):
+            macs = {r: self._mac(r, i) for r, i in ((a, a_if), (b, b_if))}
+            for role, ifname, peer, peer_addrs in ((a, a_if, b, b_addrs), (b, b_if, a, a_addrs)):
+                for addr in peer_addrs:
+                    if ":" in addr:
+                        self.ip(role, "-6", "neigh", "replace", addr.split("/")[0], "lladdr", macs[peer],
+                                "dev", ifname, "nud", "permanent")
 
-    def _joined(self, role: str, ifname: str, groups: list[str]) -> bool:
-        out = sh(["ip", "-n", self.names[role], "-6", "maddr", "show", "dev", ifname]).stdout
-        return all(f" {g}\n" in out or out.endswith(f" {g}") for g in groups)
+    def _mac(self, role: str, ifname: str) -> str:
+        import json
+        out = sh(["ip", "-n", self.names[role], "-j", "link", "show", "dev", ifname]).stdout
+        return json.loads(out)[0]["address"]
 
     def resolv_conf(self, role: str) -> Path:
         """The file `ip netns exec` bind-mounts over /etc/resolv.conf in that namespace."""
@@ -141,12 +144,6 @@ class Namespaces:
         problems += delete_namespaces(list(self.names.values()))
         self.names.clear()
         return problems
-
-
-def _solicited_node(cidr: str) -> str:
-    """ff02::1:ffXX:XXXX for an IPv6 address (the last 24 bits), as `ip maddr` prints it."""
-    packed = ipaddress.IPv6Address(cidr.split("/")[0]).packed
-    return str(ipaddress.IPv6Address(bytes.fromhex("ff02" + "00" * 9 + "01ff") + packed[13:]))
 
 
 def kill_pids(pids: list[int], grace: float = 3.0) -> list[str]:
