@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,7 +60,7 @@ def stack_up(lab: Lab, request) -> Running:
 
 def readback(running: Running) -> dict:
     assert running.stack is not None
-    proc = sh(running.laptop_argv(["env", f"PYTHONPATH={ROOT}", os.sys.executable, "-m", "tests.lab.readback"],
+    proc = sh(running.laptop_argv(["env", f"PYTHONPATH={ROOT}", sys.executable, "-m", "tests.lab.readback"],
                                   cwd=ROOT), timeout=30)
     return json.loads(proc.stdout)
 
@@ -129,11 +129,12 @@ def test_adapter_reads_what_the_lab_configured(stack_up: Running) -> None:
             assert set(dns["resolv_conf_nameservers"]) == set(s.lan_link_dns) | set(IN)
 
 
-def test_stack_tree_matches_host() -> None:
-    root = debroot.load()
-    if root is None:
-        pytest.skip("no extracted tree (python -m tests.lab fetch)")
-    assert debroot.check(root) == []
+def test_stack_tree_matches_host(lab: Lab) -> None:
+    """The extracted systemd-resolved is the host's libsystemd-shared version (or, with none
+    installed, the tree's own), and every binary the lab runs is there."""
+    need_stack(lab)
+    assert debroot.check(lab.root) == []
+    assert lab.root.packages["systemd-resolved"] == lab.root.systemd_version
 
 
 @pytest.mark.parametrize("stack_up", [sc.BY_KEY["S2-resolved-catchall"]], indirect=True, ids=["hygiene"])
