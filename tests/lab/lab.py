@@ -340,6 +340,10 @@ def _nm_openvpn(running: Running, pki: Pki) -> Path:
     stack.run(["nmcli", "connection", "modify", "cvpn", *settings])
     _nmcli_up(stack, "cvpn")
     _cut_openvpn_log(stack.workdir / "nm.log", running.client_log)
+    if scenario.tun_domains:
+        # NetworkManager hands the servers to resolved just after the activation completes.
+        wait_for(lambda: all(a in stack.resolvectl("dns", "tun0", check=False).stdout for a in scenario.pushed_dns),
+                 DNS_WAIT, "NetworkManager to give resolved tun0's servers")
     return profile
 
 
