@@ -99,26 +99,29 @@ def _wanted_systemd_version() -> str:
     return version
 
 
-def _simulate(args: list[str]) -> tuple[dict[str, str], str]:
-    """What `apt-get install` would newly install (name -> version), and its output."""
+def _simulate(args: list[str], keep: tuple[str, ...] = ()) -> tuple[dict[str, str], str]:
+    """What `apt-get install` would newly install (name -> version), and its output; an
+    upgrade of an installed package only for the names in ``keep``."""
     out = _run(["apt-get", "-s", "-q", "install", "--no-install-recommends", *args], timeout=120)
     new: dict[str, str] = {}
     for line in out.splitlines():
         # "Inst libndp0 (1.8-1+deb12u1 Debian:12/stable [amd64])"; an upgrade has "[old]" first.
         m = re.match(r"Inst (\S+) (\[\S+\] )?\((\S+) ", line)
-        if m and m[2] is None:
+        if m and (m[2] is None or m[1] in keep):
             new[m[1]] = m[3]
     return new, out
 
 
-def plan(systemd_version: str) -> dict[str, str]:
+def plan(systemd_version: str, own_shared: bool = False) -> dict[str, str]:
     """name -> version: the roots (systemd ones pinned) and every package apt would add,
     less the daemons the lab never runs.  Two simulations: NetworkManager's dependencies may
-    want a newer systemd than the pinned one; those upgrades are not taken."""
+    want a newer systemd than the pinned one; those upgrades are not taken.  ``own_shared``:
+    the tree carries its own libsystemd-shared (none on the host, or the host's version is
+    no longer on the mirror), which the laptop's /usr overlay puts before the host's."""
     pinned = [f"systemd-resolved={systemd_version}"]
-    if installed_version("libsystemd-shared") is None:
+    if own_shared or installed_version("libsystemd-shared") is None:
         pinned.append(f"libsystemd-shared={systemd_version}")
-    wanted, out1 = _simulate(pinned)
+    wanted, out1 = _simulate(pinned, keep=tuple(p.split("=")[0] for p in pinned))
     others, out2 = _simulate([p for p in ROOTS if p not in ("systemd-resolved", "libsystemd-shared")])
     for name, version in others.items():
         wanted.setdefault(name, version)
@@ -142,7 +145,8 @@ def load(path: Path = DEFAULT_DIR) -> DebRoot | None:
     if not m or m.get("format") != FORMAT:
         return None
     host = installed_version("libsystemd-shared")
-    if host is not None and host != m.get("systemd_version"):
+    own_shared = "libsystemd-shared" in m.get("packages", {})
+    if host is not None and host != m.get("systemd_version") and not own_shared:
         return None                        # the host's systemd moved on: fetch again
     root = DebRoot(path, dict(m["packages"]), m["systemd_version"])
     return root if all(root.has(b) for b in BINARIES) else None
@@ -159,7 +163,18 @@ def fetch(path: Path = DEFAULT_DIR, log=print) -> DebRoot:
         if shutil.which(tool) is None:
             raise RootError(f"{tool} is missing: the lab's Linux DNS stack comes from Debian packages")
     version = _wanted_systemd_version()
-    packages = plan(version)
+    try:
+        packages = plan(version)
+    except RootError as err:
+        # The host's systemd is older than anything the mirror still has: take resolved and
+        # its libsystemd-shared together at the candidate version (the pair still matches).
+        candidate = candidate_version("systemd-resolved")
+        if candidate is None or candidate == version:
+            raise
+        log(f"lab root: systemd-resolved {version} is not on the mirror ({str(err)[-200:]}); "
+            f"taking {candidate} with its own libsystemd-shared")
+        version = candidate
+        packages = plan(version, own_shared=True)
     log(f"lab root: systemd {version}; downloading {len(packages)} packages: {', '.join(packages)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".lab-root-", dir=path.parent))
@@ -215,10 +230,11 @@ def check(root: DebRoot) -> list[str]:
     """What is wrong with the tree (missing binaries, resolved vs libsystemd-shared)."""
     problems = [f"missing {b}" for b in BINARIES if not root.has(b)]
     resolved = root.packages.get("systemd-resolved")
+    # The libsystemd-shared the laptop sees: the tree's own if it has one (the overlay puts
+    # it first), else the host's.
     shared = root.packages.get("libsystemd-shared") or installed_version("libsystemd-shared")
-    if resolved != shared:
+    if resolved != shared or resolved != root.systemd_version:
         problems.append(f"systemd-resolved {resolved} does not match libsystemd-shared {shared}")
-    host = installed_version("libsystemd-shared")
-    if host is not None and host != resolved:
-        problems.append(f"systemd-resolved {resolved} does not match the host's libsystemd-shared {host}")
+    if "libsystemd-shared" in root.packages and not list(root.path.glob("usr/lib/*/systemd/libsystemd-shared-*.so")):
+        problems.append("the tree's libsystemd-shared package left no library")
     return problems
