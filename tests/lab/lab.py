@@ -272,6 +272,7 @@ def _openvpn(ns: Namespaces, scenario: sc.Scenario, run_dir: Path, pki: Pki, sta
 
 def _stack(ns: Namespaces, scenario: sc.Scenario, run_dir: Path, root: debroot.DebRoot | None) -> Stack:
     """The laptop's private mount namespace, D-Bus and systemd-resolved (+ NetworkManager)."""
+    root = root or debroot.load()
     if root is None:
         raise LabError(f"{scenario.key} needs the extracted Debian tree (python -m tests.lab fetch)")
     stack = Stack(ns, root, run_dir / "stack")
