@@ -4,11 +4,12 @@
 #   make lab-list                    list the scenarios
 #   make lab-down                    tear it down (processes, namespaces, temp files)
 #   make lab-test                    run the lab tests (pytest -m lab tests/lab)
+#   make lab-root                    download + extract systemd-resolved/NetworkManager (not installed)
 SCENARIO ?= S2-healthy
 # The harness is stdlib-only; the venv is needed for the doctor and pytest.
 LAB_PYTHON ?= $(if $(BIN),$(BIN)/python,$(if $(wildcard .venv/bin/python),.venv/bin/python,python3))
 
-.PHONY: lab lab-down lab-list lab-test
+.PHONY: lab lab-down lab-list lab-test lab-root
 
 lab: $(STAMP)
 	$(LAB_PYTHON) -m tests.lab up $(SCENARIO)
@@ -18,6 +19,9 @@ lab-down:
 
 lab-list:
 	$(if $(wildcard $(LAB_PYTHON)),$(LAB_PYTHON),python3) -m tests.lab list
+
+lab-root:
+	$(if $(wildcard $(LAB_PYTHON)),$(LAB_PYTHON),python3) -m tests.lab fetch
 
 lab-test: $(STAMP)
 	$(LAB_PYTHON) -m pytest -m lab tests/lab $(PYTEST_ARGS)

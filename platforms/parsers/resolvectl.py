@@ -28,6 +28,9 @@ _SECTION_GLOBAL = re.compile(r"^\s*Global\s*:?\s*$")
 # A label is letters/digits/spaces/dots followed by ":" and whitespace or end of line;
 # an IPv6 continuation line never has ": " so it is not mistaken for a label.
 _LABEL = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9 ._-]*?):(?:\s+|$)(?P<value>.*)$")
+# systemd 252 prints the Global section's server list without the colon (seen in the lab:
+# "        DNS Servers 192.168.1.1" under "Current DNS Server: 192.168.1.1", foreign mode).
+_BARE_SERVERS = re.compile(r"^\s*(?P<key>(?:Fallback )?DNS Servers)\s+(?P<value>\S.*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +183,7 @@ def parse(text: str) -> ResolvedState:
             continue
         if current is None:
             continue
-        lm = _LABEL.match(raw)
+        lm = _LABEL.match(raw) or _BARE_SERVERS.match(raw)
         if lm:
             last_key = lm["key"].strip().lower()
             current.add(last_key, lm["value"].split())

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from tests.lab.netns import Namespaces, sh, wait_for
 
-# tcpdump -n line: "... IP 172.16.0.2.41234 > 10.1.0.10.53: ..." (also "Flags [S]" for TCP)
-_PACKET = re.compile(r"\bIP (?P<src>\d+\.\d+\.\d+\.\d+)\.(?P<sport>\d+) > "
-                     r"(?P<dst>\d+\.\d+\.\d+\.\d+)\.(?P<dport>\d+):")
+# tcpdump -n line: "... IP 172.16.0.2.41234 > 10.1.0.10.53: ..." (also "Flags [S]" for TCP),
+# "... IP6 2001:db8:1::100.41234 > 2001:db8:1::1.53: ..." for IPv6.
+_PACKET = re.compile(r"\bIP6? (?P<src>[0-9a-f:.]+)\.(?P<sport>\d+) > "
+                     r"(?P<dst>[0-9a-f:.]+)\.(?P<dport>\d+):")
 
 
 @dataclass

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import must_run_all
+from tests.lab import debroot
 from tests.lab.lab import Lab, needed_tools
 from tests.lab.netns import sweep_orphans
+from tests.lab.stack import tools_missing
 
 
 def _why_not() -> str | None:
@@ -49,14 +51,48 @@ def lab_ready() -> None:
     pytest.skip(f"lab skipped: {reason}")
 
 
+def _stack_root() -> tuple[debroot.DebRoot | None, str | None]:
+    """The extracted systemd-resolved/NetworkManager tree (fetched if missing), or why not."""
+    missing = tools_missing()
+    if missing:
+        return None, "missing tools: " + ", ".join(missing) + " (apt-get install util-linux mount)"
+    root = debroot.load()
+    if root is not None:
+        return root, None
+    try:
+        return debroot.fetch(log=lambda m: print(m)), None
+    except debroot.RootError as err:
+        return None, f"the Debian tree for systemd-resolved/NetworkManager could not be made: {err}"
+
+
 @pytest.fixture(scope="session")
-def lab(lab_ready) -> Lab:
+def stack_root(lab_ready) -> debroot.DebRoot | None:
+    root, why = _stack_root()
+    if root is None:
+        # Not fatal for the session: the scenarios that need the tree fail or skip on their own.
+        print(f"lab: {why}")
+    return root
+
+
+@pytest.fixture(scope="session")
+def lab(lab_ready, stack_root) -> Lab:
     """One Lab (certificates, temp dir, namespace prefix) for the session."""
     swept = sweep_orphans()
     if swept:
         print(f"lab: removed namespaces left by a dead run: {swept}")
     workdir = Path(tempfile.mkdtemp(prefix="cvpn-doctor-lab-"))
     try:
-        yield Lab(workdir)
+        yield Lab(workdir, root=stack_root)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def need_stack(lab: Lab) -> None:
+    """In a test of a resolved/NetworkManager scenario: the same rule as lab_ready (fail
+    under .ci/run, skip elsewhere) when the tree is not there."""
+    if lab.root is not None:
+        return
+    _, why = _stack_root()
+    if must_run_all():
+        pytest.fail(f"lab cannot run under .ci/run: {why}")
+    pytest.skip(f"lab skipped: {why}")

@@ -93,8 +93,25 @@ class Namespaces:
             "peer", "name", b_if, "netns", self.names[b]])
         for role, ifname, addrs in ((a, a_if, a_addrs), (b, b_if, b_addrs)):
             for addr in addrs:
-                self.ip(role, "addr", "add", addr, "dev", ifname)
+                # IPv6: no duplicate address detection (an address is usable at once, not
+                # "tentative" for a second or two; nothing else is on these links).
+                self.ip(role, "addr", "add", addr, "dev", ifname, *(("nodad",) if ":" in addr else ()))
             self.ip(role, "link", "set", ifname, "up")
+        # IPv6: each end knows the other's link-layer address for good (a permanent neighbour
+        # entry).  A neighbour solicitation sent while a veth is still coming up is lost and
+        # the next one leaves a second later: a 1 s DNS probe right after bring-up timed out.
+        if any(":" in x for x in a_addrs + b_addrs):
+            macs = {r: self._mac(r, i) for r, i in ((a, a_if), (b, b_if))}
+            for role, ifname, peer, peer_addrs in ((a, a_if, b, b_addrs), (b, b_if, a, a_addrs)):
+                for addr in peer_addrs:
+                    if ":" in addr:
+                        self.ip(role, "-6", "neigh", "replace", addr.split("/")[0], "lladdr", macs[peer],
+                                "dev", ifname, "nud", "permanent")
+
+    def _mac(self, role: str, ifname: str) -> str:
+        import json
+        out = sh(["ip", "-n", self.names[role], "-j", "link", "show", "dev", ifname]).stdout
+        return json.loads(out)[0]["address"]
 
     def resolv_conf(self, role: str) -> Path:
         """The file `ip netns exec` bind-mounts over /etc/resolv.conf in that namespace."""
@@ -120,6 +137,10 @@ class Namespaces:
         """Kill our processes, delete our namespaces and /etc/netns dirs; return problems."""
         problems = kill_pids(self.pids)
         self.pids.clear()
+        # What our processes started in our namespaces (NetworkManager's VPN plugin and its
+        # openvpn): found by `ip netns pids` of these namespaces, killed by pid.
+        stray = [p for name in self.names.values() for p in namespace_pids(name)]
+        kill_pids(stray)
         problems += delete_namespaces(list(self.names.values()))
         self.names.clear()
         return problems
@@ -170,6 +191,11 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+def namespace_pids(name: str) -> list[int]:
+    out = sh(["ip", "netns", "pids", name], check=False).stdout
+    return [int(p) for p in out.split() if p.isdigit()]
+
+
 def delete_namespaces(names: list[str]) -> list[str]:
     problems: list[str] = []
     existing = set(list_netns())
@@ -197,8 +223,7 @@ def sweep_orphans() -> list[str]:
         match = re.fullmatch(r"cvd(\d+)-\w+", name)
         if match is None or Path(f"/proc/{match[1]}").exists():
             continue
-        pids = [int(p) for p in sh(["ip", "netns", "pids", name], check=False).stdout.split()]
-        kill_pids(pids)
+        kill_pids(namespace_pids(name))
         delete_namespaces([name])
         swept.append(name)
     return swept

@@ -12,8 +12,10 @@ what discovery mode must conclude instead in ``expect_no_log`` (never a wrong sc
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+
+from tests.lab.stack import ResolvConf
 
 # --- addresses (documentation ranges for everything "public"; never a real resolver) ---
 HOME_RESOLVER = "192.168.1.1"      # the home router's dnsmasq
@@ -25,9 +27,18 @@ PEER_CIDR = "10.1.0.0/16"
 INBOUND_1 = "10.1.0.10"            # Route 53 Resolver inbound endpoint IPs (peer VPC)
 INBOUND_2 = "10.1.0.11"
 CLIENT_POOL = ("172.16.0.0", "255.255.252.0")   # client CIDR 172.16.0.0/22
+# IPv6 (documentation prefix 2001:db8::/32): laptop, home, internet and the VPC are dual
+# stack; the tunnel carries IPv4 only, as Client VPN does.
+LAPTOP6 = "2001:db8:1::100"
+HOME_RESOLVER6 = "2001:db8:1::1"   # the home router (RDNSS in a router advertisement)
+PUBLIC_RESOLVER6 = "2001:db8:53::53"
+VPC6_CIDR = "2001:db8:10::/64"
+VPC_RESOLVER6 = "fd00:ec2::253"    # Amazon DNS over IPv6 (Nitro), VPC-local
+VPC_DOMAIN = "corp.internal"
 
 CANARY = "aws.amazon.com"
 CANARY_ADDR = "203.0.113.80"
+CANARY_ADDR6 = "2001:db8:80::80"   # every resolver also answers AAAA for the canary
 PRIVATE_NAME = "db.corp.internal"  # a record in the private hosted zone corp.internal
 PRIVATE_ADDR = "10.0.1.10"
 
@@ -39,6 +50,14 @@ class Vpn(Enum):
     UP = "up"            # connected (Initialization Sequence Completed)
     NEVER = "never"      # no OpenVPN at all
     KILLED = "killed"    # connected, then the client was SIGKILLed: no down script ran
+
+
+class Dns(Enum):
+    """Who manages the laptop's DNS."""
+    FILE = "file"           # resolv.conf only; the OpenVPN up script rewrites it (update-resolv-conf)
+    RESOLVED = "resolved"   # systemd-resolved; the OpenVPN up script calls resolvectl (like the
+                            # AWS VPN Client's configure-dns or update-systemd-resolved)
+    NM = "nm"               # NetworkManager runs the VPN (OpenVPN plugin) and feeds resolved
 
 
 class Inbound(Enum):
@@ -75,9 +94,24 @@ class Scenario:
     block_tcp53: bool = False                  # the endpoint drops DNS over TCP from the tunnel
     expect_no_log: Expect | None = None        # discovery mode (no --log), when it differs
     needs_log: str = ""                        # why discovery mode cannot conclude the same
+    dns: Dns = Dns.FILE
+    # Dns.FILE: the up script puts the pushed servers first and keeps the pre-VPN ones
+    # after them (resolvconf merging records) instead of replacing them.
+    merge_dns: bool = False
+    # systemd-resolved (Dns.RESOLVED / Dns.NM): what /etc/resolv.conf is, the LAN link's
+    # servers, what the VPN script sets on tun0, and whether resolved is stopped once the VPN is up.
+    resolv: ResolvConf = ResolvConf.STUB
+    lan_link_dns: tuple[str, ...] = (HOME_RESOLVER,)
+    tun_domains: tuple[str, ...] = ("~.",)
+    tun_default_route: bool = True
+    resolved_stops: bool = False
 
     def expected(self, with_log: bool) -> Expect:
         return self.expect if with_log or self.expect_no_log is None else self.expect_no_log
+
+    @property
+    def stack(self) -> bool:
+        return self.dns is not Dns.FILE
 
     @property
     def pushed_dns(self) -> tuple[str, ...]:
@@ -93,6 +127,7 @@ NO_CUSTOM_DNS_NEEDS_LOG = ("\"no custom DNS\" is a fact about the endpoint: the 
                            "no VPN server, and an endpoint that pushed servers the OS never applied looks the same; "
                            "the PUSH_REPLY tells")
 S2_PUSH = SPLIT_ROUTES + _dns(INBOUND_1, INBOUND_2)
+S2_OK = Expect("S2-custom-dns-split", frozenset(), "healthy", 0)
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
@@ -172,6 +207,71 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect_no_log=Expect("not-connected", frozenset({"vpn-not-connected"}), "not-connected", 1),
         needs_log="with the tunnel gone, nothing on the machine ties the servers left in resolv.conf to the VPN; "
                   "only the log shows the endpoint pushed them (still not connected, and said so)",
+    ),
+    # ---- the Linux DNS stack: systemd-resolved, NetworkManager, D-Bus (and IPv6) ----
+    Scenario(
+        "S2-resolved-catchall", "S2 with systemd-resolved: the VPN script puts the inbound endpoints "
+        "on tun0 with ~. (every name to the tunnel); resolv.conf is the stub",
+        S2_OK, push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.RESOLVED,
+    ),
+    Scenario(
+        "S2-resolved-domain", "S2 with systemd-resolved: tun0 routes only ~corp.internal, "
+        "DefaultRoute=no (split DNS: public names stay on the LAN)",
+        S2_OK, push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.RESOLVED,
+        tun_domains=(f"~{VPC_DOMAIN}",), tun_default_route=False,
+    ),
+    Scenario(
+        "resolved-vpn-not-default", "S2 with systemd-resolved: the VPN servers sit on tun0 with "
+        "DefaultRoute=no and no routing domain, so every name goes to the LAN's resolver",
+        # DOMAIN.md: the tunnel's servers get no queries; the private name fails through the
+        # OS while the pushed servers answer it when asked directly.
+        Expect("S2-custom-dns-split", frozenset({"linux-resolved-vpn-not-default",
+                                                 "system-resolver-disagrees"}), "degraded", 0),
+        push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.RESOLVED,
+        tun_domains=(), tun_default_route=False,
+    ),
+    Scenario(
+        "resolved-static-resolvconf", "S2: systemd-resolved holds the VPN servers on tun0 (~.), "
+        "but /etc/resolv.conf is a static file naming the home router (the AWS guide's Linux fix)",
+        Expect("S2-custom-dns-split", frozenset({"pushed-dns-not-applied", "system-resolver-disagrees"}),
+               "broken", 1),
+        push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.RESOLVED,
+        resolv=ResolvConf.STATIC,
+    ),
+    Scenario(
+        "nm-openvpn-split", "S2 through NetworkManager's OpenVPN plugin (the .ovpn imported, "
+        "'only for resources on its network' ticked): no pushed domain, so NetworkManager gives "
+        "resolved no server for tun0 and every name goes to the home router",
+        Expect("S2-custom-dns-split", frozenset({"pushed-dns-not-applied", "system-resolver-disagrees"}),
+               "broken", 1),
+        push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.NM, tun_domains=(),
+        # Without the log nothing on the machine shows that DNS servers were pushed (NetworkManager
+        # kept them to itself): exactly the S0 case the log is needed for.
+        expect_no_log=CANNOT_TELL, needs_log=NO_CUSTOM_DNS_NEEDS_LOG,
+    ),
+    Scenario(
+        "nm-openvpn-domain", "as nm-openvpn-split, with the VPC's domain added to the VPN connection "
+        "(ipv4.dns-search ~corp.internal): NetworkManager routes it to tun0 in resolved",
+        S2_OK, push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.NM,
+        tun_domains=(f"~{VPC_DOMAIN}",), tun_default_route=False,
+    ),
+    Scenario(
+        "resolved-stub-down", "S2 with systemd-resolved (~. on tun0), then resolved stops (crashed, "
+        "or stopped by hand): resolv.conf still names the 127.0.0.53 stub, which answers nothing",
+        # With the log: the pushed servers answer, but nothing on the machine hands them to
+        # programs any more (DOMAIN.md: the AWS client on Linux needs resolved).
+        Expect("S2-custom-dns-split", frozenset({"pushed-dns-not-applied"}), "broken", 1),
+        push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.RESOLVED, resolved_stops=True,
+        expect_no_log=CANNOT_TELL,
+        needs_log="resolved, which held the VPN's servers, is gone and the stub answers nothing: nothing "
+                  "on the machine says which servers programs should reach; only the PUSH_REPLY names them",
+    ),
+    Scenario(
+        "S3-ipv6-dns-leak", "full tunnel (IPv4 only) with the VPC resolver pushed; the home network's "
+        "IPv6 resolver stays in resolv.conf and is reached outside the tunnel",
+        Expect("S3-custom-dns-full", frozenset({"ipv6-dns-leak"}), "degraded", 0),
+        push=FULL_TUNNEL + _dns(VPC_RESOLVER), laptop_dns=(HOME_RESOLVER6,), merge_dns=True,
+        names=(CANARY, PRIVATE),
     ),
 )
 
