@@ -351,10 +351,17 @@ def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
         procs = _running_sessions(env)
         running_log, running_config = _running_paths(procs)
 
+    if running_log and not log_path:
+        found_cap = _read(env, LOG_SOURCE, running_log, _tail)
+        if found_cap.text is None:
+            # Often root's: the log of `sudo openvpn` that this user may not read. Not an error
+            # of the user's -- look in the usual places instead (the trace says so).
+            log.debug("running client's log unreadable: %s", found_cap.error)
+            running_log = None
     if log_path:
         caps.append(_read(env, LOG_SOURCE, log_path, _tail))
     elif running_log:
-        caps.append(_read(env, LOG_SOURCE, running_log, _tail))
+        caps.append(found_cap)
     else:
         found, looked = _newest(env, log_dirs(platform, home, environ), _log_rank)
         if found:
@@ -379,10 +386,12 @@ def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
             caps.append(SourceCapture(id=source_id, kind=SourceKind.FILE,
                                       error=f"no {what} found in " + ", ".join(looked)))
 
+    profile_cap = _read(env, PROFILE_SOURCE, running_config, _profile_text) if running_config and not profile_path \
+        else None
     if profile_path:
         caps.append(_read(env, PROFILE_SOURCE, profile_path, _profile_text))
-    elif running_config:
-        caps.append(_read(env, PROFILE_SOURCE, running_config, _profile_text))
+    elif profile_cap is not None and profile_cap.text is not None:
+        caps.append(profile_cap)
     else:
         found, looked = _newest(env, profile_dirs(platform, home, environ), lambda p: 1)
         if found:
@@ -537,8 +546,11 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
     if procs is not None and procs.text:
         found_log, found_config = _running_paths(procs)
         if found_log or found_config:
+            read_log = raw.get(LOG_SOURCE)
+            unread = found_log and (read_log is None or read_log.path != found_log)
             trace.append("vpn-processes: a running OpenVPN client names "
                          + (f"its log {found_log}" if found_log else "no log file (it logs to its terminal)")
+                         + (" (not readable by this user: the usual places were searched)" if unread else "")
                          + (f" and its profile {found_config}" if found_config else ""))
 
     reads = _read_logs(raw, errors, trace)
