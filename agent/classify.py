@@ -40,7 +40,7 @@ def verdict_of(scenario_id: str, findings: tuple[Finding, ...], facts: Facts | N
 def unexplained_silence(facts: Facts) -> tuple[str, ...]:
     """Servers the OS or the VPN uses that gave no DNS reply at all."""
     return tuple(s.address for s in facts.servers
-                 if (s.role or (s.scope is not None and s.scope is not ResolverScope.INACTIVE))
+                 if (s.role or (s.scope is not None and s.scope not in (ResolverScope.INACTIVE, ResolverScope.UNUSED)))
                  and s.probes and all(p.silent for p in s.probes))
 
 

@@ -125,6 +125,7 @@ class ResolverScope(StrEnum):
     DOMAIN = "domain"    # only names under `domains` (resolved ~domain, macOS supplemental, NRPT rule)
     SCOPED = "scoped"    # only apps bound to `interface` (macOS scoped queries)
     INACTIVE = "inactive"  # configured but receives no queries (resolved link without domains and DefaultRoute=no)
+    UNUSED = "unused"      # held by a local resolver that programs do not ask (resolved, with a static resolv.conf)
 
 
 class Severity(StrEnum):

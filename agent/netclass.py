@@ -86,6 +86,15 @@ def is_private(text: str) -> bool:
     return address_class(text) not in PUBLIC_CLASSES
 
 
+def is_loopback(text: str) -> bool:
+    """True for 127.0.0.0/8 and ::1 (a stub on this machine); False for anything else,
+    including text that is not an address."""
+    try:
+        return address_class(text) == "loopback"
+    except ValueError:
+        return False
+
+
 def is_linklocal(text: str) -> bool:
     """True for 169.254.0.0/16 and fe80::/10.  Raises ValueError when not an address."""
     return address_class(text) == "link-local"

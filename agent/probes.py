@@ -206,6 +206,9 @@ def _resolver_reason(scope: ResolverScope, origin: str, interface: str | None, d
     if scope is ResolverScope.INACTIVE:
         return (f"inactive resolver{link} from {where}: configured but receives no queries;"
                 " probed to show whether it would answer")
+    if scope is ResolverScope.UNUSED:
+        return (f"resolver{link} from {where}, which programs do not ask;"
+                " probed to show whether it would answer")
     return f"{scope.value} resolver{link} from {where}"
 
 
@@ -215,7 +218,7 @@ def _server_sources(snapshot: Snapshot | None) -> Iterable[tuple[str, int, str, 
         return
     for res in snapshot.dns.resolvers:
         yield (res.address, res.port, _resolver_reason(res.scope, res.origin, res.interface, res.domains),
-               res.scope is ResolverScope.INACTIVE)
+               res.scope in (ResolverScope.INACTIVE, ResolverScope.UNUSED))
     for rule in snapshot.dns.nrpt:
         spaces = ", ".join(rule.namespaces) or "(no namespace)"
         for server in rule.servers:

@@ -511,6 +511,13 @@ class _Parse:
         elif resolved_is_resolver:
             self.error("resolved", f"/etc/resolv.conf points at the systemd-resolved stub but resolved's servers "
                                    f"could not be read ({how}): the real nameservers are unknown")
+            # Programs still ask the stub: it is the resolver in use (probing it shows whether it
+            # answers at all -- resolved stopped), what stands behind it is not known.
+            self.captured.add(Evidence.DNS_GLOBAL)
+            for i, ns in enumerate(rc.used_nameservers if rc else ("127.0.0.53",)):
+                resolvers.append(Resolver(address=ns, scope=ResolverScope.GLOBAL, order=i,
+                                          origin="resolv.conf (the systemd-resolved stub; resolved's own servers "
+                                                 "could not be read)"))
         elif rc is None and state is not None:
             # resolved's state alone (a pasted `resolvectl status`): its servers are listed, but
             # whether programs ask resolved is unknown without /etc/resolv.conf -- not "no".
@@ -534,6 +541,15 @@ class _Parse:
                                   f"ignored: {ignored}")
             if not rc.nameservers:
                 self.trace.append("dns: resolv.conf lists no nameserver (glibc then asks 127.0.0.1)")
+            if state is not None:
+                # resolved holds servers (the VPN's on its tunnel link, often) that programs never
+                # ask: kept, as UNUSED, so that what the machine shows of the VPN's DNS is not lost.
+                held = [Resolver(address=r.address, scope=ResolverScope.UNUSED, port=r.port, interface=r.interface,
+                                 domains=r.domains, order=100 + i,
+                                 origin=f"{r.origin}, not asked: /etc/resolv.conf does not point at resolved")
+                        for i, r in enumerate(self.resolved_resolvers(state))
+                        if r.scope is not ResolverScope.INACTIVE]
+                resolvers += [r for r in held if r.address not in {x.address for x in resolvers}]
         return DnsConfig(manager=manager, resolvers=tuple(resolvers), search_domains=tuple(search),
                          options=rc.options if rc else (), resolv_conf_nameservers=rc.nameservers if rc else (),
                          stub=stub)

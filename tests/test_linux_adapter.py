@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.model import DnsManager, Platform, ResolverScope, Snapshot, TunnelMode
+from agent.model import DnsManager, Evidence, Platform, ResolverScope, Snapshot, TunnelMode
 from platforms import adapter_for
 from platforms.base import CommandError, CommandResult, Env, run_command
 from agent.routing import table_lookup
@@ -184,7 +184,11 @@ def test_resolved_inactive_links_and_fallback_servers():
 def test_stub_but_resolved_unreadable_is_an_error():
     fake = FakeEnv(base_files(fx("resolv_conf--systemd-stub.out")), tunnel_commands())
     snap = run_adapter(fake)
-    assert snap.dns.manager is DnsManager.SYSTEMD_RESOLVED and snap.dns.resolvers == ()
+    # Programs ask the stub: it is the resolver in use (and is probed), what stands behind it
+    # is unknown -- the error says so, and the per-link view is not claimed captured.
+    assert snap.dns.manager is DnsManager.SYSTEMD_RESOLVED
+    assert [(r.address, r.scope.value) for r in snap.dns.resolvers] == [("127.0.0.53", "global")]
+    assert Evidence.DNS_LINKS not in snap.captured
     (err,) = [e for e in snap.errors if e.source == "resolved"]
     assert "real nameservers are unknown" in err.message and "resolvectl is not installed" in err.message
     assert ("resolvectl", "status", "--no-pager") in fake.ran
@@ -198,8 +202,11 @@ def test_resolved_uplink_mode_is_not_the_resolver():
     fake.link = "../run/systemd/resolve/resolv.conf"
     snap = run_adapter(fake)
     assert snap.dns.manager is DnsManager.SYSTEMD_RESOLVED and not snap.dns.stub
+    # Programs ask what resolv.conf lists; a server resolved holds beyond those is kept as UNUSED.
     assert [(r.address, r.scope, r.origin) for r in snap.dns.resolvers] == [
-        ("10.0.0.2", ResolverScope.GLOBAL, "resolv.conf"), ("192.168.1.1", ResolverScope.GLOBAL, "resolv.conf")]
+        ("10.0.0.2", ResolverScope.GLOBAL, "resolv.conf"), ("192.168.1.1", ResolverScope.GLOBAL, "resolv.conf"),
+        ("fe80::1%4", ResolverScope.UNUSED,
+         "resolved link 4 (tun0), not asked: /etc/resolv.conf does not point at resolved")]
     assert any("uplink/static mode" in t for t in snap.trace)
 
 

@@ -174,10 +174,10 @@ class Context:
 
     @cached_property
     def active_addresses(self) -> tuple[str, ...]:
-        """Addresses of resolvers that receive queries (any scope but INACTIVE), in order."""
+        """Addresses of resolvers that receive queries (any scope but INACTIVE/UNUSED), in order."""
         out: list[str] = []
         for r in self.resolvers:
-            if r.scope is not ResolverScope.INACTIVE and r.address not in out:
+            if r.scope not in (ResolverScope.INACTIVE, ResolverScope.UNUSED) and r.address not in out:
                 out.append(r.address)
         return tuple(out)
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from agent.findings import finding
-from agent.model import Finding, Outcome, Platform, Transport, TunnelMode
-from agent.netclass import is_private
+from agent.model import Evidence, Finding, Outcome, Platform, ResolverScope, Transport, TunnelMode
+from agent.netclass import is_loopback, is_private
 from agent.rules.context import Context, expectation_met, says_not_found
 
 _FAILED = (Outcome.NXDOMAIN, Outcome.NODATA, Outcome.SERVFAIL, Outcome.REFUSED)
+
 
 
 def _answers(result) -> tuple[str, ...]:
@@ -268,11 +269,25 @@ def pushed_dns_not_applied(ctx: Context) -> Finding | None:
     if (not ctx.tunnel_up or pushed is None or not pushed.dns_servers or ctx.log_says_disconnected
             or not ctx.resolvers_known):
         return None
-    active = set(ctx.active_addresses)
-    if any(a in active for a in pushed.dns_servers):
+    # Applied = configured where programs' queries can reach it: a resolved link that gets no
+    # queries (DefaultRoute=no, no domain) is applied but mis-routed (linux-resolved-vpn-not-default
+    # says so); a server held by a resolved that programs bypass is not.
+    applied = {r.address for r in ctx.resolvers if r.scope is not ResolverScope.UNUSED}
+    if any(a in applied for a in pushed.dns_servers):
         return None
+    stubs = [a for a in ctx.active_addresses if is_loopback(a)]
+    if stubs and not ctx.has(Evidence.DNS_LINKS):
+        # Behind a local stub whose own servers were not read, the pushed ones may well be
+        # in use -- unless the stub itself answers nothing (resolved stopped).
+        if not all(ctx.status(a).silent() for a in stubs):
+            return None
     evidence = [f"pushed: dhcp-option DNS {', '.join(pushed.dns_servers)} ({pushed.source or 'VPN log'})",
                 "the OS resolvers: " + (", ".join(ctx.active_addresses) or "none")]
+    evidence += [ctx.status(a).summary() for a in stubs if ctx.status(a).probed]
+    unused = [r for r in ctx.resolvers if r.scope is ResolverScope.UNUSED and r.address in pushed.dns_servers]
+    if unused:
+        evidence.append("held by systemd-resolved, which programs do not ask: "
+                        + ", ".join(f"{r.address} on {r.interface or 'global'}" for r in unused))
     if ctx.snapshot.dns.manager.value != "unknown":
         evidence.append(f"DNS is managed by {ctx.snapshot.dns.manager.value}")
     return finding("pushed-dns-not-applied", None, evidence)

@@ -28,7 +28,7 @@ def _stale_addresses(ctx: Context) -> tuple[str, ...]:
     vpn_dns = set(ctx.pushed_dns)
     out = []
     for r in ctx.resolvers:
-        if r.scope is ResolverScope.INACTIVE:
+        if r.scope in (ResolverScope.INACTIVE, ResolverScope.UNUSED):
             continue  # configured but asked for nothing (e.g. a disconnected Windows adapter)
         iface = ctx.snapshot.interface(r.interface) if r.interface else None
         on_dead_tunnel = iface is not None and iface.kind.value == "tunnel"
