@@ -515,7 +515,8 @@ def triage(
             raise _fail("no cvpn-doctor report could be read" + (
                 f" ({summary.not_counted()} not counted, listed above)" if summary.not_counted() else
                 " (folders are searched for *.json and *.zip)"), ExitStatus.NO_DATA)
-        raise typer.Exit(int(ExitStatus.FINDINGS if summary.with_errors else ExitStatus.OK))
+        raise typer.Exit(int(ExitStatus.FINDINGS if summary.with_errors else
+                             ExitStatus.CANNOT_TELL if summary.cannot_tell else ExitStatus.OK))
     _guard(body)
 
 

@@ -71,7 +71,13 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("errors", "number of error-severity findings"),
     ("warnings", "number of warning-severity findings"),
     ("infos", "number of info-severity findings"),
+    ("tunnel", "is a VPN tunnel up: observed, absent or not-captured (schema 1.1+)"),
     ("tunnel_mode", "full, split, none or unknown"),
+    ("custom_dns", "does the VPN give this machine DNS servers: observed, absent or not-captured (schema 1.1+)"),
+    ("unknowns", "what the report could not tell, by topic (tunnel, pushed-dns, resolvers, ...; CSV: "
+                 "separated by spaces)"),
+    ("captured", "the kinds of evidence the report holds (interfaces, routes, dns-global, vpn-log, ...; CSV: "
+                 "separated by spaces)"),
     ("endpoint_id", "the Client VPN endpoint id from the profile (cvpn-endpoint-...)"),
     ("region", "the endpoint's AWS region from the profile"),
     ("analyzed", "true when the report is an offline re-analysis (cvpn-doctor analyze)"),
@@ -199,6 +205,15 @@ def flat_record(doc: Any) -> dict[str, Any]:
         code_severity[code] = _worse(code_severity.get(code, ""), severity)
     context = _get(doc, "context", kind=dict) or {}
     client, openvpn = _vpn_client(doc)
+    facts = _get(doc, "facts", kind=dict) or {}      # schema 1.1+: the derive stage
+    unknowns = []
+    for i, u in enumerate(_get(facts, "unknowns", kind=list) or []):
+        if not isinstance(u, dict):
+            raise NotReadable(Status.UNREADABLE, f"facts.unknowns[{i}] is not an object")
+        unknowns.append(_clip(_get(u, "topic", optional=False)))
+    captured = _get(facts, "captured", kind=list) or []
+    if not all(isinstance(c, str) for c in captured):
+        raise NotReadable(Status.UNREADABLE, "field facts.captured has the wrong type")
     return {
         "report_id": _clip(_get(doc, "report_id") or ""),
         "status": Status.OK.value,
@@ -217,7 +232,11 @@ def flat_record(doc: Any) -> dict[str, Any]:
         "errors": severities["error"],
         "warnings": severities["warning"],
         "infos": severities["info"],
-        "tunnel_mode": _clip(_get(doc, "snapshot", "vpn", "mode") or ""),
+        "tunnel": _clip(_get(facts, "tunnel") or ""),
+        "tunnel_mode": _clip(_get(facts, "tunnel_mode") or _get(doc, "snapshot", "vpn", "mode") or ""),
+        "custom_dns": _clip(_get(facts, "custom_dns") or ""),
+        "unknowns": list(dict.fromkeys(unknowns)),
+        "captured": [_clip(c) for c in captured],
         "endpoint_id": _clip(_get(doc, "snapshot", "vpn", "profile", "endpoint_id") or ""),
         "region": _clip(_get(doc, "snapshot", "vpn", "profile", "region") or ""),
         "analyzed": "analyzed" in context,
@@ -242,7 +261,7 @@ def json_line(report_dict: dict[str, Any]) -> str:
 
 def problem_record(source: str, status: Status, reason: str, report_id: str = "") -> dict[str, Any]:
     rec: dict[str, Any] = {name: "" for name in FIELD_NAMES}
-    rec.update(report_id=report_id, status=status.value, reason=reason, source=source, codes=[],
+    rec.update(report_id=report_id, status=status.value, reason=reason, source=source, codes=[], unknowns=[], captured=[],
                errors=0, warnings=0, infos=0, analyzed=False, _severity={})
     return rec
 
@@ -395,6 +414,7 @@ class Summary:
     unsupported: int = 0
     unreadable: int = 0
     with_errors: int = 0                     # reports with at least one error-severity finding
+    cannot_tell: int = 0                     # reports whose verdict is cannot-tell (1.1+)
     newer_minor: int = 0                     # read although of a newer minor schema version
     verdicts: Counter[str] = field(default_factory=Counter)
     scenarios: Counter[str] = field(default_factory=Counter)
@@ -409,6 +429,11 @@ class Summary:
     endpoints: Counter[str] = field(default_factory=Counter)
     regions: Counter[str] = field(default_factory=Counter)
     tunnel_modes: Counter[str] = field(default_factory=Counter)
+    tunnels: Counter[str] = field(default_factory=Counter)
+    custom_dns: Counter[str] = field(default_factory=Counter)
+    unknowns: Counter[str] = field(default_factory=Counter)       # reports that could not tell, per topic
+    captured: Counter[str] = field(default_factory=Counter)       # reports holding each kind of evidence (1.1+)
+    with_facts: int = 0
     problems: list[tuple[str, str, str]] = field(default_factory=list)   # (source, status, reason)
     _seen: dict[str, str] = field(default_factory=dict, repr=False)       # report_id -> first source
 
@@ -452,8 +477,18 @@ class Summary:
         self.endpoints[rec["endpoint_id"] or "unknown"] += 1
         self.regions[rec["region"] or "unknown"] += 1
         self.tunnel_modes[rec["tunnel_mode"] or "unknown"] += 1
+        if rec["tunnel"] or rec["captured"]:    # a report with the derive stage's facts
+            self.with_facts += 1
+            self.tunnels[rec["tunnel"] or "unknown"] += 1
+            self.custom_dns[rec["custom_dns"] or "unknown"] += 1
+            for kind in dict.fromkeys(rec["captured"]):
+                self.captured[kind] += 1
+        for topic in rec["unknowns"]:
+            self.unknowns[topic] += 1
         if rec["errors"]:
             self.with_errors += 1
+        if rec["verdict"] == "cannot-tell":
+            self.cannot_tell += 1
         for code in dict.fromkeys(rec["codes"]):
             self.codes[code] += 1
             # the severity the reports give the code (the most severe when they differ)
@@ -479,6 +514,9 @@ class Summary:
             "schema_versions": dict(_ranked(self.schema_versions)),
             "endpoints": dict(_ranked(self.endpoints)), "regions": dict(_ranked(self.regions)),
             "tunnel_modes": dict(_ranked(self.tunnel_modes)),
+            "with_facts": self.with_facts, "tunnel_up": dict(_ranked(self.tunnels)),
+            "custom_dns": dict(_ranked(self.custom_dns)), "could_not_tell": dict(_ranked(self.unknowns)),
+            "evidence_captured": dict(_ranked(self.captured)),
             "not_counted": [{"source": s, "status": st, "reason": r} for s, st, r in self.problems],
         }
 
@@ -520,10 +558,11 @@ class RecordWriter:
                                       ensure_ascii=False) + "\n")
 
 
-_SECTIONS = (("Verdict", "verdicts"), ("Scenario", "scenarios"), ("Platform", "platforms"), ("OS", "oses"),
-             ("VPN client", "clients"), ("cvpn-doctor version", "tool_versions"),
-             ("Report schema", "schema_versions"), ("Tunnel", "tunnel_modes"),
-             ("Endpoint id", "endpoints"), ("Region", "regions"))
+_SECTIONS = (("Verdict", "verdicts"), ("Scenario", "scenarios"), ("Could not tell", "unknowns"),
+             ("Platform", "platforms"), ("OS", "oses"), ("VPN client", "clients"),
+             ("cvpn-doctor version", "tool_versions"), ("Report schema", "schema_versions"),
+             ("Tunnel mode", "tunnel_modes"), ("Tunnel up (1.1+)", "tunnels"), ("Custom DNS (1.1+)", "custom_dns"),
+             ("Evidence captured (1.1+)", "captured"), ("Endpoint id", "endpoints"), ("Region", "regions"))
 
 
 def _pct(n: int, total: int) -> str:
