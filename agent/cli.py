@@ -501,6 +501,10 @@ def triage(
         if missing:
             raise _fail(f"no such file or folder: {', '.join(missing)}", ExitStatus.USAGE)
         hook = _count_hook()
+        encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+        if output is None and encoding != "utf8" and hasattr(sys.stdout, "reconfigure"):
+            # a Windows console or pipe in a legacy code page: a character it lacks must not end the run
+            sys.stdout.reconfigure(errors="replace")
         if output is None:
             summary = triage_mod.triage(paths, chosen, sys.stdout, max_ids=ids, on_record=hook)
         else:

@@ -255,8 +255,8 @@ def json_line(report_dict: dict[str, Any]) -> str:
     """The one compact line ``--json-line`` prints for a run: the flat record of the report
     without the triage-only fields (status, reason, source)."""
     record = flat_record(report_dict)
-    return json.dumps({k: record[k] for k in FIELD_NAMES if k not in TRIAGE_ONLY}, separators=(",", ":"),
-                      ensure_ascii=False)
+    # ASCII only (\u escapes): safe in any console encoding and for any log shipper
+    return json.dumps({k: record[k] for k in FIELD_NAMES if k not in TRIAGE_ONLY}, separators=(",", ":"))
 
 
 def problem_record(source: str, status: Status, reason: str, report_id: str = "") -> dict[str, Any]:
@@ -554,8 +554,7 @@ class RecordWriter:
         if self._csv is not None:
             self._csv.writerow([_csv_cell(rec[name]) for name in FIELD_NAMES])
         else:
-            self.out.write(json.dumps({name: rec[name] for name in FIELD_NAMES}, separators=(",", ":"),
-                                      ensure_ascii=False) + "\n")
+            self.out.write(json.dumps({name: rec[name] for name in FIELD_NAMES}, separators=(",", ":")) + "\n")
 
 
 _SECTIONS = (("Verdict", "verdicts"), ("Scenario", "scenarios"), ("Could not tell", "unknowns"),
