@@ -77,7 +77,9 @@ _HOME = re.compile(r"(?P<pre>/home/|/Users/|/var/log/aws-vpn-client/)(?P<user>[A
 # Windows profile folders may contain spaces ("C:\\Users\\Jane Doe"); JSON text doubles backslashes.
 _WIN_HOME = re.compile(r"(?P<pre>[A-Za-z]:\\{1,2}Users\\{1,2}|WinServiceLogs\\{1,2})(?P<user>[^\\/\"'\r\n:*?<>|]{1,64})")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_MAC = re.compile(r"(?<![0-9A-Fa-f:.-])(?:[0-9A-Fa-f]{2}([:-]))(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])")
+_MAC = re.compile(r"(?<![0-9A-Fa-f:.-])(?:[0-9A-Fa-f]{2}([:-]))(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])"
+                  # BSD arp/netstat drop leading zeros: ca:e9:fb:a3:d:f
+                  r"|(?<![0-9A-Fa-f:.-])[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}(?![0-9A-Fa-f:])")
 _SYSLOG_HOST = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} (?P<host>[A-Za-z0-9][A-Za-z0-9.-]{1,62}) "
                           r"[A-Za-z0-9_./-]+(?:\[\d+\])?:", re.M)
 _HOSTNAME_LINE = re.compile(r"(?:Host Name[ .]*:|Static hostname:|ComputerName\s*:|LocalHostName\s*:)\s*"
