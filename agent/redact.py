@@ -418,7 +418,10 @@ _NOT_TLDS = frozenset("sh md py pl rs so pm cc ps js ts rb in am".split())   # f
 # tool's own texts link to.
 _KEEP_SUFFIXES = ("amazonaws.com", "amazon.com", "aws", "awsstatic.com", "amazontrust.com", "microsoft.com",
                   "apple.com", "openvpn.net", "freedesktop.org", "systemd.io", "github.com", "ietf.org",
-                  "rfc-editor.org", "redacted.invalid")
+                  "rfc-editor.org", "redacted.invalid",
+                  # OS vendors (os-release's HOME_URL, BUG_REPORT_URL)
+                  "debian.org", "ubuntu.com", "canonical.com", "launchpad.net", "redhat.com", "fedoraproject.org",
+                  "centos.org", "rockylinux.org", "almalinux.org", "archlinux.org", "opensuse.org", "suse.com")
 # AWS private DNS names: the suffix (region included) is kept, the host label is a token.
 _AWS_PRIVATE_SUFFIXES = ("compute.internal", "ec2.internal")
 _KIND_PREFIX = {InterfaceKind.TUNNEL: "tun-x", InterfaceKind.ETHERNET: "eth-x", InterfaceKind.WIRELESS: "wlan-x",
@@ -694,8 +697,10 @@ class _Strict:
             + rest.lstrip(" ")
 
     def mapping(self) -> list[tuple[str, str, str]]:
-        out = [(o, t, "private-ip") for o, t in self.ips.items()]
-        out += [(o, t, "private-ip") for o, t in self.networks.items() if o != t]
+        out = [(o, t, "private-ip") for o, t in self.ips.items() if o != t]
+        # networks, except single-address ones (the address is listed already)
+        out += [(o, t, "private-ip") for o, t in self.networks.items()
+                if o != t and not o.endswith(("/32", "/128"))]
         out += [(k, t, "interface") for k, t in self.interfaces.items()]
         out += [(o, t, "domain") for o, t in self.domains.items() if o != t]
         out += [(o, t, "domain") for o, t in self.labels.items()

@@ -198,13 +198,19 @@ def test_proc_net_route_hex_and_bsd_netstat_abbreviations():
         assert [r.destination.split("/")[1] for r in before.routes] == [r.destination.split("/")[1] for r in after.routes]
 
 
-def test_strict_bundle_reanalyses_to_the_same_diagnosis():
+LAB_REPORTS = sorted((ROOT / "tests" / "fixtures" / "lab").glob("*.report.json"))
+
+
+@pytest.mark.parametrize("path", [None] + LAB_REPORTS, ids=lambda p: "planted" if p is None else p.name.split(".")[0])
+def test_strict_bundle_reanalyses_to_the_same_diagnosis(path):
+    """What the tokens keep is what the diagnosis rests on: a strict bundle of each real lab
+    report (and of the planted one) re-analyses to the same scenario, findings and verdict."""
     from agent.analyze import reanalyse
 
-    report = planted.planted_report()
+    report = planted.planted_report() if path is None else reanalyse(Report.from_dict(json.loads(path.read_text())), "x")
     _red, entries = strict_bundle(report)
     again = reanalyse(Report.from_dict(json.loads(entries["report.json"])), "strict")
-    assert again.scenario.id == report.scenario.id
+    assert (again.scenario.id, again.verdict) == (report.scenario.id, report.verdict)
     assert sorted(f.code for f in again.findings) == sorted(f.code for f in report.findings)
     assert again.snapshot.vpn.mode == report.snapshot.vpn.mode
 
