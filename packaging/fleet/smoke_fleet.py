@@ -1,7 +1,8 @@
 """Run the fleet wrappers against a BUILT cvpn-doctor binary and check what they produce.
 
     .venv/bin/python packaging/fleet/smoke_fleet.py unix [BINARY ...]
-        jamf-ea.sh and cvpn-doctor-check.sh (bash), default binaries: whichever of
+        jamf-ea.sh and cvpn-doctor-check.sh (bash), then the binary's own `triage` over what the
+        script left; default binaries: whichever of
         dist/onedir/cvpn-doctor/cvpn-doctor and dist/onefile/cvpn-doctor exist (`make smoke`)
     python packaging/fleet/smoke_fleet.py intune EXIT_CODE OUTPUT_FILE REPORT_JSON
         checks a run of intune-detect.ps1 (the Windows job of .github/workflows/build.yml):
@@ -98,10 +99,16 @@ def check_launchd(binary: Path, tmp: Path) -> str:
         raise Failure("the last line is not the last report, or two runs share an id")
     if (records[-1]["verdict"], records[-1]["scenario"]) != (report["verdict"], report["scenario"]["id"]):
         raise Failure("the line and the report disagree")
+    # and the built binary's triage reads what the script left (one report: runs.jsonl is no report)
+    tri = subprocess.run([str(binary), "triage", str(tmp / "agent"), "--format", "csv"], capture_output=True,
+                         text=True, timeout=TIMEOUT_S)
+    rows = tri.stdout.splitlines()
+    if tri.returncode not in (0, 1, 4) or len(rows) != 2 or not rows[1].startswith(report["report_id"] + ",ok,"):
+        raise Failure(f"triage of the folder: exit {tri.returncode}, {tri.stdout[-300:]!r} {tri.stderr[-300:]!r}")
     plist = plistlib.loads((FLEET / "com.example.cvpn-doctor.plist").read_bytes())
     if plist["ProgramArguments"] != ["/usr/local/libexec/cvpn-doctor-check.sh"] or not plist["StartInterval"]:
         raise Failure(f"unexpected plist: {plist}")
-    return f"two runs, two lines, last = last-report.json ({report['verdict']}); plist parses"
+    return f"two runs, two lines, last = last-report.json ({report['verdict']}); triage reads it; plist parses"
 
 
 def unix(binaries: list[Path]) -> int:
