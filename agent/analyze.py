@@ -69,7 +69,8 @@ def reanalyse(report: Report, origin: str) -> Report:
     context["analyzed"] = origin
     expected = tuple(s for s in context.get("expected_dns", ()) if isinstance(s, str)) \
         if isinstance(context.get("expected_dns"), (list, tuple)) else ()
-    return run.assemble(report.raw, snapshot, report.probe_run, report.names, context, expected)
+    return run.assemble(report.raw, snapshot, report.probe_run, report.names, context, expected,
+                        report_id=report.report_id or None)
 
 
 def _raw_header(text: str) -> tuple[str | None, str]:

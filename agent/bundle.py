@@ -60,13 +60,15 @@ def render_raw(src: SourceCapture) -> str:
     return body if body.endswith("\n") else body + "\n"
 
 
-def _readme(report: Report, raw_names: list[tuple[str, SourceCapture]], redacted: bool) -> str:
+def _readme(report: Report, raw_names: list[tuple[str, SourceCapture]], redacted: bool,
+            level: str = "default") -> str:
     lines = [
         f"cvpn-doctor support bundle ({report.tool.name} {report.tool.version}, {report.platform.value}, "
         f"generated {report.generated_at} UTC)",
         "",
         f"Verdict: {report.verdict.value}; scenario: {report.scenario.id}; "
         f"findings: {', '.join(f.code for f in report.findings) or 'none'}",
+        f"Report id: {report.report_id or '-'}",
         "",
         "Files",
         "  README.txt   this file",
@@ -80,7 +82,19 @@ def _readme(report: Report, raw_names: list[tuple[str, SourceCapture]], redacted
         what = " ".join(src.argv) if src.argv else (src.path or src.id)
         lines.append(f"  {name:<30} {src.kind.value}: {what}")
     lines.append("")
-    if redacted:
+    if redacted and level == "strict":
+        lines += [
+            "Redaction: STRICT level (--redact-level strict), for sharing outside the organisation",
+            "  Everything the default level replaces (user and host names, home paths, e-mail and MAC",
+            "  addresses, public addresses of this computer) and also, consistently in every file:",
+            "  private addresses (same private range, same /24 neighbours, prefix lengths and which",
+            "  network holds which address kept; the numbers changed), interface names (a token that keeps",
+            "  the kind: tun-x1, eth-x2, wlan-x3, ...), domain names (label by label, so a name stays under",
+            "  its domain; AWS service names kept) and the Client VPN endpoint id.",
+            "  Removed entirely: certificates and keys, auth tokens and session ids, passwords.",
+            "  Kept: public nameserver addresses, DNS answers that are public, the AWS region, prefix lengths.",
+        ]
+    elif redacted:
         lines += [
             "Redaction (on by default; --no-redact turns it off)",
             "  Replaced consistently (the same value has the same token in every file): user names, host",
@@ -108,11 +122,13 @@ def _zip_time(report: Report) -> tuple[int, int, int, int, int, int]:
     return (1980, 1, 1, 0, 0, 0)
 
 
-def build_entries(report: Report, redact: bool = True, redactor: Redactor | None = None) -> dict[str, str]:
-    """The bundle's files (name -> text), redacted with one Redactor when ``redact``."""
+def build_entries(report: Report, redact: bool = True, redactor: Redactor | None = None,
+                  level: str = "default") -> dict[str, str]:
+    """The bundle's files (name -> text), redacted with one Redactor (at ``level``) when ``redact``."""
     from agent.render import html, markdown
 
-    red = redactor or (Redactor.for_report(report) if redact else None)
+    red = redactor or (Redactor.for_report(report, level=level) if redact else None)
+    level = red.level if red is not None else level
     shown = red.report(report) if red is not None else report
     raw_names: list[tuple[str, SourceCapture]] = []
     entries: dict[str, str] = {}
@@ -122,17 +138,18 @@ def build_entries(report: Report, redact: bool = True, redactor: Redactor | None
             raw_names.append((name, src))
             entries[name] = render_raw(src)
     out = {
-        "README.txt": _readme(shown, raw_names, red is not None),
+        "README.txt": _readme(shown, raw_names, red is not None, level),
         "report.json": json.dumps(shown.to_dict(), indent=2, ensure_ascii=False) + "\n",
-        "report.md": markdown.render(shown, redact=red is not None, already_redacted=red is not None),
-        "report.html": html.render(shown, redact=red is not None, already_redacted=red is not None),
+        "report.md": markdown.render(shown, redact=red is not None, already_redacted=red is not None, level=level),
+        "report.html": html.render(shown, redact=red is not None, already_redacted=red is not None,
+                                   level=level),
     }
     out.update(entries)
     return out
 
 
 def write_bundle(report: Report, path: Path, force: bool = False, redact: bool = True, *,
-                 fsync: Callable[[int], None] = os.fsync) -> Path:
+                 fsync: Callable[[int], None] = os.fsync, level: str = "default") -> Path:
     """Write the bundle zip to ``path`` atomically and return it.
 
     Raises BundleError when the file exists (without ``force``), the folder is missing or not
@@ -146,7 +163,7 @@ def write_bundle(report: Report, path: Path, force: bool = False, redact: bool =
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise BundleError(f"cannot write {path}: the folder {parent} does not exist")
-    entries = build_entries(report, redact=redact)
+    entries = build_entries(report, redact=redact, level=level)
     stamp = _zip_time(report)
     fd = None
     tmp_name = None

@@ -10,7 +10,8 @@ import json
 import logging
 import os
 import sys
-from enum import IntEnum
+from dataclasses import dataclass
+from enum import Enum, IntEnum
 from pathlib import Path
 from typing import List, Optional
 
@@ -128,16 +129,53 @@ def _exit_status(report) -> ExitStatus:
     return ExitStatus.OK
 
 
-def _emit(report, as_json: bool, markdown: Optional[Path], bundle: Optional[Path], force: bool,
-          redact: bool, to_stdout: bool = True, html: Optional[Path] = None, diagram: bool = True) -> None:
+@dataclass(frozen=True)
+class Outputs:
+    """The output options every report-producing command shares (DESIGN: the same for every
+    command): what goes to stdout, which files are written, and how they are redacted."""
+    as_json: bool = False
+    json_line: bool = False
+    json_file: Optional[Path] = None
+    markdown: Optional[Path] = None
+    html: Optional[Path] = None
+    diagram: bool = True             # the Mermaid DNS-path drawing in the Markdown
+    bundle: Optional[Path] = None
+    force: bool = False
+    redact: bool = True
+    level: str = "default"
+
+    def check(self) -> "Outputs":
+        """Usage errors: two things that both want stdout, strict without redaction."""
+        to_stdout = [flag for flag, on in (("--json", self.as_json), ("--json-line", self.json_line),
+                                            ("--markdown -", self.markdown is not None and str(self.markdown) == "-"))
+                     if on]
+        if len(to_stdout) > 1:
+            raise _fail(f"{' and '.join(to_stdout)} all want stdout; keep one (give --markdown a file, "
+                        "or use --json-file FILE)", ExitStatus.USAGE)
+        if self.level != "default" and not self.redact:
+            raise _fail(f"--redact-level {self.level} and --no-redact contradict each other", ExitStatus.USAGE)
+        return self
+
+
+def _output_options(as_json, json_line, json_file, markdown, html, no_diagram, bundle, force, redact,
+                    level) -> Outputs:
+    return Outputs(as_json=as_json, json_line=json_line, json_file=json_file, markdown=markdown, html=html,
+                   diagram=not no_diagram, bundle=bundle, force=force, redact=redact, level=level.value).check()
+
+
+def _emit(report, out: Outputs, to_stdout: bool = True) -> None:
     from agent.render import Format, render
     from agent.render.style import style_for
 
-    if html is not None:
-        _write_text(html, render(report, Format.HTML, redact=redact), force)
-        _err(f"wrote {html}")
+    markdown, bundle, force = out.markdown, out.bundle, out.force
+    if out.json_file is not None:
+        _write_text(out.json_file, render(report, Format.JSON), force)
+        _err(f"wrote {out.json_file}")
+    if out.html is not None:
+        _write_text(out.html, render(report, Format.HTML, redact=out.redact, level=out.level), force)
+        _err(f"wrote {out.html}")
     if markdown is not None:
-        text = render(report, Format.MARKDOWN, redact=redact, diagram=diagram)
+        text = render(report, Format.MARKDOWN, redact=out.redact, diagram=out.diagram, level=out.level)
         if str(markdown) == "-":
             sys.stdout.write(text)
         else:
@@ -146,24 +184,27 @@ def _emit(report, as_json: bool, markdown: Optional[Path], bundle: Optional[Path
     if bundle is not None:
         from agent import bundle as bundle_mod
         try:
-            path = bundle_mod.write_bundle(report, bundle, force=force, redact=redact)
+            path = bundle_mod.write_bundle(report, bundle, force=force, redact=out.redact, level=out.level)
         except bundle_mod.BundleError as err:
             raise _fail(str(err), ExitStatus.USAGE) from None
         _err(f"wrote {path}")
     if not to_stdout:
         return
-    if as_json:
+    if out.as_json:
         sys.stdout.write(render(report, Format.JSON))
+    elif out.json_line:
+        from agent.triage import json_line
+        sys.stdout.write(json_line(report.to_dict()) + "\n")
     elif markdown is None or str(markdown) != "-":
         sys.stdout.write(render(report, Format.TEXT, color=style_for(sys.stdout).color,
                                 verbose=_state["verbose"] > 0))
 
 
-def _preview_redaction(report, as_json: bool) -> None:
-    """--redact-preview: what the Markdown/bundle redaction would replace, and with what."""
+def _preview_redaction(report, as_json: bool, level: str = "default") -> None:
+    """--redact-preview: what the Markdown/bundle redaction at ``level`` would replace, and with what."""
     from agent.redact import Redactor
 
-    rows = Redactor().preview(report)
+    rows = Redactor(level=level).preview(report)
     if as_json:
         sys.stdout.write(json.dumps([{"original": o, "token": t, "kind": k} for o, t, k in rows], indent=2) + "\n")
         return
@@ -172,7 +213,7 @@ def _preview_redaction(report, as_json: bool) -> None:
         return
     from agent.render.style import table
 
-    sys.stdout.write("Redaction would replace (Markdown and bundles; --no-redact turns it off):\n")
+    sys.stdout.write(f"Redaction ({level} level) would replace (Markdown and bundles; --no-redact turns it off):\n")
     sys.stdout.write("\n".join(table(["kind", "original", "replaced by"], [[k, o, t] for o, t, k in rows])) + "\n")
 
 
@@ -215,6 +256,12 @@ def _guard(fn):
     except KeyboardInterrupt:
         _err("interrupted")
         raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, and keep Python from complaining
+        # again when it flushes stdout at exit (docs.python.org/3/library/signal.html#note-on-sigpipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(int(ExitStatus.OK)) from None
     except (typer.Exit, typer.BadParameter, typer.Abort):
         raise
     except Exception as err:  # noqa: BLE001 - the last line of defence: no tracebacks for users
@@ -230,9 +277,22 @@ def _guard(fn):
 _NAME_HELP = "A name to test, NAME[=EXPECTED] (EXPECTED: an IP, 'private' or 'public'); repeatable."
 
 
+class RedactLevel(str, Enum):
+    DEFAULT = "default"
+    STRICT = "strict"
+
+
+_JSON_LINE_HELP = "Print one compact JSON line (the triage record of this run) for log shippers."
+_JSON_FILE_HELP = "Also write the JSON report to FILE (atomically; --force overwrites)."
+_LEVEL_HELP = ("Redaction level of Markdown and bundles: default (personal data) or strict (also private "
+               "addresses, interface names, domains and the endpoint id, for sharing outside the organisation).")
+
+
 @app.command()
 def diagnose(
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON report on stdout."),
+    json_line: bool = typer.Option(False, "--json-line", help=_JSON_LINE_HELP),
+    json_file: Optional[Path] = typer.Option(None, "--json-file", help=_JSON_FILE_HELP),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
     html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML page with the DNS path drawn."),
     no_diagram: bool = typer.Option(False, "--no-diagram", help="Leave the Mermaid DNS-path drawing out of the Markdown."),
@@ -245,6 +305,7 @@ def diagnose(
     timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, max=60.0,
                                             help="Global probe deadline in seconds (default 3)."),
     redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact Markdown and bundles (default on)."),
+    redact_level: RedactLevel = typer.Option(RedactLevel.DEFAULT, "--redact-level", help=_LEVEL_HELP),
     no_probe: bool = typer.Option(False, "--no-probe", help="Collect and classify without sending any query."),
     redact_preview: bool = typer.Option(False, "--redact-preview",
                                         help="Show what redaction would replace, instead of the report."),
@@ -253,8 +314,8 @@ def diagnose(
     def body():
         from agent import run
 
-        if as_json and markdown is not None and str(markdown) == "-":
-            raise _fail("--json and --markdown - both want stdout; give --markdown a file", ExitStatus.USAGE)
+        out = _output_options(as_json, json_line, json_file, markdown, html, no_diagram, bundle, force, redact,
+                              redact_level)
         names = tuple(parse_name(n) for n in name)
         opts = _options(names, timeout, log_file, profile, config, probe=not no_probe)
         try:
@@ -264,18 +325,19 @@ def diagnose(
             # (stdout gets nothing: a script reading it must see the interruption, not a
             # report that looks complete).
             md = markdown if markdown is not None and str(markdown) != "-" else None
-            files = [str(p) for p in (md, bundle, html) if p is not None]
+            files = [str(p) for p in (json_file, md, bundle, html) if p is not None]
             if files and not redact_preview:
-                _emit(exc.report, False, md, bundle, force, redact, to_stdout=False, html=html,
-                      diagram=not no_diagram)
+                _emit(exc.report, Outputs(json_file=json_file, markdown=md, html=html, diagram=not no_diagram,
+                                          bundle=bundle, force=force, redact=redact, level=out.level),
+                      to_stdout=False)
                 _err(f"interrupted: partial report ({exc.report.probe_skipped}) written to {', '.join(files)}")
             else:
                 _err("interrupted")
             raise typer.Exit(int(ExitStatus.INTERRUPTED))
         if redact_preview:
-            _preview_redaction(report, as_json)
+            _preview_redaction(report, as_json, out.level)
         else:
-            _emit(report, as_json, markdown, bundle, force, redact, html=html, diagram=not no_diagram)
+            _emit(report, out)
         raise typer.Exit(int(_exit_status(report)))
     _guard(body)
 
@@ -374,11 +436,15 @@ def analyze(
                                 help="A report.json, bundle.zip, a folder or a file of pasted outputs/logs/profile."),
     platform: Optional[str] = typer.Option(None, "--platform", help="Hint: linux, macos or windows."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON report on stdout."),
+    json_line: bool = typer.Option(False, "--json-line", help=_JSON_LINE_HELP),
+    json_file: Optional[Path] = typer.Option(None, "--json-file", help=_JSON_FILE_HELP),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
     html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML page with the DNS path drawn."),
     no_diagram: bool = typer.Option(False, "--no-diagram", help="Leave the Mermaid DNS-path drawing out of the Markdown."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Write a zip with the reports and raw captures."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
-    redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact the Markdown (default on)."),
+    redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact Markdown and bundles (default on)."),
+    redact_level: RedactLevel = typer.Option(RedactLevel.DEFAULT, "--redact-level", help=_LEVEL_HELP),
     redact_preview: bool = typer.Option(False, "--redact-preview",
                                         help="Show what redaction would replace, instead of the report."),
 ) -> None:
@@ -387,6 +453,8 @@ def analyze(
         from agent import analyze as analyze_mod
         from agent.model import Platform
 
+        out = _output_options(as_json, json_line, json_file, markdown, html, no_diagram, bundle, force, redact,
+                              redact_level)
         hint = None
         if platform is not None:
             try:
@@ -404,11 +472,101 @@ def analyze(
         for note in result.notes:
             _err(note)
         if redact_preview:
-            _preview_redaction(result.report, as_json)
+            _preview_redaction(result.report, as_json, out.level)
         else:
-            _emit(result.report, as_json, markdown, None, force, redact, html=html, diagram=not no_diagram)
+            _emit(result.report, out)
         raise typer.Exit(int(_exit_status(result.report)))
     _guard(body)
+
+
+@app.command()
+def triage(
+    paths: List[Path] = typer.Argument(..., help="report.json files, bundles (.zip) and folders of them."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, jsonl, markdown or json."),
+    as_json: bool = typer.Option(False, "--json", help="The counts as one JSON document (= --format json)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    ids: int = typer.Option(10, "--ids", min=0, help="Report ids listed per finding code (0: all)."),
+) -> None:
+    """Many reports at once: counts per verdict, scenario, finding code, OS, VPN client,
+    endpoint and region; CSV and JSON Lines give one record per report."""
+    def body():
+        from agent import triage as triage_mod
+
+        try:
+            chosen = triage_mod.OutputFormat("json" if as_json else fmt.strip().lower())
+        except ValueError:
+            raise _fail(f"--format must be table, csv, jsonl, markdown or json, not {fmt!r}", ExitStatus.USAGE) from None
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise _fail(f"no such file or folder: {', '.join(missing)}", ExitStatus.USAGE)
+        hook = _count_hook()
+        encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+        if output is None and encoding != "utf8" and hasattr(sys.stdout, "reconfigure"):
+            # a Windows console or pipe in a legacy code page: a character it lacks must not end the run
+            sys.stdout.reconfigure(errors="replace")
+        if output is None:
+            summary = triage_mod.triage(paths, chosen, sys.stdout, max_ids=ids, on_record=hook)
+        else:
+            summary = _to_file(output, force, lambda fh: triage_mod.triage(paths, chosen, fh, max_ids=ids,
+                                                                            on_record=hook))
+            _err(f"wrote {output}")
+        if hook is not None:
+            sys.stderr.write("\n")
+        for source, status, reason in summary.problems:
+            _err(f"{source}: {status}: {reason}")
+        if summary.reports == 0:
+            raise _fail("no cvpn-doctor report could be read" + (
+                f" ({summary.not_counted()} not counted, listed above)" if summary.not_counted() else
+                " (folders are searched for *.json and *.zip)"), ExitStatus.NO_DATA)
+        raise typer.Exit(int(ExitStatus.FINDINGS if summary.with_errors else
+                             ExitStatus.CANNOT_TELL if summary.cannot_tell else ExitStatus.OK))
+    _guard(body)
+
+
+def _count_hook():
+    """'read N reports' on stderr, only on a TTY."""
+    if _state["quiet"] or not sys.stderr.isatty():
+        return None
+
+    def hook(n: int) -> None:
+        if n % 200 == 0:
+            sys.stderr.write(f"\rread {n} reports")
+            sys.stderr.flush()
+
+    return hook
+
+
+def _to_file(path: Path, force: bool, write):
+    """Stream into a temporary file beside ``path`` and rename it over at the end (never a
+    half-written output; an existing file only with --force).  A device or FIFO (/dev/null)
+    is written directly."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                return write(fh)
+        except OSError as err:
+            raise _fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
+    if mode is not None and not force:
+        raise _fail(f"{path} exists; use --force to overwrite it", ExitStatus.USAGE)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            result = write(fh)
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise _fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return result
 
 
 @app.command()

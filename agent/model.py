@@ -23,8 +23,11 @@ from typing import Any
 
 from agent.serial import Record
 
-SCHEMA_VERSION = "1.1"
+# MAJOR.MINOR: a minor version only adds optional fields (a reader of 1.x reads any 1.y and
+# ignores what it does not know); a major version changes or removes fields.
 # 1.1: Snapshot.captured, Report.facts (the derive stage), scenario/verdict "cannot-tell".
+# 1.2: Report.report_id.
+SCHEMA_VERSION = "1.2"
 
 
 def utc_now() -> str:
@@ -671,6 +674,10 @@ class Report(Record):
     raw: RawCapture | None = None    # kept for bundles and offline re-analysis
     context: dict[str, Any] = field(default_factory=dict)  # options that shaped the run (timeout, config path)
     facts: Facts | None = None       # the derive stage's output (None in reports of schema 1.0)
+    # A random id (UUID4) given when the report is made, kept by `analyze` of a saved report:
+    # how help desks refer to one report (triage lists reports by it, never by a user name).
+    # "" in reports of schema 1.0 and 1.1.
+    report_id: str = ""
     schema_version: str = SCHEMA_VERSION
 
     @property

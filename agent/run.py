@@ -6,6 +6,7 @@ offline analysis (a help desk re-running a saved report or pasted outputs).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -85,11 +86,18 @@ def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,
     return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, on_progress=on_progress)
 
 
+def new_report_id() -> str:
+    """A random report id: identifies one run without saying anything about the machine or user."""
+    return str(uuid.uuid4())
+
+
 def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, names: tuple[NameCheck, ...],
              context: dict[str, Any] | None = None, expected_dns: tuple[str, ...] = (),
-             platforms: tuple[Platform, ...] | None = None) -> Report:
+             platforms: tuple[Platform, ...] | None = None,
+             report_id: str | None = None) -> Report:
     """Derive the facts, classify, and wrap everything into the versioned Report.
-    ``platforms``: whose commands the report's unknowns name (default: the snapshot's OS)."""
+    ``platforms``: whose commands the report's unknowns name (default: the snapshot's OS).
+    ``report_id``: a new random one unless given (re-analysing a saved report keeps its id)."""
     names = names or probe_run.names
     facts = derive(snapshot, probe_run, names, expected_dns, platforms)
     diagnosis = classify(snapshot, probe_run, names, expected_dns, facts=facts)
@@ -98,7 +106,7 @@ def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, na
                   findings=diagnosis.findings, verdict=diagnosis.verdict, system_lookups=probe_run.system,
                   names=names, probe_deadline_s=probe_run.deadline_s,
                   probe_elapsed_s=probe_run.elapsed_s, probe_skipped=probe_run.skipped, raw=raw,
-                  context=dict(context or {}), facts=facts)
+                  context=dict(context or {}), facts=facts, report_id=report_id or new_report_id())
 
 
 class Interrupted(KeyboardInterrupt):

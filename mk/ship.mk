@@ -1,7 +1,8 @@
 # Shipping: PyInstaller builds, the smoke test of the built binaries, and the benchmarks.
 # Included from the Makefile (which defines VENV, BIN and STAMP for the venv).
 #   make build     one-folder + one-file binaries for this OS in dist/ (packaging/build.sh)
-#   make smoke     build, then run packaging/smoke.py against both binaries
+#   make smoke     build, then run packaging/smoke.py against both binaries, and the fleet
+#                  wrappers (packaging/fleet: Jamf EA, launchd script) against them
 #   make bench     benchmarks/: start-up, scale, lab (the lab part needs root; skipped otherwise)
 BUILD_STAMP := $(VENV)/.installed-build
 BENCH_RUNS  ?= 5
@@ -18,11 +19,14 @@ build: $(BUILD_STAMP)
 	PYTHON=$(BIN)/python packaging/build.sh
 
 ## Build, then smoke-test the built binaries (--version, explain, collect, diagnose, analyze, probe)
+## and run the fleet wrappers against them
 smoke: build
 	$(BIN)/python packaging/smoke.py
+	$(BIN)/python packaging/fleet/smoke_fleet.py unix
 
 ## Benchmarks (figures, not tests): start-up, 100,000 routes, time to a verdict in the lab
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py --runs $(BENCH_RUNS)
 	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS)
 	$(BIN)/python benchmarks/bench_lab.py --runs $(BENCH_RUNS)
+	$(BIN)/python benchmarks/bench_triage.py --runs $(BENCH_RUNS)

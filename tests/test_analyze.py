@@ -132,3 +132,19 @@ def test_cli_diagnose_bundle_then_analyze(tmp_path: Path):
     with zipfile.ZipFile(zpath) as zf:
         profile = next(zf.read(n).decode() for n in zf.namelist() if n.endswith("vpn-profile.txt"))
     assert "FAKEPRIVATEKEY" not in profile and "remote cvpn-endpoint-0a1b2c3d4e5f60718" in profile
+
+
+def test_report_id_is_random_and_kept_by_analyze(tmp_path):
+    """Every report gets a random id; re-analysing a saved report keeps it (help desks refer to
+    a report by its id, never by a user name)."""
+    import uuid
+
+    from agent.analyze import analyze_path
+    from planted import planted_report
+
+    first, second = planted_report(), planted_report()
+    assert first.report_id != second.report_id
+    assert uuid.UUID(first.report_id).version == 4
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(first.to_dict()))
+    assert analyze_path(saved).report.report_id == first.report_id

@@ -137,3 +137,10 @@ def test_nsswitch_passwd_line_is_not_a_secret():
     text = "passwd:         files systemd\nhosts: files dns\npassword = hunter2\n"
     out = Redactor(local=False).text(text)
     assert "passwd:         files systemd" in out and "hunter2" not in out
+
+
+def test_bsd_macs_without_leading_zeros_are_redacted():
+    # macOS `netstat -rn` / `arp -a` print ca:e9:fb:a3:d:f for ca:e9:fb:a3:0d:0f
+    out = Redactor(local=False).text("192.168.68.101  ca:e9:fb:a3:d:f  UHLWI en0\nfe80::1:2:3:4:5 0:0:0:0:0:0:0:1 12:34:56")
+    assert "ca:e9:fb:a3:d:f" not in out and "02:00:00:00:00:01" in out
+    assert "fe80::1:2:3:4:5 0:0:0:0:0:0:0:1 12:34:56" in out      # addresses and times stay

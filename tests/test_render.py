@@ -25,7 +25,7 @@ GOLDEN_CASES = ["S1-public-no-egress", "S2-healthy", "S2-primary-servfail", "not
 def _report(case: str) -> Report:
     snap, probes, *_ = CASES[case]
     r = assemble(None, snap, probes, probes.names)
-    return dataclasses.replace(r, generated_at="2026-11-28T12:00:00Z")
+    return dataclasses.replace(r, generated_at="2026-11-28T12:00:00Z", report_id="00000000-0000-4000-8000-000000000000")
 
 
 def _check(path, text: str) -> None:

@@ -19,7 +19,7 @@ def render_json(report: Report) -> str:
 
 
 def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = False, redact: bool = True,
-           diagram: bool = True) -> str:
+           diagram: bool = True, level: str = "default") -> str:
     if fmt is Format.TEXT:
         from agent.render import terminal
         from agent.render.style import Style
@@ -28,8 +28,8 @@ def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = 
         return render_json(report)
     if fmt is Format.MARKDOWN:
         from agent.render import markdown
-        return markdown.render(report, redact=redact, diagram=diagram)
+        return markdown.render(report, redact=redact, diagram=diagram, level=level)
     if fmt is Format.HTML:
         from agent.render import html
-        return html.render(report, redact=redact)
+        return html.render(report, redact=redact, level=level)
     raise AssertionError(f"unhandled format {fmt!r}")  # pragma: no cover - exhaustive

@@ -203,11 +203,14 @@ footer{margin-top:2em;color:#57606a;font-size:.85em}
 
 
 def render(report: Report, redact: bool = True, redactor: Redactor | None = None,
-           already_redacted: bool = False) -> str:
-    """The report as one self-contained HTML page (redacted first unless ``redact`` is False;
-    ``already_redacted``: the bundle's report, which went through its Redactor already)."""
+           already_redacted: bool = False, level: str = "default") -> str:
+    """The report as one self-contained HTML page (redacted first, at ``level``, unless
+    ``redact`` is False; ``already_redacted``: the bundle's report, which went through its
+    Redactor already)."""
+    if redactor is not None:
+        level = redactor.level
     if redact and not already_redacted:
-        report = (redactor or Redactor.for_report(report)).report(report)
+        report = (redactor or Redactor.for_report(report, level=level)).report(report)
     redact = redact or already_redacted
     model = build(report)
     headline, tone = _VERDICT[report.verdict]
@@ -280,6 +283,8 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     out.append(f"<footer>{e(report.tool.name)} {e(report.tool.version)}, report schema {e(report.schema_version)}, "
                f"{e(report.platform.value)}, {e(report.generated_at)}."
                + (" Personal data redacted; keys and tokens removed." if redact else " Not redacted.")
+               + (" Strict level: private addresses, interface names, domains and the endpoint id are tokens too."
+                  if redact and level == "strict" else "")
                + "</footer></body></html>")
     return "\n".join(out) + "\n"
 

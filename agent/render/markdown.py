@@ -63,13 +63,16 @@ def _route_cell(report: Report, facts: Facts, address: str) -> str:
 
 
 def render(report: Report, redact: bool = True, redactor: Redactor | None = None,
-           already_redacted: bool = False, diagram: bool = True) -> str:
+           already_redacted: bool = False, diagram: bool = True, level: str = "default") -> str:
     """The report as Markdown.  With ``redact`` the report is first passed through ``redactor``
-    (a fresh one for this report when None); pass the bundle's Redactor for consistent tokens,
-    or ``already_redacted=True`` for a report that went through it already.  ``diagram``: the DNS
-    path as a Mermaid flowchart (GitHub/GitLab draw it; elsewhere it reads as text)."""
+    (a fresh one at ``level`` for this report when None); pass the bundle's Redactor for
+    consistent tokens, or ``already_redacted=True`` for a report that went through it already.
+    ``diagram``: the DNS path as a Mermaid flowchart (GitHub/GitLab draw it; elsewhere it reads
+    as text)."""
+    if redactor is not None:
+        level = redactor.level
     if redact and not already_redacted:
-        report = (redactor or Redactor.for_report(report)).report(report)
+        report = (redactor or Redactor.for_report(report, level=level)).report(report)
     redact = redact or already_redacted
     snap = report.snapshot
     out: list[str] = [f"# cvpn-doctor report: {esc(_VERDICT[report.verdict])}", ""]
@@ -88,6 +91,8 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     out.append(f"- Generated: {esc(report.generated_at)} (UTC) by {esc(report.tool.name)} {esc(report.tool.version)}")
     out.append(f"- OS: {esc(report.platform.value)}" + (f", {esc(snap.os_release)}" if snap.os_release else ""))
     out.append(f"- Collected: {esc(snap.collected_at)}")
+    if report.report_id:
+        out.append(f"- Report id: {code(report.report_id)}")
     if report.context:
         ctx = ", ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(report.context.items()))
         out.append(f"- Run options: {ctx}")
@@ -264,5 +269,7 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     out.append(f"{esc(report.tool.name)} {esc(report.tool.version)}, report schema {esc(report.schema_version)}, "
                f"{esc(report.platform.value)}, {esc(report.generated_at)}."
                + (" Personal data redacted (user and host names, home paths, e-mail and MAC addresses, "
-                  "public client addresses); keys and tokens removed." if redact else " Not redacted."))
+                  "public client addresses); keys and tokens removed." if redact else " Not redacted.")
+               + (" Strict level: private addresses, interface names, domains and the endpoint id are "
+                  "tokens too." if redact and level == "strict" else ""))
     return "\n".join(out) + "\n"

@@ -96,3 +96,9 @@ def need_stack(lab: Lab) -> None:
     if must_run_all():
         pytest.fail(f"lab cannot run under .ci/run: {why}")
     pytest.skip(f"lab skipped: {why}")
+
+
+@pytest.fixture(scope="session")
+def lab_reports(tmp_path_factory) -> Path:
+    """A folder where each lab diagnosis of the session leaves its report (triage reads them all)."""
+    return tmp_path_factory.mktemp("lab-reports")

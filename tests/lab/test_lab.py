@@ -217,7 +217,7 @@ def held_by_resolved(running: Running) -> set[str]:
 
 
 @pytest.mark.parametrize("up", RUNS, indirect=True)
-def test_doctor_diagnosis(up: Running, request) -> None:
+def test_doctor_diagnosis(up: Running, request, lab_reports: Path) -> None:
     with_log = request.node.callspec.params["up"][1]
     # Discovery mode sends nothing to servers only the log names; with the log, the pushed
     # servers are diagnosed too; resolved's servers are read from resolved either way.
@@ -232,6 +232,8 @@ def test_doctor_diagnosis(up: Running, request) -> None:
     expect = up.scenario.expected(with_log)
     assert proc.stdout.strip(), f"no report on stdout; rc={proc.returncode} stderr:\n{proc.stderr[-3000:]}"
     report = json.loads(proc.stdout)
+    # Every report of the session, for tests/lab/test_triage_lab.py (triage over all of them).
+    (lab_reports / f"{up.scenario.key}--{'log' if with_log else 'no-log'}.report.json").write_text(proc.stdout)
     got = {
         "scenario": report["scenario"]["id"],
         "codes": sorted(f["code"] for f in report["findings"]),
