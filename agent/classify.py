@@ -32,9 +32,16 @@ def verdict_of(scenario_id: str, findings: tuple[Finding, ...], facts: Facts | N
         return Verdict.DEGRADED
     if scenario_id == CANNOT_TELL:
         return Verdict.CANNOT_TELL
-    if facts is not None and (not facts.probed or unexplained_silence(facts)):
+    if facts is not None and (not facts.probed or unexplained_silence(facts)
+                              or any(u.topic in BLOCKS_HEALTH for u in facts.unknowns)):
         return Verdict.CANNOT_TELL
     return Verdict.HEALTHY
+
+
+# What "healthy" claims and an unknown would leave unchecked: which servers programs ask, the
+# way to them (the tunnel, its mode, each route, IPv6), whose they are, and how they answer.
+# (Only pushed-but-not-applied rests on the log alone: its absence does not block health.)
+BLOCKS_HEALTH = frozenset({"tunnel", "tunnel-mode", "custom-dns", "resolvers", "routes", "ipv6-routes", "probes"})
 
 
 def unexplained_silence(facts: Facts) -> tuple[str, ...]:

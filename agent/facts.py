@@ -57,6 +57,9 @@ _COMMANDS: dict[str, dict[Platform, tuple[str, ...]]] = {
                    Platform.WINDOWS: ("the VPN client's log: %APPDATA%\\AWSVPNClient\\logs\\ovpn_aws_vpn_client_*.log "
                                       "(cvpn-doctor --log FILE)",)},
     "probes": {p: ("cvpn-doctor diagnose (on the machine, connected to the VPN)",) for p in Platform},
+    "ipv6-routes": {Platform.LINUX: ("ip -6 route",),
+                    Platform.MACOS: ("netstat -rn -f inet6",),
+                    Platform.WINDOWS: ("route print -6",)},
 }
 _ADMIN_DNS = ("(VPN administrator) aws ec2 describe-client-vpn-endpoints "
               "--query 'ClientVpnEndpoints[].[ClientVpnEndpointId,DnsServers,SplitTunnel]'")
@@ -435,6 +438,11 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
             unknowns.append(Unknown(
                 "pushed-dns", "whether every DNS server the endpoint pushes is applied (pushed-dns-not-applied "
                               "needs the VPN log)", _commands("custom-dns", platforms, (_ADMIN_DNS,))))
+        v6 = [r.address for r in snapshot.dns.resolvers if ":" in r.address and r.interface not in tunnels
+              and r.scope in (ResolverScope.GLOBAL, ResolverScope.LINK) and address_class(r.address) != "loopback"]
+        if custom_dns is Known.OBSERVED and v6 and not snapshot.has(Evidence.ROUTES6):
+            unknowns.append(Unknown("ipv6-routes", "whether IPv6 DNS queries to " + ", ".join(v6) + " go through the "
+                                    "tunnel (no IPv6 routing table was captured)", _commands("ipv6-routes", platforms)))
         if custom_dns is Known.OBSERVED and not snapshot.has(Evidence.INTERFACES):
             unknowns.append(Unknown("interfaces", "whether a VPN DNS server lies in a local subnet (no interface "
                                                   "list was captured)", _commands("interfaces", platforms)))

@@ -14,6 +14,7 @@ model; none of them decides anything.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field, replace
 
 from agent.facts import derive
@@ -109,6 +110,7 @@ class PathModel:
         return self.tunnel is Known.OBSERVED
 
 
+_ADDRESS_TOKEN = re.compile(r"[0-9A-Fa-f][0-9A-Fa-f:.%]*")
 _GOOD = frozenset({Outcome.ANSWER, Outcome.NODATA, Outcome.NXDOMAIN, Outcome.TRUNCATED})
 _ORDER = {Outcome.ANSWER: 0, Outcome.NODATA: 1, Outcome.NXDOMAIN: 2, Outcome.TRUNCATED: 3, Outcome.SERVFAIL: 4,
           Outcome.REFUSED: 5, Outcome.OTHER_RCODE: 6}
@@ -174,10 +176,8 @@ def _marked(top: Finding | None, place: str | None, paths: list[ServerPath]) -> 
 def _concerns(f: Finding, address: str) -> bool:
     """Does the finding name this server (its explanation or one of its evidence lines)?"""
     def names(text: str) -> bool:
-        for token in text.replace(",", " ").replace("(", " ").replace(")", " ").replace(":", " ").split():
-            if token == address:
-                return True
-        return False
+        # Address-shaped tokens (IPv6 keeps its colons; a trailing ':' of "10.0.0.2:" is dropped).
+        return any(token.rstrip(":.") == address for token in _ADDRESS_TOKEN.findall(text))
     return names(f.explanation) or names(f.title) or any(names(e) for e in f.evidence)
 
 

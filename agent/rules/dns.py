@@ -295,10 +295,17 @@ def pushed_dns_not_applied(ctx: Context) -> Finding | None:
 
 def system_resolver_disagrees(ctx: Context) -> Finding | None:
     """The OS resolver (stale negative cache, hosts file, resolver order) and a direct
-    query of the DNS server in use disagree."""
+    query of the DNS server in use disagree.  "In use" is the VPN's first server when the VPN
+    gives DNS, the OS's first resolver when the log says it gives none; when whose servers
+    programs ask is not known, no server can be said to disagree."""
     if not ctx.probed:
         return None
-    servers = ctx.custom_dns if ctx.custom_dns else tuple(r.address for r in ctx.default_resolvers)
+    if ctx.custom_dns_pushed:
+        servers = ctx.custom_dns
+    elif ctx.custom_dns_absent or ctx.tunnel_absent:
+        servers = tuple(r.address for r in ctx.default_resolvers)
+    else:
+        return None
     evidence = []
     for check in ctx.names:
         sys_lookup = ctx.system(check.name)
