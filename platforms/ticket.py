@@ -1,0 +1,318 @@
+"""Cut one pasted text -- a ticket, an e-mail reply, a forum post -- into the command
+outputs it holds (pure).
+
+Help desks get text, not bundles: a prompt-prefixed ``ipconfig /all``, then ``route print``,
+then a log excerpt, all in one e-mail reply, quoted with ``> ``, CRLF line ends, perhaps
+UTF-16 or cp932.  :func:`decode_paste` turns the bytes into text; :func:`split` undoes
+what the trip through a mail client or a web form did (CRLF, BOMs, NULs of UTF-16 read as
+8-bit, trailing padding, e-mail quoting, a common indentation) and cuts at
+
+* shell prompts (``$ ``, ``# ``, ``% ``, ``user@host:~$ ``, ``[root@h ~]# ``,
+  ``PS C:\\> ``, ``C:\\Users\\me>``, ``bash-5.2$ ``, ``➜ ``: :func:`platforms.parsers._paste.prompt_command`),
+* display commands typed on a line of their own (``route -n``, ``**ipconfig /all**``),
+* Markdown code fences, Markdown headings (``## route``, ``##### resolv.conf #####``),
+* changes of e-mail quote depth.
+
+Each :class:`Segment` keeps its line range in the normalised text, the command that printed
+it (prompt removed: a prompt carries user and host names) and the heading above it, so
+``analyze`` can say which part was read as what.  What the segments *are* is decided
+elsewhere (:mod:`platforms.recognize`); :func:`unwrap_log` re-joins a log's lines that a
+mail client wrapped at 72-80 columns once a segment is known to be a log.
+
+Every step is linear in the size of the text; beyond :data:`MAX_SEGMENTS` the rest of the
+text stays in the last segment.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from platforms.parsers._paste import echo_command, prompt_command
+
+MAX_SEGMENTS = 400
+_PROMPT_CHARS = frozenset("$#%>➜❯λ▲»→")
+_FENCE = re.compile(r"^[^\S\n]{0,3}(?P<fence>`{3,}|~{3,})[^\n`]*$")
+_HEADING = re.compile(r"^(?:#{2,6}[^\S\n]+(?P<md>\S[^\n]{0,150}?)(?:[^\S\n]+#+)?|#{3,}[^\S\n]*(?P<deco>[^#\n]{1,80}?)"
+                      r"[^\S\n]*#{3,})[^\S\n]*$")
+_OPENVPN_MARK = re.compile(r"^###\s*openvpn\s+\S+\s+(?:begin|end)\s*###\s*$", re.I)
+_QUOTE = re.compile(r"^(?:>[^\S\n]?)+")
+_LOG_START = re.compile(
+    r"^(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d|"
+    r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d\d:\d\d:\d\d|\[\d{4}-\d\d-\d\d|\d{4}/\d\d/\d\d \d\d:|"
+    r"\d{1,2}/\d{1,2}/\d{2,4},? \d{1,2}:\d\d|\d{10}(?:\.\d+)?[ ,]|>[A-Z-]+:)")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One stretch of the paste between two boundaries."""
+    index: int                       # 1-based order in the paste
+    first_line: int                  # 1-based line numbers in the normalised text (see Ticket.lines)
+    last_line: int
+    text: str                        # the output itself (boundary lines not included)
+    command: str | None = None       # what printed it: "route -n" (the prompt itself is dropped)
+    title: str | None = None         # the heading above it ("route", "NetworkManager info")
+    boundary: str = "start"          # what started it: start | prompt | command | fence | heading | quote
+    heading_line: str | None = None  # the heading line verbatim (a resolv.conf comment may be one)
+    notes: tuple[str, ...] = ()      # what was undone in this segment ("indentation of 4 removed")
+
+    @property
+    def lines(self) -> str:
+        return f"{self.first_line}-{self.last_line}" if self.last_line > self.first_line else str(self.first_line)
+
+    @property
+    def hint(self) -> str | None:
+        """The command, else the heading: what the poster says this is."""
+        return self.command or self.title
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    segments: tuple[Segment, ...]
+    notes: tuple[str, ...] = ()      # what was undone for the whole text (encoding, CRLF, quoting)
+    lines: tuple[str, ...] = ()      # the normalised text, by line
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+_KANA_OR_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+
+
+def decode_paste(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """Bytes to text, whatever the paste went through: BOMs (UTF-8/16/32), UTF-16 without a
+    BOM (Windows redirections, PowerShell 5.1 ``>``), UTF-8, cp932 (Japanese Windows
+    ``ipconfig`` redirected to a file), cp1252/cp850 (Western consoles).  Never fails: the
+    last resort is Latin-1.  Returns the text and what was done (for the report)."""
+    notes: list[str] = []
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            if codec != "utf-8":
+                notes.append(f"decoded as {codec.upper()} (byte order mark)")
+            return data[len(bom):].decode(codec, errors="replace"), tuple(notes)
+    sample = data[:4096]
+    if len(sample) >= 8:
+        even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+        odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+        if odd_nul > 0.3 and even_nul < 0.05:
+            return data.decode("utf-16-le", errors="replace"), ("decoded as UTF-16-LE (no byte order mark)",)
+        if even_nul > 0.3 and odd_nul < 0.05:
+            return data.decode("utf-16-be", errors="replace"), ("decoded as UTF-16-BE (no byte order mark)",)
+    try:
+        return data.decode("utf-8"), ()
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp932")
+        if _KANA_OR_KANJI.search(text):
+            return text, ("decoded as cp932 (Shift_JIS: Japanese Windows)",)
+    except UnicodeDecodeError:
+        pass
+    for codec in ("cp1252", "cp850"):
+        try:
+            return data.decode(codec), (f"decoded as {codec} (not UTF-8)",)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), ("decoded as Latin-1 (not UTF-8)",)  # pragma: no cover - cp850 decodes every byte
+
+
+# --------------------------------------------------------------------------- normalising
+
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)
+_SPACES = {ord(c): " " for c in "\u00a0\u2007\u202f\u2002\u2003\u2009"}
+
+
+def _normalise(text: str) -> tuple[list[str], list[int], list[str]]:
+    """Lines with line ends, invisible characters, trailing padding and e-mail quoting
+    undone; the quote depth of each line; what was done."""
+    notes: list[str] = []
+    if text.count("\x00") * 10 > len(text) > 0:
+        text = text.replace("\x00", "")
+        notes.append("NUL bytes removed (UTF-16 text read as 8-bit)")
+    elif "\x00" in text:
+        text = text.replace("\x00", "")
+    if "\r" in text:
+        crlf = "\r\n" in text
+        text = re.sub(r"\r+\n", "\n", text).replace("\r", "\n")
+        notes.append("CRLF line ends" if crlf else "CR line ends")
+    cleaned = text.translate(_INVISIBLE).translate(_SPACES)
+    if len(cleaned) != len(text) or cleaned != text:
+        notes.append("invisible characters and no-break spaces normalised")
+    lines = cleaned.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    padded = 0
+    depths: list[int] = []
+    quoted = 0
+    out: list[str] = []
+    for line in lines:
+        stripped = line.rstrip()
+        if len(stripped) < len(line) - 1:
+            padded += 1
+        depth = 0
+        # "> text", ">> text", "> > text", ">" alone: e-mail quoting.  ">LOG:..." (an OpenVPN
+        # management line) and "C:\>" prompts are not quotes.
+        if stripped.startswith(">") and (len(stripped) == 1 or stripped[1] in " >\t"):
+            m = _QUOTE.match(stripped)
+            prefix = m.group(0) if m else ""
+            depth = prefix.count(">")
+            stripped = stripped[len(prefix):]
+            quoted += 1
+        depths.append(depth)
+        out.append(stripped)
+    if quoted:
+        notes.append(f"e-mail quoting removed from {quoted} line(s)")
+    if padded * 10 > max(1, len(out)):
+        notes.append("trailing padding removed")
+    return out, depths, notes
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+def _heading(line: str) -> str | None:
+    if not line.startswith("#") or _OPENVPN_MARK.match(line):
+        return None
+    m = _HEADING.match(line)
+    if not m:
+        return None
+    return (m["md"] or m["deco"] or "").strip().strip("*_`").strip() or None
+
+
+def _dedent(lines: list[str]) -> tuple[list[str], int]:
+    body = [ln for ln in lines if ln.strip()]
+    if not body:
+        return lines, 0
+    first = body[0]
+    width = len(first) - len(first.lstrip())
+    if width == 0:
+        return lines, 0
+    prefix = first[:width]
+    for ln in body[1:]:
+        while prefix and not ln.startswith(prefix):
+            prefix = prefix[:-1]
+        if not prefix:
+            return lines, 0
+    n = len(prefix)
+    return [ln[n:] if ln.strip() else "" for ln in lines], n
+
+
+@dataclass
+class _Open:
+    start: int                       # index of the first body line
+    boundary: str
+    command: str | None = None
+    title: str | None = None
+    heading_line: str | None = None
+
+
+def split(text: str) -> Ticket:
+    """Cut ``text`` into segments (see the module docstring).  A text with one output gives
+    one segment holding all of it."""
+    lines, depths, notes = _normalise(text or "")
+    raw: list[tuple[_Open, int]] = []          # (segment, end index exclusive)
+    cur = _Open(0, "start")
+    in_fence = False
+    prev_blank = True
+    last_depth = 0
+
+    def close(end: int) -> None:
+        raw.append((cur, end))
+
+    for i, line in enumerate(lines):
+        if len(raw) >= MAX_SEGMENTS:
+            break
+        stripped = line.strip()
+        if not stripped:
+            prev_blank = True
+            continue
+        nxt: _Open | None = None
+        lead = line.lstrip()
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            nxt = _Open(i + 1, "fence")
+        elif depths[i] != last_depth:
+            nxt = _Open(i, "quote")
+        elif lead[0] in _PROMPT_CHARS or "@" in lead[:200] or lead[:2] in ("PS",) or lead[1:3] == ":\\" \
+                or lead[:5] in ("bash-", "sh-3.", "sh-4.", "sh-5.", "zsh-5") or lead[0] == "~":
+            pc = prompt_command(lead)
+            if pc is not None:
+                nxt = _Open(i + 1, "prompt", command=pc[1] or None)
+        if nxt is None and prev_blank and not in_fence and stripped.startswith("#"):
+            title = _heading(stripped)
+            if title is not None:
+                nxt = _Open(i + 1, "heading", title=title, heading_line=stripped)
+        if nxt is None and (prev_blank or (raw and raw[-1][1] == i) or i == cur.start) and len(stripped) <= 160:
+            cmd = echo_command(stripped)
+            if cmd is not None:
+                nxt = _Open(i + 1, "command", command=cmd)
+        last_depth = depths[i]
+        prev_blank = False
+        if nxt is None:
+            continue
+        if not any(lines[j].strip() for j in range(cur.start, i)):
+            # nothing between the two boundaries: "## route" then "$ route -n", or a
+            # command echo followed by a fence -- the new segment inherits what was said
+            nxt.command = nxt.command or cur.command
+            nxt.title = nxt.title or cur.title
+            nxt.heading_line = nxt.heading_line or cur.heading_line
+            if cur.command and nxt.boundary in ("prompt", "command") and nxt.command != cur.command:
+                close(i)         # a prompt whose command printed nothing
+        else:
+            close(i)
+        cur = nxt
+    close(len(lines))
+
+    segments: list[Segment] = []
+    for seg, end in raw:
+        body = lines[seg.start:end]
+        first = seg.start
+        while body and not body[0].strip():
+            body, first = body[1:], first + 1
+        while body and not body[-1].strip():
+            body = body[:-1]
+        seg_notes: list[str] = []
+        body, width = _dedent(body)
+        if width:
+            seg_notes.append(f"common indentation of {width} removed")
+        if not body and not seg.command:
+            continue
+        last = first + max(0, len(body) - 1)
+        segments.append(Segment(index=len(segments) + 1, first_line=first + 1, last_line=last + 1,
+                                text="\n".join(body) + ("\n" if body else ""), command=seg.command,
+                                title=seg.title, boundary=seg.boundary, heading_line=seg.heading_line,
+                                notes=tuple(seg_notes)))
+    if len(raw) >= MAX_SEGMENTS:
+        notes.append(f"more than {MAX_SEGMENTS} parts: the rest of the text is kept in the last one")
+    return Ticket(segments=tuple(segments), notes=tuple(notes), lines=tuple(lines))
+
+
+def unwrap_log(text: str, width_hint: int = 60) -> tuple[str, int]:
+    """Re-join log lines a mail client or a web form wrapped: when most lines start with a
+    timestamp (or a ``>LOG:``-style tag), a line that does not and follows a long line is
+    the rest of that line.  A break at exactly the widest wrapped length (a hard wrap,
+    mid-word) is joined without a blank, a shorter one (a word wrap) with one.  Returns the
+    text and how many lines were joined; text that does not look wrapped is returned as is."""
+    lines = text.split("\n")
+    body = [ln for ln in lines if ln.strip()]
+    if len(body) < 3:
+        return text, 0
+    starts = sum(1 for ln in body if _LOG_START.match(ln))
+    if starts * 10 < len(body) * 6:
+        return text, 0
+    cands = [i for i in range(1, len(lines)) if lines[i].strip() and not _LOG_START.match(lines[i])
+             and len(lines[i - 1]) >= width_hint and _LOG_START.match(lines[i - 1] or "") is not None]
+    if not cands:
+        return text, 0
+    wrap_width = max(len(lines[i - 1]) for i in cands)
+    out: list[str] = []
+    joined = 0
+    for i, ln in enumerate(lines):
+        if (out and ln.strip() and not _LOG_START.match(ln) and len(out[-1].rsplit("\n", 1)[-1]) >= width_hint
+                and i - 1 >= 0 and lines[i - 1].strip() and len(lines[i - 1]) >= width_hint):
+            glue = "" if len(lines[i - 1]) == wrap_width and wrap_width >= 72 else " "
+            out[-1] = out[-1] + glue + ln.lstrip()
+            joined += 1
+            continue
+        out.append(ln)
+    return "\n".join(out), joined
