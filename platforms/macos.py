@@ -274,16 +274,20 @@ class _Parse:
         seen_routes: set[tuple] = set()
         for src in (s for s in raw.sources if s.id in NETSTAT_IDS):   # a folder may hold several pastes
             sid = src.id
-            rows = self._parse(src, _netstat_tolerating_cut_last_line, "the routing table (netstat -rn)")
+            rows = self._parse(src, netstat_rn.parse, "the routing table (netstat -rn)")
             if rows is not None:
                 families = {str(row.family) for row in rows}
                 if sid == "netstat-inet6" or "inet6" in families:
                     self.captured.add(Evidence.ROUTES6)
                 if sid != "netstat-inet6" and ("inet" in families or not families):
                     self.captured.add(Evidence.ROUTES)
-            if rows and getattr(rows, "cut", False):
-                self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
-                                                   "incomplete (cut output): it was skipped"))
+            last = len((src.text or "").rstrip().splitlines())
+            for number, line, why in getattr(rows, "skipped", ()):
+                if number == last and "cannot split" in why:
+                    self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
+                                                       "incomplete (cut output): it was skipped"))
+                else:
+                    self.trace.append(f"{sid}: line {number} skipped ({why}): {line}")
             for row in rows or ():
                 key = (row.family, row.destination, row.gateway, row.flags, row.netif)
                 if key in seen_routes:
@@ -350,18 +354,24 @@ class _Parse:
                 self.errors.append(CollectionError(source=src.id, message=src.error or "route -n get printed nothing"))
                 continue
             try:
-                got = route_get.parse(text)
+                answers = route_get.parse_all(text)
             except ParseError as err:
                 self.errors.append(CollectionError(source=src.id, message=f"route -n get output could not be read: {err}"))
                 out.append(RouteLookup(address=address, error=str(err), method="route -n get"))
                 continue
-            if got.error:
-                self.trace.append(f"route: the kernel has no route to {address} ({got.error})")
-            try:
-                out.append(RouteLookup(address=address, interface=got.interface, gateway=got.gateway_address,
-                                       destination=got.cidr, error=got.error, method="route -n get"))
-            except ValueError as err:
-                self.errors.append(CollectionError(source=src.id, message=f"route -n get: {err}"))
+            if len(answers) > 1:     # a paste of several lookups under one source
+                self.trace.append(f"{src.id}: {len(answers)} route lookups in one output, all read")
+            for n, got in enumerate(answers):
+                addr = address if n == 0 else (got.route_to or f"{address}#{n + 1}")
+                if any(lk.address == addr for lk in out):
+                    continue
+                if got.error:
+                    self.trace.append(f"route: the kernel has no route to {addr} ({got.error})")
+                try:
+                    out.append(RouteLookup(address=addr, interface=got.interface, gateway=got.gateway_address,
+                                           destination=got.cidr, error=got.error, method="route -n get"))
+                except ValueError as err:
+                    self.errors.append(CollectionError(source=src.id, message=f"route -n get: {err}"))
         return tuple(out)
 
     def _add_missing_resolver_interfaces(self, interfaces: tuple[Interface, ...], info) -> tuple[Interface, ...]:
@@ -419,23 +429,6 @@ class _Parse:
         vpn = detect_tunnel(candidates, routes)
         self.trace.extend(f"tunnel: {r}" for r in vpn.reasons)
         return vpn
-
-
-class _Rows(tuple):
-    cut = False
-
-
-def _netstat_tolerating_cut_last_line(text: str):
-    """netstat rows; a paste cut in the middle of its last row loses only that row."""
-    try:
-        return netstat_rn.parse(text)
-    except ParseError:
-        lines = text.rstrip("\n").splitlines()
-        if len(lines) < 2:
-            raise
-        rows = _Rows(netstat_rn.parse("\n".join(lines[:-1])))   # raises again if it was not the last line
-        rows.cut = True
-        return rows
 
 
 def _replace(dns: DnsConfig, **changes) -> DnsConfig:
