@@ -155,12 +155,22 @@ def _concatenable(sid: str, first: str, later: str) -> bool:
     return False
 
 
+def _span(first: int, lines: list[str], start: int, end: int) -> str:
+    """The file line numbers of ``lines[start:end]`` (blank lines at both ends left out)."""
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    a, b = first + start, first + max(start, end - 1)
+    return f"{a}-{b}" if b > a else str(a)
+
+
 def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> list[_Part]:
     """The outputs in one file: a bundle raw file is one part named by its header; any
     other text is split (platforms.ticket) and each part recognised on its own."""
     from platforms.parsers import route_get
     from platforms.recognize import recognise, why_not
-    from platforms.ticket import split, unwrap_log
+    from platforms.ticket import log_span, split, unwrap_log
 
     sid, body = _raw_header(text)
     if sid is not None:
@@ -201,7 +211,22 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
     out: list[_Part] = []
     for part in merged:
         if part.sid == "vpn-log":
-            part.text, joined = unwrap_log(part.text)
+            lines = part.text.split("\n")
+            start, end = log_span(part.text)
+            first = int(part.lines.split("-")[0]) if part.lines else 1
+            before, after = "\n".join(lines[:start]), "\n".join(lines[end:])
+            if before.strip():       # the previous command's output, or prose, above the log
+                hit = recognise(before, part.command)
+                out.append(_Part(name, part.part, _span(first, lines, 0, start), part.command, before.rstrip() + "\n",
+                                 sid=hit.source_id if hit else None, platform=hit.platform if hit else None,
+                                 note=[] if hit else [why_not(before, part.command)]))
+                part.command = None
+                part.note.append("cut from the text above it (not log lines)")
+            if after.strip():
+                part.note.append("text after the log left out (not log lines)")
+            if before.strip() or after.strip():
+                part.lines = _span(first, lines, start, end)
+            part.text, joined = unwrap_log("\n".join(lines[start:end]).rstrip("\n") + "\n")
             if joined:
                 part.note.append(f"{joined} wrapped line(s) re-joined")
         if part.sid and part.sid.startswith("route-get:"):
@@ -217,6 +242,14 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
                 if addr:
                     part.sid = f"route-get:{addr}"
         out.append(part)
+    # number the parts in order; the lookups cut out of one part keep its number
+    number, previous = 0, None
+    for part in out:
+        key = (part.part, part.lines) if part.sid and part.sid.startswith("route-get:") else id(part)
+        if key != previous:
+            number += 1
+        previous = key
+        part.part = number
     if out and decode_notes + ticket.notes:
         out[0].note.extend(decode_notes + ticket.notes)
     return out
@@ -233,6 +266,7 @@ def _from_files(files: list[tuple[str, str, tuple[str, ...]]], platform_hint: Pl
     inputs: list[InputPart] = []
     sources: dict[str, SourceCapture] = {}
     first_label: dict[str, str] = {}
+    first_part_of: dict[str, tuple[str, int]] = {}
     platforms: Counter[Platform] = Counter()
     for name, text, decode_notes in files:
         parts = _read_file_parts(name, text, decode_notes)
@@ -248,13 +282,16 @@ def _from_files(files: list[tuple[str, str, tuple[str, ...]]], platform_hint: Pl
                     part.note.append(f"read together with {first_label[sid]}")
                     recognised.append((label, sid))
                 else:
-                    msg = f"{first_label[sid]} was already read as {sid}; this one is ignored"
+                    first_file, first_part = first_part_of[sid]
+                    where = f"part {first_part}" if first_file == name else first_label[sid]
+                    msg = f"{where} was already read as {sid}: only the first is read (one moment at a time)"
                     notes.append(f"{label}: {msg}")
                     part.note.append(msg)
                     part.sid = None
             else:
                 recognised.append((label, sid))
                 first_label[sid] = label
+                first_part_of[sid] = (name, part.part)
                 if part.platform is not None:
                     platforms[part.platform] += 1
                 path = name if single else f"{name}#{part.part}"

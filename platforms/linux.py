@@ -27,6 +27,7 @@ Source ids (stable: bundles and ``analyze`` use them):
 ``route-n``            pasted only: net-tools ``route -n`` / ``netstat -rn`` table
 ``route-names``        pasted only: the same printed without ``-n`` (``route``, ``netstat -r``)
 ``nmcli``              pasted only: ``nmcli device show`` (any layout, ``-t`` too)
+``ifconfig``           pasted only: net-tools ``ifconfig`` (old and 2.10 layouts)
 =====================  ===========================================================
 
 Pasted outputs are read for what they show and no more: a table a poster masked a row of
@@ -57,7 +58,7 @@ from platforms import resolved_dbus
 from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import interfaces as interfaces_parser
-from platforms.parsers import ip_route, nmcli, nsswitch, proc_net_route, resolv_conf, resolvectl, route_n
+from platforms.parsers import ifconfig_linux, ip_route, nmcli, nsswitch, proc_net_route, resolv_conf, resolvectl, route_n
 from platforms.parsers.resolvectl import ResolvedLink, ResolvedState
 from platforms.tunnel import detect_tunnel, interface_kind
 
@@ -324,6 +325,8 @@ class _Parse:
         return values.get("PRETTY_NAME") or values.get("NAME") or ""
 
     def interfaces(self) -> tuple[Interface, ...]:
+        if self.raw.get("interfaces") is None and self.raw.get("ifconfig") is not None:
+            return self.pasted_ifconfig()
         text = self.text("interfaces", "interfaces (and so tunnel interfaces) are unknown")
         if text is None:
             return ()
@@ -333,6 +336,21 @@ class _Parse:
             self.error("interfaces", f"interface inventory unreadable ({err}): tunnel interfaces are unknown")
             return ()
         self.captured.add(Evidence.INTERFACES)
+        return found
+
+    def pasted_ifconfig(self) -> tuple[Interface, ...]:
+        """A pasted net-tools ``ifconfig`` (``-a`` or not: without it only the interfaces
+        that are up are listed, which is what tunnel detection needs)."""
+        text = self.text("ifconfig", "interfaces are unknown", required=False)
+        if not text:
+            return ()
+        try:
+            found = ifconfig_linux.parse(text)
+        except ParseError as err:
+            self.error("ifconfig", f"ifconfig output unreadable ({err}): interfaces are unknown")
+            return ()
+        self.captured.add(Evidence.INTERFACES)
+        self.trace.append(f"interfaces: {len(found)} from a pasted ifconfig: " + ", ".join(i.name for i in found))
         return found
 
     def interfaces_from_names(self, routes: tuple[Route, ...], devices: tuple) -> tuple[Interface, ...]:
@@ -437,7 +455,9 @@ class _Parse:
             text = self.text("proc-net-route", "the routing table is unknown")
             if text is not None:
                 try:
-                    routes.extend(proc_net_route.parse(text))
+                    found = proc_net_route.parse(text)
+                    routes.extend(found)
+                    self.trace.extend(f"proc-net-route: {line} skipped" for line in getattr(found, "skipped", ()))
                     self.captured.add(Evidence.ROUTES)
                     self.trace.append(f"routes: {len(routes)} from /proc/net/route (ip unavailable)")
                 except ParseError as err:

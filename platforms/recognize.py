@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from agent.model import Platform
-from platforms.parsers import (aws_vpn_cli, ifconfig_bsd, interfaces, ip_route, ipconfig, netstat_rn, nmcli, nrpt,
-                               nsswitch, openvpn_log, ovpn_profile, proc_net_route, ps_cmdlets, resolv_conf, resolvectl,
-                               route_get, route_n, route_print, scutil_dns, scutil_nwi, win_json)
+from platforms.parsers import (aws_vpn_cli, ifconfig_bsd, ifconfig_linux, interfaces, ip_route, ipconfig, netstat_rn,
+                               nmcli, nrpt, nsswitch, openvpn_log, ovpn_profile, proc_net_route, ps_cmdlets, resolv_conf,
+                               resolvectl, route_get, route_n, route_print, scutil_dns, scutil_nwi, win_json)
 from platforms.parsers._paste import command_word
 
 LooksLike = Callable[[str], object]
@@ -45,6 +45,7 @@ RECOGNISERS: tuple[tuple[str, Platform | None, LooksLike], ...] = (
     ("scutil-nwi", Platform.MACOS, scutil_nwi.looks_like),
     ("netstat-inet", Platform.MACOS, netstat_rn.looks_like),       # refined to netstat-inet6
     ("route-get:", Platform.MACOS, route_get.looks_like),          # refined to route-get:ADDR
+    ("ifconfig", Platform.LINUX, ifconfig_linux.looks_like),       # net-tools: txqueuelen / Link encap
     ("ifconfig", Platform.MACOS, ifconfig_bsd.looks_like),
     ("resolvectl", Platform.LINUX, resolvectl.looks_like),
     ("nmcli", Platform.LINUX, nmcli.looks_like),

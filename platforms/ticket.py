@@ -17,7 +17,7 @@ Each :class:`Segment` keeps its line range in the normalised text, the command t
 it (prompt removed: a prompt carries user and host names) and the heading above it, so
 ``analyze`` can say which part was read as what.  What the segments *are* is decided
 elsewhere (:mod:`platforms.recognize`); :func:`unwrap_log` re-joins a log's lines that a
-mail client wrapped at 72-80 columns once a segment is known to be a log.
+mail client wrapped at 60-80 columns once a segment is known to be a log.
 
 Every step is linear in the size of the text; beyond :data:`MAX_SEGMENTS` the rest of the
 text stays in the last segment.
@@ -36,8 +36,10 @@ _HEADING = re.compile(r"^(?:#{2,6}[^\S\n]+(?P<md>\S[^\n]{0,150}?)(?:[^\S\n]+#+)?
                       r"[^\S\n]*#{3,})[^\S\n]*$")
 _OPENVPN_MARK = re.compile(r"^###\s*openvpn\s+\S+\s+(?:begin|end)\s*###\s*$", re.I)
 _QUOTE = re.compile(r"^(?:>[^\S\n]?)+")
+# OpenVPN management-interface lines (">LOG:...", ">STATE:...") start with ">" but are no quote
+_MANAGEMENT = re.compile(r"^>[A-Z][A-Z0-9_-]*:")
 _LOG_START = re.compile(
-    r"^(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d|"
+    r"^\S{0,4}?(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d|"
     r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d\d:\d\d:\d\d|\[\d{4}-\d\d-\d\d|\d{4}/\d\d/\d\d \d\d:|"
     r"\d{1,2}/\d{1,2}/\d{2,4},? \d{1,2}:\d\d|\d{10}(?:\.\d+)?[ ,]|>[A-Z-]+:)")
 
@@ -144,24 +146,35 @@ def _normalise(text: str) -> tuple[list[str], list[int], list[str]]:
     padded = 0
     depths: list[int] = []
     quoted = 0
+    ticked = 0
     out: list[str] = []
     for line in lines:
         stripped = line.rstrip()
         if len(stripped) < len(line) - 1:
             padded += 1
         depth = 0
-        # "> text", ">> text", "> > text", ">" alone: e-mail quoting.  ">LOG:..." (an OpenVPN
-        # management line) and "C:\>" prompts are not quotes.
-        if stripped.startswith(">") and (len(stripped) == 1 or stripped[1] in " >\t"):
+        # "> text", ">> text", ">text", ">" alone: e-mail quoting.  ">LOG:..." (an OpenVPN
+        # management line) is not a quote; a "C:\>" prompt does not start with ">".
+        if stripped.startswith(">") and not _MANAGEMENT.match(stripped):
             m = _QUOTE.match(stripped)
             prefix = m.group(0) if m else ""
             depth = prefix.count(">")
             stripped = stripped[len(prefix):]
             quoted += 1
+        # `$ route -n` ... virbr0`: output wrapped in single backticks line by line or
+        # around the whole block (not a ``` fence)
+        if stripped.startswith("`") and not stripped.startswith("``"):
+            stripped = stripped[1:]
+            ticked += 1
+        if stripped.endswith("`") and not stripped.endswith("``") and not stripped.endswith(" `"):
+            stripped = stripped[:-1].rstrip()
+            ticked += 1
         depths.append(depth)
         out.append(stripped)
     if quoted:
         notes.append(f"e-mail quoting removed from {quoted} line(s)")
+    if ticked:
+        notes.append("inline-code backticks around lines removed")
     if padded * 10 > max(1, len(out)):
         notes.append("trailing padding removed")
     return out, depths, notes
@@ -231,13 +244,12 @@ def split(text: str) -> Ticket:
         if _FENCE.match(line):
             in_fence = not in_fence
             nxt = _Open(i + 1, "fence")
-        elif depths[i] != last_depth:
-            nxt = _Open(i, "quote")
-        elif lead[0] in _PROMPT_CHARS or "@" in lead[:200] or lead[:2] in ("PS",) or lead[1:3] == ":\\" \
-                or lead[:5] in ("bash-", "sh-3.", "sh-4.", "sh-5.", "zsh-5") or lead[0] == "~":
-            pc = prompt_command(lead)
+        else:
+            pc = prompt_command(lead) if any(c in lead[:260] for c in "$#%>➜❯λ▲»→") else None
             if pc is not None:
                 nxt = _Open(i + 1, "prompt", command=pc[1] or None)
+            elif depths[i] != last_depth:
+                nxt = _Open(i, "quote")
         if nxt is None and prev_blank and not in_fence and stripped.startswith("#"):
             title = _heading(stripped)
             if title is not None:
@@ -265,12 +277,12 @@ def split(text: str) -> Ticket:
 
     segments: list[Segment] = []
     for seg, end in raw:
-        body = lines[seg.start:end]
-        first = seg.start
-        while body and not body[0].strip():
-            body, first = body[1:], first + 1
-        while body and not body[-1].strip():
-            body = body[:-1]
+        first, stop = seg.start, end
+        while first < stop and not lines[first].strip():
+            first += 1
+        while stop > first and not lines[stop - 1].strip():
+            stop -= 1
+        body = lines[first:stop]
         seg_notes: list[str] = []
         body, width = _dedent(body)
         if width:
@@ -287,32 +299,67 @@ def split(text: str) -> Ticket:
     return Ticket(segments=tuple(segments), notes=tuple(notes), lines=tuple(lines))
 
 
-def unwrap_log(text: str, width_hint: int = 60) -> tuple[str, int]:
-    """Re-join log lines a mail client or a web form wrapped: when most lines start with a
-    timestamp (or a ``>LOG:``-style tag), a line that does not and follows a long line is
-    the rest of that line.  A break at exactly the widest wrapped length (a hard wrap,
-    mid-word) is joined without a blank, a shorter one (a word wrap) with one.  Returns the
-    text and how many lines were joined; text that does not look wrapped is returned as is."""
+def unwrap_log(text: str, low: int = 60, high: int = 80) -> tuple[str, int]:
+    """Re-join log lines a mail client or a web form wrapped.  When most lines start with a
+    timestamp (or a ``>LOG:``-style tag), a line that does not, right after a line of
+    ``low``-``high`` characters (the widths mail clients wrap at), is the rest of that line.
+    A word wrap dropped a blank (joined with one); a hard wrap -- every wrapped line
+    exactly as long as the others -- cut mid-word (joined without).  Returns the text and
+    how many lines were joined; text that does not look wrapped is returned as is."""
     lines = text.split("\n")
     body = [ln for ln in lines if ln.strip()]
     if len(body) < 3:
         return text, 0
+    def wrapped(i: int) -> bool:
+        return (i > 0 and bool(lines[i].strip()) and not _LOG_START.match(lines[i])
+                and low <= len(lines[i - 1]) <= high)
+
+    breaks = {i for i in range(1, len(lines)) if wrapped(i)}
+    if not breaks:
+        return text, 0
+    # most lines that are not the rest of another one start with a timestamp: a log
     starts = sum(1 for ln in body if _LOG_START.match(ln))
-    if starts * 10 < len(body) * 6:
+    if starts * 10 < (len(body) - len(breaks)) * 6:
         return text, 0
-    cands = [i for i in range(1, len(lines)) if lines[i].strip() and not _LOG_START.match(lines[i])
-             and len(lines[i - 1]) >= width_hint and _LOG_START.match(lines[i - 1] or "") is not None]
-    if not cands:
-        return text, 0
-    wrap_width = max(len(lines[i - 1]) for i in cands)
+    widths = {len(lines[i - 1]) for i in breaks}
+    hard = len(breaks) >= 2 and len(widths) == 1
     out: list[str] = []
-    joined = 0
     for i, ln in enumerate(lines):
-        if (out and ln.strip() and not _LOG_START.match(ln) and len(out[-1].rsplit("\n", 1)[-1]) >= width_hint
-                and i - 1 >= 0 and lines[i - 1].strip() and len(lines[i - 1]) >= width_hint):
-            glue = "" if len(lines[i - 1]) == wrap_width and wrap_width >= 72 else " "
-            out[-1] = out[-1] + glue + ln.lstrip()
-            joined += 1
+        if out and i in breaks:
+            out[-1] = out[-1] + ("" if hard else " ") + ln.lstrip()
             continue
         out.append(ln)
-    return "\n".join(out), joined
+    return "\n".join(out), len(breaks)
+
+
+def log_span(text: str) -> tuple[int, int]:
+    """``(start, end)``: the lines of ``text`` (``text.split("\\n")``) that are the log.  A
+    part read as a log may begin or end with blocks (between blank lines) that are no log
+    lines at all -- the table printed by the previous command, "And this is from the VPN
+    log:", "Thanks, Alice".  A block belongs to the log when most of its lines start with a
+    timestamp or it reads as an OpenVPN log by itself.  The whole text when no block does."""
+    from platforms.parsers import openvpn_log
+
+    lines = text.split("\n")
+    blocks: list[tuple[int, int]] = []
+    start = None
+    for i, line in enumerate(lines + [""]):
+        if line.strip() and start is None:
+            start = i
+        elif not line.strip() and start is not None:
+            blocks.append((start, i))
+            start = None
+    if len(blocks) < 2 or len(blocks) > 2000:
+        return 0, len(lines)
+
+    def is_log(a: int, b: int) -> bool:
+        block = lines[a:b]
+        stamped = sum(1 for ln in block if _LOG_START.match(ln))
+        return stamped * 2 >= len(block) or openvpn_log.looks_like("\n".join(block))
+
+    flags = [is_log(a, b) for a, b in blocks]
+    if not any(flags):
+        return 0, len(lines)
+    first = flags.index(True)
+    last = len(flags) - 1 - flags[::-1].index(True)
+    return blocks[first][0], blocks[last][1]
