@@ -117,6 +117,7 @@ class _Part:
                          read_as=self.sid, note="; ".join(self.note))
 
 
+_LOG_IDS = ("vpn-log", "vpn-client-log", "vpn-dns-log")   # logs: cut from prose around them, unwrapped, joined
 # Kinds whose heading comment belongs to the text (a resolv.conf header says who wrote it).
 _KEEPS_HEADING = ("resolv.conf", "nsswitch.conf", "vpn-profile")
 
@@ -138,7 +139,7 @@ def _concatenable(sid: str, first: str, later: str) -> bool:
     """Whether a later part read as the same source adds to the first (the other half of a
     log, another device, the other address family) rather than showing the same thing at
     another moment (then only the first is read)."""
-    if sid == "vpn-log":
+    if sid in _LOG_IDS:
         return True
     if sid == "nmcli":
         rx = r"^\s*GENERAL\.DEVICES?:\s*(\S+)"
@@ -193,6 +194,18 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
                            sid=whole.source_id, platform=whole.platform,
                            note=["read whole: none of its parts was recognised on its own"])]
     # a heading inside one output (a resolv.conf comment, "## ..."): join it back
+    # ">> 295 ... sleep 5" inside a script's log is no e-mail quote: an unread quoted stretch
+    # between two parts of one kind goes back into them
+    i = 1
+    while i + 1 < len(parts):
+        a, q, b = parts[i - 1], parts[i], parts[i + 1]
+        if a.sid and q.sid is None and b.sid == a.sid and q.boundary == "quote" and b.boundary == "quote" \
+                and not q.command and not b.command:
+            a.text = a.text + q.text + b.text
+            a.lines = f"{a.lines.split('-')[0]}-{b.lines.split('-')[-1]}"
+            del parts[i:i + 2]
+            continue
+        i += 1
     merged: list[_Part] = []
     for part in parts:
         prev = merged[-1] if merged else None
@@ -210,7 +223,20 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
         part.part = i
     out: list[_Part] = []
     for part in merged:
-        if part.sid == "vpn-log":
+        if part.sid not in _LOG_IDS and part.sid is not None:
+            # an output followed, after prose, by a log excerpt with no prompt between them
+            lines = part.text.split("\n")
+            start, end = log_span(part.text, stamped_only=True)
+            tail = "\n".join(lines[start:])
+            hit = recognise(tail) if start > 0 and tail.strip() else None
+            if hit is not None and hit.source_id in _LOG_IDS:
+                first = int(part.lines.split("-")[0]) if part.lines else 1
+                log_part = _Part(name, part.part, _span(first, lines, start, len(lines)), None, tail,
+                                 sid=hit.source_id, platform=hit.platform, note=["cut from the output above it"])
+                part.text = "\n".join(lines[:start]).rstrip() + "\n"
+                part.lines = _span(first, lines, 0, start)
+                merged.insert(merged.index(part) + 1, log_part)
+        if part.sid in _LOG_IDS:
             lines = part.text.split("\n")
             start, end = log_span(part.text)
             first = int(part.lines.split("-")[0]) if part.lines else 1

@@ -332,12 +332,14 @@ def unwrap_log(text: str, low: int = 60, high: int = 80) -> tuple[str, int]:
     return "\n".join(out), len(breaks)
 
 
-def log_span(text: str) -> tuple[int, int]:
+def log_span(text: str, stamped_only: bool = False) -> tuple[int, int]:
     """``(start, end)``: the lines of ``text`` (``text.split("\\n")``) that are the log.  A
     part read as a log may begin or end with blocks (between blank lines) that are no log
     lines at all -- the table printed by the previous command, "And this is from the VPN
     log:", "Thanks, Alice".  A block belongs to the log when most of its lines start with a
-    timestamp or it reads as an OpenVPN log by itself.  The whole text when no block does."""
+    timestamp or it reads as an OpenVPN log by itself (``stamped_only``: only the first test,
+    for a part read as something else that may end with a log).  The whole text when no
+    block does; ``(n, n)`` (nothing) when ``stamped_only`` and no block is a log."""
     from platforms.parsers import openvpn_log
 
     lines = text.split("\n")
@@ -349,17 +351,23 @@ def log_span(text: str) -> tuple[int, int]:
         elif not line.strip() and start is not None:
             blocks.append((start, i))
             start = None
+    none = (len(lines), len(lines)) if stamped_only else (0, len(lines))
     if len(blocks) < 2 or len(blocks) > 2000:
-        return 0, len(lines)
+        return none
 
     def is_log(a: int, b: int) -> bool:
         block = lines[a:b]
         stamped = sum(1 for ln in block if _LOG_START.match(ln))
-        return stamped * 2 >= len(block) or openvpn_log.looks_like("\n".join(block))
+        # lines a mail client wrapped off a long log line do not count against it
+        wrapped = sum(1 for k in range(1, len(block)) if not _LOG_START.match(block[k])
+                      and 60 <= len(block[k - 1]) <= 80)
+        if stamped * 2 >= len(block) - wrapped and stamped >= 2:
+            return True
+        return not stamped_only and bool(openvpn_log.looks_like("\n".join(block)))
 
     flags = [is_log(a, b) for a, b in blocks]
     if not any(flags):
-        return 0, len(lines)
+        return none
     first = flags.index(True)
     last = len(flags) - 1 - flags[::-1].index(True)
     return blocks[first][0], blocks[last][1]

@@ -149,8 +149,10 @@ def test_log_span_leaves_out_the_table_above_and_the_greeting_below():
 # --------------------------------------------------------------------------- one output: as before
 
 
+# fixtures that hold two outputs (two lookups; one cmdlet run twice around a change): read as such
+TWO_OUTPUTS = ("route-get--neofetch-2361-two-lookups-with-prompts.out", "ps-netipconfiguration--ca-wifi.out")
 SINGLE = sorted(p for d in ("linux", "macos", "windows", "vpn") for p in (FIXTURES / d).glob("*.out")
-                if "two-lookups" not in p.name)
+                if p.name not in TWO_OUTPUTS)
 
 
 @pytest.mark.parametrize("path", SINGLE, ids=[p.name for p in SINGLE])
@@ -188,11 +190,14 @@ EMAIL_PARTS = {"ipconfig": FIXTURES / "windows" / "ipconfig--en-win10-tailscale.
 def test_email_reply_with_four_outputs_reads_as_the_four_files(tmp_path: Path):
     """Issue 14's done-when: a prompt-prefixed ipconfig /all, route print,
     Get-DnsClientServerAddress (table view) and an OpenVPN log excerpt, pasted into an
-    e-mail that was replied to (quoted with "> ", CRLF, the PUSH_REPLY line wrapped at 76
-    columns), are read as four outputs and give the same report as the four files.  The
+    e-mail that was replied to (quoted with "> ", CRLF line ends, the PUSH_REPLY line wrapped
+    at 76 columns), are read as four outputs and give the same report as the four files.  The
     PowerShell table is read as whatever the recognisers make of the file alone (its parser
     is engineer winpaste's), so this test stays right when that parser lands."""
-    pasted = analyze.analyze_path(EMAIL)
+    crlf = tmp_path / EMAIL.name       # as the mail client saved it (the fixture is kept LF: test_checkout)
+    crlf.write_bytes(EMAIL.read_bytes().replace(b"\n", b"\r\n"))
+    pasted = analyze.analyze_path(crlf)
+    assert any("CRLF" in p.note for p in pasted.inputs)
     folder = tmp_path / "separate"
     folder.mkdir()
     for name, path in EMAIL_PARTS.items():
@@ -216,7 +221,9 @@ def test_email_reply_with_four_outputs_reads_as_the_four_files(tmp_path: Path):
         assert getattr(a.snapshot, field) == getattr(b.snapshot, field), field
 
     def unnamed(vpn):              # where the log came from is a file name: it differs by design
-        return dataclasses.replace(vpn, log_path=None, pushed=dataclasses.replace(vpn.pushed, source=""))
+        named = {f.name for f in dataclasses.fields(vpn)} & {"log_path", "log_sources"}
+        return dataclasses.replace(vpn, pushed=dataclasses.replace(vpn.pushed, source=""),
+                                   **{f: type(getattr(vpn, f))() if f == "log_sources" else None for f in named})
     assert unnamed(a.snapshot.vpn) == unnamed(b.snapshot.vpn)
     assert a.snapshot.vpn.pushed.dns_servers == ("192.168.0.2",) and a.snapshot.vpn.pushed.redirect_gateway
     assert a.facts == b.facts
