@@ -150,6 +150,14 @@ def _concatenable(sid: str, first: str, later: str) -> bool:
         a, b = _names(rx, first), _names(rx, later)
         return bool(a and b and not a & b) and not (re.search(r"^\s*Global", first, re.M)
                                                      and re.search(r"^\s*Global", later, re.M))
+    if sid == "ipconfig":                     # `ipconfig`, then a fragment of `ipconfig /all`
+        rx = r"^(\S[^\n]*\S)\s*:\s*$"
+        a, b = _names(rx, first), _names(rx, later)
+        return not a & b
+    if sid == "ifconfig":                     # `ifconfig utun0`, then `ifconfig utun9`
+        rx = r"^([^\s:][^\s:]*):? +(?:flags=|Link encap)"
+        a, b = _names(rx, first), _names(rx, later)
+        return bool(a and b and not a & b)
     if sid in ("route-n", "route-names", "ip-route-text"):
         a, b = _families(first), _families(later)
         return bool(a and b and not a & b)
@@ -177,8 +185,21 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
     if sid is not None:
         return [_Part(name, 1, "", None, body, sid=sid)]
     ticket = split(text)
+    segments = list(ticket.segments)
+    for k, seg in enumerate(list(segments)):
+        body = [ln for ln in seg.text.split("\n") if ln.strip()]
+        if len(body) >= 3 and all(ln.startswith("#") for ln in body) and recognise(seg.text, seg.hint) is None:
+            # every line commented out ("### $ scutil --nwi"): read what is under the hashes
+            inner = split("\n".join(re.sub(r"^#+ ?", "", ln) for ln in seg.text.split("\n")))
+            if any(recognise(x.text, x.hint) for x in inner.segments):
+                offset = seg.first_line - 1
+                segments[segments.index(seg)] = None
+                segments.extend(replace(x, first_line=x.first_line + offset, last_line=x.last_line + offset,
+                                        notes=x.notes + ("'#' comment marks removed",)) for x in inner.segments)
+    segments = sorted((x for x in segments if x is not None), key=lambda x: x.first_line)
     parts: list[_Part] = []
-    for seg in ticket.segments:
+    for index, seg in enumerate(segments, 1):
+        seg = replace(seg, index=index)
         part = _Part(name, seg.index, seg.lines, seg.command, seg.text, boundary=seg.boundary,
                      heading_line=seg.heading_line, note=list(seg.notes))
         hit = recognise(seg.text, seg.hint) if seg.text.strip() else None
@@ -209,7 +230,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
     merged: list[_Part] = []
     for part in parts:
         prev = merged[-1] if merged else None
-        if prev is not None and part.sid and prev.sid == part.sid and part.boundary in ("heading", "quote") \
+        if prev is not None and part.sid and prev.sid == part.sid and part.boundary in ("heading", "quote", "format") \
                 and not part.command:
             glue = (part.heading_line + "\n") if part.heading_line and part.sid in _KEEPS_HEADING else ""
             prev.text = prev.text + glue + part.text

@@ -442,9 +442,10 @@ class _Parse:
         text_cap = self.raw.get("ip-route-text")
         proc_cap = self.raw.get("proc-net-route")
         route_cap = self.raw.get("ip-route")
-        if (proc_cap is None and text_cap is None and route_cap is None and self.raw.get("ip-route6") is None
-                and (self.raw.get("route-n") is not None or self.raw.get("route-names") is not None)):
+        pasted = self.raw.get("route-n") is not None or self.raw.get("route-names") is not None
+        if proc_cap is None and text_cap is None and route_cap is None and self.raw.get("ip-route6") is None and pasted:
             routes.extend(self.pasted_table())
+            pasted = False
         elif proc_cap is not None:
             self.ip_missing = True
             why = route_cap.error if route_cap is not None else "ip was not run"
@@ -498,6 +499,13 @@ class _Parse:
                     continue
                 routes.extend(found)
                 self.captured.add(Evidence.ROUTES if family is Family.INET else Evidence.ROUTES6)
+        if pasted:
+            # a paste with `ip route show table 101` and `route -n` (the main table): both
+            seen = {(r.destination, r.gateway, r.interface) for r in routes}
+            extra = [r for r in self.pasted_table() if (r.destination, r.gateway, r.interface) not in seen]
+            if extra:
+                self.trace.append(f"routes: {len(extra)} more from the pasted net-tools table")
+            routes.extend(extra)
         unique = list(dict.fromkeys(routes))
         for r in unique:
             # Cheap tests first; parsers write canonical CIDR, so only "/0" can be a default.
@@ -668,7 +676,23 @@ class _Parse:
                 self.trace.append("dns: /etc/resolv.conf not captured: the servers NetworkManager set per device "
                                   "(nmcli) are listed; whether programs use them directly or through "
                                   "systemd-resolved is not known (not captured)")
-        elif devices and resolvers:
+        elif devices and (resolvers or rc is not None):
+            # NetworkManager's per-device servers that the resolvers do not list: on a stub
+            # resolv.conf without resolved's state they are what resolved got per link; beside
+            # a plain resolv.conf that does not list them, nobody asks them
+            known = {r.address for r in resolvers}
+            for r in nmcli.resolvers(devices):
+                if r.address in known or r.address in (rc.nameservers if rc else ()):
+                    continue
+                if stub and state is None:
+                    resolvers.append(replace(r, origin=f"{r.origin} (handed to systemd-resolved)"))
+                    self.trace.append(f"dns: {r.address} on {r.interface}: NetworkManager's server, which "
+                                      "systemd-resolved gets for that link (resolved's own state not captured)")
+                elif rc is not None and not stub and state is None:
+                    resolvers.append(replace(r, scope=ResolverScope.INACTIVE,
+                                             origin=f"{r.origin} (not in /etc/resolv.conf)"))
+                    self.trace.append(f"dns: {r.address} on {r.interface}: set by NetworkManager but not in "
+                                      "/etc/resolv.conf, so programs do not ask it")
             by_server = {ns: dev.device for dev in devices if dev.device for ns in dev.ip4_dns + dev.ip6_dns}
             annotated = []
             for r in resolvers:

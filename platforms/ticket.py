@@ -34,6 +34,15 @@ _PROMPT_CHARS = frozenset("$#%>➜❯λ▲»→")
 _FENCE = re.compile(r"^[^\S\n]{0,3}(?P<fence>`{3,}|~{3,})[^\n`]*$")
 _HEADING = re.compile(r"^(?:#{2,6}[^\S\n]+(?P<md>\S[^\n]{0,150}?)(?:[^\S\n]+#+)?|#{3,}[^\S\n]*(?P<deco>[^#\n]{1,80}?)"
                       r"[^\S\n]*#{3,})[^\S\n]*$")
+# The first line of an output, where a paste puts two outputs together with no prompt and
+# no blank line between them ("...Get-NetRoute rows" then route print's "=====").  A cut
+# here is soft: parts on both sides read as the same source are joined again.
+_FORMAT_START = re.compile(
+    r"^(?:Kernel IP(?:v6)? routing table|Routing tables|DNS configuration|Network information|Windows IP Configuration"
+    r"|Global)\s*$")
+_RULE = re.compile(r"^={40,}$")
+_INTERFACE_LIST = re.compile(r"^(?:Interface List|Schnittstellenliste|Liste d'interfaces|Lista de interfaces|"
+                             r"Elenco interfacce|Список интерфейсов|インターフェイス一覧|接口列表|介面清單|인터페이스 목록)\s*$")
 _OPENVPN_MARK = re.compile(r"^###\s*openvpn\s+\S+\s+(?:begin|end)\s*###\s*$", re.I)
 _QUOTE = re.compile(r"^(?:>[^\S\n]?)+")
 # OpenVPN management-interface lines (">LOG:...", ">STATE:...") start with ">" but are no quote
@@ -163,11 +172,13 @@ def _normalise(text: str) -> tuple[list[str], list[int], list[str]]:
             quoted += 1
         # `$ route -n` ... virbr0`: output wrapped in single backticks line by line or
         # around the whole block (not a ``` fence)
-        if stripped.startswith("`") and not stripped.startswith("``"):
-            stripped = stripped[1:]
+        tick = re.match(r"^`{1,2}(?!`)", stripped)
+        if tick:
+            stripped = stripped[tick.end():]
             ticked += 1
-        if stripped.endswith("`") and not stripped.endswith("``") and not stripped.endswith(" `"):
-            stripped = stripped[:-1].rstrip()
+        tick = re.search(r"(?<![`\s])`{1,2}$", stripped)
+        if tick and not stripped.endswith("```"):
+            stripped = stripped[:tick.start()].rstrip()
             ticked += 1
         depths.append(depth)
         out.append(stripped)
@@ -250,6 +261,10 @@ def split(text: str) -> Ticket:
                 nxt = _Open(i + 1, "prompt", command=pc[1] or None)
             elif depths[i] != last_depth:
                 nxt = _Open(i, "quote")
+        if nxt is None and i > cur.start and any(lines[j].strip() for j in range(max(cur.start, i - 400), i)):
+            if _FORMAT_START.match(stripped) or (_RULE.match(stripped) and i + 1 < len(lines)
+                                                  and _INTERFACE_LIST.match(lines[i + 1].strip())):
+                nxt = _Open(i, "format")
         if nxt is None and prev_blank and not in_fence and stripped.startswith("#"):
             title = _heading(stripped)
             if title is not None:

@@ -261,5 +261,6 @@ def looks_like(text: str) -> bool:
         return True                                  # `resolvectl dns` / `resolvectl domain`
     if not re.search(r"^[^\S\n]*(Global|Link\s+\d+\s+\([^)]*\))\s*$", text, re.M):
         return False
-    return bool(re.search(r"^[^\S\n]*(Current Scopes|DNS Servers|Protocols|LLMNR setting|resolv\.conf mode)\s*:",
-                          text, re.M))
+    return bool(re.search(r"^[^\S\n]*(Current Scopes|DNS Servers|Protocols|LLMNR setting|resolv\.conf mode|"
+                          r"DNSSEC NTA|DNSSEC setting|MulticastDNS setting|DNSOverTLS setting|Current DNS Server|"
+                          r"DNS Domain|Fallback DNS Servers)\s*:", text, re.M))

@@ -160,9 +160,12 @@ def parse(text: str) -> RouteTable:
         line = raw.strip()
         if not line:
             continue
-        if _TITLE.match(line):
+        title = _TITLE.match(line)
+        if title:
             columns = None
-            continue
+            line = line[title.end():].strip()        # "Kernel IP routing tableDestination ..." (glued)
+            if not line:
+                continue
         cols = _columns(line) if line[:1] in "Dd" else None
         if cols is not None:
             columns, saw_header = cols, True
@@ -176,10 +179,10 @@ def parse(text: str) -> RouteTable:
             columns = None           # the next command's output follows
             continue
         toks = fields(re.sub(r"\s#\s.*$", "", line))   # a poster's trailing "# comment"
-        if len(toks) < len(columns) - 1 or len(toks) > len(columns) + 1:
+        if len(toks) < len(columns) - 1:
             skipped.append(f"line {number}: {line[:80]!r} (not a row of {' '.join(columns)})")
             continue
-        if len(toks) > len(columns):      # a trailing comment ("# 主机路由") or a stray word
+        if len(toks) > len(columns):      # a poster's note after the row ("<---- this one!")
             toks = toks[:len(columns)]
         vals = dict(zip(columns, toks))
         try:
