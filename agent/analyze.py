@@ -178,7 +178,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
     """The outputs in one file: a bundle raw file is one part named by its header; any
     other text is split (platforms.ticket) and each part recognised on its own."""
     from platforms.parsers import route_get
-    from platforms.recognize import recognise, why_not
+    from platforms.recognize import hinted, recognise, why_not
     from platforms.ticket import log_span, split, unwrap_log
 
     sid, body = _raw_header(text)
@@ -214,6 +214,19 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
             parts = [_Part(name, 1, f"1-{len(ticket.lines)}", None, "\n".join(ticket.lines) + "\n",
                            sid=whole.source_id, platform=whole.platform,
                            note=["read whole: none of its parts was recognised on its own"])]
+    # "nmcli dev show tun0 | grep DNS", a line of prose ("If the output is this:"), then the
+    # output: the output is that command's when the command names its kind
+    for k in range(len(parts) - 2):
+        cmd, prose, out = parts[k], parts[k + 1], parts[k + 2]
+        if cmd.command and cmd.sid is None and not cmd.text.strip() and prose.sid is None and not prose.command \
+                and out.sid and not out.command and out.sid in hinted(cmd.command):
+            out.command = cmd.command
+            out.note.append(f"printed by the command of part {cmd.part}")
+    for k in range(len(parts) - 1):
+        cmd, out = parts[k], parts[k + 1]
+        if cmd.command and cmd.sid is None and out.sid and not out.command and out.sid in hinted(cmd.command):
+            out.command = cmd.command
+            out.note.append(f"printed by the command of part {cmd.part}")
     # a heading inside one output (a resolv.conf comment, "## ..."): join it back
     # ">> 295 ... sleep 5" inside a script's log is no e-mail quote: an unread quoted stretch
     # between two parts of one kind goes back into them

@@ -383,7 +383,8 @@ class _Parse:
             return ()
         device = None
         words = [w for w in cap.argv if not w.startswith("-")]
-        if len(words) >= 4 and words[-2] in ("show", "s", "sh"):      # `nmcli -f IP4 dev show tun0`
+        words = words[:words.index("|")] if "|" in words else words       # `... show tun0 | grep DNS`
+        if len(words) >= 4 and words[-2] in ("show", "s", "sh"):          # `nmcli -f IP4 dev show tun0`
             device = words[-1]
         try:
             devices = nmcli.parse(cap.text, device=device)
@@ -727,7 +728,8 @@ class _Parse:
         for link in state.links:
             if not link.servers:
                 continue
-            label = f"link {link.index} ({link.name})" if link.name else f"link {link.index}"
+            label = (f"link {link.index} ({link.name})" if link.name else f"link {link.index}") if link.index > 0 \
+                else "a link whose name was not pasted"
             if link.dns_active is False:
                 scope, why = ResolverScope.INACTIVE, "DNS scope not active (Current Scopes: none)"
             elif link.has_catch_all:
@@ -739,7 +741,7 @@ class _Parse:
                 scope, why = ResolverScope.DOMAIN, "DefaultRoute=no, only its domains"
             else:
                 scope, why = ResolverScope.INACTIVE, "DefaultRoute=no and no domains"
-            add(link, scope, link.name or str(link.index), f"resolved {label}")
+            add(link, scope, (link.name or str(link.index)) if link.index > 0 else None, f"resolved {label}")
             self.trace.append(f"dns: resolved {label}: default-route={_yesno(link.default_route)} "
                               f"domains={' '.join(link.domains) or '-'} -> {scope.value} ({why})")
         if not any(r.scope is not ResolverScope.INACTIVE for r in out) and state.fallback_servers:

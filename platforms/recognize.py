@@ -113,6 +113,12 @@ _HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\.ovpn\b", re.I), ("vpn-profile",)),
     (re.compile(r"\b(?:openvpn|ovpn|aws.?vpn|acvc|journalctl|syslog|\.log)\b", re.I), ("vpn-log",)),
     (re.compile(r"^(?:sudo\s+)?(?:route|netstat)\b(?!.*\bget\b)(?!\s+print)", re.I), ("route-n", "route-names", "netstat-inet")),
+    (re.compile(r"^(?:sudo\s+)?nmcli\b", re.I), ("nmcli",)),
+    (re.compile(r"^(?:sudo\s+)?(?:resolvectl|systemd-resolve)\b", re.I), ("resolvectl",)),
+    (re.compile(r"^ipconfig(?:\.exe)?\b(?!\s+getifaddr)", re.I), ("ipconfig",)),
+    (re.compile(r"^route(?:\.exe)?\s+print\b", re.I), ("route-print",)),
+    (re.compile(r"^scutil\s+--dns\b", re.I), ("scutil-dns",)),
+    (re.compile(r"^scutil\s+--nwi\b", re.I), ("scutil-nwi",)),
 )
 # Commands whose output cvpn-doctor does not read, and why (for the report's list of parts).
 NOT_READ = {

@@ -203,6 +203,32 @@ def _heading(line: str) -> str | None:
     return (m["md"] or m["deco"] or "").strip().strip("*_`").strip() or None
 
 
+_PIPE = re.compile(r"^[^\S\n]*\|[^\S\n]?")
+_NUMBERED = re.compile(r"^([^\S\n]*)(\d{1,4})\.[^\S\n]+")
+_SUDO = re.compile(r"^\[sudo\] password for [^\s:]+:\s*$|^Password:\s*$")
+
+
+def _tidy(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Undo what a web page or a poster added to every line of an output: a table's
+    ``| `` column (Jira, Confluence), list numbering (``1. 0.0.0.0 ...``, consecutive from
+    1), sudo's password prompt on the first line."""
+    notes: list[str] = []
+    if lines and _SUDO.match(lines[0].strip()):
+        lines = lines[1:]
+        notes.append("sudo's password prompt left out")
+    body = [ln for ln in lines if ln.strip()]
+    if len(body) >= 3:
+        piped = [ln for ln in body if _PIPE.match(ln) and not ln.rstrip().endswith("|")]
+        if len(piped) * 10 >= len(body) * 8:
+            lines = [_PIPE.sub("", ln, count=1) if _PIPE.match(ln) else ln for ln in lines]
+            notes.append("a table's '|' column removed")
+        numbers = [int(m.group(2)) for ln in body if (m := _NUMBERED.match(ln))]
+        if len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1)):
+            lines = [_NUMBERED.sub(r"\1", ln, count=1) for ln in lines]
+            notes.append(f"line numbers 1-{len(numbers)} removed")
+    return lines, notes
+
+
 def _dedent(lines: list[str]) -> tuple[list[str], int]:
     body = [ln for ln in lines if ln.strip()]
     if not body:
@@ -299,6 +325,8 @@ def split(text: str) -> Ticket:
             stop -= 1
         body = lines[first:stop]
         seg_notes: list[str] = []
+        body, tidied = _tidy(body)
+        seg_notes.extend(tidied)
         body, width = _dedent(body)
         if width:
             seg_notes.append(f"common indentation of {width} removed")

@@ -229,3 +229,64 @@ def test_netstat_masked_row_skips_that_row():
     assert len(rows) == len(netstat_rn.parse(text)) and "wan/26" in rows.skipped[0][1]
     snap = snap_of(Platform.MACOS, netstat_inet="\n".join(lines) + "\n")
     assert any("wan/26" in t and "skipped" in t for t in snap.trace) and snap.vpn.mode is TunnelMode.SPLIT
+
+
+# --------------------------------------------------------------------------- what posters do to outputs
+
+
+def test_nmcli_grep_fragment_takes_its_device_from_the_command(tmp_path):
+    text = ("$ nmcli dev show tun0 | grep DNS\nIP4.DNS[1]:                             10.0.0.2\n"
+            "IP4.DNS[2]:                             10.0.0.3\n")
+    snap = paste(tmp_path, text).report.snapshot
+    assert [(r.address, r.interface) for r in snap.dns.resolvers] == [("10.0.0.2", "tun0"), ("10.0.0.3", "tun0")]
+
+
+def test_a_command_announced_above_prose_names_the_output_below(tmp_path):
+    text = "nmcli dev show tun0 | grep DNS\n\nIf the output is this:\n\n```\nIP4.DNS[1]:    10.0.0.2\n```\n"
+    result = paste(tmp_path, text)
+    (read,) = [p for p in result.inputs if p.read_as]
+    assert read.command == "nmcli dev show tun0 | grep DNS"
+    assert result.report.snapshot.dns.resolvers[0].interface == "tun0"
+
+
+def test_nmcli_cut_inside_a_device_is_still_read(tmp_path):
+    lines = load("linux/nmcli--ubuntuforums-wireless-info-pia-tun0.out").splitlines()
+    at = next(i for i, l in enumerate(lines) if l.startswith("GENERAL.UDI:") and "net/enx" in l)
+    devices = nmcli.parse("\n".join(lines[at:]))       # starts after the wifi device's GENERAL.DEVICE
+    assert devices[0].device == "enx<IF from MAC [IF2]>" and devices[0].ip4_dns == ("192.168.0.1",)
+
+
+def test_resolvectl_lines_without_their_link_line(tmp_path):
+    text = "Current DNS Server: 10.0.0.2\nDNS Servers: 10.0.0.2\nDNS Domain: corp.example\nProtocols: +DefaultRoute\n"
+    assert recognise(text).source_id == "resolvectl"
+    snap = paste(tmp_path, text).report.snapshot
+    (r,) = snap.dns.resolvers
+    assert (r.address, r.interface, r.scope) == ("10.0.0.2", None, ResolverScope.LINK)
+    assert "corp.example" in snap.dns.search_domains
+
+
+def test_a_table_column_and_list_numbers_added_by_a_web_page_are_removed(tmp_path):
+    status = load("linux/resolvectl--v257-vpn-split-domains.out")
+    piped = "".join("  | " + line for line in status.splitlines(True))
+    a = paste(tmp_path, piped, "piped.txt").report.snapshot.dns.resolvers
+    b = paste(tmp_path, status, "plain.txt").report.snapshot.dns.resolvers
+    assert a == b and a
+    rows = load("linux/route_n--ubuntuforums-wireless-info-def1-tun0.out").splitlines()
+    numbered = "\n".join(rows[:2] + [f"{i}. {row}" for i, row in enumerate(rows[2:], 1)]) + "\n"
+    snap = paste(tmp_path, numbered, "numbered.txt").report.snapshot
+    assert len(snap.routes) == 7 and snap.vpn.mode is TunnelMode.FULL
+
+
+def test_route_rows_without_their_header(tmp_path):
+    rows = load("linux/route_n--ubuntuforums-wireless-info-def1-tun0.out").splitlines()[2:]
+    text = "# netstat -re | grep tun0\n" + "\n".join(r for r in rows if r.endswith("tun0")) + "\n"
+    snap = paste(tmp_path, text).report.snapshot
+    assert {r.destination for r in snap.routes} == {"0.0.0.0/1", "128.0.0.0/1", "10.175.1.1/32", "10.175.1.5/32"}
+    assert snap.vpn.mode is TunnelMode.FULL
+
+
+def test_sudos_password_prompt_is_not_part_of_the_log(tmp_path):
+    log = load("vpn/openvpn-log--rhel-split-custom-dns.out")
+    result = paste(tmp_path, "$ sudo openvpn --config client.ovpn\n[sudo] password for alice: \n" + log)
+    assert [sid for _f, sid in result.recognised] == ["vpn-log"]
+    assert result.report.snapshot.vpn.pushed.dns_servers

@@ -157,7 +157,8 @@ _ECHO = re.compile(
     r"Get-(?:DnsClientServerAddress|NetIPInterface|NetRoute|NetIPConfiguration|NetAdapter|DnsClientNrptPolicy|"
     r"DnsClient|NetIPAddress|DnsClientGlobalSetting)(?:[^\S\n]+[^\n]{0,120})?|"
     r"(?:dig|nslookup|host|ping|traceroute|tracert)[^\S\n]+\S+(?:[^\S\n]+\S+){0,4}"
-    r")[^\S\n]*:?$", re.I)
+    r")(?:[^\S\n]*\|[^\S\n]*(?:grep|egrep|head|tail|less|more|findstr|Select-String|sls|Format-Table|ft|Format-List|fl|"
+    r"Out-String|sort|column)\b[^\n|]{0,80}){0,2}[^\S\n]*:?$", re.I)
 _DECOR = re.compile(r"^(?:[*_`>]+[^\S\n]*|(?:output|result)s?[^\S\n]+(?:of|from)[^\S\n]+|#{1,6}[^\S\n]+)+", re.I)
 
 

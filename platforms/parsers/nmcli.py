@@ -147,7 +147,13 @@ def parse(text: str, device: str | None = None) -> tuple[NmcliDevice, ...]:
             props = {}
             blocks.append(((device or ""), props))
         props.setdefault(key, []).append(value)
-    devices = tuple(_device(p, name) for name, p in blocks if p or name)
+    named = []
+    for name, p in blocks:
+        if not name:     # a fragment without GENERAL.DEVICE: GENERAL.IP-IFACE names it, else the caller
+            iface = [v for v in p.get("GENERAL.IP-IFACE", []) if v not in ("", "--")]
+            name = iface[0] if iface else (device or "")
+        named.append((name, p))
+    devices = tuple(_device(p, name) for name, p in named if p or name)
     if not devices:
         raise ParseError("no `GENERAL.DEVICE:` or `IP4.*:` line: not `nmcli device show` output")
     return devices
@@ -222,6 +228,6 @@ def interfaces(devices: tuple[NmcliDevice, ...]) -> tuple[Interface, ...]:
 def looks_like(text: str) -> bool:
     if re.search(r"^[^\S\n]*GENERAL\.DEVICES?:[^\S\n]*\S", text, re.M):
         return True
-    # `nmcli -t -f IP4 dev show tun0`: no device line, but numbered IP4/IP6 properties
-    return len(re.findall(r"^[^\S\n]*IP[46]\.(?:ADDRESS|DNS|ROUTE)\[\d+\]:", text[:100_000], re.M)) >= 1 \
-        and bool(re.search(r"^[^\S\n]*IP[46]\.GATEWAY:", text, re.M))
+    # `nmcli -t -f IP4 dev show tun0`, `nmcli dev show | grep DNS`, a paste cut in a device:
+    # no device line, but nmcli's numbered IP4/IP6 properties (no other tool prints these)
+    return bool(re.search(r"^[^\S\n]*IP[46]\.(?:ADDRESS|DNS|ROUTE|DOMAIN)\[\d+\]:", text[:100_000], re.M))

@@ -9,7 +9,8 @@ state record systemd-resolved is read into (shared with the D-Bus reader).
 * systemd >= 246: ``Protocols: +DefaultRoute +LLMNR -mDNS ...``, values space-separated
   on one line, ``resolv.conf mode: stub``; systemd >= 257 adds ``Default Route: yes``.
 
-Sections start with ``Global`` or ``Link N (ifname)``.  The one-line forms of
+Sections start with ``Global`` or ``Link N (ifname)``; a link's lines pasted without that
+line are read as a link whose name is unknown (index -1).  The one-line forms of
 ``resolvectl dns`` and ``resolvectl domain`` (``Link 3 (tun0): 10.0.0.2 10.0.0.3``) are read
 too (addresses are servers, names are domains).  A continuation line whose indentation
 was stripped by the paste (a bare ``8.8.4.4`` under ``DNS Servers:``) still continues.  Labels are fixed English
@@ -31,6 +32,8 @@ _SECTION_GLOBAL = re.compile(r"^\s*Global\s*:?\s*$")
 # `resolvectl dns` / `resolvectl domain`: one line per section, values after the colon
 _ONE_LINE = re.compile(r"^\s*(?:Global|Link\s+(?P<index>\d+)\s+\((?P<name>[^)]*)\))\s*:[^\S\n]+(?P<values>\S.*)$")
 _CONTINUED_KEYS = ("dns servers", "fallback dns servers", "dns domain", "dns domains")
+_LINK_LABELS = ("current dns server", "dns servers", "dns domain", "protocols", "current scopes", "default route",
+                "defaultroute setting")
 # A label is letters/digits/spaces/dots followed by ":" and whitespace or end of line;
 # an IPv6 continuation line never has ": " so it is not mistaken for a label.
 _LABEL = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9 ._-]*?):(?:\s+|$)(?P<value>.*)$")
@@ -227,7 +230,12 @@ def parse(text: str) -> ResolvedState:
             last_key = None
             continue
         if current is None:
-            continue
+            lm = _LABEL.match(raw)
+            if not (lm and lm["key"].strip().lower() in _LINK_LABELS):
+                continue
+            # lines pasted without their "Link N (name)" line: a link whose name is unknown
+            current = _Section(-1, "")
+            sections.append(current)
         lm = _LABEL.match(raw) or _BARE_SERVERS.match(raw)
         if lm:
             last_key = lm["key"].strip().lower()
@@ -256,6 +264,10 @@ def parse(text: str) -> ResolvedState:
 
 
 def looks_like(text: str) -> bool:
+    labels = set(re.findall(r"^[^\S\n]*(Current DNS Server|DNS Servers|DNS Domain|Current Scopes|Protocols):[^\S\n]+\S",
+                            text[:100_000], re.M))
+    if len(labels) >= 2 and "DNS Servers" in labels:
+        return True                                  # a link's lines pasted without their "Link N" line
     if re.search(r"^[^\S\n]*Global:[^\S\n]*", text, re.M) and re.search(
             r"^[^\S\n]*Link\s+\d+\s+\([^)\n]*\):[^\S\n]+\S", text, re.M):
         return True                                  # `resolvectl dns` / `resolvectl domain`

@@ -72,8 +72,16 @@ class RouteTable(Record):
     names: bool = False              # printed without -n: some values are names
 
 
+# A row as route -n / netstat -rn / netstat -re print it, for pastes whose header a grep removed
+_BARE_ROW = re.compile(r"^[^\S\n]*(?:\d{1,3}(?:\.\d{1,3}){3}|default)[^\S\n]+(?:\d{1,3}(?:\.\d{1,3}){3}|\*)[^\S\n]+"
+                       r"\d{1,3}(?:\.\d{1,3}){3}[^\S\n]+[UGHRDMAC!]+[^\S\n]+\d+[^\S\n]+\d+[^\S\n]+\d+[^\S\n]+\S+[^\S\n]*$",
+                       re.M)
+_DEFAULT_COLUMNS = ["destination", "gateway", "genmask", "flags", "metric", "ref", "use", "iface"]
+
+
 def looks_like(text: str) -> bool:
-    return bool(_TITLE.search(text) or _HEADER4.search(text) or _HEADER6.search(text))
+    return bool(_TITLE.search(text) or _HEADER4.search(text) or _HEADER6.search(text)
+                or _BARE_ROW.search(text[:100_000]))
 
 
 def _columns(line: str) -> list[str] | None:
@@ -195,7 +203,11 @@ def parse(text: str) -> RouteTable:
         names = names or named
         rows.append(row)
     if not saw_header:
-        raise ParseError("route -n: no 'Destination Gateway Genmask Flags' header (is this route -n output?)")
+        bare = [m.group(0) for m in _BARE_ROW.finditer(text)]
+        if not bare:
+            raise ParseError("route -n: no 'Destination Gateway Genmask Flags' header (is this route -n output?)")
+        # rows without their header (`netstat -re | grep tun0`): the standard columns
+        return parse("Destination Gateway Genmask Flags Metric Ref Use Iface\n" + "\n".join(bare) + "\n")
     return RouteTable(rows=tuple(rows), skipped=tuple(skipped), names=names)
 
 
