@@ -291,3 +291,24 @@ def _regen() -> None:
 
 if __name__ == "__main__" and "--regen" in sys.argv:
     _regen()
+
+
+def test_what_was_read_in_json_markdown_and_text(tmp_path: Path):
+    """Report.inputs (the contract addition) fits the published schema, survives the JSON round
+    trip, and the Markdown and terminal reports list every part."""
+    import jsonschema
+
+    from agent.model import Report
+    from agent.render import Format, render
+
+    result = analyze.analyze_path(FIXTURES / "ticket" / "ticket--serverfault-1172890-netstat-r-and-route-n.out")
+    data = json.loads(json.dumps(result.report.to_dict()))
+    schema = json.loads((ROOT / "agent" / "schema" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert Report.from_dict(data).inputs == result.inputs
+    assert [(i["part"], i["command"], i["read_as"]) for i in data["inputs"]][1:3] == [
+        (2, "netstat -r", "route-names"), (3, "route -n", "route-n")]
+    md = render(result.report, Format.MARKDOWN)
+    assert "## What was read" in md and "only the first is read" in md
+    text = render(result.report, Format.TEXT)
+    assert "What was read" in text and "route-names" in text
