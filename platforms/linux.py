@@ -690,7 +690,7 @@ class _Parse:
                     self.trace.append(f"dns: {r.address} on {r.interface}: NetworkManager's server, which "
                                       "systemd-resolved gets for that link (resolved's own state not captured)")
                 elif rc is not None and not stub and state is None:
-                    resolvers.append(replace(r, scope=ResolverScope.INACTIVE,
+                    resolvers.append(replace(r, scope=ResolverScope.UNUSED,
                                              origin=f"{r.origin} (not in /etc/resolv.conf)"))
                     self.trace.append(f"dns: {r.address} on {r.interface}: set by NetworkManager but not in "
                                       "/etc/resolv.conf, so programs do not ask it")
