@@ -5,10 +5,15 @@
     cvpn-doctor applies its newer parsers), else from its snapshot; classified again with the
     recorded probes;
   * a bundle ``.zip`` -- its report.json, the same way (a zip without one is read as a folder);
-  * a folder, or one pasted file -- each file recognised by its content
-    (:mod:`platforms.recognize`), built into a RawCapture for the platform the files point to
-    (``platform_hint`` only breaks ties), re-parsed and classified without probes.
+  * a folder, or one pasted file -- each file cut into the outputs it holds
+    (:mod:`platforms.ticket`: prompts, command lines, fences, headings, e-mail quoting) and
+    each output recognised by its content (:mod:`platforms.recognize`), built into a
+    RawCapture for the platform the outputs point to (``platform_hint`` only breaks ties),
+    re-parsed and classified without probes.  A file with one output is one part.
 Bundle ``raw/`` files carry a header naming their source id; that wins over sniffing.
+Parts read as the same source are joined when they add to each other (two log excerpts,
+two nmcli devices, the IPv4 and IPv6 tables); otherwise the first is read and the others
+are listed as ignored.  ``Report.inputs`` lists every part: what it was read as, or why not.
 """
 from __future__ import annotations
 
@@ -16,12 +21,12 @@ import json
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from agent.model import NameCheck, Platform, ProbeRun, RawCapture, Report, SourceCapture, SourceKind, utc_now
+from agent.model import (InputPart, NameCheck, Platform, ProbeRun, RawCapture, Report, SourceCapture, SourceKind,
+                         utc_now)
 from agent.serial import SchemaError
-from platforms.base import decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +42,10 @@ class AnalyzeError(Exception):
 @dataclass(frozen=True)
 class AnalyzeResult:
     report: Report
-    recognised: tuple[tuple[str, str], ...] = ()   # (file, source id)
+    recognised: tuple[tuple[str, str], ...] = ()   # (file, or "file part N (lines a-b)", source id)
     unrecognised: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    inputs: tuple[InputPart, ...] = ()             # every part, read or not, and why (also Report.inputs)
 
 
 def _as_report(text: str) -> Report | None:
@@ -86,32 +92,272 @@ def _raw_header(text: str) -> tuple[str | None, str]:
     return (sid.group(1).strip() if sid else None), body
 
 
-def _from_files(files: list[tuple[str, str]], platform_hint: Platform | None, origin: str) -> AnalyzeResult:
+@dataclass
+class _Part:
+    """One output found in one file (or the whole file), before sources are built."""
+    file: str
+    part: int
+    lines: str
+    command: str | None
+    text: str
+    sid: str | None = None
+    platform: Platform | None = None
+    boundary: str = "start"
+    heading_line: str | None = None
+    note: list[str] = field(default_factory=list)
+
+    def label(self, single: bool) -> str:
+        if single:
+            return self.file
+        where = f"part {self.part} (lines {self.lines}" + (f", `{self.command}`" if self.command else "") + ")"
+        return f"{self.file} {where}"
+
+    def record(self, single: bool) -> InputPart:
+        return InputPart(file=self.file, part=self.part, lines="" if single else self.lines, command=self.command,
+                         read_as=self.sid, note="; ".join(self.note))
+
+
+_LOG_IDS = ("vpn-log", "vpn-client-log", "vpn-dns-log")   # logs: cut from prose around them, unwrapped, joined
+# Kinds whose heading comment belongs to the text (a resolv.conf header says who wrote it).
+_KEEPS_HEADING = ("resolv.conf", "nsswitch.conf", "vpn-profile")
+
+
+def _families(text: str) -> set[str]:
+    fams = set()
+    if re.search(r"Kernel IPv6|^\s*[0-9a-fA-F]*:[0-9a-fA-F:]*/\d+\s", text, re.M):
+        fams.add("6")
+    if re.search(r"Kernel IP routing|^\s*(?:default|\d+\.\d+\.\d+\.\d+)\s", text, re.M):
+        fams.add("4")
+    return fams
+
+
+def _names(rx: str, text: str) -> set[str]:
+    return set(re.findall(rx, text, re.M))
+
+
+def _concatenable(sid: str, first: str, later: str) -> bool:
+    """Whether a later part read as the same source adds to the first (the other half of a
+    log, another device, the other address family) rather than showing the same thing at
+    another moment (then only the first is read)."""
+    if sid in _LOG_IDS:
+        return True
+    if sid == "nmcli":
+        rx = r"^\s*GENERAL\.DEVICES?:\s*(\S+)"
+        a, b = _names(rx, first), _names(rx, later)
+        return bool(a and b and not a & b)
+    if sid == "resolvectl":
+        rx = r"^\s*Link\s+\d+\s+\(([^)]*)\)"
+        a, b = _names(rx, first), _names(rx, later)
+        return bool(a and b and not a & b) and not (re.search(r"^\s*Global", first, re.M)
+                                                     and re.search(r"^\s*Global", later, re.M))
+    if sid == "ipconfig":                     # `ipconfig`, then a fragment of `ipconfig /all`
+        rx = r"^(\S[^\n]*\S)\s*:\s*$"
+        a, b = _names(rx, first), _names(rx, later)
+        return not a & b
+    if sid == "ifconfig":                     # `ifconfig utun0`, then `ifconfig utun9`
+        rx = r"^([^\s:][^\s:]*):? +(?:flags=|Link encap)"
+        a, b = _names(rx, first), _names(rx, later)
+        return bool(a and b and not a & b)
+    if sid in ("route-n", "route-names", "ip-route-text"):
+        a, b = _families(first), _families(later)
+        return bool(a and b and not a & b)
+    return False
+
+
+def _span(first: int, lines: list[str], start: int, end: int) -> str:
+    """The file line numbers of ``lines[start:end]`` (blank lines at both ends left out)."""
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    a, b = first + start, first + max(start, end - 1)
+    return f"{a}-{b}" if b > a else str(a)
+
+
+def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> list[_Part]:
+    """The outputs in one file: a bundle raw file is one part named by its header; any
+    other text is split (platforms.ticket) and each part recognised on its own."""
+    from platforms.parsers import route_get
+    from platforms.recognize import hinted, recognise, why_not
+    from platforms.ticket import log_span, split, unwrap_log
+
+    sid, body = _raw_header(text)
+    if sid is not None:
+        return [_Part(name, 1, "", None, body, sid=sid)]
+    ticket = split(text)
+    segments = list(ticket.segments)
+    for k, seg in enumerate(list(segments)):
+        body = [ln for ln in seg.text.split("\n") if ln.strip()]
+        if len(body) >= 3 and all(ln.startswith("#") for ln in body) and recognise(seg.text, seg.hint) is None:
+            # every line commented out ("### $ scutil --nwi"): read what is under the hashes
+            inner = split("\n".join(re.sub(r"^#+ ?", "", ln) for ln in seg.text.split("\n")))
+            if any(recognise(x.text, x.hint) for x in inner.segments):
+                offset = seg.first_line - 1
+                segments[segments.index(seg)] = None
+                segments.extend(replace(x, first_line=x.first_line + offset, last_line=x.last_line + offset,
+                                        notes=x.notes + ("'#' comment marks removed",)) for x in inner.segments)
+    segments = sorted((x for x in segments if x is not None), key=lambda x: x.first_line)
+    parts: list[_Part] = []
+    for index, seg in enumerate(segments, 1):
+        seg = replace(seg, index=index)
+        part = _Part(name, seg.index, seg.lines, seg.command, seg.text, boundary=seg.boundary,
+                     heading_line=seg.heading_line, note=list(seg.notes))
+        hit = recognise(seg.text, seg.hint) if seg.text.strip() else None
+        if hit is None:
+            part.note.insert(0, why_not(seg.text, seg.hint))
+        else:
+            part.sid, part.platform = hit.source_id, hit.platform
+        parts.append(part)
+    if parts and not any(p.sid for p in parts):
+        whole = recognise("\n".join(ticket.lines))
+        if whole is not None and len(parts) > 1:        # the cut went wrong: read the text as one
+            parts = [_Part(name, 1, f"1-{len(ticket.lines)}", None, "\n".join(ticket.lines) + "\n",
+                           sid=whole.source_id, platform=whole.platform,
+                           note=["read whole: none of its parts was recognised on its own"])]
+    # "nmcli dev show tun0 | grep DNS", a line of prose ("If the output is this:"), then the
+    # output: the output is that command's when the command names its kind
+    for k in range(len(parts) - 2):
+        cmd, prose, out = parts[k], parts[k + 1], parts[k + 2]
+        if cmd.command and cmd.sid is None and not cmd.text.strip() and prose.sid is None and not prose.command \
+                and out.sid and not out.command and out.sid in hinted(cmd.command):
+            out.command = cmd.command
+            out.note.append(f"printed by the command of part {cmd.part}")
+    for k in range(len(parts) - 1):
+        cmd, out = parts[k], parts[k + 1]
+        if cmd.command and cmd.sid is None and out.sid and not out.command and out.sid in hinted(cmd.command):
+            out.command = cmd.command
+            out.note.append(f"printed by the command of part {cmd.part}")
+    # a heading inside one output (a resolv.conf comment, "## ..."): join it back
+    # ">> 295 ... sleep 5" inside a script's log is no e-mail quote: an unread quoted stretch
+    # between two parts of one kind goes back into them
+    i = 1
+    while i + 1 < len(parts):
+        a, q, b = parts[i - 1], parts[i], parts[i + 1]
+        if a.sid and q.sid is None and b.sid == a.sid and q.boundary == "quote" and b.boundary == "quote" \
+                and not q.command and not b.command:
+            a.text = a.text + q.text + b.text
+            a.lines = f"{a.lines.split('-')[0]}-{b.lines.split('-')[-1]}"
+            del parts[i:i + 2]
+            continue
+        i += 1
+    merged: list[_Part] = []
+    for part in parts:
+        prev = merged[-1] if merged else None
+        if prev is not None and part.sid and prev.sid == part.sid and part.boundary in ("heading", "quote", "format") \
+                and not part.command:
+            glue = (part.heading_line + "\n") if part.heading_line and part.sid in _KEEPS_HEADING else ""
+            prev.text = prev.text + glue + part.text
+            prev.lines = f"{prev.lines.split('-')[0]}-{part.lines.split('-')[-1]}"
+            prev.note.append(f"joined with the next part (one output cut by a {part.boundary})")
+            continue
+        if part.sid in _KEEPS_HEADING and part.heading_line:
+            part.text = part.heading_line + "\n" + part.text
+        merged.append(part)
+    for i, part in enumerate(merged, 1):
+        part.part = i
+    out: list[_Part] = []
+    for part in merged:
+        if part.sid not in _LOG_IDS and part.sid is not None:
+            # an output followed, after prose, by a log excerpt with no prompt between them
+            lines = part.text.split("\n")
+            start, end = log_span(part.text, stamped_only=True)
+            tail = "\n".join(lines[start:])
+            hit = recognise(tail) if start > 0 and tail.strip() else None
+            if hit is not None and hit.source_id in _LOG_IDS:
+                first = int(part.lines.split("-")[0]) if part.lines else 1
+                log_part = _Part(name, part.part, _span(first, lines, start, len(lines)), None, tail,
+                                 sid=hit.source_id, platform=hit.platform, note=["cut from the output above it"])
+                part.text = "\n".join(lines[:start]).rstrip() + "\n"
+                part.lines = _span(first, lines, 0, start)
+                merged.insert(merged.index(part) + 1, log_part)
+        if part.sid in _LOG_IDS:
+            lines = part.text.split("\n")
+            start, end = log_span(part.text)
+            first = int(part.lines.split("-")[0]) if part.lines else 1
+            before, after = "\n".join(lines[:start]), "\n".join(lines[end:])
+            if before.strip():       # the previous command's output, or prose, above the log
+                hit = recognise(before, part.command)
+                out.append(_Part(name, part.part, _span(first, lines, 0, start), part.command, before.rstrip() + "\n",
+                                 sid=hit.source_id if hit else None, platform=hit.platform if hit else None,
+                                 note=[] if hit else [why_not(before, part.command)]))
+                part.command = None
+                part.note.append("cut from the text above it (not log lines)")
+            if after.strip():
+                part.note.append("text after the log left out (not log lines)")
+            if before.strip() or after.strip():
+                part.lines = _span(first, lines, start, end)
+            part.text, joined = unwrap_log("\n".join(lines[start:end]).rstrip("\n") + "\n")
+            if joined:
+                part.note.append(f"{joined} wrapped line(s) re-joined")
+        if part.sid and part.sid.startswith("route-get:"):
+            chunks = route_get.split_outputs(part.text)
+            if len(chunks) > 1:
+                for n, chunk in enumerate(chunks, 1):
+                    addr = route_get.address_of(chunk) or f"unknown-{part.part}.{n}"
+                    out.append(_Part(name, part.part, part.lines, part.command, chunk, sid=f"route-get:{addr}",
+                                     platform=part.platform, note=[f"lookup {n} of {len(chunks)} in this part"]))
+                continue
+            if part.sid == "route-get:unknown" and part.command:
+                addr = route_get.address_of(part.command)
+                if addr:
+                    part.sid = f"route-get:{addr}"
+        out.append(part)
+    # number the parts in order; the lookups cut out of one part keep its number
+    number, previous = 0, None
+    for part in out:
+        key = (part.part, part.lines) if part.sid and part.sid.startswith("route-get:") else id(part)
+        if key != previous:
+            number += 1
+        previous = key
+        part.part = number
+    if out and decode_notes + ticket.notes:
+        out[0].note.extend(decode_notes + ticket.notes)
+    return out
+
+
+def _from_files(files: list[tuple[str, str, tuple[str, ...]]], platform_hint: Platform | None,
+                origin: str) -> AnalyzeResult:
     from agent import run
     from platforms import current_platform
-    from platforms.recognize import recognise
 
     recognised: list[tuple[str, str]] = []
     unrecognised: list[str] = []
     notes: list[str] = []
+    inputs: list[InputPart] = []
     sources: dict[str, SourceCapture] = {}
+    first_label: dict[str, str] = {}
+    first_part_of: dict[str, tuple[str, int]] = {}
     platforms: Counter[Platform] = Counter()
-    for name, text in files:
-        sid, body = _raw_header(text)
-        platform = None
-        if sid is None:
-            hit = recognise(body)
-            if hit is None:
-                unrecognised.append(name)
-                continue
-            sid, platform = hit.source_id, hit.platform
-        if sid in sources:
-            notes.append(f"{name}: another file was already read as {sid}; this one is ignored")
-            continue
-        recognised.append((name, sid))
-        if platform is not None:
-            platforms[platform] += 1
-        sources[sid] = SourceCapture(id=sid, kind=SourceKind.FILE, path=name, text=body)
+    for name, text, decode_notes in files:
+        parts = _read_file_parts(name, text, decode_notes)
+        single = len({p.part for p in parts}) == 1
+        for part in parts:
+            label = part.label(single)
+            sid = part.sid
+            if sid is None:
+                unrecognised.append(label)
+            elif sid in sources:
+                if _concatenable(sid, sources[sid].text or "", part.text):
+                    sources[sid] = replace(sources[sid], text=(sources[sid].text or "") + "\n" + part.text)
+                    part.note.append(f"read together with {first_label[sid]}")
+                    recognised.append((label, sid))
+                else:
+                    first_file, first_part = first_part_of[sid]
+                    where = f"part {first_part}" if first_file == name else first_label[sid]
+                    msg = f"{where} was already read as {sid}: only the first is read (one moment at a time)"
+                    notes.append(f"{label}: {msg}")
+                    part.note.append(msg)
+                    part.sid = None
+            else:
+                recognised.append((label, sid))
+                first_label[sid] = label
+                first_part_of[sid] = (name, part.part)
+                if part.platform is not None:
+                    platforms[part.platform] += 1
+                path = name if single else f"{name}#{part.part}"
+                sources[sid] = SourceCapture(id=sid, kind=SourceKind.FILE, path=path, text=part.text,
+                                             argv=tuple(part.command.split()) if part.command else ())
+            inputs.append(part.record(single))
     if not sources:
         raise AnalyzeError(f"nothing in {origin} was recognised (expected a report.json, a bundle, command "
                            "outputs such as resolvectl status / ip route / scutil --dns / ipconfig /all, "
@@ -138,12 +384,15 @@ def _from_files(files: list[tuple[str, str]], platform_hint: Platform | None, or
     probe_run = ProbeRun(skipped="offline analysis: no probes were recorded")
     names: tuple[NameCheck, ...] = ()
     report = run.assemble(raw, snapshot, probe_run, names, {"analyzed": origin})
-    return AnalyzeResult(report, tuple(recognised), tuple(unrecognised), tuple(notes))
+    report = replace(report, inputs=tuple(inputs))
+    return AnalyzeResult(report, tuple(recognised), tuple(unrecognised), tuple(notes), tuple(inputs))
 
 
-def _read(path: Path) -> str:
+def _read(path: Path) -> tuple[str, tuple[str, ...]]:
+    from platforms.ticket import decode_paste
+
     with open(path, "rb") as fh:
-        return decode_bytes(fh.read(MAX_FILE_BYTES))
+        return decode_paste(fh.read(MAX_FILE_BYTES))
 
 
 def analyze_path(path: Path | str, platform_hint: Platform | None = None) -> AnalyzeResult:
@@ -162,13 +411,13 @@ def analyze_path(path: Path | str, platform_hint: Platform | None = None) -> Ana
         texts = []
         for p in files:
             try:
-                text = _read(p)
+                text, decode_notes = _read(p)
             except OSError as err:
                 raise AnalyzeError(f"cannot read {p}: {err.strerror or err}") from None
             report = _as_report(text)
             if report is not None:   # an unzipped bundle: its report.json says it all
                 return AnalyzeResult(reanalyse(report, origin), ((str(p.relative_to(path)), "report.json"),))
-            texts.append((str(p.relative_to(path)), text))
+            texts.append((str(p.relative_to(path)), text, decode_notes))
         return _from_files(texts, platform_hint, origin)
     if not path.is_file():
         raise AnalyzeError(f"{path} does not exist")
@@ -182,13 +431,13 @@ def analyze_path(path: Path | str, platform_hint: Platform | None = None) -> Ana
             report = _as_report(entries["report.json"])
             if report is not None:
                 return AnalyzeResult(reanalyse(report, origin), (("report.json", "report.json"),))
-        texts = [(n, t) for n, t in sorted(entries.items()) if not n.endswith(("README.txt", "report.md"))]
+        texts = [(n, t, ()) for n, t in sorted(entries.items()) if not n.endswith(("README.txt", "report.md"))]
         return _from_files(texts, platform_hint, origin)
     try:
-        text = _read(path)
+        text, decode_notes = _read(path)
     except OSError as err:
         raise AnalyzeError(f"cannot read {path}: {err.strerror or err}") from None
     report = _as_report(text)
     if report is not None:
         return AnalyzeResult(reanalyse(report, origin), ((path.name, "report.json"),))
-    return _from_files([(path.name, text)], platform_hint, origin)
+    return _from_files([(path.name, text, decode_notes)], platform_hint, origin)

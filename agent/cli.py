@@ -467,8 +467,13 @@ def analyze(
             raise _fail(str(err), ExitStatus.NO_DATA) from None
         for file, source_id in result.recognised:
             _err(f"recognised {file} as {source_id}")
+        reasons = {}
+        for part in result.inputs:
+            if part.read_as is None and part.note:
+                reasons.setdefault((part.file, part.part), part.note.split("; ")[0])
         for file in result.unrecognised:
-            _err(f"could not recognise {file}")
+            why = next((w for (f, n), w in reasons.items() if file == f or file.startswith(f"{f} part {n} ")), "")
+            _err(f"could not recognise {file}" + (f": {why}" if why else ""))
         for note in result.notes:
             _err(note)
         if redact_preview:

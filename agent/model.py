@@ -657,6 +657,18 @@ class ToolInfo(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class InputPart(Record):
+    """One part of what ``analyze`` was given -- a file, or one output inside a pasted
+    file -- and what it was read as (or why it was not)."""
+    file: str
+    part: int = 1                    # order inside the file (1 when the file held one output)
+    lines: str = ""                  # "12-40": where in the file (after line ends were normalised)
+    command: str | None = None       # what printed it, as the paste says ("route print"); no prompt
+    read_as: str | None = None       # the source id it was read as; None when it was not read
+    note: str = ""                   # why it was not read, what it was merged with, what was undone
+
+
+@dataclass(frozen=True, slots=True)
 class Report(Record):
     tool: ToolInfo
     generated_at: str
@@ -678,6 +690,7 @@ class Report(Record):
     # how help desks refer to one report (triage lists reports by it, never by a user name).
     # "" in reports of schema 1.0 and 1.1.
     report_id: str = ""
+    inputs: tuple[InputPart, ...] = ()  # analyze: each file / pasted output and what it was read as
     schema_version: str = SCHEMA_VERSION
 
     @property

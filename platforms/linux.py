@@ -24,7 +24,16 @@ Source ids (stable: bundles and ``analyze`` use them):
 ``proc-net-route``     /proc/net/route (no ``ip`` at all)
 ``route-targets``      the addresses a route lookup was wanted for, JSON
 ``route-get:ADDR``     ``ip -j route get ADDR`` per nameserver and extra address
+``route-n``            pasted only: net-tools ``route -n`` / ``netstat -rn`` table
+``route-names``        pasted only: the same printed without ``-n`` (``route``, ``netstat -r``)
+``nmcli``              pasted only: ``nmcli device show`` (any layout, ``-t`` too)
+``ifconfig``           pasted only: net-tools ``ifconfig`` (old and 2.10 layouts)
 =====================  ===========================================================
+
+Pasted outputs are read for what they show and no more: a table a poster masked a row of
+loses that row (traced), not the table; ``resolvectl status`` without a resolv.conf gives
+every per-link server with its scope, and says that whether glibc asks systemd-resolved
+was not captured; ``nmcli`` gives devices, their routes and per-device DNS servers.
 
 Who manages DNS is decided Tailscale-style (``net/dns/manager_linux.go`` dnsMode,
 resolvOwner, resolvedIsActuallyResolver): the resolv.conf header, the symlink target,
@@ -39,7 +48,7 @@ import ipaddress
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Iterable
 
@@ -49,7 +58,7 @@ from platforms import resolved_dbus
 from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import interfaces as interfaces_parser
-from platforms.parsers import ip_route, nsswitch, proc_net_route, resolv_conf, resolvectl
+from platforms.parsers import ifconfig_linux, ip_route, nmcli, nsswitch, proc_net_route, resolv_conf, resolvectl, route_n
 from platforms.parsers.resolvectl import ResolvedLink, ResolvedState
 from platforms.tunnel import detect_tunnel, interface_kind
 
@@ -228,11 +237,14 @@ class LinuxAdapter:
         p = _Parse(raw)
         os_release = p.stage("os-release", p.os_release) or ""
         interfaces = p.stage("interfaces", p.interfaces) or ()
+        devices = p.stage("nmcli", p.nmcli) or ()
         routes = p.stage("routes", p.routes) or ()
+        if not routes and devices:
+            routes = p.stage("nmcli-routes", partial(p.nmcli_routes, devices)) or ()
         p.stage("ip-rule", p.rules)
-        if not interfaces and routes:
-            interfaces = p.interfaces_from_routes(routes)
-        dns = p.stage("dns", p.dns) or DnsConfig()
+        if not interfaces:
+            interfaces = p.stage("interface-names", partial(p.interfaces_from_names, routes, devices)) or ()
+        dns = p.stage("dns", partial(p.dns, devices)) or DnsConfig()
         lookups = p.stage("route-get", partial(p.lookups, routes)) or ()
         vpn = detect_tunnel(interfaces, routes)
         p.trace.extend(f"vpn: {r}" for r in vpn.reasons)
@@ -313,6 +325,8 @@ class _Parse:
         return values.get("PRETTY_NAME") or values.get("NAME") or ""
 
     def interfaces(self) -> tuple[Interface, ...]:
+        if self.raw.get("interfaces") is None and self.raw.get("ifconfig") is not None:
+            return self.pasted_ifconfig()
         text = self.text("interfaces", "interfaces (and so tunnel interfaces) are unknown")
         if text is None:
             return ()
@@ -324,22 +338,116 @@ class _Parse:
         self.captured.add(Evidence.INTERFACES)
         return found
 
-    def interfaces_from_routes(self, routes: tuple[Route, ...]) -> tuple[Interface, ...]:
-        names: list[str] = []
-        for r in routes:
-            if r.interface and r.interface not in names:
-                names.append(r.interface)
-        self.trace.append("interfaces: inventory unavailable; interface names taken from the routing table")
-        return tuple(Interface(name=n, kind=interface_kind(n)) for n in names)
+    def pasted_ifconfig(self) -> tuple[Interface, ...]:
+        """A pasted net-tools ``ifconfig`` (``-a`` or not: without it only the interfaces
+        that are up are listed, which is what tunnel detection needs)."""
+        text = self.text("ifconfig", "interfaces are unknown", required=False)
+        if not text:
+            return ()
+        try:
+            found = ifconfig_linux.parse(text)
+        except ParseError as err:
+            self.error("ifconfig", f"ifconfig output unreadable ({err}): interfaces are unknown")
+            return ()
+        self.captured.add(Evidence.INTERFACES)
+        self.trace.append(f"interfaces: {len(found)} from a pasted ifconfig: " + ", ".join(i.name for i in found))
+        return found
+
+    def interfaces_from_names(self, routes: tuple[Route, ...], devices: tuple) -> tuple[Interface, ...]:
+        """No interface inventory: the devices nmcli listed (with kind, state, addresses),
+        then the names the routing table and systemd-resolved's links use."""
+        out: dict[str, Interface] = {i.name: i for i in nmcli.interfaces(devices)}
+        if out:
+            # NetworkManager lists every device it knows, managed or not: an interface list
+            self.captured.add(Evidence.INTERFACES)
+            self.trace.append("interfaces: inventory unavailable; devices taken from nmcli: " + ", ".join(out))
+        from_routes = [r.interface for r in routes if r.interface and r.interface not in out]
+        for name in dict.fromkeys(from_routes):
+            out[name] = Interface(name=name, kind=interface_kind(name))
+        if from_routes:
+            self.trace.append("interfaces: inventory unavailable; interface names taken from the routing table")
+        state, _how = _resolved_state(self.raw.get("resolved-dbus"), self.raw.get("resolvectl"))
+        from_resolved = [link for link in (state.links if state else ()) if link.name and link.name not in out]
+        for link in from_resolved:
+            out[link.name] = Interface(name=link.name, index=link.index, kind=interface_kind(link.name))
+        if from_resolved:
+            self.trace.append("interfaces: names taken from systemd-resolved's links: "
+                              + ", ".join(link.name for link in from_resolved))
+        return tuple(out.values())
+
+    # -- nmcli (pasted) -------------------------------------------------------
+
+    def nmcli(self) -> tuple:
+        cap = self.raw.get("nmcli")
+        if cap is None or not cap.text:
+            return ()
+        device = None
+        words = [w for w in cap.argv if not w.startswith("-")]
+        words = words[:words.index("|")] if "|" in words else words       # `... show tun0 | grep DNS`
+        if len(words) >= 4 and words[-2] in ("show", "s", "sh"):          # `nmcli -f IP4 dev show tun0`
+            device = words[-1]
+        try:
+            devices = nmcli.parse(cap.text, device=device)
+        except ParseError as err:
+            self.error("nmcli", f"`nmcli device show` output unreadable ({err})")
+            return ()
+        for dev in devices:
+            dns = ", ".join(dev.ip4_dns + dev.ip6_dns) or "-"
+            self.trace.append(f"nmcli: {dev.device or '(device not named)'} type={dev.type or '?'} "
+                              f"state={dev.state or '?'} dns={dns} gateway={dev.ip4_gateway or '-'}")
+        return devices
+
+    def nmcli_routes(self, devices: tuple) -> tuple[Route, ...]:
+        found = nmcli.routes(devices)
+        if found:
+            self.trace.append(f"routes: no routing table captured; {len(found)} route(s) from nmcli "
+                              "(NetworkManager's own routes only: routes a VPN client added by hand are not listed)")
+        return found
 
     # -- routes ---------------------------------------------------------------
+
+    def pasted_table(self) -> list[Route]:
+        """net-tools ``route -n`` / ``netstat -rn`` (or without -n), as pasted."""
+        numeric, named = self.raw.get("route-n"), self.raw.get("route-names")
+        cap = numeric if numeric is not None and numeric.text else named
+        if cap is None or not cap.text:
+            return []
+        if cap is numeric and named is not None:
+            self.trace.append("routes: `route`/`netstat -r` output with names ignored: the `route -n` table was read")
+        try:
+            table = route_n.parse(cap.text)
+        except ParseError as err:
+            self.error(cap.id, f"routing table unreadable ({err}): routes are unknown")
+            return []
+        for line in table.skipped:
+            self.trace.append(f"{cap.id}: {line} skipped")
+        for row in table.rows:
+            if row.gateway_name:
+                self.trace.append(f"{cap.id}: gateway of {row.cidr} printed as the name {row.gateway_name!r}: "
+                                  "its address is unknown")
+        self.trace.append(f"routes: {len(table.rows)} from the net-tools table ({cap.id})")
+        families = {row.family for row in table.rows}
+        self.captured.add(Evidence.ROUTES)      # the IPv4 table was printed, even if empty
+        if Family.INET6 in families or "Kernel IPv6" in cap.text:
+            self.captured.add(Evidence.ROUTES6)
+        out = []
+        for row in table.rows:
+            try:
+                out.append(row.to_route())
+            except ValueError as err:
+                self.trace.append(f"{cap.id}: row {row.destination!r} skipped ({err})")
+        return out
 
     def routes(self) -> tuple[Route, ...]:
         routes: list[Route] = []
         text_cap = self.raw.get("ip-route-text")
         proc_cap = self.raw.get("proc-net-route")
         route_cap = self.raw.get("ip-route")
-        if proc_cap is not None:
+        pasted = self.raw.get("route-n") is not None or self.raw.get("route-names") is not None
+        if proc_cap is None and text_cap is None and route_cap is None and self.raw.get("ip-route6") is None and pasted:
+            routes.extend(self.pasted_table())
+            pasted = False
+        elif proc_cap is not None:
             self.ip_missing = True
             why = route_cap.error if route_cap is not None else "ip was not run"
             if text_cap is not None and text_cap.error:
@@ -349,7 +457,9 @@ class _Parse:
             text = self.text("proc-net-route", "the routing table is unknown")
             if text is not None:
                 try:
-                    routes.extend(proc_net_route.parse(text))
+                    found = proc_net_route.parse(text)
+                    routes.extend(found)
+                    self.trace.extend(f"proc-net-route: {line} skipped" for line in getattr(found, "skipped", ()))
                     self.captured.add(Evidence.ROUTES)
                     self.trace.append(f"routes: {len(routes)} from /proc/net/route (ip unavailable)")
                 except ParseError as err:
@@ -390,6 +500,13 @@ class _Parse:
                     continue
                 routes.extend(found)
                 self.captured.add(Evidence.ROUTES if family is Family.INET else Evidence.ROUTES6)
+        if pasted:
+            # a paste with `ip route show table 101` and `route -n` (the main table): both
+            seen = {(r.destination, r.gateway, r.interface) for r in routes}
+            extra = [r for r in self.pasted_table() if (r.destination, r.gateway, r.interface) not in seen]
+            if extra:
+                self.trace.append(f"routes: {len(extra)} more from the pasted net-tools table")
+            routes.extend(extra)
         unique = list(dict.fromkeys(routes))
         for r in unique:
             # Cheap tests first; parsers write canonical CIDR, so only "/0" can be a default.
@@ -420,7 +537,7 @@ class _Parse:
 
     # -- DNS ------------------------------------------------------------------
 
-    def dns(self) -> DnsConfig:
+    def dns(self, devices: tuple = ()) -> DnsConfig:
         rc = None
         rc_text = self.text("resolv.conf", "the nameservers programs read from /etc/resolv.conf are unknown")
         if rc_text is not None:
@@ -550,6 +667,42 @@ class _Parse:
                         for i, r in enumerate(self.resolved_resolvers(state))
                         if r.scope is not ResolverScope.INACTIVE]
                 resolvers += [r for r in held if r.address not in {x.address for x in resolvers}]
+        if state is not None and state.skipped:
+            self.trace.extend(f"dns: resolvectl: {line} (skipped)" for line in state.skipped)
+        if devices and not resolvers and rc is None and state is None:
+            resolvers = list(nmcli.resolvers(devices))
+            search = tuple(dict.fromkeys(d for dev in devices for d in dev.ip4_domains + dev.ip6_domains))
+            if resolvers:
+                self.captured.add(Evidence.DNS_LINKS)
+                self.trace.append("dns: /etc/resolv.conf not captured: the servers NetworkManager set per device "
+                                  "(nmcli) are listed; whether programs use them directly or through "
+                                  "systemd-resolved is not known (not captured)")
+        elif devices and (resolvers or rc is not None):
+            # NetworkManager's per-device servers that the resolvers do not list: on a stub
+            # resolv.conf without resolved's state they are what resolved got per link; beside
+            # a plain resolv.conf that does not list them, nobody asks them
+            known = {r.address for r in resolvers}
+            for r in nmcli.resolvers(devices):
+                if r.address in known or r.address in (rc.nameservers if rc else ()):
+                    continue
+                if stub and state is None:
+                    resolvers.append(replace(r, origin=f"{r.origin} (handed to systemd-resolved)"))
+                    self.trace.append(f"dns: {r.address} on {r.interface}: NetworkManager's server, which "
+                                      "systemd-resolved gets for that link (resolved's own state not captured)")
+                elif rc is not None and not stub and state is None:
+                    resolvers.append(replace(r, scope=ResolverScope.UNUSED,
+                                             origin=f"{r.origin} (not in /etc/resolv.conf)"))
+                    self.trace.append(f"dns: {r.address} on {r.interface}: set by NetworkManager but not in "
+                                      "/etc/resolv.conf, so programs do not ask it")
+            by_server = {ns: dev.device for dev in devices if dev.device for ns in dev.ip4_dns + dev.ip6_dns}
+            annotated = []
+            for r in resolvers:
+                dev = by_server.get(r.address)
+                if r.interface is None and dev:
+                    self.trace.append(f"dns: {r.address} ({r.origin}) was set by NetworkManager on {dev} (nmcli)")
+                    r = replace(r, interface=dev)
+                annotated.append(r)
+            resolvers = annotated
         return DnsConfig(manager=manager, resolvers=tuple(resolvers), search_domains=tuple(search),
                          options=rc.options if rc else (), resolv_conf_nameservers=rc.nameservers if rc else (),
                          stub=stub)
@@ -575,7 +728,8 @@ class _Parse:
         for link in state.links:
             if not link.servers:
                 continue
-            label = f"link {link.index} ({link.name})" if link.name else f"link {link.index}"
+            label = (f"link {link.index} ({link.name})" if link.name else f"link {link.index}") if link.index > 0 \
+                else "a link whose name was not pasted"
             if link.dns_active is False:
                 scope, why = ResolverScope.INACTIVE, "DNS scope not active (Current Scopes: none)"
             elif link.has_catch_all:
@@ -587,7 +741,7 @@ class _Parse:
                 scope, why = ResolverScope.DOMAIN, "DefaultRoute=no, only its domains"
             else:
                 scope, why = ResolverScope.INACTIVE, "DefaultRoute=no and no domains"
-            add(link, scope, link.name or str(link.index), f"resolved {label}")
+            add(link, scope, (link.name or str(link.index)) if link.index > 0 else None, f"resolved {label}")
             self.trace.append(f"dns: resolved {label}: default-route={_yesno(link.default_route)} "
                               f"domains={' '.join(link.domains) or '-'} -> {scope.value} ({why})")
         if not any(r.scope is not ResolverScope.INACTIVE for r in out) and state.fallback_servers:

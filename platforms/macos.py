@@ -57,7 +57,7 @@ import logging
 import re
 from typing import Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Interface, InterfaceKind, Platform,
+from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, InterfaceKind, Platform,
                          RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, VpnEvidence)
 from platforms.base import Env, ParseError, Source, capture_source
 from platforms.parsers import ifconfig_bsd, netstat_rn, route_get, scutil_dns, scutil_nwi
@@ -197,6 +197,12 @@ def resolution_model(info: scutil_dns.DnsInfo) -> tuple[tuple[Resolver, ...], tu
                                       order=r.order, origin=_origin(r)))
     if not default_seen and main:
         trace.append("dns: no default resolver with a nameserver in the main section")
+    # configd hands the search list to the first resolver it prints (resolver #1), whatever
+    # its flags -- a Supplemental VPN resolver or one whose nameservers are gone included
+    listed = tuple(dict.fromkeys(d for r in sorted(main, key=lambda r: r.number) for d in r.search_domains))
+    if listed and listed != tuple(search):
+        trace.append(f"dns: search domains {' '.join(listed)} (from the resolvers' search domain lines)")
+        search = listed
     for r in (*info.section(scutil_dns.SCOPED), *info.section(scutil_dns.SERVICE_SPECIFIC)):
         addrs = [ns for ns in r.nameservers if _valid_ip(ns)]
         if not addrs:
@@ -274,16 +280,20 @@ class _Parse:
         seen_routes: set[tuple] = set()
         for src in (s for s in raw.sources if s.id in NETSTAT_IDS):   # a folder may hold several pastes
             sid = src.id
-            rows = self._parse(src, _netstat_tolerating_cut_last_line, "the routing table (netstat -rn)")
+            rows = self._parse(src, netstat_rn.parse, "the routing table (netstat -rn)")
             if rows is not None:
                 families = {str(row.family) for row in rows}
                 if sid == "netstat-inet6" or "inet6" in families:
                     self.captured.add(Evidence.ROUTES6)
                 if sid != "netstat-inet6" and ("inet" in families or not families):
                     self.captured.add(Evidence.ROUTES)
-            if rows and getattr(rows, "cut", False):
-                self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
-                                                   "incomplete (cut output): it was skipped"))
+            last = len((src.text or "").rstrip().splitlines())
+            for number, line, why in getattr(rows, "skipped", ()):
+                if number == last and "cannot split" in why:
+                    self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
+                                                       "incomplete (cut output): it was skipped"))
+                else:
+                    self.trace.append(f"{sid}: line {number} skipped ({why}): {line}")
             for row in rows or ():
                 key = (row.family, row.destination, row.gateway, row.flags, row.netif)
                 if key in seen_routes:
@@ -295,6 +305,18 @@ class _Parse:
                     self.errors.append(CollectionError(source=sid, message=f"route {row.destination!r} skipped: {err}"))
 
         lookups = self._route_lookups()
+        if not routes:
+            # No table was pasted, but `route -n get default` names the default route itself
+            for lk in lookups:
+                if lk.destination in ("0.0.0.0/0", "::/0") and lk.interface and not lk.error:
+                    fam = Family.INET6 if ":" in lk.destination else Family.INET
+                    try:
+                        routes.append(Route(family=fam, destination=lk.destination, gateway=lk.gateway,
+                                            interface=lk.interface))
+                    except ValueError:
+                        continue
+                    self.trace.append(f"routes: no routing table; the default route `route -n get {lk.address}` "
+                                      f"answered is recorded (via {lk.gateway or 'link'} on {lk.interface})")
 
         dns = DnsConfig()
         info = None
@@ -329,10 +351,10 @@ class _Parse:
                     self.trace.append(f"nwi: {i.name} is a VPN service (server {i.vpn_server})")
 
         if not have_ifconfig:
-            interfaces = self._interfaces_from_names(routes, info, nwi)
+            interfaces = self._interfaces_from_names(routes, info, nwi, lookups)
         else:
             interfaces = self._add_missing_resolver_interfaces(interfaces, info)
-        vpn = self._tunnel(interfaces, routes, have_ifconfig)
+        vpn = self._tunnel(interfaces, routes, have_ifconfig, lookups)
         if any(lk.interface or lk.error for lk in lookups):
             self.captured.add(Evidence.ROUTE_LOOKUPS)
         return Snapshot(platform=Platform.MACOS, collected_at=raw.collected_at, os_release=os_release,
@@ -350,18 +372,24 @@ class _Parse:
                 self.errors.append(CollectionError(source=src.id, message=src.error or "route -n get printed nothing"))
                 continue
             try:
-                got = route_get.parse(text)
+                answers = route_get.parse_all(text)
             except ParseError as err:
                 self.errors.append(CollectionError(source=src.id, message=f"route -n get output could not be read: {err}"))
                 out.append(RouteLookup(address=address, error=str(err), method="route -n get"))
                 continue
-            if got.error:
-                self.trace.append(f"route: the kernel has no route to {address} ({got.error})")
-            try:
-                out.append(RouteLookup(address=address, interface=got.interface, gateway=got.gateway_address,
-                                       destination=got.cidr, error=got.error, method="route -n get"))
-            except ValueError as err:
-                self.errors.append(CollectionError(source=src.id, message=f"route -n get: {err}"))
+            if len(answers) > 1:     # a paste of several lookups under one source
+                self.trace.append(f"{src.id}: {len(answers)} route lookups in one output, all read")
+            for n, got in enumerate(answers):
+                addr = address if n == 0 else (got.route_to or f"{address}#{n + 1}")
+                if any(lk.address == addr for lk in out):
+                    continue
+                if got.error:
+                    self.trace.append(f"route: the kernel has no route to {addr} ({got.error})")
+                try:
+                    out.append(RouteLookup(address=addr, interface=got.interface, gateway=got.gateway_address,
+                                           destination=got.cidr, error=got.error, method="route -n get"))
+                except ValueError as err:
+                    self.errors.append(CollectionError(source=src.id, message=f"route -n get: {err}"))
         return tuple(out)
 
     def _add_missing_resolver_interfaces(self, interfaces: tuple[Interface, ...], info) -> tuple[Interface, ...]:
@@ -382,9 +410,9 @@ class _Parse:
                                   "recorded as down")
         return interfaces + tuple(extra)
 
-    def _interfaces_from_names(self, routes, info, nwi) -> tuple[Interface, ...]:
+    def _interfaces_from_names(self, routes, info, nwi, lookups=()) -> tuple[Interface, ...]:
         names: list[str] = []
-        for r in routes:
+        for r in list(routes) + list(lookups):
             if r.interface and r.interface not in names:
                 names.append(r.interface)
         for r in (info.resolvers if info else ()):
@@ -394,11 +422,12 @@ class _Parse:
             if i.name not in names:
                 names.append(i.name)
         if names:
-            self.trace.append("interfaces: no ifconfig output; interface names taken from routes/scutil: "
+            self.trace.append("interfaces: no ifconfig output; interface names taken from routes/route lookups/scutil: "
                               + ", ".join(names))
         return tuple(Interface(name=n, kind=interface_kind(n)) for n in names)
 
-    def _tunnel(self, interfaces: tuple[Interface, ...], routes: list[Route], have_ifconfig: bool) -> VpnEvidence:
+    def _tunnel(self, interfaces: tuple[Interface, ...], routes: list[Route], have_ifconfig: bool,
+                lookups: tuple[RouteLookup, ...] = ()) -> VpnEvidence:
         # macOS keeps utun0..utunN up for iCloud Private Relay, Handoff (Rapport), Back to My
         # Mac: up, point-to-point, only an IPv6 link-local address and link-local/multicast
         # routes.  Counting them would make every Mac look "connected".  Only judged when
@@ -410,7 +439,9 @@ class _Parse:
                 continue
             real_addr = any(not ipaddress.ip_address(a.address.split("%", 1)[0]).is_link_local for a in iface.addresses)
             real_route = any(r.interface == iface.name and not r.scoped and not _is_link_local_or_multicast(r.destination)
-                             for r in routes)
+                             for r in routes) or \
+                any(lk.interface == iface.name and lk.destination and not _is_link_local_or_multicast(lk.destination)
+                    for lk in lookups)
             if real_addr or real_route:
                 candidates.append(iface)
             else:
@@ -419,23 +450,6 @@ class _Parse:
         vpn = detect_tunnel(candidates, routes)
         self.trace.extend(f"tunnel: {r}" for r in vpn.reasons)
         return vpn
-
-
-class _Rows(tuple):
-    cut = False
-
-
-def _netstat_tolerating_cut_last_line(text: str):
-    """netstat rows; a paste cut in the middle of its last row loses only that row."""
-    try:
-        return netstat_rn.parse(text)
-    except ParseError:
-        lines = text.rstrip("\n").splitlines()
-        if len(lines) < 2:
-            raise
-        rows = _Rows(netstat_rn.parse("\n".join(lines[:-1])))   # raises again if it was not the last line
-        rows.cut = True
-        return rows
 
 
 def _replace(dns: DnsConfig, **changes) -> DnsConfig:

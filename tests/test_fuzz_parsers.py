@@ -40,8 +40,9 @@ import platforms.parsers.route_print
 from agent.model import (Answer, CollectionError, DnsManager, Finding, NameCheck, Outcome, Platform, ProbeResult,
                          RawCapture, Report, Scenario, Severity, SourceCapture, SourceKind, SystemLookup, ToolInfo,
                          Transport, Verdict)
-from platforms import resolved_dbus
+from platforms import resolved_dbus, ticket
 from platforms.base import ParseError, decode_bytes
+from platforms.parsers import _paste
 from platforms.parsers import (aws_vpn_cli, ip_route, netstat_rn, nmcli, nrpt, openvpn_log, ovpn_profile,
                                ps_document,
                                resolvectl, win_json)
@@ -97,10 +98,28 @@ EXTRA_ENTRY_POINTS: dict[str, dict[str, Callable[[str], Any]]] = {
     "resolvectl": {"server": resolvectl.server},
     "win_json": {"load": win_json.load, "parse_cmdlet": win_json.parse_cmdlet},
 }
-# Readers of JSON dumps that live outside platforms/parsers.
+# Readers that live outside platforms/parsers: JSON dumps, and the ticket splitter (whose
+# "fixtures" are the tests/fixtures/ticket pastes; it also gets every other fixture's text).
 OUTSIDE_PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
     "resolved_dbus": {"parse": resolved_dbus.parse, "looks_like": resolved_dbus.looks_like},
+    "ticket": {"split": lambda t: _check_split(t), "unwrap_log": ticket.unwrap_log, "log_span": ticket.log_span,
+               "decode_paste": lambda t: ticket.decode_paste(t.encode("utf-8", "surrogatepass")),
+               "prompt_command": lambda t: [_paste.prompt_command(line) for line in t.splitlines()[:300]],
+               "echo_command": lambda t: [_paste.echo_command(line) for line in t.splitlines()[:300]]},
 }
+
+
+def _check_split(text: str):
+    """The splitter's contract: segments in order, inside the text, never empty without a
+    command, at most MAX_SEGMENTS (+1 for the rest)."""
+    cut = ticket.split(text)
+    last = 0
+    for seg in cut.segments:
+        assert seg.first_line >= last and seg.last_line >= seg.first_line, seg
+        assert seg.text.strip() or seg.command, seg
+        last = seg.last_line
+    assert len(cut.segments) <= ticket.MAX_SEGMENTS + 1
+    return cut
 
 
 def _module_entry_points(name: str) -> dict[str, Callable[[str], Any]]:
@@ -137,6 +156,7 @@ PREFIX_MODULE = {
     "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
     "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets", "ps-nrpt": "ps_cmdlets",
     "netsh-interfaces": "ps_cmdlets",
+    "route_n": "route_n", "ifconfig_linux": "ifconfig_linux", "ticket": "ticket",
 }
 
 

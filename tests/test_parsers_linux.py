@@ -19,8 +19,8 @@ if str(ROOT) not in sys.path:
 from agent.model import Family, ResolverScope  # noqa: E402
 from platforms import resolved_dbus  # noqa: E402
 from platforms.base import ParseError  # noqa: E402
-from platforms.parsers import (interfaces, ip_route, nmcli, nsswitch, proc_net_route,  # noqa: E402
-                               resolv_conf, resolvectl)
+from platforms.parsers import (ifconfig_linux, interfaces, ip_route, nmcli, nsswitch,  # noqa: E402
+                               proc_net_route, resolv_conf, resolvectl, route_n)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "linux"
 
@@ -43,13 +43,15 @@ PARSERS = {
     "proc_net_route": lambda t: [r.to_dict() for r in proc_net_route.parse(t)],
     "nsswitch": lambda t: nsswitch.parse(t).to_dict(),
     "nmcli": lambda t: [d.to_dict() for d in nmcli.parse(t)],
+    "route_n": lambda t: route_n.parse(t).to_dict(),
+    "ifconfig_linux": lambda t: [i.to_dict() for i in ifconfig_linux.parse(t)],
     "interfaces": lambda t: [i.to_dict() for i in interfaces.parse(t)],
 }
 
 # which module's looks_like() must recognise each fixture kind (None: no sniffer)
 SNIFFERS = {"resolv_conf": resolv_conf, "resolvectl": resolvectl, "resolved_dbus": resolved_dbus,
             "ip_route": ip_route, "proc_net_route": proc_net_route, "nsswitch": nsswitch, "nmcli": nmcli,
-            "interfaces": interfaces}
+            "interfaces": interfaces, "route_n": route_n, "ifconfig_linux": ifconfig_linux}
 KIND_SNIFFER = {"ip_route4": "ip_route", "ip_route6": "ip_route", "ip_route_get": "ip_route", "ip_rule": None}
 
 CASES = sorted(FIXTURES.glob("*.out"))

@@ -252,6 +252,14 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     out += table(["Name", "Addresses", "Error", "Time (ms)"], rows) or ["Not queried."]
     out.append("")
 
+    if report.inputs:
+        out.append("## What was read")
+        out.append("")
+        rows = [[esc(i.file), str(i.part), esc(i.lines or "all"), code(i.command) if i.command else "-",
+                 code(i.read_as) if i.read_as else "not read", esc(i.note or "-")] for i in report.inputs]
+        out += table(["File", "Part", "Lines", "Command", "Read as", "Note"], rows)
+        out.append("")
+
     if snap.errors:
         out.append("## Could not collect")
         out.append("")

@@ -164,6 +164,13 @@ def render(report: Report, style: Style = Style(), verbose: bool = False) -> str
         rows = [[l.name, ", ".join(a.address for a in l.addresses[:4]) or (l.error or "-"), _ms(l.rtt_ms)]
                 for l in report.system_lookups]
         out += table(["name", "addresses", "time"], rows)
+    if report.inputs:
+        out.append("")
+        out.append(s("What was read", "bold"))
+        rows = [[f"{i.file}" + (f" #{i.part}" if len({x.file for x in report.inputs}) < len(report.inputs) else ""),
+                 i.lines or "all", i.command or "-", i.read_as or "not read", (i.note or "-")[:70]]
+                for i in report.inputs]
+        out += table(["file", "lines", "command", "read as", "note"], rows)
     if verbose and report.snapshot.trace:
         out.append("")
         out.append(s("Trace", "bold"))

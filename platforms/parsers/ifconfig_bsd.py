@@ -31,7 +31,7 @@ _STATUS = re.compile(r"^\s+status:\s+(\S+)")
 
 def looks_like(text: str) -> bool:
     return bool(re.search(r"^[A-Za-z][\w.\-]*:\s+flags=[0-9a-fA-F]+<[^>]*>.*\bmtu\s+\d+", text, re.M)) and \
-        bool(re.search(r"^lo0:\s+flags=", text, re.M) or re.search(r"^\s+(inet|ether)\s", text, re.M))
+        bool(re.search(r"^lo0:\s+flags=", text, re.M) or re.search(r"^\s+(inet6?|ether)\s", text, re.M))
 
 
 def _prefix_from_mask(mask: str) -> int | None:

@@ -23,6 +23,11 @@ octet count implies (``10.123`` = 10.123.0.0/16, ``127`` = 127.0.0.0/8, ``0/1``,
 ``128.0/1``); an IPv6 destination may carry ``%ifname``.  Gateways are addresses,
 ``link#N`` (on-link), MAC addresses (ARP/ND entries) or an interface name (utun).  The
 ``I`` flag (RTF_IFSCOPE) marks a scoped duplicate: ``Route.scoped``.
+
+A row that cannot be read -- a destination the poster masked (``wan/26``), a row cut by the
+paste, a poster's ``...`` -- is skipped and listed in ``Rows.skipped`` (``(line number,
+text, why)``); a prompt line between the two tables (``$ netstat -rn -f inet6``) is
+skipped too.  Only text without any ``Destination Gateway Flags`` header is an error.
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 
 from agent.model import Family, Route
 from platforms.base import ParseError
+from platforms.parsers._paste import is_elision, is_prompt_or_echo
 
 _SECTION = {"internet:": Family.INET, "internet6:": Family.INET6}
 _MAC = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")
@@ -133,6 +139,12 @@ def _int_or_none(text: str | None) -> int | None:
     return int(text) if text is not None and text.isdigit() else None
 
 
+class Rows(tuple):
+    """The rows read, in order; ``skipped`` holds ``(line number, text, why)`` for the
+    lines inside a table that could not be read."""
+    skipped: tuple[tuple[int, str, str], ...] = ()
+
+
 def parse(text: str) -> tuple[NetstatRoute, ...]:
     """Parse every section of ``netstat -rn`` output; raise ParseError when there is none."""
     if text is None or not text.strip():
@@ -140,8 +152,9 @@ def parse(text: str) -> tuple[NetstatRoute, ...]:
     family: Family | None = None
     columns: list[str] | None = None
     rows: list[NetstatRoute] = []
+    skipped: list[tuple[int, str, str]] = []
     saw_header = False
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
             continue
@@ -163,10 +176,20 @@ def parse(text: str) -> tuple[NetstatRoute, ...]:
             continue
         if columns is None or family is None:
             continue                # prompts, prose
-        rows.append(_row(tokens, columns, family, line))
+        if is_elision(line):
+            skipped.append((number, line[:80], "the poster left lines out"))
+            continue
+        if is_prompt_or_echo(line):
+            continue                # "$ netstat -rn -f inet6" between the two tables
+        try:
+            rows.append(_row(tokens, columns, family, line))
+        except ParseError as err:
+            skipped.append((number, line[:80], str(err).removeprefix("netstat -rn: ").removeprefix("netstat: ")))
     if not saw_header:
         raise ParseError("netstat -rn: no 'Destination Gateway Flags' header (is this netstat -rn output?)")
-    return tuple(rows)
+    out = Rows(rows)
+    out.skipped = tuple(skipped)
+    return out
 
 
 def _row(tokens: list[str], columns: list[str], family: Family, line: str) -> NetstatRoute:

@@ -3,7 +3,9 @@
 ``parse(text) -> tuple[Route, ...]``.  Addresses are 32-bit hex in host byte order
 (little-endian on every Linux machine this runs on: ``0102A8C0`` is 192.168.2.1);
 Flags are RTF_* bits (U=0x1, G=0x2, H=0x4, REJECT=0x200).  Text without the
-``Iface Destination Gateway`` header raises :class:`ParseError`.
+``Iface Destination Gateway`` header raises :class:`ParseError`.  A line that cannot be
+read (a paste cut mid-line, a poster's ``...``, a prompt) is skipped and listed in the
+result's ``skipped`` (``"line N: text (why)"``); it never discards the other routes.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import struct
 
 from agent.model import Family, Route
 from platforms.base import ParseError
+from platforms.parsers._paste import Rows
 
 RTF_UP = 0x0001
 RTF_GATEWAY = 0x0002
@@ -26,13 +29,16 @@ def _addr(hexword: str) -> str:
 
 
 def parse(text: str) -> tuple[Route, ...]:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines or not re.match(r"^\s*Iface\s+Destination\s+Gateway", lines[0]):
+    numbered = [(n, ln) for n, ln in enumerate(text.splitlines(), 1) if ln.strip()]
+    start = next((k for k, (_n, ln) in enumerate(numbered[:5]) if re.match(r"^\s*Iface\s+Destination\s+Gateway", ln)),
+                 None)
+    if start is None:
         raise ParseError("no `Iface Destination Gateway` header: not /proc/net/route")
-    header = lines[0].split()
+    header = numbered[start][1].split()
     col = {name: i for i, name in enumerate(header)}
     routes = []
-    for number, line in enumerate(lines[1:], 2):
+    skipped: list[str] = []
+    for number, line in numbered[start + 1:]:
         f = line.split()
         try:
             iface = f[col["Iface"]]
@@ -40,8 +46,9 @@ def parse(text: str) -> tuple[Route, ...]:
             flags = int(f[col["Flags"]], 16)
             metric = int(f[col["Metric"]])
             prefix = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
-        except (IndexError, KeyError, ValueError, struct.error) as err:
-            raise ParseError(f"/proc/net/route line {number} not understood: {line.strip()[:80]!r} ({err})") from None
+        except (IndexError, KeyError, ValueError, struct.error, OverflowError) as err:
+            skipped.append(f"line {number}: {line.strip()[:80]!r} ({err or 'not a route line'})")
+            continue
         letters = ("U" if flags & RTF_UP else "") + ("G" if flags & RTF_GATEWAY else "") + \
                   ("H" if flags & RTF_HOST else "") + ("!" if flags & RTF_REJECT else "")
         routes.append(Route(
@@ -51,7 +58,9 @@ def parse(text: str) -> tuple[Route, ...]:
             type="unreachable" if flags & RTF_REJECT else "unicast",
             flags=(letters,) if letters else (),
         ))
-    return tuple(routes)
+    out = Rows(routes)
+    out.skipped = tuple(skipped)
+    return out
 
 
 def looks_like(text: str) -> bool:

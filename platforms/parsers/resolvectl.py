@@ -9,7 +9,11 @@ state record systemd-resolved is read into (shared with the D-Bus reader).
 * systemd >= 246: ``Protocols: +DefaultRoute +LLMNR -mDNS ...``, values space-separated
   on one line, ``resolv.conf mode: stub``; systemd >= 257 adds ``Default Route: yes``.
 
-Sections start with ``Global`` or ``Link N (ifname)``.  Labels are fixed English
+Sections start with ``Global`` or ``Link N (ifname)``; a link's lines pasted without that
+line are read as a link whose name is unknown (index -1).  The one-line forms of
+``resolvectl dns`` and ``resolvectl domain`` (``Link 3 (tun0): 10.0.0.2 10.0.0.3``) are read
+too (addresses are servers, names are domains).  A continuation line whose indentation
+was stripped by the paste (a bare ``8.8.4.4`` under ``DNS Servers:``) still continues.  Labels are fixed English
 (resolvectl does not translate them), and we run it with ``LC_ALL=C`` anyway.
 Server addresses may carry ``#server-name`` (DoT SNI), ``:port`` or ``%ifindex``; the
 name and port are split off.  Text without any section raises :class:`ParseError`.
@@ -25,6 +29,11 @@ from platforms.base import ParseError
 
 _SECTION_LINK = re.compile(r"^\s*Link\s+(?P<index>\d+)\s+\((?P<name>[^)]*)\)\s*:?\s*$")
 _SECTION_GLOBAL = re.compile(r"^\s*Global\s*:?\s*$")
+# `resolvectl dns` / `resolvectl domain`: one line per section, values after the colon
+_ONE_LINE = re.compile(r"^\s*(?:Global|Link\s+(?P<index>\d+)\s+\((?P<name>[^)]*)\))\s*:[^\S\n]+(?P<values>\S.*)$")
+_CONTINUED_KEYS = ("dns servers", "fallback dns servers", "dns domain", "dns domains")
+_LINK_LABELS = ("current dns server", "dns servers", "dns domain", "protocols", "current scopes", "default route",
+                "defaultroute setting")
 # A label is letters/digits/spaces/dots followed by ":" and whitespace or end of line;
 # an IPv6 continuation line never has ": " so it is not mistaken for a label.
 _LABEL = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9 ._-]*?):(?:\s+|$)(?P<value>.*)$")
@@ -91,6 +100,7 @@ class ResolvedState(Record):
     resolv_conf_mode: str | None = None     # stub | uplink | static | foreign | missing
     stub_listener: str | None = None
     source: str = ""                        # "resolvectl" or "dbus"
+    skipped: tuple[str, ...] = ()           # values that are not addresses (a poster's "<dns1>"), skipped
 
 
 def server(text: str, ifindex: int | None = None) -> ResolvedServer:
@@ -136,6 +146,16 @@ class _Section:
     def __init__(self, index: int, name: str) -> None:
         self.index, self.name = index, name
         self.values: dict[str, list[str]] = {}
+        self.skipped: list[str] = []
+
+    def servers(self, key: str) -> list[ResolvedServer]:
+        out = []
+        for s in self.values.get(key, ()):
+            try:
+                out.append(server(s, self.index))
+            except ParseError:
+                self.skipped.append(f"{self.name or 'global'}: {key} value {s[:60]!r} is not an address")
+        return out
 
     def add(self, key: str, words: list[str]) -> None:
         self.values.setdefault(key, []).extend(words)
@@ -155,11 +175,30 @@ class _Section:
             scopes = tuple(s for s in v["current scopes"] if s.lower() != "none")
         current = None
         if v.get("current dns server"):
-            current = server(v["current dns server"][0], self.index)
-        servers = tuple(server(s, self.index) for s in v.get("dns servers", ()))
+            found = self.servers("current dns server")
+            current = found[0] if found else None
+        servers = tuple(self.servers("dns servers"))
         domains = tuple(v.get("dns domain", []) + v.get("dns domains", []))
         return ResolvedLink(index=self.index, name=self.name, servers=servers, current_server=current,
                             domains=domains, default_route=default_route, scopes=scopes, protocols=protocols)
+
+
+def _is_server(word: str) -> bool:
+    try:
+        server(word)
+    except ParseError:
+        return False
+    return True
+
+
+def _continues(key: str, line: str) -> bool:
+    """A flush-left line that can only be more values of ``key`` (indentation lost in the paste)."""
+    words = line.split()
+    if key not in _CONTINUED_KEYS or not words or len(words) > 16:
+        return False
+    if "servers" in key:
+        return all(_is_server(w) for w in words)
+    return all(re.fullmatch(r"~?[A-Za-z0-9_.-]+\.?|~\.", w) and ("." in w or w.startswith("~")) for w in words)
 
 
 def parse(text: str) -> ResolvedState:
@@ -181,13 +220,27 @@ def parse(text: str) -> ResolvedState:
             sections.append(current)
             last_key = None
             continue
-        if current is None:
+        one = _ONE_LINE.match(raw)
+        if one:
+            index = int(one["index"]) if one["index"] else 0
+            current = _Section(index, one["name"] if one["index"] else "global")
+            sections.append(current)
+            for word in one["values"].split():
+                current.add("dns servers" if _is_server(word) else "dns domain", [word])
+            last_key = None
             continue
+        if current is None:
+            lm = _LABEL.match(raw)
+            if not (lm and lm["key"].strip().lower() in _LINK_LABELS):
+                continue
+            # lines pasted without their "Link N (name)" line: a link whose name is unknown
+            current = _Section(-1, "")
+            sections.append(current)
         lm = _LABEL.match(raw) or _BARE_SERVERS.match(raw)
         if lm:
             last_key = lm["key"].strip().lower()
             current.add(last_key, lm["value"].split())
-        elif last_key is not None and raw[:1].isspace():
+        elif last_key is not None and (raw[:1].isspace() or _continues(last_key, raw)):
             # <= 245: a continuation line of the previous label (one value per line)
             current.add(last_key, raw.split())
         # anything else (a pager's "lines 1-20/20 (END)") is not resolvectl output: ignored
@@ -200,17 +253,26 @@ def parse(text: str) -> ResolvedState:
     for sec in sections:
         if sec.index == 0:
             global_ = sec.link()
-            fallback = tuple(server(s) for s in sec.values.get("fallback dns servers", ()))
+            fallback = tuple(sec.servers("fallback dns servers"))
             if sec.values.get("resolv.conf mode"):
                 mode = sec.values["resolv.conf mode"][0]
         else:
             links.append(sec.link())
     return ResolvedState(global_=global_, links=tuple(links), fallback_servers=fallback,
-                         resolv_conf_mode=mode, source="resolvectl")
+                         resolv_conf_mode=mode, source="resolvectl",
+                         skipped=tuple(x for sec in sections for x in sec.skipped))
 
 
 def looks_like(text: str) -> bool:
+    labels = set(re.findall(r"^[^\S\n]*(Current DNS Server|DNS Servers|DNS Domain|Current Scopes|Protocols):[^\S\n]+\S",
+                            text[:100_000], re.M))
+    if len(labels) >= 2 and "DNS Servers" in labels:
+        return True                                  # a link's lines pasted without their "Link N" line
+    if re.search(r"^[^\S\n]*Global:[^\S\n]*", text, re.M) and re.search(
+            r"^[^\S\n]*Link\s+\d+\s+\([^)\n]*\):[^\S\n]+\S", text, re.M):
+        return True                                  # `resolvectl dns` / `resolvectl domain`
     if not re.search(r"^[^\S\n]*(Global|Link\s+\d+\s+\([^)]*\))\s*$", text, re.M):
         return False
-    return bool(re.search(r"^[^\S\n]*(Current Scopes|DNS Servers|Protocols|LLMNR setting|resolv\.conf mode)\s*:",
-                          text, re.M))
+    return bool(re.search(r"^[^\S\n]*(Current Scopes|DNS Servers|Protocols|LLMNR setting|resolv\.conf mode|"
+                          r"DNSSEC NTA|DNSSEC setting|MulticastDNS setting|DNSOverTLS setting|Current DNS Server|"
+                          r"DNS Domain|Fallback DNS Servers)\s*:", text, re.M))

@@ -14,6 +14,10 @@
 and, when the kernel has no route: ``route: writing to routing socket: not in table``
 (on stderr; users paste it together with the prompt line).  A host route prints no
 ``mask`` line; ``destination: default`` with ``mask: 128.0.0.0`` is the 0.0.0.0/1 half.
+
+People paste several lookups at once (``route get 1``, then ``route get 0``):
+:func:`split_outputs` cuts such a text into one text per lookup, :func:`parse_all` reads
+them all; :func:`parse` reads the first.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ _FIELD = re.compile(r"^\s*(route to|destination|mask|gateway|interface|if addres
 _ERROR = re.compile(r"route:\s*(?:writing to routing socket|bad address|[^:]*):\s*(.+?)\s*$")
 _PROMPT = re.compile(r"(?:^|\s)route\s+(?:-\S+\s+)*get\s+(?:-\S+\s+)*(\S+)")
 _STATS_HEADER = re.compile(r"^\s*recvpipe\s+sendpipe\b")
+_ROUTE_TO = re.compile(r"^\s*route to\s*:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,36 @@ def address_of(text: str) -> str | None:
     if m:
         return m.group(1)
     return None
+
+
+def split_outputs(text: str) -> list[str]:
+    """One text per ``route get`` answer: a new one starts at a prompt line that runs
+    ``route ... get``, or at a second ``route to:`` line.  Text with one answer gives [text]."""
+    chunks: list[list[str]] = [[]]
+    has_answer = False
+    for line in (text or "").splitlines():
+        starts_prompt = bool(_PROMPT.search(line)) and not _FIELD.match(line)
+        starts_answer = bool(_ROUTE_TO.match(line))
+        if (starts_prompt and (has_answer or any(_ERROR.search(x) for x in chunks[-1]))) or \
+                (starts_answer and has_answer and not (chunks[-1] and _PROMPT.search(chunks[-1][-1] or ""))):
+            chunks.append([])
+            has_answer = False
+        chunks[-1].append(line)
+        has_answer = has_answer or starts_answer
+    return ["\n".join(c) + "\n" for c in chunks if any(x.strip() for x in c)] or [text]
+
+
+def parse_all(text: str) -> tuple[RouteGet, ...]:
+    """Every ``route get`` answer in ``text`` (ParseError when there is none)."""
+    out = []
+    for chunk in split_outputs(text):
+        try:
+            out.append(parse(chunk))
+        except ParseError:
+            continue
+    if not out:
+        raise ParseError("route -n get: no 'route to:'/'interface:' lines and no routing-socket error")
+    return tuple(out)
 
 
 def parse(text: str) -> RouteGet:
