@@ -35,16 +35,18 @@ class Options:
 def reparse(raw: RawCapture) -> Snapshot:
     """Raw captures -> Snapshot, on any OS (the platform's parser + VPN evidence)."""
     from platforms import adapter_for
+    from platforms.local_evidence import attach_local_evidence
     from platforms.vpn_evidence import attach_vpn_evidence
 
     snapshot = adapter_for(raw.platform).parse(raw)
-    return attach_vpn_evidence(snapshot, raw)
+    return attach_local_evidence(attach_vpn_evidence(snapshot, raw), raw)
 
 
 def collect(options: Options, env=None, platform: Platform | None = None) -> tuple[RawCapture, Snapshot]:
     """Run the platform adapter (plus VPN log/profile discovery) and parse the result."""
     from platforms import current_platform, adapter_for
     from platforms.base import Env
+    from platforms.local_evidence import local_sources
     from platforms.vpn_evidence import vpn_sources
 
     env = env or Env()
@@ -52,7 +54,9 @@ def collect(options: Options, env=None, platform: Platform | None = None) -> tup
     vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
     extra = tuple(dict.fromkeys(_pushed_addresses(vpn_caps) + tuple(options.expected_dns)))
     raw = adapter_for(platform).collect(env, addresses=extra)
-    raw = RawCapture(platform=raw.platform, collected_at=raw.collected_at, sources=raw.sources + tuple(vpn_caps))
+    local_caps = local_sources(env, platform)
+    raw = RawCapture(platform=raw.platform, collected_at=raw.collected_at,
+                     sources=raw.sources + tuple(vpn_caps) + local_caps)
     return raw, reparse(raw)
 
 

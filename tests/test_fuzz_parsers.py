@@ -41,9 +41,9 @@ from agent.model import (Answer, CollectionError, DnsManager, Finding, NameCheck
                          RawCapture, Report, Scenario, Severity, SourceCapture, SourceKind, SystemLookup, ToolInfo,
                          Transport, Verdict)
 from platforms import resolved_dbus
-from platforms.base import ParseError, decode_bytes
-from platforms.parsers import (aws_vpn_cli, ip_route, netstat_rn, nmcli, nrpt, openvpn_log, ovpn_profile,
-                               ps_document,
+from platforms.base import ParseError, decode_bytes, load_json
+from platforms.parsers import (aws_vpn_cli, browser_dns, container_dns, ip_route, netstat_rn, nmcli, nrpt,
+                               openvpn_log, ovpn_profile, port53, ps_document,
                                resolvectl, win_json)
 from tests import builders
 from tests.conftest import FIXTURES
@@ -96,6 +96,15 @@ EXTRA_ENTRY_POINTS: dict[str, dict[str, Callable[[str], Any]]] = {
     "ovpn_profile": {"strip_secrets": ovpn_profile.strip_secrets},
     "resolvectl": {"server": resolvectl.server},
     "win_json": {"load": win_json.load, "parse_cmdlet": win_json.parse_cmdlet},
+    "port53": {"parse_ss": port53.parse_ss, "parse_lsof": port53.parse_lsof},
+    "browser_dns": {"chrome_policy": lambda t: browser_dns.chrome_policy(load_json(t, "x"), "chrome", "x"),
+                    "chrome_local_state": lambda t: browser_dns.chrome_local_state(t, "chrome", "x"),
+                    "firefox_prefs": lambda t: browser_dns.firefox_prefs(t, "x"),
+                    "firefox_policy": lambda t: browser_dns.firefox_policy(load_json(t, "x"), "x")},
+    "container_dns": {"docker_daemon": lambda t: container_dns.docker_daemon(t, "x"),
+                      "wslconfig": lambda t: container_dns.wslconfig(t, "x"),
+                      "wsl_conf": lambda t: container_dns.wsl_conf(t, "x"),
+                      "inside_wsl": container_dns.inside_wsl},
 }
 # Readers of JSON dumps that live outside platforms/parsers.
 OUTSIDE_PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
@@ -137,6 +146,9 @@ PREFIX_MODULE = {
     "ps-dnsclientserveraddress": "ps_cmdlets", "ps-netipinterface": "ps_cmdlets", "ps-netroute": "ps_cmdlets",
     "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets", "ps-nrpt": "ps_cmdlets",
     "netsh-interfaces": "ps_cmdlets",
+    "hosts": "hosts", "port53-ss": "port53", "port53-lsof": "port53", "chrome-policy": "browser_dns",
+    "local-state": "browser_dns", "firefox-prefs": "browser_dns", "firefox-policy": "browser_dns",
+    "docker-daemon": "container_dns", "wslconfig": "container_dns", "wsl-conf": "container_dns",
 }
 
 
