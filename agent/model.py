@@ -489,6 +489,11 @@ class Port53Listener(Record):
     pid: int | None = None
 
 
+# The DNS server a WSL 2 distribution gets when DNS tunneling is on (Microsoft Learn, "WSL
+# networking": with dnsTunneling the nameserver in /etc/resolv.conf is 10.255.255.254).
+WSL_DNS_TUNNELING_ADDRESS = "10.255.255.254"
+
+
 @dataclass(frozen=True, slots=True)
 class ContainerDns(Record):
     """DNS settings of a container or Linux-VM layer: Docker's daemon.json, WSL's .wslconfig / wsl.conf."""
@@ -559,7 +564,14 @@ class NameCheck(Record):
     """A name to test, and what the user expects it to resolve to."""
     name: str
     expected: str | None = None      # an IP, "private" or "public"
-    origin: str = "user"             # "user", "config", "canary", "profile"
+    origin: str = "user"             # "user", "config", "canary", "profile", or a probe kind below
+
+
+# Names the probes add for a cause of their own (agent/probes.py), never resolved through the OS:
+LARGE_ANSWER_ORIGIN = "large-answer"  # the configured large_answer_name, TXT with an EDNS buffer of 4096
+DOH_CANARY_ORIGIN = "doh-canary"      # Firefox's DoH canary, asked of the VPN's servers only
+DOH_CANARY = "use-application-dns.net"
+PROBE_ORIGINS = frozenset({LARGE_ANSWER_ORIGIN, DOH_CANARY_ORIGIN})
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ class Options:
     profile_path: str | None = None
     expected_dns: tuple[str, ...] = ()
     canary: str | None = None        # None: the probes' default canary
+    large_answer_name: str | None = None  # a name with a large answer: probes dns-large-answer-lost
     probe: bool = True
     context: dict[str, Any] = field(default_factory=dict)
 
@@ -85,9 +86,25 @@ def names_for(snapshot: Snapshot, options: Options) -> tuple[NameCheck, ...]:
 def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,
           on_progress: Callable[[int, int], None] | None = None) -> ProbeRun:
     from agent import probes
+    from agent.model import PROBE_ORIGINS
+    from agent.netclass import is_single_label
 
-    plan = probes.plan(snapshot, names, extra_servers=options.expected_dns)
-    return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, on_progress=on_progress)
+    # Single-label names are asked of the OS only (a direct query of "db01." says nothing about
+    # the search list); the single-label form of each full name given is tested the same way.
+    direct = tuple(n for n in names if not is_single_label(n.name))
+    plan = probes.plan(snapshot, direct, extra_servers=options.expected_dns,
+                       large_answer=options.large_answer_name)
+    system = [n.name for n in plan.names if n.origin not in PROBE_ORIGINS]
+    system += [n for n in probes.single_label_forms(names) if n not in system]
+    return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, system_names=system,
+                      on_progress=on_progress)
+
+
+def _with_probe_names(names: tuple[NameCheck, ...], probe_run: ProbeRun) -> tuple[NameCheck, ...]:
+    """The names of the report: the ones tested, and the ones the probes added for a cause."""
+    from agent.model import PROBE_ORIGINS
+
+    return names + tuple(n for n in probe_run.names if n.origin in PROBE_ORIGINS and n not in names)
 
 
 def new_report_id() -> str:
@@ -133,8 +150,9 @@ def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None]
         try:
             probe_run = probe(snapshot, names, options, on_progress)
         except ProbesInterrupted as exc:
-            raise Interrupted(assemble(raw, snapshot, exc.partial, names, options.context,
-                                       options.expected_dns)) from None
+            raise Interrupted(assemble(raw, snapshot, exc.partial, _with_probe_names(names, exc.partial),
+                                       options.context, options.expected_dns)) from None
+        names = _with_probe_names(names, probe_run)
     else:
         probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
     return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)

@@ -19,13 +19,10 @@ import configparser
 import ipaddress
 import re
 
-from agent.model import ContainerDns
+from agent.model import WSL_DNS_TUNNELING_ADDRESS, ContainerDns  # noqa: F401 - re-exported
 from platforms.base import ParseError, load_json
 
 WSL_KEYS = ("networkingmode", "dnstunneling", "dnsproxy", "firewall", "autoproxy")
-# The DNS server a WSL 2 distribution gets when DNS tunneling is on (Microsoft Learn, WSL
-# networking: "dnsTunneling ... the nameserver in resolv.conf is 10.255.255.254").
-WSL_DNS_TUNNELING_ADDRESS = "10.255.255.254"
 
 
 def docker_daemon(text: str, source: str) -> ContainerDns:
