@@ -5,7 +5,8 @@ folded into ``Snapshot.local`` (pure), the way :mod:`platforms.vpn_evidence` doe
 :func:`local_sources` reads through the injected :class:`platforms.base.Env` (files via
 ``env.read``, directory listings via ``env.extra['listdir']`` / ``['listsubdirs']``, macOS
 property lists via ``env.extra['read_plist']``, the Windows registry via ``env.extra['winreg']``,
-the home directory via ``env.extra['home']`` (the invoking user's under ``sudo``), environment
+the home directory via ``env.extra['home']`` (the invoking user's under ``sudo``, looked up with
+``env.extra['home_of']``), environment
 variables via ``env.extra['environ']``, command look-up via ``env.extra['which']``, commands via
 ``env.run``: argv lists, timeouts, ``LC_ALL=C``) and returns these captures; it never raises:
 
@@ -78,12 +79,18 @@ def user_home(env: Env) -> str:
     environ = env.extra.get("environ", os.environ)
     sudo_user = environ.get("SUDO_USER")
     if sudo_user and sudo_user != "root":
-        try:
-            import pwd
-            return pwd.getpwnam(sudo_user).pw_dir
-        except (ImportError, KeyError):
-            pass
+        home = env.extra.get("home_of", _home_of)(sudo_user)
+        if home:
+            return home
     return os.path.expanduser("~")
+
+
+def _home_of(user: str) -> str | None:
+    try:
+        import pwd
+        return pwd.getpwnam(user).pw_dir
+    except (ImportError, KeyError):
+        return None
 
 
 def hosts_path(platform: Platform, environ: dict) -> str:

@@ -251,7 +251,7 @@ def local_dns_agent(ctx: Context) -> Finding | None:
                 for a in agents]
     if ctx.has(Evidence.PORT53):
         for p in ctx.snapshot.local.port53:
-            if p.address.split("%", 1)[0] in [a.split("%", 1)[0] for a in agents] or p.address in ("0.0.0.0", "::"):
+            if p.address.split("%", 1)[0] in [a.split("%", 1)[0] for a in agents] or p.address in ("*", "0.0.0.0", "::"):
                 evidence.append(f"port 53 ({p.transport.value} {p.address}): "
                                 + (f"{p.process} (pid {p.pid})" if p.process else "process not shown (run as root)"))
     vpn = [s for s in _vpn_servers(ctx) if s not in agents]

@@ -5,8 +5,8 @@ line): ``udp UNCONN 0 0 127.0.0.53%lo:53 0.0.0.0:* users:(("systemd-resolve",pid
 ``parse_lsof(text)`` reads ``lsof +c 0 -nP -iUDP:53 -iTCP:53 -sTCP:LISTEN``:
 ``mDNSResponder 205 _mdnsresponder 17u IPv4 0x... 0t0 UDP *:53``.
 
-Both give :class:`~agent.model.Port53Listener` records: the local address (``*`` and ``0.0.0.0``
-both mean every address), the transport, and the process when the OS said (``ss`` names other
+Both give :class:`~agent.model.Port53Listener` records: the local address (``*``, ``0.0.0.0``
+and ``::`` mean every address: :data:`WILDCARDS`), the transport, and the process when the OS said (``ss`` names other
 users' processes only to root).  Sockets on other ports are ignored.  Garbage raises
 :class:`ParseError`; an empty output is valid (nothing listens).
 """
@@ -23,9 +23,11 @@ _LSOF = re.compile(r"^(?P<cmd>.+?)\s+(?P<pid>\d+)\s+\S+\s+\S+\s+IPv[46]\s+\S+\s+
                    r"(?P<local>\S+?):(?P<port>\d+|\*|domain)(?:\s+\((?P<state>[A-Z_]+)\))?\s*$")
 
 
+WILDCARDS = frozenset({"*", "0.0.0.0", "::"})   # every local address
+
+
 def _address(local: str) -> str:
-    local = local.strip("[]")
-    return "0.0.0.0" if local in ("*", "0.0.0.0") else ("::" if local in ("[::]", "::") else local)
+    return local[1:-1] if local.startswith("[") and local.endswith("]") else local
 
 
 def parse_ss(text: str) -> tuple[Port53Listener, ...]:
