@@ -86,18 +86,27 @@ def names_for(snapshot: Snapshot, options: Options) -> tuple[NameCheck, ...]:
 def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,
           on_progress: Callable[[int, int], None] | None = None) -> ProbeRun:
     from agent import probes
+
+    plan, system = probe_inputs(snapshot, names, options)
+    return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, system_names=system,
+                      on_progress=on_progress)
+
+
+def probe_inputs(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options):
+    """The probe plan and the names to resolve through the OS (pure).  Single-label names are
+    asked of the OS only (a direct query of "db01." says nothing about the search list), as is
+    the single-label form of each full name given; the names a probe adds for one cause
+    (large answer, DoH canary) are never resolved through the OS."""
+    from agent import probes
     from agent.model import PROBE_ORIGINS
     from agent.netclass import is_single_label
 
-    # Single-label names are asked of the OS only (a direct query of "db01." says nothing about
-    # the search list); the single-label form of each full name given is tested the same way.
     direct = tuple(n for n in names if not is_single_label(n.name))
     plan = probes.plan(snapshot, direct, extra_servers=options.expected_dns,
                        large_answer=options.large_answer_name)
     system = [n.name for n in plan.names if n.origin not in PROBE_ORIGINS]
     system += [n for n in probes.single_label_forms(names) if n not in system]
-    return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, system_names=system,
-                      on_progress=on_progress)
+    return plan, tuple(system)
 
 
 def _with_probe_names(names: tuple[NameCheck, ...], probe_run: ProbeRun) -> tuple[NameCheck, ...]:
