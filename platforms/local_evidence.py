@@ -19,7 +19,7 @@ variables via ``env.extra['environ']``, command look-up via ``env.extra['which']
                     registry and each profile's ``prefs.js`` / ``user.js`` -- only the DoH keys and
                     lines are kept, never a whole profile
 ``container-dns``   JSON: Docker's ``daemon.json`` (DNS keys only), WSL's ``.wslconfig`` (Windows) or
-                    ``/etc/wsl.conf``, the kernel release (a WSL kernel says so), whether a
+                    ``/etc/wsl.conf``, the kernel release (``uname``; a WSL kernel says so), whether a
                     ``docker`` command is installed
 ``port53``          who listens on port 53: ``ss -H -l -n -p -t -u sport = :53`` (Linux),
                     ``lsof +c 0 -nP -iUDP:53 -iTCP:53 -sTCP:LISTEN`` (macOS)
@@ -169,7 +169,7 @@ def container_files(platform: Platform, home: str, environ: dict) -> tuple[tuple
     if platform is Platform.MACOS:
         return (("docker", j(home, ".docker", "daemon.json")),)
     return (("docker", "/etc/docker/daemon.json"), ("docker", j(home, ".config", "docker", "daemon.json")),
-            ("wsl.conf", "/etc/wsl.conf"), ("osrelease", "/proc/sys/kernel/osrelease"))
+            ("wsl.conf", "/etc/wsl.conf"))
 
 
 # --------------------------------------------------------------------------- reading (I/O)
@@ -403,6 +403,12 @@ def read_container_settings(env: Env, platform: Platform) -> dict:
             text = "".join(line + "\n" for line in text.splitlines()
                            if line.strip().startswith("[") or line.split("=", 1)[0].strip().lower() in keep)
         out["files"].append({"kind": kind, "source": path, "text": text[:4096]})
+    if platform is Platform.LINUX:
+        # The kernel's release names Microsoft inside WSL ("5.15.133.1-microsoft-standard-WSL2").
+        try:
+            out["kernel_release"] = str(env.extra.get("kernel_release", lambda: os.uname().release)())
+        except (AttributeError, OSError) as err:
+            r.errors.append(f"kernel release: {err}")
     which = env.extra.get("which", shutil.which)
     try:
         out["docker_command"] = bool(which("docker"))
@@ -499,10 +505,11 @@ def attach_local_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                     containers.append(container_dns.wslconfig(text, source))
                 elif kind == "wsl.conf":
                     containers.append(container_dns.wsl_conf(text, source))
-                elif kind == "osrelease":
-                    inside = container_dns.inside_wsl(text)
+
             except ParseError as err:
                 errors.append(CollectionError(CONTAINER_SOURCE, str(err)))
+        if isinstance(data.get("kernel_release"), str):
+            inside = container_dns.inside_wsl(data["kernel_release"])
         docker = True if (any(c.kind == "docker" for c in containers) or data.get("docker_command")) else None
         if docker is None and snapshot.has(Evidence.INTERFACES) and snapshot.interface("docker0") is not None:
             docker = True

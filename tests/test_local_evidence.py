@@ -181,7 +181,6 @@ def test_linux_collection_reads_policies_local_state_profiles_docker_wsl_and_ss(
                                                                      "user_name": "ana@example.com"}}}}),
         f"{home}/.mozilla/firefox/abcd.default-release/prefs.js": PREFS,
         "/etc/docker/daemon.json": '{"dns": ["8.8.8.8"], "registry-mirrors": ["https://m"]}',
-        "/proc/sys/kernel/osrelease": "5.15.133.1-microsoft-standard-WSL2\n",
         "/etc/wsl.conf": "[boot]\nsystemd=true\n[network]\ngenerateResolvConf = false\nhostname = x\n",
     }, dirs={f"{home}/.mozilla/firefox": [f"{home}/.mozilla/firefox/abcd.default-release"]})
 
@@ -190,7 +189,8 @@ def test_linux_collection_reads_policies_local_state_profiles_docker_wsl_and_ss(
         return CommandResult('udp UNCONN 0 0 127.0.0.1:53 0.0.0.0:* users:(("dnscrypt-proxy",pid=812,fd=7))\n',
                              "", 0, 0.01)
 
-    caps = le.local_sources(_env(fs, run, home=home, environ={}), Platform.LINUX)
+    caps = le.local_sources(_env(fs, run, home=home, environ={},
+                                 kernel_release=lambda: "5.15.133.1-microsoft-standard-WSL2"), Platform.LINUX)
     assert [c.id for c in caps] == ["hosts", "browser-dns", "container-dns", "port53"]
     browser = json.loads(caps[1].text)
     # Only the DoH keys and lines are captured: no homepage, no e-mail, no other pref.
