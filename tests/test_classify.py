@@ -192,6 +192,7 @@ CASES = {
 # --------------------------------------------------------------------------- causes beyond the KC (issue 17)
 
 SHORT = NameCheck("db", origin="user")
+NOT_ASKED = "resolved link 10 (tun0), not asked: /etc/resolv.conf does not point at resolved"   # platforms/linux.py
 BIG = NameCheck("big.corp.internal", origin=LARGE_ANSWER_ORIGIN)
 VPC2 = "10.0.0.2"
 
@@ -275,10 +276,19 @@ CASES.update({
     "resolv-conf-not-stub": (
         snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2),
                  resolvers=(resolver("192.168.1.1"),
-                            resolver(IE1, "inactive", "tun0", origin="resolved link 10 (tun0) (not asked: /etc/resolv.conf is not the stub)"),
-                            resolver(IE2, "inactive", "tun0", origin="resolved link 10 (tun0) (not asked: /etc/resolv.conf is not the stub)"))),
+                            resolver(IE1, "unused", "tun0", origin=NOT_ASKED),
+                            resolver(IE2, "unused", "tun0", origin=NOT_ASKED)),
+                 extra_captured={Evidence.RESOLV_CONF}),
         run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY]), ok(IE2, [CANARY])),
         "S2-custom-dns-split", {"linux-resolv-conf-not-stub", "pushed-dns-not-applied"}, Verdict.BROKEN),
+    "resolved-own-inactive-link-is-another-cause": (
+        # resolved itself asks nothing of tun0 (DefaultRoute=no, no domain): not this code
+        snapshot(tunnel_routes=(VPC, PEER), manager=DnsManager.SYSTEMD_RESOLVED, stub=True,
+                 resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),
+                            resolver(IE1, "inactive", "tun0", origin="resolved link 10 (tun0)")),
+                 extra_captured={Evidence.RESOLV_CONF}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY])),
+        "S2-custom-dns-split", {"linux-resolved-vpn-not-default"}, Verdict.DEGRADED),
     "single-label-no-suffix": (
         s2(link_search=(LinkSearch(None, (), "/etc/resolv.conf search"), LinkSearch("tun0", (), "resolved link 10"))),
         run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),

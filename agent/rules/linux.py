@@ -35,20 +35,23 @@ def linux_resolv_conf_not_stub(ctx: Context) -> Finding | None:
     """The VPN client applied its servers to systemd-resolved, but /etc/resolv.conf is not the
     resolved stub, so glibc never asks resolved (AWS Client VPN user guide, Linux
     troubleshooting: /etc/resolv.conf must link to /run/systemd/resolve/stub-resolv.conf;
-    tailscale#589; mullvadvpn-app#6063).  The adapter keeps resolved's servers as INACTIVE
+    tailscale#589; mullvadvpn-app#6063).  The adapter keeps resolved's servers as UNUSED
     resolvers when resolv.conf bypasses it; this fires when those on the tunnel link are not
     among the servers resolv.conf lists."""
     if ctx.platform is not Platform.LINUX or not ctx.tunnel_up or ctx.snapshot.dns.stub:
         return None
-    if not (ctx.has(Evidence.DNS_GLOBAL) and ctx.has(Evidence.DNS_LINKS)):
+    # /etc/resolv.conf itself was read (not only where it links), and the adapter found that it
+    # bypasses resolved: resolved's servers are then UNUSED (an INACTIVE link of resolved's own --
+    # DefaultRoute=no, no domain -- is linux-resolved-vpn-not-default).
+    if not (ctx.has(Evidence.RESOLV_CONF) and ctx.has(Evidence.DNS_GLOBAL) and ctx.has(Evidence.DNS_LINKS)):
         return None
     listed = set(ctx.snapshot.dns.resolv_conf_nameservers)
-    held = [r for r in ctx.resolvers if r.scope is ResolverScope.INACTIVE and r.origin.startswith("resolved")
+    held = [r for r in ctx.resolvers if r.scope is ResolverScope.UNUSED and r.origin.startswith("resolved")
             and ctx.is_tunnel(r.interface) and r.address not in listed]
     if not held:
         return None
     dns = ctx.snapshot.dns
-    evidence = [f"systemd-resolved holds {r.address} on {r.interface} ({r.origin.split(' (not asked')[0]})" for r in held]
+    evidence = [f"systemd-resolved holds {r.address} on {r.interface} ({r.origin.split(',')[0]})" for r in held]
     evidence.append("/etc/resolv.conf lists " + (", ".join(dns.resolv_conf_nameservers) or "no nameserver")
                     + f" (written by {dns.manager.value}{', ' + dns.resolv_conf_by if dns.resolv_conf_by else ''}), "
                       "not the stub 127.0.0.53")

@@ -175,9 +175,6 @@ KNOWN_WRONG: dict[tuple[str, bool], str] = {
     ("resolved-stub-down", True):
         "healthy while the OS resolver, the 127.0.0.53 stub, answers nothing (every getaddrinfo "
         "times out): the pushed servers answer but reach no program (pushed-dns-not-applied)",
-    ("resolved-static-resolvconf", False):
-        "cannot-tell, and resolved's tun0 servers are not probed: resolved holds them on the tunnel "
-        "link (routed into it), so the machine shows custom DNS (S2) that programs do not use",
 }
 
 
