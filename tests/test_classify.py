@@ -11,7 +11,8 @@ import pytest
 from agent.classify import classify, order, verdict_of
 from agent.model import Finding, ProbeRun, Severity, Snapshot, Verdict
 from agent.rules import RULES
-from agent.model import (LARGE_ANSWER_ORIGIN, BrowserDns, ContainerDns, DohMode, Evidence, HostsEntry, LinkSearch,
+from agent.model import (DOH_CANARY, DOH_CANARY_ORIGIN, LARGE_ANSWER_ORIGIN, BrowserDns, ContainerDns, DohMode, Evidence,
+                         HostsEntry, LinkSearch,
                          LocalEvidence, Platform, Port53Listener, SamlState, Transport)
 from tests.builders import (CANARY, FULL, TUN, DnsManager, NameCheck, ok, probe, profile, resolver, run, silent,
                             snapshot)
@@ -197,6 +198,10 @@ BIG = NameCheck("big.corp.internal", origin=LARGE_ANSWER_ORIGIN)
 VPC2 = "10.0.0.2"
 
 
+DOHC = NameCheck(DOH_CANARY, origin=DOH_CANARY_ORIGIN)
+ROLLOUT = BrowserDns("firefox", "doh-rollout.mode", "2", DohMode.AUTOMATIC, "prefs.js")
+
+
 def _local(**kw) -> LocalEvidence:
     return LocalEvidence(**kw)
 
@@ -224,6 +229,21 @@ CASES.update({
                                              templates="https://dns.example/dns-query"),)),
            extra_captured={Evidence.BROWSER_DNS}), s2_ok(),
         "S2-custom-dns-split", {"browser-secure-dns"}, Verdict.DEGRADED),
+    "browser-doh-excludes-the-private-domain": (
+        s2(local=_local(browsers=(BrowserDns("firefox", "network.trr.mode", "2", DohMode.AUTOMATIC, "prefs.js",
+                                             excluded=("corp.internal",)),)),
+           extra_captured={Evidence.BROWSER_DNS}), s2_ok(),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "browser-firefox-rollout-vpn-dns-does-not-opt-out": (
+        s2(local=_local(browsers=(ROLLOUT,)), extra_captured={Evidence.BROWSER_DNS}),
+        run(s2_ok().results, ok(IE1, [DOHC], ("104.16.248.249",)), ok(IE2, [DOHC], ("104.16.248.249",)),
+            names=(CANARY, DB, DOHC), system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", {"browser-secure-dns"}, Verdict.DEGRADED),
+    "browser-firefox-rollout-vpn-dns-opts-out": (
+        s2(local=_local(browsers=(ROLLOUT,)), extra_captured={Evidence.BROWSER_DNS}),
+        run(s2_ok().results, probe(IE1, DOHC.name, "nxdomain"), probe(IE2, DOHC.name, "nxdomain"),
+            names=(CANARY, DB, DOHC), system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
     "browser-chrome-automatic": (
         # "automatic" only upgrades to the OS resolver's own DoH provider: the VPN's DNS stays in use.
         s2(local=_local(browsers=(BrowserDns("chrome", "DnsOverHttpsMode", "automatic", DohMode.AUTOMATIC,
@@ -433,7 +453,8 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     "two-vpns", "S2-ipv6-leak", "not-connected", "S2-linklocal",
                     # issue 17: the machine tells these too
                     "hosts-stale-entry", "hosts-entry-same-as-dns", "stale-positive-cache", "browser-firefox-doh-only",
-                    "browser-chrome-automatic", "docker-daemon-dns", "docker-resolved-stub-flattened",
+                    "browser-chrome-automatic", "browser-doh-excludes-the-private-domain", "docker-daemon-dns",
+                    "browser-firefox-rollout-vpn-dns-does-not-opt-out", "browser-firefox-rollout-vpn-dns-opts-out", "docker-resolved-stub-flattened",
                     "wsl-dns-tunneling-off", "inside-wsl-nat-dns", "resolved-stub-is-not-an-agent",
                     "tailscale-takes-dns", "single-label-no-suffix", "single-label-with-suffix", "large-answer-lost",
                     "large-answer-fine", "dns-firewall-blocks-canary", "saml-completed-tunnel-up",

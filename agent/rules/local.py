@@ -54,8 +54,11 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
         return None
     settings = ctx.snapshot.local.browsers
     canary = _doh_canary(ctx)
+    private = [n.name for n in ctx.expectations if n.expected != "public"]
     hits = []
     for b in settings:
+        if private and b.excluded and all(_under_any(n, b.excluded) for n in private):
+            continue                    # the names under test stay on the OS resolver
         if b.mode is DohMode.SECURE:
             hits.append(b)
         elif b.mode is DohMode.AUTOMATIC and b.browser == "firefox" and b.setting != "doh-rollout.mode":
@@ -81,6 +84,15 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
     return finding("browser-secure-dns",
                    f"{browsers.capitalize()} {'is' if len({b.browser for b in hits}) == 1 else 'are'} set to resolve "
                    f"names over DNS-over-HTTPS{' only (no fallback)' if strict else ' first'}.", evidence)
+
+
+def _under_any(name: str, domains: tuple[str, ...]) -> bool:
+    name = name.strip().rstrip(".").lower()
+    for d in domains:
+        d = d.strip().lstrip("*").strip(".").lower()
+        if d and (name == d or name.endswith("." + d)):
+            return True
+    return False
 
 
 def _doh_canary(ctx: Context) -> bool | None:
