@@ -263,8 +263,8 @@ CATALOGUE: dict[str, FindingDoc] = {d.code: d for d in (
        "(127.0.0.11) forwards to the host's resolver.",
        "Publish the VPN's DNS server addresses (and the private domains) for developers' container settings.",
        "https://docs.docker.com/engine/network/#dns-services",
-       "tunnel up with the VPN's DNS known; Docker daemon.json 'dns' without them, or Docker present and the host "
-       "on the resolved stub with other links' servers"),
+       "tunnel up with the VPN's DNS known; Docker daemon.json 'dns' without them (warning), or Docker's default "
+       "bridge docker0 and the host on the resolved stub with other links' servers (info)"),
     _d("wsl-dns-not-vpn", "warning", "WSL does not use the VPN's DNS",
        "WSL 2 in its default NAT networking mode has its own /etc/resolv.conf pointing at the Windows host; "
        "without DNS tunneling, queries from Linux leave through the WSL virtual network and do not follow the "

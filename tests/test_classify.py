@@ -261,7 +261,15 @@ CASES.update({
                             resolver(IE1, "domain", "tun0", ("corp.internal",), origin="resolved link 10 (tun0)")),
                  local=_local(docker=True), extra_captured={Evidence.CONTAINER_DNS}),
         run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY])),
-        "S2-custom-dns-split", {"container-dns-not-vpn"}, Verdict.DEGRADED),
+        "S2-custom-dns-split", {"container-dns-not-vpn"}, Verdict.HEALTHY),
+    "docker-installed-but-no-bridge": (
+        # a docker command on PATH is no default bridge in use: nothing said
+        snapshot(tunnel_routes=(VPC, PEER), manager=DnsManager.SYSTEMD_RESOLVED, stub=True,
+                 resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),
+                            resolver(IE1, "domain", "tun0", ("corp.internal",), origin="resolved link 10 (tun0)")),
+                 local=_local(docker=True), extra_captured={Evidence.CONTAINER_DNS}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
     "wsl-dns-tunneling-off": (
         s2(platform=Platform.WINDOWS, local=_local(containers=(ContainerDns(
             "wslconfig", "C:\\Users\\u\\.wslconfig", settings={"dnsTunneling": "false"}),)),
@@ -454,6 +462,7 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     # issue 17: the machine tells these too
                     "hosts-stale-entry", "hosts-entry-same-as-dns", "stale-positive-cache", "browser-firefox-doh-only",
                     "browser-chrome-automatic", "browser-doh-excludes-the-private-domain", "docker-daemon-dns",
+                    "docker-installed-but-no-bridge",
                     "browser-firefox-rollout-vpn-dns-does-not-opt-out", "browser-firefox-rollout-vpn-dns-opts-out", "docker-resolved-stub-flattened",
                     "wsl-dns-tunneling-off", "inside-wsl-nat-dns", "resolved-stub-is-not-an-agent",
                     "tailscale-takes-dns", "single-label-no-suffix", "single-label-with-suffix", "large-answer-lost",
