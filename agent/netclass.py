@@ -137,14 +137,6 @@ def route_interface(snapshot: Snapshot | None, server: str) -> str | None:
     return lookup.interface if lookup is not None else None
 
 
-def is_loopback(text: str) -> bool:
-    """127.0.0.0/8 or ::1 (a zone id is ignored); False for anything that is not an address."""
-    try:
-        return parse_address(text.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
-
-
 def is_single_label(name: str) -> bool:
     """A host name of one label ("db01"): the OS completes it with its search list."""
     name = name.strip().rstrip(".")

@@ -122,12 +122,12 @@ def test_adapter_reads_what_the_lab_configured(stack_up: Running) -> None:
     else:
         # uplink / a static file: glibc reads the file, so the file's servers are the resolvers
         assert dns["stub"] is False
-        active = [r for r in dns["resolvers"] if r["scope"] != "inactive"]
+        active = [r for r in dns["resolvers"] if r["scope"] not in ("inactive", "unused")]
         assert [r["address"] for r in active] == dns["resolv_conf_nameservers"]
         if s.resolv is ResolvConf.STATIC:
             assert dns["resolv_conf_nameservers"] == list(s.laptop_dns)
             # what resolved holds stays visible, as servers nobody asks (linux-resolv-conf-not-stub)
-            held = {(r["address"], r["interface"]) for r in dns["resolvers"] if r["scope"] == "inactive"}
+            held = {(r["address"], r["interface"]) for r in dns["resolvers"] if r["scope"] == "unused"}
             assert {(a, "tun0") for a in IN} <= held
         else:
             assert set(dns["resolv_conf_nameservers"]) == set(s.lan_link_dns) | set(IN)
