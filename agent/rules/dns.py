@@ -294,34 +294,22 @@ def pushed_dns_not_applied(ctx: Context) -> Finding | None:
     return finding("pushed-dns-not-applied", None, evidence)
 
 
-def _disagreements(ctx: Context) -> tuple[list[str], list[str]]:
-    """(negative, positive) disagreements between the OS resolver and a direct query of the
-    first server in use: evidence lines for each."""
+def _negative_disagreements(ctx: Context) -> list[str]:
+    """Names the OS resolver says do not exist while the first server in use answers them:
+    evidence lines."""
     servers = ctx.custom_dns if ctx.custom_dns else tuple(r.address for r in ctx.default_resolvers)
-    negative: list[str] = []
-    positive: list[str] = []
+    out: list[str] = []
     for check in ctx.names:
         if check.origin in PROBE_ORIGINS:
             continue
         sys_lookup = ctx.system(check.name)
         if sys_lookup is None:
             continue
-        sys_addrs = {a.address for a in sys_lookup.addresses}
         for s in servers[:1]:
             r = ctx.status(s).best(check.name)
-            if r is None:
-                continue
-            direct = set(_answers(r))
-            said = (f"system resolver {check.name}: "
-                    + (", ".join(sorted(sys_addrs)) if sys_addrs else sys_lookup.error or "no address"))
-            if r.outcome is Outcome.ANSWER and says_not_found(sys_lookup):
-                negative += [_describe(r), said]
-            elif r.outcome is Outcome.NXDOMAIN and sys_addrs:
-                positive += [_describe(r), said]
-            elif check.origin in ("user", "config") and direct and sys_addrs and not (direct & sys_addrs) \
-                    and r.qtype == "A" and all(":" not in a for a in sys_addrs):
-                positive += [_describe(r), said]
-    return negative, positive
+            if r is not None and r.outcome is Outcome.ANSWER and says_not_found(sys_lookup):
+                out += [_describe(r), f"system resolver {check.name}: {sys_lookup.error or 'no address'}"]
+    return out
 
 
 def system_resolver_disagrees(ctx: Context) -> Finding | None:
@@ -330,24 +318,47 @@ def system_resolver_disagrees(ctx: Context) -> Finding | None:
     resolver order.  (An old positive answer is stale-positive-cache.)"""
     if not ctx.probed:
         return None
-    negative, _positive = _disagreements(ctx)
+    negative = _negative_disagreements(ctx)
     if not negative:
         return None
     return finding("system-resolver-disagrees", None, negative)
 
 
 def stale_positive_cache(ctx: Context) -> Finding | None:
-    """The OS resolver gives an address the DNS server in use does not (another address, or
-    NXDOMAIN): a positive answer cached before the tunnel came up -- the public address of a
-    name that is private inside the VPC -- or a hosts-file entry (split of
+    """The OS resolver gives an address no DNS server probed gives for that name (they answer
+    other addresses, or NXDOMAIN): a positive answer cached before the tunnel came up -- the
+    public address of a name that is private inside the VPC -- or a hosts-file entry (split of
     system-resolver-disagrees, issue 17; OS caches: Windows DNS Client, mDNSResponder,
-    systemd-resolved, nscd)."""
+    systemd-resolved, nscd).  Compared with every server probed, not the one the OS is thought
+    to ask: where split DNS sends the name is not always captured, and an address any server
+    gives may be where the OS got it."""
     if not ctx.probed:
         return None
-    _negative, positive = _disagreements(ctx)
-    if not positive:
+    evidence = []
+    for check in ctx.names:
+        if check.origin in PROBE_ORIGINS:
+            continue
+        sys_lookup = ctx.system(check.name)
+        if sys_lookup is None or not sys_lookup.addresses:
+            continue
+        os_v4 = {a.address for a in sys_lookup.addresses if ":" not in a.address}
+        results = [p for p in ctx.probes.results if p.name == check.name and p.qtype == "A"]
+        told = [p for p in results if p.outcome in (Outcome.ANSWER, Outcome.NXDOMAIN)]
+        if not os_v4 or not told:
+            continue
+        given = {a.address for p in told for a in p.answers}
+        if os_v4 & given:
+            continue
+        if check.origin not in ("user", "config") and given:
+            continue                     # a public name's addresses rotate: only NXDOMAIN says "not so"
+        shown = {}
+        for p in told:
+            shown.setdefault(p.server, p)
+        evidence += [_describe(p) for p in shown.values()]
+        evidence.append(f"system resolver {check.name}: " + ", ".join(sorted(a.address for a in sys_lookup.addresses)))
+    if not evidence:
         return None
-    return finding("stale-positive-cache", None, positive)
+    return finding("stale-positive-cache", None, evidence)
 
 
 def single_label_name_fails(ctx: Context) -> Finding | None:
