@@ -169,12 +169,6 @@ def test_lab_plumbing(up: Running) -> None:
 # Where the doctor disagrees with the expectations today: the test runs and must fail
 # (strict xfail), so the day the doctor is right the marker has to go.
 KNOWN_WRONG: dict[tuple[str, bool], str] = {
-    ("resolved-vpn-not-default", True):
-        "adds pushed-dns-not-applied: the pushed servers are applied (resolved holds them on tun0); "
-        "what is wrong is their routing, which linux-resolved-vpn-not-default names",
-    ("resolved-stub-down", True):
-        "healthy while the OS resolver, the 127.0.0.53 stub, answers nothing (every getaddrinfo "
-        "times out): the pushed servers answer but reach no program (pushed-dns-not-applied)",
 }
 
 
