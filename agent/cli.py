@@ -349,6 +349,7 @@ def _options(names, timeout, log_file, profile, config, probe=True):
     context = {}
     expected_dns: tuple[str, ...] = ()
     canary = None
+    large_answer = None
     cfg_path = config
     if cfg_path is None:
         default = config_mod.default_config_path()
@@ -362,6 +363,7 @@ def _options(names, timeout, log_file, profile, config, probe=True):
         names = tuple(names) + tuple(n for n in cfg.names if n.name not in given)
         expected_dns = tuple(cfg.expected_dns)
         canary = cfg.canary
+        large_answer = cfg.large_answer_name
         timeout = timeout if timeout is not None else cfg.timeout
         profile = profile if profile is not None else (Path(cfg.profile) if cfg.profile else None)
         context["config"] = str(cfg_path)
@@ -371,7 +373,7 @@ def _options(names, timeout, log_file, profile, config, probe=True):
         context["expected_dns"] = list(expected_dns)  # so `analyze` re-classifies with them
     return run.Options(names=tuple(names), timeout_s=timeout, log_path=str(log_file) if log_file else None,
                        profile_path=str(profile) if profile else None, expected_dns=expected_dns,
-                       canary=canary, probe=probe, context=context)
+                       canary=canary, large_answer_name=large_answer, probe=probe, context=context)
 
 
 @app.command()

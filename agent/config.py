@@ -11,6 +11,9 @@ Example::
     profile = "~/vpn/corp.ovpn"       # the .ovpn profile in use
     timeout = 3                       # global probe deadline, seconds
     canary = "aws.amazon.com"         # the public name every resolver should answer
+    large_answer_name = "big.corp.internal"   # a name with a large TXT answer (1.5-4 KB): asked
+                                      # of the VPN's servers with an EDNS buffer of 4096 over UDP
+                                      # and TCP (dns-large-answer-lost); none: not probed
 
 Top-level keys must come before ``[names]`` (TOML puts later keys into that table).
 Invalid input raises :class:`ConfigError` naming the key and the line.
@@ -35,7 +38,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 MAX_TIMEOUT_S = 60.0
 _NAME = re.compile(r"^(?=.{1,253}\.?$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
                    r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
-_KEYS = ("names", "expected_dns", "profile", "timeout", "canary")
+_KEYS = ("names", "expected_dns", "profile", "timeout", "canary", "large_answer_name")
 
 
 class ConfigError(Exception):
@@ -50,6 +53,7 @@ class OrgConfig:
     timeout: float | None = None
     canary: str | None = None
     path: str = ""
+    large_answer_name: str | None = None
 
 
 def default_config_path(platform: Platform | None = None, environ: dict | None = None,
@@ -175,8 +179,14 @@ def parse(text: str, path: str = "<config>") -> OrgConfig:
             raise _err(path, text, "canary", "must be a DNS name, e.g. \"aws.amazon.com\"")
         canary = canary.strip().rstrip(".")
 
+    large = data.get("large_answer_name")
+    if large is not None:
+        if not isinstance(large, str) or not _NAME.match(large.strip()):
+            raise _err(path, text, "large_answer_name", "must be a DNS name, e.g. \"big.corp.internal\"")
+        large = large.strip().rstrip(".")
+
     return OrgConfig(names=tuple(names), expected_dns=tuple(expected_dns), profile=profile, timeout=timeout,
-                     canary=canary, path=path)
+                     canary=canary, path=path, large_answer_name=large)
 
 
 def load(path: Path | str) -> OrgConfig:
@@ -195,5 +205,6 @@ def load(path: Path | str) -> OrgConfig:
     cfg = parse(text, str(path))
     if cfg.profile and not os.path.isabs(cfg.profile):
         # a relative profile path means: next to the config file (an org ships both together)
-        cfg = OrgConfig(cfg.names, cfg.expected_dns, str(path.parent / cfg.profile), cfg.timeout, cfg.canary, cfg.path)
+        cfg = OrgConfig(cfg.names, cfg.expected_dns, str(path.parent / cfg.profile), cfg.timeout, cfg.canary, cfg.path,
+                        cfg.large_answer_name)
     return cfg

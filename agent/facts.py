@@ -60,6 +60,16 @@ _COMMANDS: dict[str, dict[Platform, tuple[str, ...]]] = {
     "ipv6-routes": {Platform.LINUX: ("ip -6 route",),
                     Platform.MACOS: ("netstat -rn -f inet6",),
                     Platform.WINDOWS: ("route print -6",)},
+    # issue 17: what tells the laptop-side causes apart
+    "hosts": {Platform.LINUX: ("cat /etc/hosts",), Platform.MACOS: ("cat /etc/hosts",),
+              Platform.WINDOWS: ("type %SystemRoot%\\System32\\drivers\\etc\\hosts",)},
+    "port53": {Platform.LINUX: ("sudo ss -lnptu 'sport = :53'",),
+               Platform.MACOS: ("sudo lsof +c 0 -nP -iUDP:53 -iTCP:53 -sTCP:LISTEN",),
+               Platform.WINDOWS: ("Get-NetUDPEndpoint -LocalPort 53 | Select-Object LocalAddress, OwningProcess, "
+                                  "@{n='Process';e={(Get-Process -Id $_.OwningProcess).Name}}",)},
+    "search-list": {Platform.LINUX: ("resolvectl domain", "cat /etc/resolv.conf"), Platform.MACOS: ("scutil --dns",),
+                    Platform.WINDOWS: ("Get-DnsClientGlobalSetting", "Get-DnsClient | Select-Object InterfaceAlias, "
+                                                                         "ConnectionSpecificSuffix")},
 }
 _ADMIN_DNS = ("(VPN administrator) aws ec2 describe-client-vpn-endpoints "
               "--query 'ClientVpnEndpoints[].[ClientVpnEndpointId,DnsServers,SplitTunnel]'")
@@ -446,6 +456,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
         if custom_dns is Known.OBSERVED and not snapshot.has(Evidence.INTERFACES):
             unknowns.append(Unknown("interfaces", "whether a VPN DNS server lies in a local subnet (no interface "
                                                   "list was captured)", _commands("interfaces", platforms)))
+    unknowns += _local_unknowns(snapshot, probes, names, platforms)
     if not probed:
         why = f" ({probes.skipped})" if probes.skipped else ""
         unknowns.append(Unknown("probes", f"how the DNS servers answer: no probe was sent{why}",
@@ -457,6 +468,36 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
                  custom_dns=custom_dns, custom_dns_servers=tuple(custom), custom_dns_from=custom_from,
                  pushed=pushed_known, resolvers=resolvers_known, probed=probed, servers=servers,
                  resolution=tuple(resolution), notes=tuple(notes), unknowns=tuple(unknowns))
+
+
+def _local_unknowns(snapshot: Snapshot, probes: ProbeRun, names: tuple[NameCheck, ...],
+                    platforms: tuple[Platform, ...]) -> list[Unknown]:
+    """The laptop-side causes a symptom points at but whose evidence was not captured (issue 17):
+    an address from the OS no server gave (a hosts-file entry?), a loopback resolver (which
+    program answers there?), a short name that fails (which suffixes does each link add?)."""
+    from agent.netclass import is_loopback, is_single_label
+
+    out: list[Unknown] = []
+    answered: dict[str, set[str]] = {}
+    for p in probes.results:
+        answered.setdefault(p.name, set()).update(a.address for a in p.answers)
+    odd = [s.name for s in probes.system if s.addresses and s.name in answered
+           and not {a.address for a in s.addresses} & answered[s.name]]
+    if odd and not snapshot.has(Evidence.HOSTS):
+        out.append(Unknown("hosts", f"whether a hosts-file entry gives {', '.join(odd)} the address the OS returns, "
+                                    "which no DNS server probed gave (the hosts file was not read)",
+                           _commands("hosts", platforms)))
+    loop = [r.address for r in snapshot.dns.resolvers if is_loopback(r.address)
+            and r.scope is not ResolverScope.INACTIVE and r.address.split("%", 1)[0] not in ("127.0.0.53", "127.0.0.54")]
+    if loop and not snapshot.has(Evidence.PORT53):
+        out.append(Unknown("port53", f"which program answers DNS on {', '.join(dict.fromkeys(loop))} (a local DNS "
+                                     "agent?): who listens on port 53 was not listed", _commands("port53", platforms)))
+    short_failed = [s.name for s in probes.system if is_single_label(s.name) and not s.addresses and s.error
+                    and any(n.name == s.name for n in names)]
+    if short_failed and not snapshot.dns.link_search and not snapshot.dns.search_domains:
+        out.append(Unknown("search-list", f"which DNS suffixes the OS adds to {', '.join(short_failed)} (no search "
+                                          "list was captured)", _commands("search-list", platforms)))
+    return out
 
 
 def _with_role(s: ServerFact, role: str) -> ServerFact:

@@ -226,13 +226,167 @@ CATALOGUE: dict[str, FindingDoc] = {d.code: d for d in (
        "Disable IPv6 on the LAN adapter while on VPN, or remove the IPv6 DNS servers.",
        "Make the endpoint dual-stack with IPv6 DNS servers, and enable Client Route Enforcement.",
        ADMIN + "ipv6-considerations.html", "IPv6 resolver on a non-tunnel link, no IPv6 route via the tunnel"),
-    _d("system-resolver-disagrees", "warning", "Applications see a different answer than the DNS server gives",
-       "The operating system's resolver (what applications use) and a direct query of the DNS server in use "
-       "disagree: a stale negative cache, a hosts-file entry, or the resolver order.",
+    _d("system-resolver-disagrees", "warning", "Applications are told a name does not exist that the DNS server answers",
+       "The operating system's resolver (what applications use) says the name does not exist, but a direct query "
+       "of the DNS server in use answers it: a negative answer cached before the tunnel came up (Windows keeps one "
+       "for about 15 minutes), or the resolver order sends the name to another server first. (An old positive "
+       "answer is stale-positive-cache.)",
        "Flush the DNS cache: Windows 'ipconfig /flushdns'; macOS 'sudo dscacheutil -flushcache; sudo killall "
        "-HUP mDNSResponder'; Linux 'resolvectl flush-caches'. Check the hosts file.",
        "Nothing on the endpoint.",
-       KC, "getaddrinfo vs direct probe answers differ"),
+       KC, "getaddrinfo says not found, a direct probe of the server in use answers"),
+    # --- beyond the Knowledge Center: causes on the laptop itself (issue 17) ---
+    _d("browser-secure-dns", "warning", "The browser resolves names with its own DNS-over-HTTPS, not the VPN's DNS",
+       "A browser setting sends every name to a DNS-over-HTTPS provider on the internet instead of the operating "
+       "system's resolver. That provider cannot know the names only the VPN's DNS answers (private hosted zones, "
+       "VPC endpoint names), so they fail in the browser while nslookup, ping and other programs work. Firefox also "
+       "rejects private addresses in DoH answers unless network.trr.allow-rfc1918 is set, and keeps its default DoH "
+       "on unless the network's resolver answers the canary name use-application-dns.net negatively.",
+       "Chrome/Edge: Settings > Privacy and security > Security > turn off 'Use secure DNS' (or choose 'With your "
+       "current service provider'). Firefox: Settings > Privacy & Security > DNS over HTTPS > Off, or about:config "
+       "network.trr.mode = 5 (or add the private domains to network.trr.excluded-domains). A policy set by IT "
+       "cannot be changed here: ask IT.",
+       "Set the browsers' policy for VPN users: Chrome/Edge DnsOverHttpsMode 'off' or 'automatic' (or exclude the "
+       "private domains), Firefox DNSOverHTTPS Enabled=false or ExcludedDomains. To switch off Firefox's default "
+       "DoH on the VPN, make the VPN's DNS answer use-application-dns.net with NXDOMAIN or no address (e.g. a "
+       "private hosted zone of that name associated with the resolver's VPC).",
+       "https://chromeenterprise.google/policies/#DnsOverHttpsMode",
+       "a browser policy or preference: Chrome/Edge DnsOverHttpsMode or dns_over_https.mode 'secure', Firefox "
+       "network.trr.mode 2/3 or the DNSOverHTTPS policy; with the tunnel up"),
+    _d("container-dns-not-vpn", "warning", "Containers do not ask the VPN's DNS servers",
+       "The host resolves through the VPN, but Docker gives containers other DNS servers: the 'dns' list of "
+       "daemon.json, or -- on a host whose /etc/resolv.conf is the systemd-resolved stub -- every link's servers "
+       "from /run/systemd/resolve/resolv.conf in one flat list, where the LAN's server comes before the VPN's and "
+       "per-domain routing is lost. Names only the VPN's DNS knows fail inside containers.",
+       "Give the containers the VPN's DNS servers: docker run --dns <VPN DNS server> (or 'dns' in "
+       "/etc/docker/daemon.json, then restart Docker), or use a user-defined network, whose embedded DNS "
+       "(127.0.0.11) forwards to the host's resolver.",
+       "Publish the VPN's DNS server addresses (and the private domains) for developers' container settings.",
+       "https://docs.docker.com/engine/network/#dns-services",
+       "tunnel up with the VPN's DNS known; Docker daemon.json 'dns' without them (warning), or Docker's default "
+       "bridge docker0 and the host on the resolved stub with other links' servers (info)"),
+    _d("wsl-dns-not-vpn", "warning", "WSL does not use the VPN's DNS",
+       "WSL 2 in its default NAT networking mode has its own /etc/resolv.conf pointing at the Windows host; "
+       "without DNS tunneling, queries from Linux leave through the WSL virtual network and do not follow the "
+       "VPN's DNS on Windows (and a full-tunnel VPN may drop them), so names resolve on Windows but not in WSL.",
+       "In %UserProfile%\\.wslconfig set [wsl2] dnsTunneling=true (WSL 2.0.9 or later on Windows 11 22H2+; "
+       "networkingMode=mirrored also helps with full tunnels), then run wsl --shutdown. On older builds: "
+       "generateResolvConf=false in /etc/wsl.conf and the VPN's DNS servers in /etc/resolv.conf.",
+       "Ship the .wslconfig setting to developers who use WSL with the VPN.",
+       "https://learn.microsoft.com/windows/wsl/networking",
+       "Windows: .wslconfig dnsTunneling=false with the VPN up; inside WSL: a WSL-generated resolv.conf pointing at "
+       "the NAT gateway (no DNS tunneling) and names failing"),
+    _d("macos-resolv-conf-not-vpn", "warning", "Tools that read only /etc/resolv.conf miss the VPN's DNS on macOS",
+       "macOS resolves through its own resolver configuration (scutil --dns), where the VPN's servers are "
+       "attached to the tunnel or to its domains, but /etc/resolv.conf shows only the default resolver, not the "
+       "VPN's. Programs that read that file instead of asking macOS -- dig, host, nslookup, and Go programs built "
+       "without cgo before Go 1.20 (kubectl, terraform and their providers were among them) -- send private names "
+       "to the LAN's server: Safari works, kubectl fails with 'no such host'.",
+       "Use a build of the tool that asks the system resolver (Go 1.20+ or built with cgo); test names like apps "
+       "do with dscacheutil -q host -a name <name>; as a stop-gap, query the VPN's server explicitly "
+       "(dig @<VPN DNS> name).",
+       "Nothing on the endpoint; tell macOS users which tool builds resolve through the system.",
+       "https://go.dev/doc/go1.20#net",
+       "macOS, tunnel up, the VPN's servers in scutil --dns but none in /etc/resolv.conf"),
+    _d("hosts-file-override", "warning", "A hosts-file entry overrides DNS for a name you test",
+       "The hosts file maps this name to a fixed address, and every OS reads it before asking DNS: whatever the "
+       "VPN's DNS answers, programs get the hosts-file address. An entry left from an old workaround (before the "
+       "VPN had DNS, or for a server that has moved) sends traffic to the wrong place.",
+       "Remove or fix the line: Linux/macOS sudo nano /etc/hosts; Windows: Notepad as administrator, "
+       "C:\\Windows\\System32\\drivers\\etc\\hosts. Then flush the DNS cache.",
+       "Nothing on the endpoint; if the name is meant to resolve through the VPN, tell users to remove their "
+       "hosts-file entries.",
+       "https://man7.org/linux/man-pages/man5/hosts.5.html",
+       "a hosts-file entry for a name under test"),
+    _d("local-dns-agent", "warning", "A local DNS agent answers for this machine, not the VPN's DNS",
+       "The operating system asks a DNS proxy on this machine (a loopback address such as 127.0.0.1), installed "
+       "by a security product (for example a roaming DNS-security client) or a local forwarder. It forwards names "
+       "to its own servers unless it is told the private domains, so names only the VPN's DNS knows fail or get "
+       "public answers while the VPN is connected.",
+       "Ask IT to add the VPN's private domains to the agent's internal-domain list; to confirm, compare the "
+       "agent's answer with the VPN's DNS server (nslookup <name> 127.0.0.1 and nslookup <name> <VPN DNS>).",
+       "Add the private domains (and the VPC's reverse zones) to the DNS agent's internal domains, so it sends "
+       "them to the resolver the VPN pushes.",
+       "https://docs.umbrella.com/deployment-umbrella/docs/domain-management",
+       "the resolver in use is a loopback address that is not the OS's own stub (systemd-resolved, "
+       "NetworkManager's dnsmasq); with the tunnel up"),
+    _d("other-vpn-takes-dns", "warning", "Another VPN (an overlay network) takes the DNS",
+       "Another VPN on this machine -- typically Tailscale's MagicDNS at 100.100.100.100 -- has made itself the "
+       "resolver for every name (resolv.conf written by it, or a catch-all DNS route on its link), so names only "
+       "the AWS Client VPN's DNS knows go to it instead and fail or race.",
+       "Stop the other VPN from taking DNS while using this one (Tailscale: tailscale set --accept-dns=false), or "
+       "add the VPN's private domains as split DNS in the other VPN's settings; reconnect.",
+       "Give the overlay network split DNS for the private domains (pointing at the VPC resolver) instead of "
+       "taking every name.",
+       "https://tailscale.com/s/resolvconf-overwrite",
+       "a resolver of another VPN (100.100.100.100, a tailscale/zerotier link, a resolv.conf it generated) asked "
+       "for every name, with the AWS tunnel up"),
+    _d("linux-resolv-conf-not-stub", "error", "/etc/resolv.conf bypasses systemd-resolved, which holds the VPN's DNS",
+       "The VPN client gave its DNS servers to systemd-resolved (they are on the tunnel link), but /etc/resolv.conf "
+       "is not resolved's stub (127.0.0.53): it names other servers, so programs never ask resolved and never "
+       "reach the VPN's DNS.",
+       "Point /etc/resolv.conf at the stub, as the AWS Client VPN user guide says for Linux: sudo ln -sf "
+       "/run/systemd/resolve/stub-resolv.conf /etc/resolv.conf (and stop the tool that rewrites it), then "
+       "reconnect.",
+       "Tell Linux users the AWS VPN Client needs systemd-resolved as the system resolver.",
+       USER + "linux-troubleshooting.html",
+       "Linux: resolved holds servers on the tunnel link, /etc/resolv.conf lists others and is not the stub"),
+    _d("single-label-name-fails", "warning", "Short (single-label) names do not resolve over the VPN",
+       "The full name resolves, but its first label alone does not: no DNS suffix (search domain) for the "
+       "private domain reaches the link the VPN's DNS is on, so the OS does not complete 'db01' to "
+       "'db01.corp.internal'. A Client VPN endpoint pushes only DNS server addresses, never a suffix.",
+       "Use the full name; or add the suffix: in the .ovpn profile 'dhcp-option DOMAIN corp.internal' "
+       "(reconnect); Linux with systemd-resolved: resolvectl domain <tun> corp.internal; Windows: the VPN "
+       "adapter's DNS suffix; macOS: the VPN service's search domains.",
+       "Distribute the profile with 'dhcp-option DOMAIN <private domain>' for users who rely on short names.",
+       USER + "connect-aws-client-vpn-connect.html",
+       "a single-label name fails through the OS resolver while its full name resolves"),
+    _d("dns-large-answer-lost", "warning", "Large DNS answers are lost in the tunnel (UDP fragments or MTU)",
+       "This server answers a small query over UDP and answers the large query over TCP, but the large answer "
+       "over UDP (EDNS buffer 4096, many records) never arrives: a UDP answer larger than the tunnel's MTU is "
+       "fragmented and a fragment is dropped on the way, and since no truncated reply comes back the client never "
+       "retries over TCP. Names with many records, DNSSEC answers and long TXT records fail.",
+       "Nothing durable on the laptop; as a stop-gap on Linux, 'options use-vc' in /etc/resolv.conf makes glibc "
+       "use TCP.",
+       "Keep DNS answers under the path MTU: set the resolver's UDP answer size to 1232 bytes (DNS Flag Day 2020; "
+       "BIND max-udp-size, Unbound edns-buffer-size), allow IP fragments between the DNS server and the Client VPN "
+       "endpoint, and allow TCP 53.",
+       ADMIN + "troubleshooting.html",
+       "small UDP answers arrive, the large-answer query times out over UDP and is answered over TCP"),
+    _d("dns-firewall-blocks", "warning", "The VPN's DNS server blocks a public name another server answers",
+       "The VPC's resolver answers NXDOMAIN or no data for a public name that another DNS server resolves. That is "
+       "what a Route 53 Resolver DNS Firewall rule with the BLOCK action (NXDOMAIN or NODATA response) associated "
+       "with the VPC does (or a private hosted zone that shadows the public domain).",
+       "Nothing on the laptop; send this report to your VPN administrator.",
+       "Check the DNS Firewall rule groups associated with the resolver's VPC (Route 53 > DNS Firewall > Rule "
+       "groups > VPC associations) and the firewall query logs for the name; allow it, or the private hosted zones "
+       "that cover its domain.",
+       "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-dns-firewall.html",
+       "a VPN DNS server NXDOMAIN/NODATA for the public canary (or a name expected public) that another probed "
+       "server answers"),
+    _d("saml-login-not-completed", "error", "The VPN's SAML sign-in did not complete",
+       "The AWS VPN Client started the SAML (single sign-on) flow -- it opens the browser and waits for the "
+       "identity provider to send the sign-in back to 127.0.0.1:35001 -- but the sign-in never came back, or was "
+       "refused, so no tunnel was set up and no VPN DNS applies.",
+       "Connect again and finish the sign-in in the browser window the client opens (allow the page to reach "
+       "127.0.0.1:35001; close other AWS VPN Client windows). If it is refused (AUTH_FAILED), ask IT to check your "
+       "assignment to the VPN application.",
+       "Check the SAML application: the user is assigned, the ACS URL is http://127.0.0.1:35001, the IAM SAML "
+       "provider's metadata is current, and the endpoint's federated authentication uses that provider.",
+       ADMIN + "federated-authentication.html",
+       "the AWS VPN Client log shows the SAML flow started (or AUTH_FAILED) and no connect after it; no tunnel"),
+    _d("stale-positive-cache", "warning", "Applications get an old address for a name",
+       "The operating system's resolver (what applications use) returns an address the DNS server in use does not "
+       "give for the same name: typically an answer cached before the tunnel came up (the public address of a name "
+       "that is private inside the VPC), or a hosts-file entry. Unlike a cached 'not found', the application "
+       "connects -- to the wrong place.",
+       "Flush the DNS cache: Windows 'ipconfig /flushdns'; macOS 'sudo dscacheutil -flushcache; sudo killall "
+       "-HUP mDNSResponder'; Linux 'resolvectl flush-caches' (or restart nscd/dnsmasq). Check the hosts file. "
+       "Restart the application, which may cache too.",
+       "Nothing on the endpoint; short TTLs on records whose answer differs inside and outside the VPN shorten "
+       "the window.",
+       KC, "getaddrinfo's addresses differ from the DNS server's answer, or it answers a name the server says "
+       "does not exist"),
     _d("endpoint-name-unresolvable", "error", "The VPN endpoint's name does not resolve",
        "The profile's remote host (cvpn-endpoint-...) cannot be resolved, so the tunnel cannot even start. "
        "Client VPN endpoint names resolve only with a random label in front (remote-random-hostname).",

@@ -27,7 +27,9 @@ from agent.serial import Record
 # ignores what it does not know); a major version changes or removes fields.
 # 1.1: Snapshot.captured, Report.facts (the derive stage), scenario/verdict "cannot-tell".
 # 1.2: Report.report_id.
-SCHEMA_VERSION = "1.2"
+# 1.3: Snapshot.local (hosts file, browser DoH, containers/WSL, port 53), DnsConfig.link_search and
+#      resolv_conf_by, Evidence kinds for them.
+SCHEMA_VERSION = "1.3"
 
 
 def utc_now() -> str:
@@ -161,6 +163,11 @@ class Evidence(StrEnum):
     NRPT = "nrpt"                    # Windows Name Resolution Policy Table
     VPN_LOG = "vpn-log"              # an OpenVPN / AWS VPN Client log
     VPN_PROFILE = "vpn-profile"      # the .ovpn profile
+    RESOLV_CONF = "resolv-conf"      # /etc/resolv.conf itself (macOS: what resolv.conf-only tools read)
+    HOSTS = "hosts"                  # the hosts file
+    BROWSER_DNS = "browser-dns"      # browsers' DNS-over-HTTPS policies and preferences
+    CONTAINER_DNS = "container-dns"  # Docker daemon.json, WSL's .wslconfig / wsl.conf (and whether this is WSL)
+    PORT53 = "port53"                # which local processes listen on port 53
 
 
 class Known(StrEnum):
@@ -345,6 +352,15 @@ class NrptRule(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class LinkSearch(Record):
+    """The DNS suffixes appended to a single-label name, for one link (``interface`` None: the
+    global list: resolv.conf ``search``, the Windows suffix search list, macOS' default resolver)."""
+    interface: str | None = None
+    domains: tuple[str, ...] = ()
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class DnsConfig(Record):
     manager: DnsManager = DnsManager.UNKNOWN
     resolvers: tuple[Resolver, ...] = ()
@@ -355,6 +371,9 @@ class DnsConfig(Record):
     nrpt: tuple[NrptRule, ...] = ()
     nrpt_gpo_present: bool = False   # a Group Policy DnsPolicyConfig key exists (overrides local rules)
     smart_multihomed: bool | None = None  # Windows: smart multi-homed name resolution enabled
+    link_search: tuple[LinkSearch, ...] = ()  # the DNS suffix search list per link (global first)
+    resolv_conf_by: str = ""         # a program /etc/resolv.conf's header names that is not a DNS manager
+                                     # above ("tailscale", "wsl", ...): see platforms.parsers.resolv_conf
 
 
 class VpnClient(StrEnum):
@@ -430,6 +449,75 @@ class VpnEvidence(Record):
     cli_connected: bool | None = None    # that status read as connected / not (None: no CLI or unknown word)
 
 
+class DohMode(StrEnum):
+    """What a browser's own DNS-over-HTTPS setting means for names only the VPN's DNS knows."""
+    OFF = "off"                # the OS resolver is used
+    AUTOMATIC = "automatic"    # DoH when available, with a fallback to the OS resolver (Chrome "automatic",
+                               # Firefox TRR mode 2 "first"): private names may still get public answers
+    SECURE = "secure"          # DoH only, no fallback (Chrome "secure", Firefox TRR mode 3)
+    DEFAULT = "default"        # the browser decides (Firefox mode 0 and its regional rollout)
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserDns(Record):
+    """One browser DNS-over-HTTPS setting read from a policy or a profile's preferences."""
+    browser: str                     # "chrome", "edge", "chromium", "brave", "firefox"
+    setting: str                     # "DnsOverHttpsMode", "dns_over_https.mode", "network.trr.mode", "DNSOverHTTPS"
+    value: str                       # as written
+    mode: DohMode = DohMode.DEFAULT
+    source: str = ""                 # the file or registry key it came from
+    policy: bool = False             # an administrator's policy (managed), not a user preference
+    templates: str = ""              # the DoH server(s)
+    excluded: tuple[str, ...] = ()   # domains kept on the OS resolver (network.trr.excluded-domains, ...)
+    allow_private: bool | None = None  # Firefox network.trr.allow-rfc1918 (private answers accepted)
+
+
+@dataclass(frozen=True, slots=True)
+class HostsEntry(Record):
+    """A line of the hosts file: an address and the names it gives it."""
+    address: str
+    names: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Port53Listener(Record):
+    """A local socket on port 53 and, where the OS says, the process that owns it."""
+    address: str                     # "127.0.0.1", "::1", "0.0.0.0", "127.0.0.53%lo"
+    transport: Transport
+    process: str = ""                # "" when the OS did not say (another user's process, no privileges)
+    pid: int | None = None
+
+
+# The DNS server a WSL 2 distribution gets when DNS tunneling is on (Microsoft Learn, "WSL
+# networking": with dnsTunneling the nameserver in /etc/resolv.conf is 10.255.255.254).
+WSL_DNS_TUNNELING_ADDRESS = "10.255.255.254"
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerDns(Record):
+    """DNS settings of a container or Linux-VM layer: Docker's daemon.json, WSL's .wslconfig / wsl.conf."""
+    kind: str                        # "docker", "wslconfig" (Windows host), "wsl.conf" (inside WSL)
+    source: str = ""                 # the file
+    dns_servers: tuple[str, ...] = ()   # daemon.json "dns"
+    settings: dict[str, str] = field(default_factory=dict)  # e.g. networkingMode, dnsTunneling, generateResolvConf
+
+
+@dataclass(frozen=True, slots=True)
+class LocalEvidence(Record):
+    """What on the machine itself can take names past the VPN's DNS: the hosts file, browsers'
+    own DNS, containers and WSL, local DNS agents on port 53 (captured as Evidence.HOSTS,
+    BROWSER_DNS, CONTAINER_DNS, PORT53: what was not read is not in ``Snapshot.captured``)."""
+    hosts: tuple[HostsEntry, ...] = ()
+    hosts_path: str = ""
+    browsers: tuple[BrowserDns, ...] = ()
+    browser_sources: tuple[str, ...] = ()   # every policy / preference file or key that was read
+    containers: tuple[ContainerDns, ...] = ()
+    inside_wsl: bool | None = None          # this Linux runs inside WSL (None: not known)
+    docker: bool | None = None              # Docker is installed here (daemon.json or docker0 seen; None: unknown)
+    port53: tuple[Port53Listener, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class CollectionError(Record):
     source: str                      # the source id (or parser) that failed
@@ -449,6 +537,7 @@ class Snapshot(Record):
     errors: tuple[CollectionError, ...] = ()
     trace: tuple[str, ...] = ()      # why each decision was taken: "dns: rc=resolved ret=systemd-resolved"
     captured: tuple[Evidence, ...] = ()   # the kinds of evidence the sources gave (set by the adapter)
+    local: LocalEvidence = field(default_factory=LocalEvidence)  # hosts file, browsers, containers, port 53
     schema_version: str = SCHEMA_VERSION
 
     def has(self, evidence: Evidence) -> bool:
@@ -475,7 +564,14 @@ class NameCheck(Record):
     """A name to test, and what the user expects it to resolve to."""
     name: str
     expected: str | None = None      # an IP, "private" or "public"
-    origin: str = "user"             # "user", "config", "canary", "profile"
+    origin: str = "user"             # "user", "config", "canary", "profile", or a probe kind below
+
+
+# Names the probes add for a cause of their own (agent/probes.py), never resolved through the OS:
+LARGE_ANSWER_ORIGIN = "large-answer"  # the configured large_answer_name, TXT with an EDNS buffer of 4096
+DOH_CANARY_ORIGIN = "doh-canary"      # Firefox's DoH canary, asked of the VPN's servers only
+DOH_CANARY = "use-application-dns.net"
+PROBE_ORIGINS = frozenset({LARGE_ANSWER_ORIGIN, DOH_CANARY_ORIGIN})
 
 
 @dataclass(frozen=True, slots=True)

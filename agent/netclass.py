@@ -135,3 +135,11 @@ def route_interface(snapshot: Snapshot | None, server: str) -> str | None:
                 lookup = lk
                 break
     return lookup.interface if lookup is not None else None
+
+
+def is_single_label(name: str) -> bool:
+    """A host name of one label ("db01"): the OS completes it with its search list."""
+    name = name.strip().rstrip(".")
+    if not name or "." in name or ":" in name:
+        return False
+    return not name.isdigit()

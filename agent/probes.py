@@ -46,6 +46,7 @@ file descriptors, and each probe that cannot get a socket is recorded as ERROR.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import logging
 import os
 import selectors
@@ -57,8 +58,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from agent import netclass
-from agent.model import (Answer, NameCheck, Outcome, ProbeResult, ProbeRun, ResolverScope, Snapshot,
-                         SystemLookup, Transport, utc_now)
+from agent.model import (DOH_CANARY, DOH_CANARY_ORIGIN, LARGE_ANSWER_ORIGIN, Answer, NameCheck, Outcome, ProbeResult,
+                         ProbeRun, ResolverScope, Snapshot, SystemLookup, Transport, utc_now)
 from agent.serial import Record
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class ProbeItem(Record):
     name: str
     qtype: str
     transport: Transport
+    edns_payload: int | None = None   # send EDNS(0) with this UDP buffer size (the large-answer probe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,7 @@ def _server_sources(snapshot: Snapshot | None) -> Iterable[tuple[str, int, str, 
 
 def plan(snapshot: Snapshot | None, names: Sequence[NameCheck], extra_servers: Sequence[str] = (),
          transports: Sequence[Transport] = DEFAULT_TRANSPORTS,
-         qtypes: Sequence[str] = DEFAULT_QTYPES) -> ProbePlan:
+         qtypes: Sequence[str] = DEFAULT_QTYPES, large_answer: str | None = None) -> ProbePlan:
     """Every server the OS may use plus ``extra_servers``, crossed with names, qtypes and
     transports (see the module docstring).  Pure; never raises for bad data: an address
     that does not parse is skipped and named in ``notes``.
@@ -275,7 +277,89 @@ def plan(snapshot: Snapshot | None, names: Sequence[NameCheck], extra_servers: S
     qtypes = tuple(dict.fromkeys(q.upper() for q in qtypes)) or DEFAULT_QTYPES
     items = tuple(ProbeItem(s.address, s.port, c.name, q, t)
                   for s in servers for c in checks for q in qtypes for t in transports)
-    return ProbePlan(items=items, servers=servers, names=checks, notes=tuple(notes))
+    extra_items, extra_names = _cause_probes(snapshot, servers, transports, large_answer, {c.name for c in checks},
+                                             notes)
+    return ProbePlan(items=items + extra_items, servers=servers, names=checks + extra_names, notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- probes for one cause each
+
+LARGE_ANSWER_QTYPE = "TXT"
+LARGE_ANSWER_EDNS = 4096
+
+
+def vpn_servers(snapshot: Snapshot | None) -> tuple[str, ...]:
+    """The servers the snapshot itself shows as the VPN's: pushed or in the profile, attached
+    to a tunnel link, or inside a (non-default) prefix the tunnel carries.  The probes of a
+    cause that only concerns the VPN's DNS go to these alone."""
+    if snapshot is None:
+        return ()
+    vpn = snapshot.vpn
+    out: list[str] = []
+    out += list(vpn.pushed.dns_servers if vpn.pushed is not None else ())
+    out += list(vpn.profile.dns_servers if vpn.profile is not None else ())
+    tunnels = set(vpn.tunnel_interfaces)
+    nets = []
+    for cidr in vpn.tunnel_routes:
+        try:
+            net = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            continue
+        if net.prefixlen > 1:
+            nets.append(net)
+    for r in snapshot.dns.resolvers:
+        try:
+            ip = ipaddress.ip_address(r.address.split("%", 1)[0])
+        except ValueError:
+            continue
+        if r.interface in tunnels or any(ip.version == n.version and ip in n for n in nets):
+            out.append(r.address)
+    return tuple(dict.fromkeys(a for a in out if a))
+
+
+def _cause_probes(snapshot: Snapshot | None, servers: tuple[PlannedServer, ...], transports: tuple[Transport, ...],
+                  large_answer: str | None, taken: set[str], notes: list[str]
+                  ) -> tuple[tuple[ProbeItem, ...], tuple[NameCheck, ...]]:
+    """Probes sent to the VPN's servers only, for one cause each (issue 17):
+
+    * the large-answer probe: ``large_answer`` TXT with an EDNS buffer of 4096, over UDP and
+      TCP (dns-large-answer-lost: the small canary answers, the large UDP answer is lost in the
+      tunnel while TCP works);
+    * Firefox's DoH canary ``use-application-dns.net`` (A), only when a Firefox setting was
+      read: whether the VPN's DNS switches Firefox's default DoH off on this network."""
+    vpn = set(vpn_servers(snapshot))
+    targets = [s for s in servers if s.address in vpn]
+    items: list[ProbeItem] = []
+    names: list[NameCheck] = []
+    if large_answer and large_answer not in taken:
+        if targets:
+            names.append(NameCheck(large_answer, origin=LARGE_ANSWER_ORIGIN))
+            items += [ProbeItem(s.address, s.port, large_answer, LARGE_ANSWER_QTYPE, t, LARGE_ANSWER_EDNS)
+                      for s in targets for t in transports]
+        else:
+            notes.append(f"large-answer probe for {large_answer} not sent: no server shown as the VPN's")
+    if snapshot is not None and any(b.browser == "firefox" for b in snapshot.local.browsers) and targets:
+        names.append(NameCheck(DOH_CANARY, origin=DOH_CANARY_ORIGIN))
+        items += [ProbeItem(s.address, s.port, DOH_CANARY, "A", Transport.UDP) for s in targets]
+    return tuple(items), tuple(names)
+
+
+def single_label_forms(names: Sequence[NameCheck]) -> tuple[str, ...]:
+    """Names to resolve through the OS only, to test short names (single-label-name-fails):
+    the single-label names given, and the first label of each full name given (the OS completes
+    it with its search list)."""
+    out: list[str] = []
+    for n in names:
+        if n.origin not in ("user", "config"):
+            continue
+        name = n.name.strip().rstrip(".")
+        if netclass.is_single_label(name):
+            out.append(name)
+        elif "." in name and not _looks_like_address(name):
+            first = name.split(".", 1)[0]
+            if netclass.is_single_label(first):
+                out.append(first)
+    return tuple(dict.fromkeys(out))
 
 
 # --------------------------------------------------------------------------- run: errors
@@ -409,7 +493,11 @@ class _Engine:
         try:
             import dns.message
             import dns.rdatatype
-            p.query = dns.message.make_query(item.name, dns.rdatatype.from_text(item.qtype))
+            if item.edns_payload:
+                p.query = dns.message.make_query(item.name, dns.rdatatype.from_text(item.qtype), use_edns=0,
+                                                 payload=item.edns_payload)
+            else:
+                p.query = dns.message.make_query(item.name, dns.rdatatype.from_text(item.qtype))
             p.wire = p.query.to_wire()
         except Exception as err:  # noqa: BLE001 - any bad name/qtype dnspython rejects is this probe's error
             self.finish(p, Outcome.ERROR, detail=f"cannot build the query: {err}", timed=False)

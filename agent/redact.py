@@ -462,6 +462,7 @@ class _Strict:
         #   an adapter called "Ethernet" must not turn the kind "ethernet" into a token)
         self.endpoints: dict[str, str] = {}
         self.learned_domains: set[str] = set()
+        self.single_names: set[str] = set()       # single-label names under test (always host labels)
         self._label_tokens: set[str] = set()
         self._iface_pattern: re.Pattern[str] | None = None
         self._domain_pattern: re.Pattern[str] | None = None
@@ -489,8 +490,14 @@ class _Strict:
             domains += rule.namespaces
         if snap.vpn.pushed is not None:
             domains += snap.vpn.pushed.domains
-        domains += [n.name for n in report.names] + [p.name for p in report.probes]
-        domains += [s.name for s in report.system_lookups]
+        tested = [n.name for n in report.names] + [p.name for p in report.probes]
+        tested += [s.name for s in report.system_lookups]
+        domains += tested
+        # A single-label name under test ("db", the short form of db.corp.internal) is a host label
+        # even where it looks like a country code: it gets the same token as that label elsewhere.
+        self.single_names.update(n.strip().rstrip(".").lower() for n in tested
+                                 if n.strip().rstrip(".") and "." not in n.strip().rstrip(".")
+                                 and not _looks_like_ip(n.strip()))
         if snap.vpn.profile is not None and snap.vpn.profile.remote_host:
             domains.append(snap.vpn.profile.remote_host)
         for d in domains:
@@ -538,7 +545,8 @@ class _Strict:
     def _single_labels(self) -> re.Pattern[str] | None:
         """Learned one-label domains (a search domain ``corp``) as words."""
         if self._domain_pattern is None:
-            single = sorted((d for d in self.learned_domains if "." not in d and not _is_tld(d)), key=len, reverse=True)
+            single = sorted((d for d in self.learned_domains
+                             if "." not in d and (d in self.single_names or not _is_tld(d))), key=len, reverse=True)
             self._domain_pattern = re.compile(
                 rf"(?<![\w.-])(?:{'|'.join(re.escape(d) for d in single)})(?![\w-])", re.I) if single else False
         return self._domain_pattern or None

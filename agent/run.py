@@ -28,6 +28,7 @@ class Options:
     profile_path: str | None = None
     expected_dns: tuple[str, ...] = ()
     canary: str | None = None        # None: the probes' default canary
+    large_answer_name: str | None = None  # a name with a large answer: probes dns-large-answer-lost
     probe: bool = True
     context: dict[str, Any] = field(default_factory=dict)
 
@@ -35,16 +36,18 @@ class Options:
 def reparse(raw: RawCapture) -> Snapshot:
     """Raw captures -> Snapshot, on any OS (the platform's parser + VPN evidence)."""
     from platforms import adapter_for
+    from platforms.local_evidence import attach_local_evidence
     from platforms.vpn_evidence import attach_vpn_evidence
 
     snapshot = adapter_for(raw.platform).parse(raw)
-    return attach_vpn_evidence(snapshot, raw)
+    return attach_local_evidence(attach_vpn_evidence(snapshot, raw), raw)
 
 
 def collect(options: Options, env=None, platform: Platform | None = None) -> tuple[RawCapture, Snapshot]:
     """Run the platform adapter (plus VPN log/profile discovery) and parse the result."""
     from platforms import current_platform, adapter_for
     from platforms.base import Env
+    from platforms.local_evidence import local_sources
     from platforms.vpn_evidence import vpn_sources
 
     env = env or Env()
@@ -52,7 +55,9 @@ def collect(options: Options, env=None, platform: Platform | None = None) -> tup
     vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
     extra = tuple(dict.fromkeys(_pushed_addresses(vpn_caps) + tuple(options.expected_dns)))
     raw = adapter_for(platform).collect(env, addresses=extra)
-    raw = RawCapture(platform=raw.platform, collected_at=raw.collected_at, sources=raw.sources + tuple(vpn_caps))
+    local_caps = local_sources(env, platform)
+    raw = RawCapture(platform=raw.platform, collected_at=raw.collected_at,
+                     sources=raw.sources + tuple(vpn_caps) + local_caps)
     return raw, reparse(raw)
 
 
@@ -82,8 +87,33 @@ def probe(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options,
           on_progress: Callable[[int, int], None] | None = None) -> ProbeRun:
     from agent import probes
 
-    plan = probes.plan(snapshot, names, extra_servers=options.expected_dns)
-    return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, on_progress=on_progress)
+    plan, system = probe_inputs(snapshot, names, options)
+    return probes.run(plan, deadline_s=options.timeout_s, snapshot=snapshot, system_names=system,
+                      on_progress=on_progress)
+
+
+def probe_inputs(snapshot: Snapshot, names: tuple[NameCheck, ...], options: Options):
+    """The probe plan and the names to resolve through the OS (pure).  Single-label names are
+    asked of the OS only (a direct query of "db01." says nothing about the search list), as is
+    the single-label form of each full name given; the names a probe adds for one cause
+    (large answer, DoH canary) are never resolved through the OS."""
+    from agent import probes
+    from agent.model import PROBE_ORIGINS
+    from agent.netclass import is_single_label
+
+    direct = tuple(n for n in names if not is_single_label(n.name))
+    plan = probes.plan(snapshot, direct, extra_servers=options.expected_dns,
+                       large_answer=options.large_answer_name)
+    system = [n.name for n in plan.names if n.origin not in PROBE_ORIGINS]
+    system += [n for n in probes.single_label_forms(names) if n not in system]
+    return plan, tuple(system)
+
+
+def _with_probe_names(names: tuple[NameCheck, ...], probe_run: ProbeRun) -> tuple[NameCheck, ...]:
+    """The names of the report: the ones tested, and the ones the probes added for a cause."""
+    from agent.model import PROBE_ORIGINS
+
+    return names + tuple(n for n in probe_run.names if n.origin in PROBE_ORIGINS and n not in names)
 
 
 def new_report_id() -> str:
@@ -129,8 +159,9 @@ def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None]
         try:
             probe_run = probe(snapshot, names, options, on_progress)
         except ProbesInterrupted as exc:
-            raise Interrupted(assemble(raw, snapshot, exc.partial, names, options.context,
-                                       options.expected_dns)) from None
+            raise Interrupted(assemble(raw, snapshot, exc.partial, _with_probe_names(names, exc.partial),
+                                       options.context, options.expected_dns)) from None
+        names = _with_probe_names(names, probe_run)
     else:
         probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
     return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)

@@ -52,8 +52,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, Platform, RawCapture,
-                         Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, ip_of)
+from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, LinkSearch, Platform,
+                         RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, ip_of)
 from platforms import resolved_dbus
 from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
@@ -703,12 +703,29 @@ class _Parse:
                     r = replace(r, interface=dev)
                 annotated.append(r)
             resolvers = annotated
+        link_search: list[LinkSearch] = []
+        if rc is not None:
+            self.captured.add(Evidence.RESOLV_CONF)
+            link_search.append(LinkSearch(None, rc.search, "/etc/resolv.conf search"))
+        if state is not None:
+            for link in (state.global_,) + state.links:
+                domains = tuple(d.rstrip(".") for d in link.domains if not d.startswith("~") and d not in (".", ""))
+                if link.index == 0:
+                    if domains:
+                        link_search.append(LinkSearch(None, domains, "resolved global"))
+                elif link.servers or domains:
+                    link_search.append(LinkSearch(link.name or str(link.index), domains,
+                                                  f"resolved link {link.index}"))
+        by = resolv_conf.generator_of(rc.header) if rc is not None else ""
+        if by:
+            self.trace.append(f"dns: /etc/resolv.conf was written by {by} (its header says so)")
         return DnsConfig(manager=manager, resolvers=tuple(resolvers), search_domains=tuple(search),
                          options=rc.options if rc else (), resolv_conf_nameservers=rc.nameservers if rc else (),
-                         stub=stub)
+                         stub=stub, link_search=tuple(link_search), resolv_conf_by=by)
 
-    def resolved_resolvers(self, state: ResolvedState) -> list[Resolver]:
+    def resolved_resolvers(self, state: ResolvedState, trace: bool = True) -> list[Resolver]:
         out: list[Resolver] = []
+        trace_lines = self.trace if trace else []
         order = 0
 
         def add(link: ResolvedLink, scope: ResolverScope, interface: str | None, origin: str) -> None:
@@ -723,7 +740,7 @@ class _Parse:
         g = state.global_
         if g.servers:
             add(g, ResolverScope.GLOBAL, None, "resolved global")
-            self.trace.append(f"dns: resolved global: {len(g.servers)} server(s), "
+            trace_lines.append(f"dns: resolved global: {len(g.servers)} server(s), "
                               f"domains={' '.join(g.domains) or '-'} -> global")
         for link in state.links:
             if not link.servers:
@@ -742,12 +759,12 @@ class _Parse:
             else:
                 scope, why = ResolverScope.INACTIVE, "DefaultRoute=no and no domains"
             add(link, scope, (link.name or str(link.index)) if link.index > 0 else None, f"resolved {label}")
-            self.trace.append(f"dns: resolved {label}: default-route={_yesno(link.default_route)} "
+            trace_lines.append(f"dns: resolved {label}: default-route={_yesno(link.default_route)} "
                               f"domains={' '.join(link.domains) or '-'} -> {scope.value} ({why})")
         if not any(r.scope is not ResolverScope.INACTIVE for r in out) and state.fallback_servers:
             fb = ResolvedLink(index=0, name="fallback", servers=state.fallback_servers)
             add(fb, ResolverScope.GLOBAL, None, "resolved fallback")
-            self.trace.append("dns: no other server configured: resolved uses its fallback servers")
+            trace_lines.append("dns: no other server configured: resolved uses its fallback servers")
         return out
 
     # -- route lookups --------------------------------------------------------

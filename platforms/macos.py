@@ -57,8 +57,9 @@ import logging
 import re
 from typing import Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, InterfaceKind, Platform,
-                         RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, VpnEvidence)
+from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, InterfaceKind,
+                         LinkSearch, Platform, RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot,
+                         SourceCapture, VpnEvidence)
 from platforms.base import Env, ParseError, Source, capture_source
 from platforms.parsers import ifconfig_bsd, netstat_rn, route_get, scutil_dns, scutil_nwi
 from platforms.tunnel import detect_tunnel, interface_kind
@@ -329,7 +330,7 @@ class _Parse:
                               f"sections {', '.join(info.sections)})")
             self.trace.extend(dns_trace)
             dns = DnsConfig(manager=DnsManager.MACOS_CONFIGD, resolvers=resolvers, search_domains=search,
-                            options=options)
+                            options=options, link_search=_link_search(info, search))
         else:
             self.trace.append("dns: scutil --dns not available: the resolvers macOS uses are unknown")
         if (src := raw.get("resolv.conf")) is not None:
@@ -337,6 +338,7 @@ class _Parse:
             if text is not None:
                 flat = tuple(ns for ns in _NAMESERVER_LINE.findall(text) if _valid_ip(ns))
                 dns = _replace(dns, resolv_conf_nameservers=flat)
+                self.captured.add(Evidence.RESOLV_CONF)
                 self.trace.append(f"dns: /etc/resolv.conf lists {', '.join(flat) or 'no nameserver'} "
                                   "(secondary view: macOS does not consult it)")
 
@@ -450,6 +452,20 @@ class _Parse:
         vpn = detect_tunnel(candidates, routes)
         self.trace.extend(f"tunnel: {r}" for r in vpn.reasons)
         return vpn
+
+
+def _link_search(info: scutil_dns.DnsInfo, default_search: tuple[str, ...]) -> tuple[LinkSearch, ...]:
+    """The suffixes macOS appends to a single-label name: the default resolver's search list
+    (global), then each resolver's own list with its interface (a VPN's Supplemental resolver
+    carries the VPN's search domains)."""
+    out = [LinkSearch(None, tuple(default_search), "scutil default resolver")]
+    seen = {(None, tuple(default_search))}
+    for r in info.resolvers:
+        key = (r.if_name, tuple(r.search_domains))
+        if r.search_domains and key not in seen:
+            seen.add(key)
+            out.append(LinkSearch(r.if_name, tuple(r.search_domains), _origin(r)))
+    return tuple(out)
 
 
 def _replace(dns: DnsConfig, **changes) -> DnsConfig:

@@ -76,7 +76,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind,
-                         NrptRule, Platform, RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot,
+                         LinkSearch, NrptRule, Platform, RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot,
                          SourceCapture, ip_of)
 from agent.routing import RouteTable
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
@@ -864,9 +864,13 @@ class WindowsAdapter:
         if not raw.sources:
             state.errors.append(CollectionError("windows", "no source was captured"))
         os_release = (col.os_version or "") if col else ""
+        link_search = [LinkSearch(None, tuple((col.global_search_list if col else ()) or
+                                              (ipc.search_list if ipc else ())), "suffix search list")]
+        link_search += [LinkSearch(i.name, (i.suffix,), "connection-specific suffix") for i in state.ifaces
+                        if i.suffix and i.is_up is not False]
         dns = DnsConfig(manager=DnsManager.WINDOWS_DNS_CLIENT, resolvers=tuple(resolvers),
                         search_domains=tuple(search), nrpt=rules, nrpt_gpo_present=gpo_present,
-                        smart_multihomed=smart)
+                        smart_multihomed=smart, link_search=tuple(link_search))
         return Snapshot(platform=Platform.WINDOWS, collected_at=raw.collected_at, os_release=os_release,
                         interfaces=interfaces, routes=tuple(routes), route_lookups=tuple(lookups), dns=dns,
                         vpn=vpn, errors=tuple(state.errors), trace=tuple(state.trace),

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from agent.model import (Answer, DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind, NameCheck,
+from agent.model import (Answer, DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind,
+                         LocalEvidence, NameCheck,
                          Outcome, Platform, ProbeResult, ProbeRun, PushedConfig, Resolver, ResolverScope, Route,
                          RouteLookup, Snapshot, SystemLookup, Transport, TunnelMode, VpnEvidence, VpnProfile)
 from agent.netclass import is_private
@@ -33,7 +34,9 @@ def resolver(address: str, scope: str = "global", interface: str | None = None, 
 
 def snapshot(*, tunnels=(TUN,), tunnel_routes=(), resolvers=(), pushed_dns=None, redirect=False,
              platform=Platform.LINUX, manager=DnsManager.FILE, extra_routes=(), lookups=(), lan=LAN,
-             disconnected=False, log_errors=(), profile=None, extra_ifaces=(), captured=None) -> Snapshot:
+             disconnected=False, log_errors=(), profile=None, extra_ifaces=(), captured=None,
+             local=None, extra_captured=(), saml=None, stub=False, resolv_conf_by="", link_search=(),
+             resolv_conf_nameservers=None) -> Snapshot:
     """A snapshot as an adapter would parse it.  ``captured``: the kinds of evidence it holds
     (default: interfaces, both routing tables, the DNS configuration, the route lookups given,
     and the VPN log when ``pushed_dns`` is given, the profile when ``profile`` is)."""
@@ -65,9 +68,11 @@ def snapshot(*, tunnels=(TUN,), tunnel_routes=(), resolvers=(), pushed_dns=None,
                       disconnected_at="2026-11-28T11:00:00Z" if disconnected else None,
                       connected=False if disconnected else (True if pushed is not None else None),
                       log_tunnel_mode=pushed.tunnel_mode if pushed is not None else TunnelMode.UNKNOWN,
-                      log_errors=tuple(log_errors))
-    dns = DnsConfig(manager=manager, resolvers=tuple(resolvers),
-                    resolv_conf_nameservers=tuple(r.address for r in resolvers if r.origin == "resolv.conf"))
+                      log_errors=tuple(log_errors), saml=saml)
+    if resolv_conf_nameservers is None:
+        resolv_conf_nameservers = tuple(r.address for r in resolvers if r.origin == "resolv.conf")
+    dns = DnsConfig(manager=manager, resolvers=tuple(resolvers), resolv_conf_nameservers=tuple(resolv_conf_nameservers),
+                    stub=stub, resolv_conf_by=resolv_conf_by, link_search=tuple(link_search))
     if captured is None:
         captured = {Evidence.INTERFACES, Evidence.ROUTES, Evidence.ROUTES6, Evidence.DNS_GLOBAL, Evidence.DNS_LINKS}
         if lookups:
@@ -76,18 +81,22 @@ def snapshot(*, tunnels=(TUN,), tunnel_routes=(), resolvers=(), pushed_dns=None,
             captured.add(Evidence.VPN_LOG)
         if profile is not None:
             captured.add(Evidence.VPN_PROFILE)
+        if saml is not None:
+            captured.add(Evidence.VPN_LOG)
+    captured = set(captured) | set(extra_captured)
     return Snapshot(platform=platform, collected_at="2026-11-28T12:00:00Z", interfaces=tuple(ifaces),
                     routes=tuple(routes), route_lookups=tuple(RouteLookup(a, interface=i, gateway=g,
                                                                           method="ip route get")
                                                               for a, i, g in lookups),
-                    dns=dns, vpn=vpn, captured=tuple(e for e in Evidence if e in captured))
+                    dns=dns, vpn=vpn, captured=tuple(e for e in Evidence if e in captured),
+                    local=local if local is not None else LocalEvidence())
 
 
-def probe(server: str, name: str, outcome: str, addrs=(), transports=("udp", "tcp"), rtt=12.0):
+def probe(server: str, name: str, outcome: str, addrs=(), transports=("udp", "tcp"), rtt=12.0, qtype="A"):
     out = []
     for t in transports:
         oc = Outcome(outcome)
-        out.append(ProbeResult(server=server, transport=Transport(t), name=name, outcome=oc,
+        out.append(ProbeResult(server=server, transport=Transport(t), name=name, outcome=oc, qtype=qtype,
                                rcode={"answer": "NOERROR", "nodata": "NOERROR", "nxdomain": "NXDOMAIN",
                                       "servfail": "SERVFAIL", "refused": "REFUSED"}.get(outcome),
                                answers=tuple(Answer(a, is_private(a)) for a in addrs),

@@ -11,7 +11,10 @@ import pytest
 from agent.classify import classify, order, verdict_of
 from agent.model import Finding, ProbeRun, Severity, Snapshot, Verdict
 from agent.rules import RULES
-from tests.builders import (CANARY, FULL, DnsManager, NameCheck, ok, probe, profile, resolver, run, silent,
+from agent.model import (DOH_CANARY, DOH_CANARY_ORIGIN, LARGE_ANSWER_ORIGIN, BrowserDns, ContainerDns, DohMode, Evidence,
+                         HostsEntry, LinkSearch,
+                         LocalEvidence, Platform, Port53Listener, SamlState, Transport)
+from tests.builders import (CANARY, FULL, TUN, DnsManager, NameCheck, ok, probe, profile, resolver, run, silent,
                             snapshot)
 
 DB = NameCheck("db.corp.internal", expected="private", origin="user")
@@ -183,8 +186,180 @@ CASES = {
                  extra_routes=(("100.100.100.100/32", None, "tun1"),),
                  resolvers=(resolver("10.0.0.2", "link", "tun0"), resolver("100.100.100.100", "link", "tun1"))),
         run(ok("10.0.0.2", [CANARY]), ok("100.100.100.100", [CANARY])),
-        "S2-custom-dns-split", {"multiple-vpn-dns-conflict"}, Verdict.DEGRADED),
+        # 100.100.100.100 (Tailscale MagicDNS) is asked for every name: other-vpn-takes-dns names it
+        "S2-custom-dns-split", {"multiple-vpn-dns-conflict", "other-vpn-takes-dns"}, Verdict.DEGRADED),
 }
+
+# --------------------------------------------------------------------------- causes beyond the KC (issue 17)
+
+SHORT = NameCheck("db", origin="user")
+NOT_ASKED = "resolved link 10 (tun0), not asked: /etc/resolv.conf does not point at resolved"   # platforms/linux.py
+BIG = NameCheck("big.corp.internal", origin=LARGE_ANSWER_ORIGIN)
+VPC2 = "10.0.0.2"
+
+
+DOHC = NameCheck(DOH_CANARY, origin=DOH_CANARY_ORIGIN)
+ROLLOUT = BrowserDns("firefox", "doh-rollout.mode", "2", DohMode.AUTOMATIC, "prefs.js")
+
+
+def _local(**kw) -> LocalEvidence:
+    return LocalEvidence(**kw)
+
+
+def _hosts(*lines) -> LocalEvidence:
+    return _local(hosts=tuple(HostsEntry(a, (n,), i + 1) for i, (a, n) in enumerate(lines)), hosts_path="/etc/hosts")
+
+
+CASES.update({
+    "hosts-stale-entry": (
+        s2(local=_hosts(("10.9.9.9", "db.corp.internal")), extra_captured={Evidence.HOSTS}),
+        run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
+            names=NAMES, system=[("db.corp.internal", ("10.9.9.9",), None)]),
+        "S2-custom-dns-split", {"hosts-file-override", "stale-positive-cache"}, Verdict.DEGRADED),
+    "hosts-entry-same-as-dns": (
+        s2(local=_hosts(("10.1.5.5", "DB.corp.internal.")), extra_captured={Evidence.HOSTS}), s2_ok(),
+        "S2-custom-dns-split", {"hosts-file-override"}, Verdict.HEALTHY),
+    "stale-positive-cache": (
+        s2(), run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
+                  names=NAMES, system=[("db.corp.internal", ("54.77.1.2",), None)]),
+        "S2-custom-dns-split", {"stale-positive-cache"}, Verdict.DEGRADED),
+    "browser-firefox-doh-only": (
+        s2(local=_local(browsers=(BrowserDns("firefox", "network.trr.mode", "3", DohMode.SECURE,
+                                             "/home/u/.mozilla/firefox/x.default/prefs.js",
+                                             templates="https://dns.example/dns-query"),)),
+           extra_captured={Evidence.BROWSER_DNS}), s2_ok(),
+        "S2-custom-dns-split", {"browser-secure-dns"}, Verdict.DEGRADED),
+    "browser-doh-excludes-the-private-domain": (
+        s2(local=_local(browsers=(BrowserDns("firefox", "network.trr.mode", "2", DohMode.AUTOMATIC, "prefs.js",
+                                             excluded=("corp.internal",)),)),
+           extra_captured={Evidence.BROWSER_DNS}), s2_ok(),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "browser-firefox-rollout-vpn-dns-does-not-opt-out": (
+        s2(local=_local(browsers=(ROLLOUT,)), extra_captured={Evidence.BROWSER_DNS}),
+        run(s2_ok().results, ok(IE1, [DOHC], ("104.16.248.249",)), ok(IE2, [DOHC], ("104.16.248.249",)),
+            names=(CANARY, DB, DOHC), system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", {"browser-secure-dns"}, Verdict.DEGRADED),
+    "browser-firefox-rollout-vpn-dns-opts-out": (
+        s2(local=_local(browsers=(ROLLOUT,)), extra_captured={Evidence.BROWSER_DNS}),
+        run(s2_ok().results, probe(IE1, DOHC.name, "nxdomain"), probe(IE2, DOHC.name, "nxdomain"),
+            names=(CANARY, DB, DOHC), system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "browser-chrome-automatic": (
+        # "automatic" only upgrades to the OS resolver's own DoH provider: the VPN's DNS stays in use.
+        s2(local=_local(browsers=(BrowserDns("chrome", "DnsOverHttpsMode", "automatic", DohMode.AUTOMATIC,
+                                             "/etc/opt/chrome/policies/managed/p.json", policy=True),)),
+           extra_captured={Evidence.BROWSER_DNS}), s2_ok(),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "docker-daemon-dns": (
+        s2(local=_local(containers=(ContainerDns("docker", "/etc/docker/daemon.json", ("8.8.8.8",)),), docker=True),
+           extra_captured={Evidence.CONTAINER_DNS}), s2_ok(),
+        "S2-custom-dns-split", {"container-dns-not-vpn"}, Verdict.DEGRADED),
+    "docker-resolved-stub-flattened": (
+        snapshot(tunnel_routes=(VPC, PEER), manager=DnsManager.SYSTEMD_RESOLVED, stub=True,
+                 extra_ifaces=(("docker0", "172.17.0.1/16"),),
+                 resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),
+                            resolver(IE1, "domain", "tun0", ("corp.internal",), origin="resolved link 10 (tun0)")),
+                 local=_local(docker=True), extra_captured={Evidence.CONTAINER_DNS}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY])),
+        "S2-custom-dns-split", {"container-dns-not-vpn"}, Verdict.HEALTHY),
+    "docker-installed-but-no-bridge": (
+        # a docker command on PATH is no default bridge in use: nothing said
+        snapshot(tunnel_routes=(VPC, PEER), manager=DnsManager.SYSTEMD_RESOLVED, stub=True,
+                 resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),
+                            resolver(IE1, "domain", "tun0", ("corp.internal",), origin="resolved link 10 (tun0)")),
+                 local=_local(docker=True), extra_captured={Evidence.CONTAINER_DNS}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "wsl-dns-tunneling-off": (
+        s2(platform=Platform.WINDOWS, local=_local(containers=(ContainerDns(
+            "wslconfig", "C:\\Users\\u\\.wslconfig", settings={"dnsTunneling": "false"}),)),
+           extra_captured={Evidence.CONTAINER_DNS}), s2_ok(),
+        "S2-custom-dns-split", {"wsl-dns-not-vpn"}, Verdict.DEGRADED),
+    "inside-wsl-nat-dns": (
+        snapshot(tunnels=(), resolvers=(resolver("172.17.128.1"),), resolv_conf_by="wsl",
+                 local=_local(inside_wsl=True), extra_captured={Evidence.CONTAINER_DNS, Evidence.RESOLV_CONF}),
+        run(probe("172.17.128.1", CANARY.name, "timeout"), names=NAMES,
+            system=[("db.corp.internal", (), "Temporary failure in name resolution")]),
+        "not-connected", {"vpn-not-connected", "wsl-dns-not-vpn"}, Verdict.NOT_CONNECTED),
+    "local-dns-agent": (
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2), resolvers=(resolver("127.0.0.1"),),
+                 local=_local(port53=(Port53Listener("127.0.0.1", Transport.UDP, "dnscrypt-proxy", 812),)),
+                 extra_captured={Evidence.PORT53}),
+        run(ok("127.0.0.1", [CANARY]), probe("127.0.0.1", DB.name, "nxdomain"), ok(IE1, [CANARY]),
+            ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)), names=NAMES,
+            system=[("db.corp.internal", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"local-dns-agent", "pushed-dns-not-applied", "system-resolver-disagrees"},
+        Verdict.BROKEN),
+    "resolved-stub-is-not-an-agent": (
+        snapshot(tunnel_routes=(VPC,), manager=DnsManager.SYSTEMD_RESOLVED, stub=True,
+                 resolvers=(resolver("10.0.0.2", "link", "tun0", (".",), origin="resolved link 10 (tun0)"),)),
+        run(ok("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "tailscale-takes-dns": (
+        snapshot(tunnels=(TUN, ("tailscale0", "100.101.102.103/32")), tunnel_routes=(VPC, PEER),
+                 resolvers=(resolver("100.100.100.100"),), resolv_conf_by="tailscale",
+                 extra_captured={Evidence.RESOLV_CONF}),
+        run(ok("100.100.100.100", [CANARY])),
+        "cannot-tell", {"other-vpn-takes-dns"}, Verdict.DEGRADED),
+    "resolv-conf-not-stub": (
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2),
+                 resolvers=(resolver("192.168.1.1"),
+                            resolver(IE1, "unused", "tun0", origin=NOT_ASKED),
+                            resolver(IE2, "unused", "tun0", origin=NOT_ASKED)),
+                 extra_captured={Evidence.RESOLV_CONF}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY]), ok(IE2, [CANARY])),
+        "S2-custom-dns-split", {"linux-resolv-conf-not-stub", "pushed-dns-not-applied"}, Verdict.BROKEN),
+    "resolved-own-inactive-link-is-another-cause": (
+        # resolved itself asks nothing of tun0 (DefaultRoute=no, no domain): not this code
+        snapshot(tunnel_routes=(VPC, PEER), manager=DnsManager.SYSTEMD_RESOLVED, stub=True,
+                 resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),
+                            resolver(IE1, "inactive", "tun0", origin="resolved link 10 (tun0)")),
+                 extra_captured={Evidence.RESOLV_CONF}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY])),
+        "S2-custom-dns-split", {"linux-resolved-vpn-not-default"}, Verdict.DEGRADED),
+    "single-label-no-suffix": (
+        s2(link_search=(LinkSearch(None, (), "/etc/resolv.conf search"), LinkSearch("tun0", (), "resolved link 10"))),
+        run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
+            names=(CANARY, DB, SHORT), system=[("db.corp.internal", ("10.1.5.5",), None),
+                                               ("db", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"single-label-name-fails"}, Verdict.DEGRADED),
+    "single-label-with-suffix": (
+        s2(), run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
+                  names=(CANARY, DB, SHORT), system=[("db.corp.internal", ("10.1.5.5",), None),
+                                                     ("db", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "large-answer-lost": (
+        s2(), run(ok(IE1, [CANARY]), probe(IE1, BIG.name, "timeout", transports=("udp",), qtype="TXT"),
+                  probe(IE1, BIG.name, "nodata", transports=("tcp",), qtype="TXT"),
+                  ok(IE2, [CANARY]), probe(IE2, BIG.name, "timeout", transports=("udp",), qtype="TXT"),
+                  probe(IE2, BIG.name, "nodata", transports=("tcp",), qtype="TXT"), names=(CANARY, BIG)),
+        "S2-custom-dns-split", {"dns-large-answer-lost"}, Verdict.DEGRADED),
+    "large-answer-fine": (
+        s2(), run(ok(IE1, [CANARY]), probe(IE1, BIG.name, "nodata", qtype="TXT"), ok(IE2, [CANARY]),
+                  probe(IE2, BIG.name, "nodata", qtype="TXT"), names=(CANARY, BIG)),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "dns-firewall-blocks-canary": (
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(VPC2, IE1), resolvers=(resolver(VPC2), resolver(IE1))),
+        run(probe(VPC2, CANARY.name, "nxdomain"), ok(IE1, [CANARY])),
+        "S2-custom-dns-split", {"dns-firewall-blocks"}, Verdict.DEGRADED),
+    "saml-pending": (
+        snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), saml=SamlState.PENDING),
+        run(ok("192.168.1.1", [CANARY])),
+        "not-connected", {"vpn-not-connected", "saml-login-not-completed"}, Verdict.BROKEN),
+    "saml-completed-tunnel-up": (
+        snapshot(tunnel_routes=(VPC,), resolvers=(resolver("10.0.0.2"),), saml=SamlState.PENDING),
+        run(ok("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "macos-resolv-conf-not-vpn": (
+        snapshot(platform=Platform.MACOS, tunnels=(("utun3", "172.16.0.130/27"),), tunnel_routes=(VPC, PEER),
+                 lan=("en0", "192.168.1.23/24", "192.168.1.1"),
+                 resolvers=(resolver("192.168.1.1", "global", "en0", origin="scutil resolver #1"),
+                            resolver(IE1, "domain", "utun3", ("corp.internal",), origin="scutil resolver #8")),
+                 resolv_conf_nameservers=("192.168.1.1",), extra_captured={Evidence.RESOLV_CONF}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), names=NAMES,
+            system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", {"macos-resolv-conf-not-vpn"}, Verdict.DEGRADED),
+})
 
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))
@@ -208,7 +383,7 @@ def test_every_generic_code_fires_and_stays_silent_somewhere():
         for f in classify(snap, probes).findings:
             fired[f.code] = fired.get(f.code, 0) + 1
     generic = {r.__name__.replace("_", "-") for r in RULES
-               if r.__module__ in ("agent.rules.tunnel", "agent.rules.dns", "agent.rules.linux")}
+               if r.__module__ in ("agent.rules.tunnel", "agent.rules.dns", "agent.rules.linux", "agent.rules.local")}
     missing = {c for c in generic if c not in fired}
     assert not missing, f"codes never shown firing: {missing}"
     always = {c for c, n in fired.items() if n == len(CASES)}
@@ -283,7 +458,16 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     "S2-all-silent-in-tunnel", "S2-tcp-blocked", "S2-udp-blocked", "S2-public-answer-rds",
                     "S2-system-disagrees", "S2-lan-overlaps", "S3-healthy", "S3-other-vpc-plus2",
                     "resolved-vpn-not-default", "resolved-vpn-default-ok", "resolved-split-dns-domain-only",
-                    "two-vpns", "S2-ipv6-leak", "not-connected", "S2-linklocal"}
+                    "two-vpns", "S2-ipv6-leak", "not-connected", "S2-linklocal",
+                    # issue 17: the machine tells these too
+                    "hosts-stale-entry", "hosts-entry-same-as-dns", "stale-positive-cache", "browser-firefox-doh-only",
+                    "browser-chrome-automatic", "browser-doh-excludes-the-private-domain", "docker-daemon-dns",
+                    "docker-installed-but-no-bridge",
+                    "browser-firefox-rollout-vpn-dns-does-not-opt-out", "browser-firefox-rollout-vpn-dns-opts-out", "docker-resolved-stub-flattened",
+                    "wsl-dns-tunneling-off", "inside-wsl-nat-dns", "resolved-stub-is-not-an-agent",
+                    "tailscale-takes-dns", "single-label-no-suffix", "single-label-with-suffix", "large-answer-lost",
+                    "large-answer-fine", "dns-firewall-blocks-canary", "saml-completed-tunnel-up",
+                    "macos-resolv-conf-not-vpn"}
 
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))

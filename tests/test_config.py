@@ -81,3 +81,14 @@ def test_default_paths():
     assert config.default_config_path(Platform.WINDOWS, environ={"APPDATA": "C:/Users/a/AppData/Roaming"},
                                       home="C:/Users/a") == Path("C:/Users/a/AppData/Roaming/cvpn-doctor/config.toml")
     assert config.default_config_path() is not None   # this OS
+
+
+def test_large_answer_name_is_read_and_validated(tmp_path: Path):
+    cfg = config.parse('large_answer_name = "Big.Corp.Internal."\n', "c.toml")
+    assert cfg.large_answer_name == "Big.Corp.Internal"
+    assert config.parse("", "c.toml").large_answer_name is None
+    with pytest.raises(config.ConfigError, match="large_answer_name"):
+        config.parse('large_answer_name = "not a name"\n', "c.toml")
+    p = tmp_path / "c.toml"
+    p.write_text('profile = "corp.ovpn"\nlarge_answer_name = "big.corp.internal"\n')
+    assert config.load(p).large_answer_name == "big.corp.internal"      # kept when the profile path is rebased

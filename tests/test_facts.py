@@ -189,3 +189,29 @@ def test_unknown_routes_name_the_command_of_each_os(platform, expected) -> None:
     facts = derive(snap, platforms=(Platform.LINUX, Platform.MACOS, Platform.WINDOWS))
     routes = next(u for u in facts.unknowns if u.topic == "routes")
     assert expected in routes.commands[platform.value]
+
+
+# --------------------------------------------------------------------------- issue 17: laptop-side unknowns
+
+
+def test_an_os_answer_no_server_gave_asks_for_the_hosts_file_until_it_is_read() -> None:
+    from agent.model import Evidence, HostsEntry, LocalEvidence
+    from tests.builders import NameCheck, ok, resolver, run, snapshot
+    db = NameCheck("db.corp.internal", "private")
+    probes = run(ok("10.0.0.2", [db], ("10.0.1.10",)), names=(db,), system=[("db.corp.internal", ("10.9.9.9",), None)])
+    snap = snapshot(tunnel_routes=("10.0.0.0/16",), resolvers=(resolver("10.0.0.2"),))
+    hosts = derive(snap, probes).unknowns
+    assert [u.topic for u in hosts if u.topic == "hosts"] == ["hosts"]
+    assert "cat /etc/hosts" in next(u for u in hosts if u.topic == "hosts").commands["linux"]
+    read = snapshot(tunnel_routes=("10.0.0.0/16",), resolvers=(resolver("10.0.0.2"),),
+                    local=LocalEvidence(hosts=(HostsEntry("10.9.9.9", ("db.corp.internal",)),)),
+                    extra_captured={Evidence.HOSTS})
+    assert "hosts" not in {u.topic for u in derive(read, probes).unknowns}
+
+
+def test_a_loopback_resolver_asks_who_listens_on_port_53_but_the_resolved_stub_does_not() -> None:
+    from tests.builders import resolver, snapshot
+    agent = derive(snapshot(tunnel_routes=("10.0.0.0/16",), resolvers=(resolver("127.0.0.1"),)))
+    assert "port53" in {u.topic for u in agent.unknowns}
+    stub = derive(snapshot(tunnel_routes=("10.0.0.0/16",), resolvers=(resolver("127.0.0.53"),)))
+    assert "port53" not in {u.topic for u in stub.unknowns}

@@ -41,10 +41,10 @@ from agent.model import (Answer, CollectionError, DnsManager, Finding, NameCheck
                          RawCapture, Report, Scenario, Severity, SourceCapture, SourceKind, SystemLookup, ToolInfo,
                          Transport, Verdict)
 from platforms import resolved_dbus, ticket
-from platforms.base import ParseError, decode_bytes
+from platforms.base import ParseError, decode_bytes, load_json
 from platforms.parsers import _paste
-from platforms.parsers import (aws_vpn_cli, ip_route, netstat_rn, nmcli, nrpt, openvpn_log, ovpn_profile,
-                               ps_document,
+from platforms.parsers import (aws_vpn_cli, browser_dns, container_dns, ip_route, netstat_rn, nmcli, nrpt,
+                               openvpn_log, ovpn_profile, port53, ps_document,
                                resolvectl, win_json)
 from tests import builders
 from tests.conftest import FIXTURES
@@ -97,6 +97,15 @@ EXTRA_ENTRY_POINTS: dict[str, dict[str, Callable[[str], Any]]] = {
     "ovpn_profile": {"strip_secrets": ovpn_profile.strip_secrets},
     "resolvectl": {"server": resolvectl.server},
     "win_json": {"load": win_json.load, "parse_cmdlet": win_json.parse_cmdlet},
+    "port53": {"parse_ss": port53.parse_ss, "parse_lsof": port53.parse_lsof},
+    "browser_dns": {"chrome_policy": lambda t: browser_dns.chrome_policy(load_json(t, "x"), "chrome", "x"),
+                    "chrome_local_state": lambda t: browser_dns.chrome_local_state(t, "chrome", "x"),
+                    "firefox_prefs": lambda t: browser_dns.firefox_prefs(t, "x"),
+                    "firefox_policy": lambda t: browser_dns.firefox_policy(load_json(t, "x"), "x")},
+    "container_dns": {"docker_daemon": lambda t: container_dns.docker_daemon(t, "x"),
+                      "wslconfig": lambda t: container_dns.wslconfig(t, "x"),
+                      "wsl_conf": lambda t: container_dns.wsl_conf(t, "x"),
+                      "inside_wsl": container_dns.inside_wsl},
 }
 # Readers that live outside platforms/parsers: JSON dumps, and the ticket splitter (whose
 # "fixtures" are the tests/fixtures/ticket pastes; it also gets every other fixture's text).
@@ -157,6 +166,9 @@ PREFIX_MODULE = {
     "ps-netipconfiguration": "ps_cmdlets", "ps-netadapter": "ps_cmdlets", "ps-nrpt": "ps_cmdlets",
     "netsh-interfaces": "ps_cmdlets",
     "route_n": "route_n", "ifconfig_linux": "ifconfig_linux", "ticket": "ticket",
+    "hosts": "hosts", "port53-ss": "port53", "port53-lsof": "port53", "chrome-policy": "browser_dns",
+    "local-state": "browser_dns", "firefox-prefs": "browser_dns", "firefox-policy": "browser_dns",
+    "docker-daemon": "container_dns", "wslconfig": "container_dns", "wsl-conf": "container_dns",
 }
 
 

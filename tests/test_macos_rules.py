@@ -12,7 +12,7 @@ from pathlib import Path
 from agent.model import NameCheck, Platform, RawCapture, SourceCapture, SourceKind, Snapshot, TunnelMode
 from agent.rules import tunnel
 from agent.rules.context import Context
-from agent.rules.macos import RULES, macos_vpn_resolver_not_used
+from agent.rules.macos import RULES, macos_resolv_conf_not_vpn, macos_vpn_resolver_not_used
 from platforms.macos import MacosAdapter
 
 FIX = Path(__file__).parent / "fixtures" / "macos"
@@ -42,7 +42,7 @@ DEF1 = "netstat-rn--tun2socks-89-def1-halves-utun2.out"
 
 
 def test_rules_tuple_is_exported() -> None:
-    assert RULES == (macos_vpn_resolver_not_used,)
+    assert RULES == (macos_vpn_resolver_not_used, macos_resolv_conf_not_vpn)
 
 
 # --------------------------------------------------------------------------- macos-vpn-resolver-not-used

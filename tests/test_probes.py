@@ -542,3 +542,84 @@ def test_ctrl_c_keeps_the_finished_probes_only():
     assert partial.skipped and "interrupted" in partial.skipped
     assert {r.port for r in partial.results} == {good.port}
     assert all(r.outcome is Outcome.ANSWER for r in partial.results)
+
+
+# --------------------------------------------------------------------------- probes for one cause (issue 17)
+
+
+def _vpn_snapshot(browsers=()):
+    from agent.model import DnsConfig, LocalEvidence, PushedConfig, Resolver, Snapshot, VpnEvidence
+    return Snapshot(platform=Platform.LINUX, collected_at="t",
+                    dns=DnsConfig(resolvers=(Resolver("192.168.1.1"), Resolver("10.0.0.2", interface="tun0"),
+                                             Resolver("10.1.0.10"))),
+                    vpn=VpnEvidence(tunnel_interfaces=("tun0",), tunnel_routes=("10.1.0.0/16", "0.0.0.0/1"),
+                                    pushed=PushedConfig(dns_servers=("10.1.0.11",))),
+                    local=LocalEvidence(browsers=browsers))
+
+
+def test_vpn_servers_are_the_pushed_the_tunnel_linked_and_those_in_a_tunnel_prefix():
+    assert probes.vpn_servers(_vpn_snapshot()) == ("10.1.0.11", "10.0.0.2", "10.1.0.10")
+    assert probes.vpn_servers(None) == ()
+
+
+def test_large_answer_probe_goes_to_the_vpn_servers_only_with_edns_4096():
+    from agent.model import LARGE_ANSWER_ORIGIN
+    plan = probes.plan(_vpn_snapshot(), [NameCheck("aws.amazon.com", origin="canary")], large_answer="big.corp.internal")
+    big = [i for i in plan.items if i.name == "big.corp.internal"]
+    assert {(i.server, i.transport.value) for i in big} == {(s, t) for s in ("10.0.0.2", "10.1.0.10", "10.1.0.11")
+                                                          for t in ("udp", "tcp")}
+    assert {(i.qtype, i.edns_payload) for i in big} == {("TXT", 4096)}
+    assert NameCheck("big.corp.internal", origin=LARGE_ANSWER_ORIGIN) in plan.names
+    assert all(i.edns_payload is None for i in plan.items if i.name != "big.corp.internal")
+    none = probes.plan(None, [NameCheck("x.example")], large_answer="big.corp.internal")
+    assert not [i for i in none.items if i.name == "big.corp.internal"] and any("not sent" in n for n in none.notes)
+
+
+def test_doh_canary_only_when_a_firefox_setting_was_read():
+    from agent.model import DOH_CANARY, BrowserDns, DohMode
+    assert not [i for i in probes.plan(_vpn_snapshot(), []).items if i.name == DOH_CANARY]
+    ff = (BrowserDns("firefox", "network.trr.mode", "0", DohMode.DEFAULT, "prefs.js"),)
+    items = [i for i in probes.plan(_vpn_snapshot(ff), []).items if i.name == DOH_CANARY]
+    assert {i.server for i in items} == {"10.0.0.2", "10.1.0.10", "10.1.0.11"} and {i.qtype for i in items} == {"A"}
+
+
+def test_single_label_forms_of_the_names_given():
+    names = [NameCheck("db01.corp.internal"), NameCheck("app"), NameCheck("10.0.0.5"), NameCheck("aws.amazon.com",
+                                                                                                  origin="canary"),
+             NameCheck("DB01.corp.internal.", origin="config")]
+    assert probes.single_label_forms(names) == ("db01", "app", "DB01")
+
+
+def test_probe_inputs_ask_single_labels_of_the_os_only_and_cause_names_never():
+    from agent.model import LARGE_ANSWER_ORIGIN
+    from agent.run import Options, probe_inputs
+    names = (NameCheck("aws.amazon.com", origin="canary"), NameCheck("db.corp.internal", "private"), NameCheck("db"))
+    plan, system = probe_inputs(_vpn_snapshot(), names, Options(large_answer_name="big.corp.internal"))
+    assert "db" not in {i.name for i in plan.items}
+    assert system == ("aws.amazon.com", "db.corp.internal", "db")
+    assert [n.name for n in plan.names if n.origin == LARGE_ANSWER_ORIGIN] == ["big.corp.internal"]
+
+
+def test_the_engine_sends_edns_with_the_planned_buffer_size():
+    """A loopback UDP socket reads the query the engine sends for a large-answer item."""
+    import dns.message
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.settimeout(2.0)
+    got = []
+
+    def serve():
+        try:
+            data, _peer = srv.recvfrom(4096)
+            got.append(dns.message.from_wire(data))
+        except OSError:
+            pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    item = probes.ProbeItem("127.0.0.1", srv.getsockname()[1], "big.corp.internal", "TXT", Transport.UDP, 4096)
+    run = probes.run(probes.ProbePlan(items=(item,)), deadline_s=0.5, system_names=())
+    t.join(3)
+    srv.close()
+    assert run.results[0].outcome is Outcome.TIMEOUT
+    assert got and got[0].edns == 0 and got[0].payload == 4096

@@ -221,8 +221,10 @@ def test_collection_runs_only_declared_tools_and_nothing_from_profile_or_log(hos
         raw, snap = collect(Options(log_path=str(log), profile_path=str(profile)), env=Env(extra={"home": "/nonexistent"}))
     started = [args[1] for event, args in audit.seen if event == "subprocess.Popen"]
     programs = {os.path.basename(str(argv[0])) for argv in started}
-    # journalctl: the optional, bounded VPN journal read; aws-vpn-client: only where it is installed
-    assert programs <= {"ip", "resolvectl", "nmcli", "systemd-resolve", "busctl", "journalctl", "aws-vpn-client"}, \
+    # journalctl: the optional, bounded VPN journal read; aws-vpn-client: only where it is installed;
+    # ss: who listens on port 53 (platforms.local_evidence)
+    assert programs <= {"ip", "resolvectl", "nmcli", "systemd-resolve", "busctl", "journalctl", "aws-vpn-client",
+                        "ss"}, \
         programs
     assert not [e for e, _a in audit.seen if e in ("os.system", "os.exec", "os.posix_spawn")]
     assert not marker.exists(), "a command named in the profile or log was run"

@@ -5,7 +5,7 @@ docstring naming the AWS documentation or behaviour it encodes.
 """
 from __future__ import annotations
 
-from agent.rules import dns, linux, macos, tunnel, windows
+from agent.rules import dns, linux, local, macos, tunnel, windows
 
 RULES = (
     tunnel.vpn_not_connected,
@@ -30,7 +30,14 @@ RULES = (
     dns.pushed_dns_not_applied,
     dns.system_resolver_disagrees,
     dns.endpoint_name_unresolvable,
+    dns.stale_positive_cache,
+    dns.single_label_name_fails,
+    dns.dns_large_answer_lost,
+    dns.dns_firewall_blocks,
+    tunnel.saml_login_not_completed,
     linux.linux_resolved_vpn_not_default,
+    linux.linux_resolv_conf_not_stub,
+    *local.RULES,
     *macos.RULES,
     *windows.RULES,
 )

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from agent.findings import finding
-from agent.model import Evidence, Finding, Outcome, Platform, ResolverScope, Transport, TunnelMode
-from agent.netclass import is_loopback, is_private
+from agent.model import (LARGE_ANSWER_ORIGIN, PROBE_ORIGINS, Evidence, Finding, Outcome, Platform, ResolverScope,
+                         Severity, Transport, TunnelMode)
+from agent.netclass import is_loopback, is_private, is_single_label
 from agent.rules.context import Context, expectation_met, says_not_found
 
 _FAILED = (Outcome.NXDOMAIN, Outcome.NODATA, Outcome.SERVFAIL, Outcome.REFUSED)
@@ -293,45 +294,206 @@ def pushed_dns_not_applied(ctx: Context) -> Finding | None:
     return finding("pushed-dns-not-applied", None, evidence)
 
 
-def system_resolver_disagrees(ctx: Context) -> Finding | None:
-    """The OS resolver (stale negative cache, hosts file, resolver order) and a direct
-    query of the DNS server in use disagree.  "In use" is the VPN's first server when the VPN
-    gives DNS, the OS's first resolver when the log says it gives none; when whose servers
-    programs ask is not known, no server can be said to disagree."""
-    if not ctx.probed:
-        return None
+def _negative_disagreements(ctx: Context) -> list[str]:
+    """Names the OS resolver says do not exist while the first server in use answers them:
+    evidence lines.  "In use" is the VPN's first server when the VPN gives DNS, the OS's first
+    resolver when the log says it gives none (or no tunnel is up); when whose servers programs
+    ask is not known, no server can be said to disagree."""
     if ctx.custom_dns_pushed:
         servers = ctx.custom_dns
     elif ctx.custom_dns_absent or ctx.tunnel_absent:
         servers = tuple(r.address for r in ctx.default_resolvers)
     else:
-        return None
-    evidence = []
+        return []
+    out: list[str] = []
     for check in ctx.names:
+        if check.origin in PROBE_ORIGINS:
+            continue
         sys_lookup = ctx.system(check.name)
         if sys_lookup is None:
             continue
-        sys_addrs = {a.address for a in sys_lookup.addresses}
         for s in servers[:1]:
             r = ctx.status(s).best(check.name)
-            if r is None:
-                continue
-            direct = set(_answers(r))
-            disagree = False
-            if r.outcome is Outcome.ANSWER and says_not_found(sys_lookup):
-                disagree = True
-            elif r.outcome is Outcome.NXDOMAIN and sys_addrs:
-                disagree = True
-            elif check.origin in ("user", "config") and direct and sys_addrs and not (direct & sys_addrs) \
-                    and r.qtype == "A" and all(":" not in a for a in sys_addrs):
-                disagree = True
-            if disagree:
-                evidence.append(_describe(r))
-                evidence.append(f"system resolver {check.name}: "
-                                + (", ".join(sorted(sys_addrs)) if sys_addrs else sys_lookup.error or "no address"))
+            if r is not None and r.outcome is Outcome.ANSWER and says_not_found(sys_lookup):
+                out += [_describe(r), f"system resolver {check.name}: {sys_lookup.error or 'no address'}"]
+    return out
+
+
+def system_resolver_disagrees(ctx: Context) -> Finding | None:
+    """The OS resolver says "not found" for a name the DNS server in use answers: a negative
+    answer cached before the tunnel came up (Windows keeps NXDOMAIN about 15 minutes), or the
+    resolver order.  (An old positive answer is stale-positive-cache.)"""
+    if not ctx.probed:
+        return None
+    negative = _negative_disagreements(ctx)
+    if not negative:
+        return None
+    return finding("system-resolver-disagrees", None, negative)
+
+
+def stale_positive_cache(ctx: Context) -> Finding | None:
+    """The OS resolver gives an address no DNS server probed gives for that name (they answer
+    other addresses, or NXDOMAIN): a positive answer cached before the tunnel came up -- the
+    public address of a name that is private inside the VPC -- or a hosts-file entry (split of
+    system-resolver-disagrees, issue 17; OS caches: Windows DNS Client, mDNSResponder,
+    systemd-resolved, nscd).  Compared with every server probed, not the one the OS is thought
+    to ask: where split DNS sends the name is not always captured, and an address any server
+    gives may be where the OS got it."""
+    if not ctx.probed:
+        return None
+    evidence = []
+    for check in ctx.names:
+        if check.origin in PROBE_ORIGINS:
+            continue
+        sys_lookup = ctx.system(check.name)
+        if sys_lookup is None or not sys_lookup.addresses:
+            continue
+        os_v4 = {a.address for a in sys_lookup.addresses if ":" not in a.address}
+        results = [p for p in ctx.probes.results if p.name == check.name and p.qtype == "A"]
+        told = [p for p in results if p.outcome in (Outcome.ANSWER, Outcome.NXDOMAIN)]
+        if not os_v4 or not told:
+            continue
+        given = {a.address for p in told for a in p.answers}
+        if os_v4 & given:
+            continue
+        if check.origin not in ("user", "config") and given:
+            continue                     # a public name's addresses rotate: only NXDOMAIN says "not so"
+        shown = {}
+        for p in told:
+            shown.setdefault(p.server, p)
+        evidence += [_describe(p) for p in shown.values()]
+        evidence.append(f"system resolver {check.name}: " + ", ".join(sorted(a.address for a in sys_lookup.addresses)))
     if not evidence:
         return None
-    return finding("system-resolver-disagrees", None, evidence)
+    return finding("stale-positive-cache", None, evidence)
+
+
+def single_label_name_fails(ctx: Context) -> Finding | None:
+    """A single-label name is completed with the OS search list; a Client VPN endpoint pushes
+    DNS servers only (CreateClientVpnEndpoint has no DNS suffix), so unless the profile adds
+    'dhcp-option DOMAIN' no suffix reaches the tunnel link and 'db01' fails while
+    'db01.corp.internal' works (helm/charts#4125-era OpenVPN reports, staf621/ki4a#13).
+    Fires on what the OS resolver said: the short name not found, its full name resolved."""
+    if not ctx.probes.system:
+        return None
+    names = [n for n in ctx.names if n.origin in ("user", "config")]
+    fqdns = [n for n in names if not is_single_label(n.name) and "." in n.name.strip(".")]
+    shorts = [n.name for n in names if is_single_label(n.name)]
+    pushed = ctx.snapshot.vpn.pushed.domains if ctx.snapshot.vpn.pushed is not None else ()
+    for n in fqdns:                       # a full name under a domain the VPN declares: its short form
+        label = n.name.strip(".").split(".")[0]
+        if any(n.name.rstrip(".").lower().endswith("." + d.strip(".").lower()) for d in pushed if d.strip(".")) \
+                and label not in shorts and ctx.system(label) is not None:
+            shorts.append(label)
+    hits = []
+    for short in shorts:
+        lk = ctx.system(short)
+        if not says_not_found(lk):
+            continue
+        full = next((n for n in fqdns if n.name.strip(".").split(".")[0].lower() == short.lower()), None)
+        if full is None:
+            continue
+        resolved = _resolves(ctx, full.name)
+        if resolved:
+            hits.append((short, lk, full.name, resolved))
+    if not hits:
+        return None
+    evidence = []
+    for short, lk, full, how in hits:
+        evidence.append(f"system resolver {short}: {lk.error}")
+        evidence.append(f"{full}: {how}")
+    evidence += _search_lists(ctx, [full for _s, _l, full, _h in hits])
+    return finding("single-label-name-fails",
+                   f"{', '.join(h[0] for h in hits)} do(es) not resolve, {', '.join(h[2] for h in hits)} do(es).",
+                   evidence)
+
+
+def _resolves(ctx: Context, name: str) -> str:
+    """How ``name`` resolved (the OS resolver, else a direct answer), or "" when it did not."""
+    lk = ctx.system(name)
+    if lk is not None and lk.addresses:
+        return "system resolver: " + ", ".join(a.address for a in lk.addresses)
+    for p in ctx.probes.results:
+        if p.name == name and p.outcome is Outcome.ANSWER and p.answers:
+            return f"{p.server} answers {', '.join(_answers(p))}"
+    return ""
+
+
+def _search_lists(ctx: Context, fulls: list[str]) -> list[str]:
+    dns = ctx.snapshot.dns
+    out = []
+    for ls in dns.link_search:
+        where = ls.interface or "global"
+        tunnel = " (the tunnel)" if ctx.is_tunnel(ls.interface) else ""
+        out.append(f"search list {where}{tunnel} ({ls.origin}): {' '.join(ls.domains) or 'none'}")
+    if not dns.link_search:
+        out.append("search list: " + (" ".join(dns.search_domains) or "none captured"))
+    parents = sorted({f.strip(".").split(".", 1)[1] for f in fulls if "." in f.strip(".")})
+    have = {d.strip(".").lower() for ls in dns.link_search for d in ls.domains} | \
+        {d.strip(".").lower() for d in dns.search_domains}
+    missing = [p for p in parents if p.lower() not in have]
+    if missing:
+        out.append(f"no link's search list has {', '.join(missing)}")
+    return out
+
+
+def dns_large_answer_lost(ctx: Context) -> Finding | None:
+    """A UDP answer larger than the path MTU is fragmented; a lost fragment loses the answer and
+    no TC=1 tells the client to retry over TCP (DNS Flag Day 2020: answers above 1232 bytes;
+    Client VPN troubleshooting: MTU; tailscale#13601, golang/go#69644).  Needs the large-answer
+    probe (large_answer_name in the config): small UDP answers arrive, the large one times
+    out over UDP and is answered over TCP."""
+    large = [n.name for n in ctx.names if n.origin == LARGE_ANSWER_ORIGIN]
+    if not large:
+        return None
+    hits = []
+    for server in _probed_servers(ctx):
+        st = ctx.status(server)
+        udp = [p for p in st.of(Transport.UDP) if p.name in large]
+        tcp = [p for p in st.of(Transport.TCP) if p.name in large]
+        small = [p for p in st.of(Transport.UDP) if p.name not in large]
+        if not udp or not tcp or any(p.outcome is not Outcome.TIMEOUT for p in udp):
+            continue
+        if not any(p.outcome.responded for p in small) or not any(p.outcome.responded for p in tcp):
+            continue
+        hits.append((server, udp[0], tcp[0], next(p for p in small if p.outcome.responded)))
+    if not hits:
+        return None
+    evidence = []
+    for _s, u, t, small in hits:
+        evidence += [_describe(small), f"{_describe(u)} (EDNS buffer 4096, {u.qtype})", _describe(t)]
+    return finding("dns-large-answer-lost",
+                   f"{', '.join(h[0] for h in hits)}: the large answer for {large[0]} never arrives over UDP.", evidence)
+
+
+def dns_firewall_blocks(ctx: Context) -> Finding | None:
+    """Route 53 Resolver DNS Firewall rules with the BLOCK action answer NXDOMAIN or NODATA (or
+    an override) for the domains in their lists, for every query through the VPC's resolver
+    (Route 53 Developer Guide, DNS Firewall rule actions).  Fires when a VPN DNS server gives
+    NXDOMAIN/NODATA for the public canary (or a name expected public) that another probed
+    server answers."""
+    if not ctx.tunnel_up or not ctx.custom_dns:
+        return None
+    checks = [n for n in ctx.names if n.origin == "canary" or (n.origin in ("user", "config") and n.expected == "public")]
+    evidence, names, serious = [], [], False
+    for check in checks:
+        for a in ctx.custom_dns:
+            r = ctx.status(a).best(check.name)
+            if r is None or r.outcome not in (Outcome.NXDOMAIN, Outcome.NODATA):
+                continue
+            ref = next((p for s in _probed_servers(ctx) if s != a
+                        and (p := ctx.status(s).best(check.name)) is not None and p.outcome is Outcome.ANSWER
+                        and p.answers), None)
+            if ref is None:
+                continue
+            if check.name not in names:
+                names.append(check.name)
+            serious = serious or check.origin != "canary"
+            evidence += [_describe(r), _describe(ref)]
+    if not names:
+        return None
+    return finding("dns-firewall-blocks", f"The VPN's DNS blocks {', '.join(names)}, which another server resolves.",
+                   evidence, severity=Severity.ERROR if serious else None)
 
 
 def endpoint_name_unresolvable(ctx: Context) -> Finding | None:

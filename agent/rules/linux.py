@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from agent.findings import finding
-from agent.model import DnsManager, Finding, Platform, ResolverScope
+from agent.model import DnsManager, Evidence, Finding, Platform, ResolverScope
 from agent.rules.context import Context
 
 
@@ -29,3 +29,36 @@ def linux_resolved_vpn_not_default(ctx: Context) -> Finding | None:
     explanation = ("Both the tunnel and the LAN are default DNS routes: queries race." if racing else
                    "The tunnel's DNS servers get no queries at all (no routing domain, DefaultRoute off).")
     return finding("linux-resolved-vpn-not-default", explanation, evidence)
+
+
+def linux_resolv_conf_not_stub(ctx: Context) -> Finding | None:
+    """The VPN client applied its servers to systemd-resolved, but /etc/resolv.conf is not the
+    resolved stub, so glibc never asks resolved (AWS Client VPN user guide, Linux
+    troubleshooting: /etc/resolv.conf must link to /run/systemd/resolve/stub-resolv.conf;
+    tailscale#589; mullvadvpn-app#6063).  The adapter keeps resolved's servers as UNUSED
+    resolvers when resolv.conf bypasses it; this fires when those on the tunnel link are not
+    among the servers resolv.conf lists."""
+    if ctx.platform is not Platform.LINUX or not ctx.tunnel_up or ctx.snapshot.dns.stub:
+        return None
+    # /etc/resolv.conf itself was read (not only where it links), and the adapter found that it
+    # bypasses resolved: resolved's servers are then UNUSED (an INACTIVE link of resolved's own --
+    # DefaultRoute=no, no domain -- is linux-resolved-vpn-not-default).
+    if not (ctx.has(Evidence.RESOLV_CONF) and ctx.has(Evidence.DNS_GLOBAL) and ctx.has(Evidence.DNS_LINKS)):
+        return None
+    listed = set(ctx.snapshot.dns.resolv_conf_nameservers)
+    held = [r for r in ctx.resolvers if r.scope is ResolverScope.UNUSED and r.origin.startswith("resolved")
+            and ctx.is_tunnel(r.interface) and r.address not in listed]
+    if not held:
+        return None
+    dns = ctx.snapshot.dns
+    evidence = [f"systemd-resolved holds {r.address} on {r.interface} ({r.origin.split(',')[0]})" for r in held]
+    evidence.append("/etc/resolv.conf lists " + (", ".join(dns.resolv_conf_nameservers) or "no nameserver")
+                    + f" (written by {dns.manager.value}{', ' + dns.resolv_conf_by if dns.resolv_conf_by else ''}), "
+                      "not the stub 127.0.0.53")
+    for r in held[:2]:
+        st = ctx.status(r.address)
+        if st.probed:
+            evidence.append(st.summary())
+    return finding("linux-resolv-conf-not-stub",
+                   f"systemd-resolved has the VPN's DNS {', '.join(dict.fromkeys(r.address for r in held))}, but "
+                   "programs read /etc/resolv.conf, which names other servers.", evidence)

@@ -10,7 +10,7 @@ counted as tunnels, and ``route -n get`` answers become route lookups.
 from __future__ import annotations
 
 from agent.findings import finding
-from agent.model import Finding, Platform, Resolver, ResolverScope
+from agent.model import Evidence, Finding, Platform, Resolver, ResolverScope
 from agent.rules.context import Context
 from agent.facts import select_resolvers  # the one model of macOS resolver choice
 
@@ -95,6 +95,28 @@ def _finding(explanation: str, evidence: list[str], names: list[str], default: R
     return finding("macos-vpn-resolver-not-used", explanation, evidence, user_fix=user_fix)
 
 
+def macos_resolv_conf_not_vpn(ctx: Context) -> Finding | None:
+    """macOS' /etc/resolv.conf shows only the default resolver ("not consulted" by the system,
+    macOS Notice in the file); dig/host/nslookup and Go binaries built without cgo before Go
+    1.20 read it and miss the VPN's scoped or match-domain resolvers (kubernetes#23130,
+    terraform#3536, k9s#780; Go 1.20 release notes, net on macOS)."""
+    if ctx.platform is not Platform.MACOS or not ctx.tunnel_up or not ctx.has(Evidence.RESOLV_CONF):
+        return None
+    listed = ctx.snapshot.dns.resolv_conf_nameservers
+    vpn = list(dict.fromkeys([r.address for r in ctx.tunnel_resolvers] + list(ctx.custom_dns)))
+    if not listed or not vpn or set(vpn) & set(listed):
+        return None
+    used = [r for r in ctx.resolvers if r.address in vpn and r.scope is not ResolverScope.INACTIVE]
+    if not used:
+        return None
+    evidence = ["/etc/resolv.conf lists " + ", ".join(listed)]
+    evidence += [_describe(r) for r in used]
+    return finding("macos-resolv-conf-not-vpn",
+                   f"The VPN's DNS {', '.join(vpn)} is in scutil --dns but not in /etc/resolv.conf ({', '.join(listed)}).",
+                   evidence)
+
+
 RULES = (
     macos_vpn_resolver_not_used,
+    macos_resolv_conf_not_vpn,
 )

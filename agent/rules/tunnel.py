@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 
 from agent.findings import finding
-from agent.model import Finding, ResolverScope, TunnelMode
+from agent.model import Finding, ResolverScope, SamlState, TunnelMode
 from agent.netclass import is_linklocal, is_private
 from agent.rules.context import Context
 
@@ -19,6 +19,25 @@ def vpn_not_connected(ctx: Context) -> Finding | None:
     if ctx.snapshot.vpn.disconnected_at:
         evidence.append(f"VPN log: disconnected at {ctx.snapshot.vpn.disconnected_at}")
     return finding("vpn-not-connected", None, evidence)
+
+
+def saml_login_not_completed(ctx: Context) -> Finding | None:
+    """SAML federated authentication: the AWS VPN Client opens the browser and waits for the
+    identity provider's response on 127.0.0.1:35001; a flow that never completes (or ends in
+    AUTH_FAILED) leaves no tunnel (Client VPN admin guide, federated authentication;
+    samm-git/aws-vpn-client#15, kpalang/aws-vpn-client-docker#2).  Needs the log's SAML state
+    and an observed absence of the tunnel."""
+    saml = ctx.snapshot.vpn.saml
+    if saml not in (SamlState.PENDING, SamlState.FAILED) or not ctx.tunnel_absent:
+        return None
+    vpn = ctx.snapshot.vpn
+    evidence = [f"VPN client log: the SAML sign-in {'was refused (AUTH_FAILED)' if saml is SamlState.FAILED else 'started and never completed'}"
+                + (f" (profile {vpn.client_profile})" if vpn.client_profile else "")]
+    evidence += [e for e in vpn.log_errors if "auth" in e.lower() or "saml" in e.lower()][:3]
+    evidence += list(vpn.reasons)[:2]
+    if vpn.log_sources:
+        evidence.append("logs read: " + ", ".join(vpn.log_sources[:3]))
+    return finding("saml-login-not-completed", None, evidence)
 
 
 def _stale_addresses(ctx: Context) -> tuple[str, ...]:

@@ -112,6 +112,7 @@ class Lab:
                 running.stack = _stack(ns, scenario, run_dir, self.root)
             else:
                 ns.write_resolv_conf("laptop", list(scenario.laptop_dns))
+            _cause_hooks(ns, scenario)
             if scenario.dns is sc.Dns.NM:
                 running.profile = _nm_openvpn(running, self.pki)
             elif scenario.vpn is not sc.Vpn.NEVER:
@@ -195,6 +196,34 @@ def _dnsmasq(ns: Namespaces, role: str, address: str, run_dir: Path, *extra: str
     ns.spawn(role, argv, run_dir / f"{tag}.log")
 
 
+def _cause_hooks(ns: Namespaces, scenario: sc.Scenario) -> None:
+    """Issue 17's laptop-side set-ups: a hosts file (``ip netns exec`` bind-mounts
+    /etc/netns/<ns>/hosts over /etc/hosts), and a tunnel that loses IP fragments."""
+    if scenario.laptop_hosts:
+        path = ns.resolv_conf("laptop").parent / "hosts"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(line + "\n" for line in scenario.laptop_hosts))
+    if scenario.drop_tunnel_fragments:
+        # Non-first fragments arriving through the tunnel are dropped in the raw table (before any
+        # reassembly): a UDP answer larger than the tunnel's MTU is lost, TCP segments are not.
+        ns.run("laptop", ["iptables", "-t", "raw", "-A", "PREROUTING", "-i", "tun0", "-f", "-j", "DROP"])
+
+
+def _resolver_extras(scenario: sc.Scenario, vpc: bool) -> tuple[str, ...]:
+    """Extra dnsmasq options of the VPC resolver (``vpc``) or an inbound endpoint (issue 17)."""
+    out: list[str] = []
+    if vpc:
+        out += [f"--address=/{name}/" for name in scenario.vpc_blocks]      # NXDOMAIN, as DNS Firewall BLOCK
+    if scenario.single_labels_nxdomain:
+        out.append("--domain-needed")               # plain names (no dot) asked for A/AAAA: NXDOMAIN
+    if scenario.large_txt:
+        # 12 strings of 250 characters: a TXT RRset of about 3 KB, sent whole over UDP to a client
+        # that offers 4096 (dnsmasq 2.90 caps UDP answers at 1232 unless told otherwise).
+        out += [f"--txt-record={sc.LARGE_NAME},{i:02d}" + "x" * 248 for i in range(12)]
+        out.append("--edns-packet-max=4096")
+    return tuple(out)
+
+
 def _resolvers(ns: Namespaces, scenario: sc.Scenario, run_dir: Path) -> None:
     """dnsmasq everywhere; every resolver answers the canary, private ones the zone."""
     canary = f"--host-record={sc.CANARY},{sc.CANARY_ADDR},{sc.CANARY_ADDR6}"
@@ -202,7 +231,9 @@ def _resolvers(ns: Namespaces, scenario: sc.Scenario, run_dir: Path) -> None:
     no_zone = f"--local=/{sc.VPC_DOMAIN}/"     # authoritative NXDOMAIN for the private zone
     _dnsmasq(ns, "home", sc.HOME_RESOLVER, run_dir, canary, no_zone, also=(sc.HOME_RESOLVER6,))
     _dnsmasq(ns, "inet", sc.PUBLIC_RESOLVER, run_dir, canary, no_zone, also=(sc.PUBLIC_RESOLVER6,))
-    _dnsmasq(ns, "vpc", sc.VPC_RESOLVER, run_dir, canary, private, also=(sc.VPC_RESOLVER6,))
+    _dnsmasq(ns, "vpc", sc.VPC_RESOLVER, run_dir, *((private,) if sc.CANARY in scenario.vpc_blocks
+                                                    else (canary, private)), *_resolver_extras(scenario, vpc=True),
+             also=(sc.VPC_RESOLVER6,))
     zone = no_zone if scenario.inbound is sc.Inbound.NOT_ASSOCIATED else private
     listening = [("home", sc.HOME_RESOLVER), ("inet", sc.PUBLIC_RESOLVER), ("vpc", sc.VPC_RESOLVER),
                  ("home", sc.HOME_RESOLVER6), ("inet", sc.PUBLIC_RESOLVER6), ("vpc", sc.VPC_RESOLVER6)]
@@ -221,7 +252,7 @@ def _resolvers(ns: Namespaces, scenario: sc.Scenario, run_dir: Path) -> None:
                      f"--trust-anchor={ROOT_TRUST_ANCHOR}")
             listening.append(("peer", ONPREM_UPSTREAM))
         else:
-            _dnsmasq(ns, "peer", address, run_dir, canary, zone)
+            _dnsmasq(ns, "peer", address, run_dir, canary, zone, *_resolver_extras(scenario, vpc=False))
         listening.append(("peer", address))
     for role, address in listening:
         wait_for(lambda r=role, a=address: _listening(ns, r, a), DNS_WAIT, f"dnsmasq on {address}")

@@ -12,7 +12,7 @@ what discovery mode must conclude instead in ``expect_no_log`` (never a wrong sc
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from tests.lab.stack import ResolvConf
@@ -105,6 +105,14 @@ class Scenario:
     tun_domains: tuple[str, ...] = ("~.",)
     tun_default_route: bool = True
     resolved_stops: bool = False
+    # --- issue 17 (causes on the laptop): small hooks, see lab._cause_hooks / _resolver_extras
+    laptop_hosts: tuple[str, ...] = ()         # lines of the laptop's /etc/hosts (/etc/netns/<ns>/hosts)
+    config: str = ""                           # a --config TOML for the doctor
+    vpc_blocks: tuple[str, ...] = ()           # names the VPC resolver (DNS Firewall) answers NXDOMAIN
+    large_txt: bool = False                    # the VPC and inbound resolvers serve LARGE_NAME (TXT, ~3 KB)
+    drop_tunnel_fragments: bool = False        # the laptop drops IP fragments arriving on tun0
+    single_labels_nxdomain: bool = False       # the VPC / inbound resolvers NXDOMAIN unqualified names, as
+                                               # Route 53 Resolver does ("db." is no TLD)
 
     def expected(self, with_log: bool) -> Expect:
         return self.expect if with_log or self.expect_no_log is None else self.expect_no_log
@@ -233,15 +241,16 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "resolved-static-resolvconf", "S2: systemd-resolved holds the VPN servers on tun0 (~.), "
         "but /etc/resolv.conf is a static file naming the home router (the AWS guide's Linux fix)",
-        Expect("S2-custom-dns-split", frozenset({"pushed-dns-not-applied", "system-resolver-disagrees"}),
-               "broken", 1),
+        # linux-resolv-conf-not-stub names the cause (issue 17: the AWS user guide's Linux fix).
+        Expect("S2-custom-dns-split", frozenset({"pushed-dns-not-applied", "system-resolver-disagrees",
+                                                 "linux-resolv-conf-not-stub"}), "broken", 1),
         push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.RESOLVED,
         resolv=ResolvConf.STATIC,
-        # The machine shows the VPN's servers (resolved holds them on tun0, unused) and that
-        # programs miss the private name; that they were pushed and not applied is the log's.
-        expect_no_log=Expect("S2-custom-dns-split", frozenset({"system-resolver-disagrees"}), "degraded", 0),
-        needs_log="pushed-dns-not-applied rests on the PUSH_REPLY alone: without it the machine shows the "
-                  "VPN's servers held unused by resolved, and names failing through the OS",
+        expect_no_log=Expect("S2-custom-dns-split", frozenset({"system-resolver-disagrees",
+                                                               "linux-resolv-conf-not-stub"}), "broken", 1),
+        needs_log="pushed-dns-not-applied is a fact about the push: the machine shows resolved holding the VPN's "
+                  "servers on tun0 (custom DNS, S2) that programs never ask, and the cause "
+                  "(linux-resolv-conf-not-stub); only the PUSH_REPLY shows they are what the endpoint pushed",
     ),
     Scenario(
         "nm-openvpn-split", "S2 through NetworkManager's OpenVPN plugin (the .ovpn imported, "
@@ -279,5 +288,36 @@ SCENARIOS: tuple[Scenario, ...] = (
         names=(CANARY, PRIVATE),
     ),
 )
+
+# --- issue 17: the causes users hit on the laptop once the endpoint is right -----------------------
+LARGE_NAME = "big.corp.internal"     # a TXT RRset of about 3 KB in the private zone
+SHORT_NAME = "db"                    # the single-label form of PRIVATE_NAME
+
+CAUSE_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "S2-hosts-override", "S2 healthy, but the laptop's hosts file still maps the private name to an old address",
+        Expect("S2-custom-dns-split", frozenset({"hosts-file-override", "stale-positive-cache"}), "degraded", 0),
+        push=S2_PUSH, names=(CANARY, PRIVATE), laptop_hosts=("127.0.0.1 localhost", f"10.9.9.9 {PRIVATE_NAME}"),
+    ),
+    Scenario(
+        "S2-single-label", "S2 healthy; the short name 'db' fails: no DNS suffix reaches the tunnel link",
+        Expect("S2-custom-dns-split", frozenset({"single-label-name-fails"}), "degraded", 0),
+        push=S2_PUSH, names=(CANARY, PRIVATE, SHORT_NAME), single_labels_nxdomain=True,
+    ),
+    Scenario(
+        "S2-large-answers-lost", "S2; small answers arrive, a 3 KB UDP answer is fragmented and the laptop's "
+        "side of the tunnel drops the fragments; TCP works",
+        Expect("S2-custom-dns-split", frozenset({"dns-large-answer-lost"}), "degraded", 0),
+        push=S2_PUSH, names=(CANARY, PRIVATE), large_txt=True, drop_tunnel_fragments=True,
+        config=f'large_answer_name = "{LARGE_NAME}"\n',
+    ),
+    Scenario(
+        "S2-dns-firewall", "custom DNS = VPC+2 (with a DNS Firewall rule blocking the canary) and a peer inbound "
+        "endpoint that answers it",
+        Expect("S2-custom-dns-split", frozenset({"dns-firewall-blocks"}), "degraded", 0),
+        push=SPLIT_ROUTES + _dns(VPC_RESOLVER, INBOUND_1), names=(CANARY, PRIVATE), vpc_blocks=(CANARY,),
+    ),
+)
+SCENARIOS = SCENARIOS + CAUSE_SCENARIOS
 
 BY_KEY = {s.key: s for s in SCENARIOS}

@@ -25,7 +25,7 @@ from tests.lab import scenarios as sc
 from tests.lab.capture import DnsCapture
 from tests.lab.conftest import need_stack
 from tests.lab.lab import Lab, Running
-from tests.lab.stack import STUB, ResolvConf
+from tests.lab.stack import STUB
 
 pytestmark = pytest.mark.lab
 
@@ -78,6 +78,12 @@ PLUMBING: dict[str, tuple[list[str], bool, dict[str, str], dict[tuple[str, str],
     "resolved-stub-down": ([STUB], True, S2_STACK, {(STUB, CAN): T, (IN1, PRIV): OK}),
     "S3-ipv6-dns-leak": ([VPC, HOME6], True, {VPC: "tun0", HOME6: "eth0", HOME: "eth0"},
                          {(VPC, CAN): OK, (VPC, PRIV): OK, (HOME6, CAN): OK, (HOME6, PRIV): NX}),
+    # issue 17
+    "S2-hosts-override": ([IN1, IN2], True, {IN1: "tun0", IN2: "tun0"}, {(IN1, PRIV): OK, (IN2, PRIV): OK}),
+    "S2-single-label": ([IN1, IN2], True, {IN1: "tun0"}, {(IN1, PRIV): OK, (IN1, "db"): NX}),
+    "S2-large-answers-lost": ([IN1, IN2], True, {IN1: "tun0", IN2: "tun0"}, {(IN1, CAN): OK, (IN2, PRIV): OK}),
+    "S2-dns-firewall": ([VPC, IN1], True, {VPC: "tun0", IN1: "tun0"}, {(VPC, CAN): NX, (IN1, CAN): OK,
+                                                                        (VPC, PRIV): OK}),
 }
 # AAAA answers (dual stack): (server, name) -> the address
 AAAA: dict[str, dict[tuple[str, str], str]] = {
@@ -180,6 +186,10 @@ def run_doctor(running: Running, with_log: bool = True) -> tuple[subprocess.Comp
     argv = [sys.executable, "-m", "agent", "diagnose", "--json", "--timeout", str(DEADLINE)]
     for name in running.scenario.names:
         argv += ["--name", name]
+    if running.scenario.config:
+        config = running.workdir / "doctor.toml"
+        config.write_text(running.scenario.config)
+        argv += ["--config", str(config)]
     if with_log and running.client_log.exists():
         argv += ["--log", str(running.client_log)]
     if with_log and running.scenario.stack and running.profile is not None:
@@ -277,3 +287,19 @@ def test_only_loopback_and_a_resolv_conf_is_not_connected(lab: Lab) -> None:
         assert proc.returncode == 1
     finally:
         assert ns.teardown() == []
+
+
+@pytest.mark.parametrize("up", ["S2-large-answers-lost"], indirect=True)
+def test_large_answers_are_lost_over_udp_only(up: Running) -> None:
+    """The lab's reality for dns-large-answer-lost, with dig: a 3 KB TXT answer offered an EDNS
+    buffer of 4096 never arrives over UDP (its fragments are dropped on the laptop's side of the
+    tunnel), arrives over TCP, and small answers arrive over UDP."""
+    def dig(*args: str) -> str:
+        proc = up.ns.run("laptop", ["dig", "+time=1", "+tries=1", *args], check=False, timeout=5)
+        if "timed out" in proc.stdout or proc.returncode == 9:
+            return T
+        return next((line.split("status:")[1].split(",")[0].strip() for line in proc.stdout.splitlines()
+                     if "status:" in line), f"rc={proc.returncode}")
+    assert dig("+bufsize=4096", "+ignore", f"@{IN1}", "TXT", sc.LARGE_NAME) == T
+    assert dig("+tcp", f"@{IN1}", "TXT", sc.LARGE_NAME) == OK
+    assert dig("+notcp", f"@{IN1}", CAN) == OK

@@ -87,10 +87,11 @@ def test_adapter_reads_what_the_lab_configured(stack_up: Running) -> None:
     dbus, text = got["dbus"], got["resolvectl"]
     want = expected_links(s)
     if want is None:
-        # resolved is gone: both paths say so, neither invents servers
+        # resolved is gone: both paths say so, neither invents servers; the dead stub is still
+        # what programs ask (main 9da5ab4: it is the resolver in use, and probed)
         assert dbus["source_error"] and text["source_error"], got
         assert dbus["dns"] == text["dns"]
-        assert dbus["dns"]["resolvers"] == [] and dbus["dns"]["stub"] is True
+        assert [r["address"] for r in dbus["dns"]["resolvers"]] == ["127.0.0.53"] and dbus["dns"]["stub"] is True
         assert any(e["source"] == "resolved" for e in dbus["errors"]), dbus["errors"]
         return
     assert dbus["source_error"] is None and text["source_error"] is None, got
@@ -122,9 +123,13 @@ def test_adapter_reads_what_the_lab_configured(stack_up: Running) -> None:
     else:
         # uplink / a static file: glibc reads the file, so the file's servers are the resolvers
         assert dns["stub"] is False
-        assert [r["address"] for r in dns["resolvers"]] == dns["resolv_conf_nameservers"]
+        active = [r for r in dns["resolvers"] if r["scope"] not in ("inactive", "unused")]
+        assert [r["address"] for r in active] == dns["resolv_conf_nameservers"]
         if s.resolv is ResolvConf.STATIC:
             assert dns["resolv_conf_nameservers"] == list(s.laptop_dns)
+            # what resolved holds stays visible, as servers nobody asks (linux-resolv-conf-not-stub)
+            held = {(r["address"], r["interface"]) for r in dns["resolvers"] if r["scope"] == "unused"}
+            assert {(a, "tun0") for a in IN} <= held
         else:
             assert set(dns["resolv_conf_nameservers"]) == set(s.lan_link_dns) | set(IN)
 

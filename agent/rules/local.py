@@ -1,0 +1,338 @@
+"""Rules about the laptop itself: what takes names past the VPN's DNS after the endpoint is
+right (issue 17).  Each needs evidence an adapter declared captured (Evidence.HOSTS,
+BROWSER_DNS, CONTAINER_DNS, PORT53, or the DNS configuration) and fires only on what it saw.
+"""
+from __future__ import annotations
+
+import re
+
+from agent.findings import finding
+from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManager, DohMode, Evidence, Finding, Outcome, Platform, ResolverScope,
+                         Severity, Transport)
+from agent.netclass import is_loopback, is_private
+from agent.rules.context import Context
+
+# Tailscale's MagicDNS resolver (tailscale net/dns: 100.100.100.100 and fd7a:115c:a1e0::53).
+OVERLAY_RESOLVERS = frozenset({"100.100.100.100", "fd7a:115c:a1e0::53"})
+_OVERLAY_LINK = re.compile(r"^(tailscale\d*|ts\d+|zt\w+|ZeroTier|nordlynx|wg-mullvad|proton\d*|netbird\w*|wt\d+)",
+                           re.I)
+_OVERLAY_DESCRIPTION = re.compile(r"tailscale|zerotier|nordlynx|netbird", re.I)
+_OVERLAY_WRITERS = frozenset({"tailscale", "netbird", "zerotier", "nordvpn", "mullvad", "protonvpn", "expressvpn"})
+# The OS's own loopback stubs: systemd-resolved (127.0.0.53, 127.0.0.54) on Linux.
+_RESOLVED_STUBS = frozenset({"127.0.0.53", "127.0.0.54"})
+# NetworkManager's dnsmasq plugin listens on 127.0.0.1 or (Ubuntu) 127.0.1.1.
+_NM_DNSMASQ = frozenset({"127.0.0.1", "127.0.1.1"})
+
+
+def _answers(result) -> tuple[str, ...]:
+    return tuple(a.address for a in result.answers) if result is not None else ()
+
+
+def _said(ctx: Context, server: str, name: str) -> str:
+    r = ctx.status(server).best(name)
+    if r is None:
+        return f"{server}: not probed for {name}"
+    got = ", ".join(_answers(r))
+    return f"{server} {r.transport.value} {name}: {r.outcome.value}{' ' + got if got else ''}"
+
+
+def _vpn_servers(ctx: Context) -> tuple[str, ...]:
+    return ctx.custom_dns or tuple(dict.fromkeys(r.address for r in ctx.tunnel_resolvers))
+
+
+# --------------------------------------------------------------------------- browsers
+
+
+def browser_secure_dns(ctx: Context) -> Finding | None:
+    """Browsers resolve with their own DNS-over-HTTPS when set to: Chrome/Edge policy
+    DnsOverHttpsMode "secure" (no fallback; "automatic" only upgrades to the OS resolver's own
+    provider: Chrome Enterprise policy list, Chromium "same-provider" auto-upgrade), Firefox
+    network.trr.mode 2/3 or the DNSOverHTTPS policy; Firefox's default rollout stays on unless
+    the network's resolver answers use-application-dns.net negatively (Mozilla "Canary domain").
+    Names only the VPN's DNS knows then fail in the browser (tailscale#13909, webcompat#130373)."""
+    if not ctx.has(Evidence.BROWSER_DNS) or not ctx.tunnel_up:
+        return None
+    settings = ctx.snapshot.local.browsers
+    canary = _doh_canary(ctx)
+    private = [n.name for n in ctx.expectations if n.expected != "public"]
+    hits = []
+    for b in settings:
+        if private and b.excluded and all(_under_any(n, b.excluded) for n in private):
+            continue                    # the names under test stay on the OS resolver
+        if b.mode is DohMode.SECURE:
+            hits.append(b)
+        elif b.mode is DohMode.AUTOMATIC and b.browser == "firefox" and b.setting != "doh-rollout.mode":
+            hits.append(b)              # Firefox TRR first: the provider is asked before the VPN's DNS
+        elif b.mode is DohMode.AUTOMATIC and b.setting == "doh-rollout.mode" and canary is True:
+            hits.append(b)              # the rollout keeps DoH on: the VPN's DNS does not opt out
+    if not hits:
+        return None
+    evidence = []
+    for b in hits:
+        who = "policy" if b.policy else "preference"
+        extra = f", provider {b.templates}" if b.templates else ""
+        extra += f", excluded {', '.join(b.excluded)}" if b.excluded else ""
+        if b.browser == "firefox" and b.allow_private is not True and b.setting != "DNSOverHTTPS":
+            extra += ", private answers rejected (network.trr.allow-rfc1918 not set)"
+        evidence.append(f"{b.browser} {who} {b.setting}={b.value} ({b.mode.value}{extra}) in {b.source}")
+    if canary is not None:
+        evidence.append(f"the VPN's DNS answers {'positively' if canary else 'negatively'} for "
+                        f"use-application-dns.net (Firefox's default DoH {'stays on' if canary else 'is switched off'} "
+                        "on this network)")
+    strict = any(b.mode is DohMode.SECURE for b in hits)
+    browsers = ", ".join(sorted({b.browser for b in hits}))
+    return finding("browser-secure-dns",
+                   f"{browsers.capitalize()} {'is' if len({b.browser for b in hits}) == 1 else 'are'} set to resolve "
+                   f"names over DNS-over-HTTPS{' only (no fallback)' if strict else ' first'}.", evidence)
+
+
+def _under_any(name: str, domains: tuple[str, ...]) -> bool:
+    name = name.strip().rstrip(".").lower()
+    for d in domains:
+        d = d.strip().lstrip("*").strip(".").lower()
+        if d and (name == d or name.endswith("." + d)):
+            return True
+    return False
+
+
+def _doh_canary(ctx: Context) -> bool | None:
+    """Does the VPN's DNS answer Firefox's canary positively (A/AAAA records)? None: not probed."""
+    names = [n.name for n in ctx.names if n.origin == DOH_CANARY_ORIGIN]
+    if not names:
+        return None
+    seen = None
+    for server in _vpn_servers(ctx):
+        r = ctx.status(server).best(names[0])
+        if r is None or not r.outcome.responded:
+            continue
+        positive = r.outcome is Outcome.ANSWER and bool(r.answers)
+        seen = positive if seen is None else (seen or positive)
+    return seen
+
+
+# --------------------------------------------------------------------------- containers and WSL
+
+
+def container_dns_not_vpn(ctx: Context) -> Finding | None:
+    """Docker gives containers the daemon.json "dns" servers, else a copy of the host's
+    resolv.conf -- on a systemd-resolved host /run/systemd/resolve/resolv.conf, every link's
+    servers flattened, the LAN's first (Docker docs, container DNS; docker/for-linux#979,
+    moby#23910, podman#17075)."""
+    if not ctx.has(Evidence.CONTAINER_DNS) or not ctx.tunnel_up:
+        return None
+    vpn = set(_vpn_servers(ctx))
+    if not vpn:
+        return None
+    local = ctx.snapshot.local
+    evidence: list[str] = []
+    configured = [c for c in local.containers if c.kind == "docker" and c.dns_servers]
+    for c in configured:
+        if not vpn & set(c.dns_servers):
+            evidence.append(f"{c.source}: \"dns\": {', '.join(c.dns_servers)} (the VPN's DNS: {', '.join(sorted(vpn))})")
+    if evidence:
+        return finding("container-dns-not-vpn", "Docker's daemon.json gives containers DNS servers that are not "
+                                                "the VPN's.", evidence)
+    dns = ctx.snapshot.dns
+    # Docker's default bridge is there (docker0 in the interface list): its containers copy
+    # resolved's uplink list.  Whether containers need the VPN's names is not seen: info.
+    bridge = ctx.has(Evidence.INTERFACES) and ctx.snapshot.interface("docker0") is not None
+    if (ctx.platform is Platform.LINUX and bridge and not configured and dns.stub
+            and dns.manager is DnsManager.SYSTEMD_RESOLVED and ctx.has(Evidence.DNS_LINKS)):
+        others = [r for r in ctx.resolvers if r.origin.startswith("resolved link") and not ctx.is_tunnel(r.interface)
+                  and r.address not in vpn and not is_loopback(r.address)]
+        tunnel = [r for r in ctx.tunnel_resolvers if r.address in vpn]
+        if others and tunnel:
+            evidence = ["/etc/resolv.conf is the systemd-resolved stub: Docker copies /run/systemd/resolve/resolv.conf "
+                        "to containers instead"]
+            evidence += [f"{r.origin}: {r.address}" for r in others]
+            evidence += [f"{r.origin}: {r.address} (the VPN's)" for r in tunnel]
+            evidence.append("Docker's default bridge docker0 is up here")
+            return finding("container-dns-not-vpn", "Containers on Docker's default network get resolved's servers "
+                                                    "as one flat list, the LAN's first, without its per-link routing.",
+                           evidence, severity=Severity.INFO)
+    return None
+
+
+def wsl_dns_not_vpn(ctx: Context) -> Finding | None:
+    """WSL 2 in NAT mode without DNS tunneling resolves through its own resolv.conf pointing at
+    the Windows host, which does not follow a VPN's DNS (Microsoft Learn, WSL networking:
+    dnsTunneling; microsoft/WSL#4285, #1350, #5068)."""
+    if not ctx.has(Evidence.CONTAINER_DNS):
+        return None
+    local = ctx.snapshot.local
+    if ctx.platform is Platform.WINDOWS:
+        if not ctx.tunnel_up or not _vpn_servers(ctx):
+            return None
+        for c in local.containers:
+            if c.kind == "wslconfig" and c.settings.get("dnsTunneling") in ("false", "0"):
+                return finding("wsl-dns-not-vpn", "WSL's DNS tunneling is switched off in .wslconfig.",
+                               [f"{c.source}: " + ", ".join(f"{k}={v}" for k, v in c.settings.items()),
+                                "the VPN's DNS servers: " + ", ".join(_vpn_servers(ctx))])
+        return None
+    if ctx.platform is not Platform.LINUX or not local.inside_wsl or ctx.snapshot.dns.resolv_conf_by != "wsl":
+        return None
+    servers = ctx.snapshot.dns.resolv_conf_nameservers
+    if not servers or WSL_DNS_TUNNELING_ADDRESS in servers:
+        return None
+    failing = [n.name for n in ctx.expectations
+               if (lk := ctx.system(n.name)) is not None and not lk.addresses and lk.error]
+    if not failing:
+        return None
+    evidence = [f"/etc/resolv.conf was generated by WSL and names {', '.join(servers)} (the NAT gateway to Windows; "
+                f"with DNS tunneling it would be {WSL_DNS_TUNNELING_ADDRESS})"]
+    evidence += [f"system resolver {n}: {ctx.system(n).error}" for n in failing]
+    return finding("wsl-dns-not-vpn", "This Linux runs inside WSL 2 without DNS tunneling, and names fail.", evidence)
+
+
+# --------------------------------------------------------------------------- hosts file
+
+
+def _host_key(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def entries_for(entries, name: str):
+    """The hosts-file entries that give ``name`` an address (case-insensitive, no trailing dot)."""
+    key = _host_key(name)
+    return tuple(e for e in entries if any(_host_key(n) == key for n in e.names))
+
+
+def hosts_file_override(ctx: Context) -> Finding | None:
+    """The hosts file is read before DNS (glibc nsswitch 'files', the Windows DNS Client's
+    hosts cache, macOS): a stale entry overrides the VPN's DNS for that name (hosts(5);
+    samlvpn#4 mapped VPN names by hand, openfortivpn#459)."""
+    if not ctx.has(Evidence.HOSTS):
+        return None
+    local = ctx.snapshot.local
+    names = [n.name for n in ctx.names if n.origin in ("user", "config", "profile", "canary")]
+    profile = ctx.snapshot.vpn.profile
+    if profile is not None and profile.remote_host and profile.remote_host not in names:
+        names.append(profile.remote_host)
+    servers = _vpn_servers(ctx) or tuple(r.address for r in ctx.default_resolvers)
+    evidence, stale, hit_names = [], False, []
+    for name in names:
+        found = entries_for(local.hosts, name)
+        if not found:
+            continue
+        hit_names.append(name)
+        fixed = {e.address for e in found}
+        for e in found:
+            evidence.append(f"{local.hosts_path or 'hosts file'} line {e.line}: {e.address} {' '.join(e.names)}")
+        answered = set()
+        for s in servers:
+            r = ctx.status(s).best(name)
+            if r is not None:
+                evidence.append(_said(ctx, s, name))
+                answered |= set(_answers(r))
+        if not answered or not fixed & answered:
+            stale = True
+        lk = ctx.system(name)
+        if lk is not None:
+            evidence.append(f"system resolver {name}: " + (", ".join(a.address for a in lk.addresses) or
+                                                            lk.error or "no address"))
+    if not hit_names:
+        return None
+    explanation = (f"The hosts file gives {', '.join(hit_names)} a fixed address"
+                   + (" that the DNS server does not give." if stale else " (the same as DNS, for now)."))
+    return finding("hosts-file-override", explanation, evidence,
+                   severity=Severity.WARNING if stale else Severity.INFO)
+
+
+# --------------------------------------------------------------------------- local DNS agent
+
+
+def _os_stub(ctx: Context, address: str) -> bool:
+    dns = ctx.snapshot.dns
+    bare = address.split("%", 1)[0]
+    if ctx.platform is Platform.LINUX:
+        if bare in _RESOLVED_STUBS:
+            return True
+        if dns.manager is DnsManager.NETWORK_MANAGER and bare in _NM_DNSMASQ:
+            return True
+    return False
+
+
+def local_dns_agent(ctx: Context) -> Finding | None:
+    """A DNS proxy on a loopback address (a roaming DNS-security client, a local forwarder) is
+    the resolver: it forwards names to its own servers unless told the private domains
+    (Cisco Umbrella roaming client: "Domain Management", DNS changes to 127.0.0.1)."""
+    if not ctx.tunnel_up or not ctx.resolvers_known:
+        return None
+    agents = list(dict.fromkeys(r.address for r in ctx.default_resolvers
+                                if is_loopback(r.address) and not _os_stub(ctx, r.address)))
+    if not agents:
+        return None
+    evidence = [f"the resolver in use is {a} ({next(r.origin for r in ctx.resolvers if r.address == a) or 'OS'})"
+                for a in agents]
+    if ctx.has(Evidence.PORT53):
+        for p in ctx.snapshot.local.port53:
+            if p.address.split("%", 1)[0] in [a.split("%", 1)[0] for a in agents] or p.address in ("*", "0.0.0.0", "::"):
+                evidence.append(f"port 53 ({p.transport.value} {p.address}): "
+                                + (f"{p.process} (pid {p.pid})" if p.process else "process not shown (run as root)"))
+    vpn = [s for s in _vpn_servers(ctx) if s not in agents]
+    worse = []
+    for check in [*ctx.expectations, *[n for n in ctx.names if n.origin == "canary"]]:
+        for a in agents:
+            got = ctx.status(a).best(check.name)
+            if got is None:
+                continue
+            evidence.append(_said(ctx, a, check.name))
+            ref = next((r for s in vpn if (r := ctx.status(s).best(check.name)) is not None), None)
+            if ref is not None:
+                evidence.append(_said(ctx, ref.server, check.name))
+            agent_ok = got.outcome is Outcome.ANSWER
+            ref_ok = ref is not None and ref.outcome is Outcome.ANSWER
+            if (not agent_ok and (ref_ok or check.expected)) or (
+                    agent_ok and ref_ok and check.expected == "private"
+                    and not all(is_private(x) for x in _answers(got)) and all(is_private(x) for x in _answers(ref))):
+                worse.append(check.name)
+    severity = Severity.WARNING if worse else Severity.INFO
+    explanation = (f"DNS goes through a local agent at {', '.join(agents)}"
+                   + (f", which fails {', '.join(dict.fromkeys(worse))} that the VPN's DNS answers." if worse else "."))
+    return finding("local-dns-agent", explanation, evidence, severity=severity)
+
+
+# --------------------------------------------------------------------------- another VPN
+
+
+def other_vpn_takes_dns(ctx: Context) -> Finding | None:
+    """An overlay VPN that takes every name: Tailscale MagicDNS (100.100.100.100) written into
+    resolv.conf or with a catch-all route in resolved (tailscale#589, #1273, #3817), a link of
+    ZeroTier/NordLynx/NetBird with '~.'.  Sharper than multiple-vpn-dns-conflict: it names the
+    taker."""
+    if not ctx.tunnel_up or not ctx.resolvers_known and not ctx.has(Evidence.DNS_LINKS):
+        return None
+    writer = ctx.snapshot.dns.resolv_conf_by if ctx.has(Evidence.RESOLV_CONF) else ""
+    takers = []
+    for r in ctx.resolvers:
+        every_name = r.scope in (ResolverScope.GLOBAL, ResolverScope.LINK) or (
+            r.scope is ResolverScope.DOMAIN and "." in r.domains)
+        if not every_name:
+            continue
+        iface = ctx.snapshot.interface(r.interface) if r.interface else None
+        overlay_link = bool(r.interface and (_OVERLAY_LINK.match(r.interface) or
+                                             (iface and iface.description and _OVERLAY_DESCRIPTION.search(iface.description))))
+        if r.address.split("%", 1)[0] in OVERLAY_RESOLVERS or overlay_link or (
+                writer in _OVERLAY_WRITERS and r.origin.startswith("resolv.conf")):
+            takers.append(r)
+    if not takers:
+        return None
+    evidence = [f"{r.origin or 'resolver'}: {r.address}{' on ' + r.interface if r.interface else ''} "
+                f"({r.scope.value}{', every name' if r.scope is ResolverScope.DOMAIN else ''})" for r in takers]
+    if writer in _OVERLAY_WRITERS:
+        evidence.append(f"/etc/resolv.conf was generated by {writer}")
+    aws = [s for s in _vpn_servers(ctx) if s not in {t.address for t in takers}]
+    evidence.append("the AWS VPN's DNS servers: " + (", ".join(aws) if aws else "none in use"))
+    who = "Tailscale (MagicDNS)" if any(t.address in OVERLAY_RESOLVERS or writer == "tailscale" for t in takers) \
+        else "another VPN"
+    return finding("other-vpn-takes-dns", f"{who} is asked for every name while the AWS tunnel is up.", evidence)
+
+
+RULES = (
+    browser_secure_dns,
+    container_dns_not_vpn,
+    wsl_dns_not_vpn,
+    hosts_file_override,
+    local_dns_agent,
+    other_vpn_takes_dns,
+)
