@@ -37,11 +37,10 @@ import logging
 import ntpath
 import os
 import posixpath
-import re
 import shutil
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from agent.model import (CollectionError, ContainerDns, Evidence, LocalEvidence, Platform, RawCapture, Snapshot,
+from agent.model import (CollectionError, ContainerDns, Evidence, Platform, RawCapture, Snapshot,
                          SourceCapture)
 from platforms.base import Env, ParseError, Source, api_capture, capture_source, load_json
 from platforms.parsers import browser_dns, container_dns, hosts as hosts_parser, port53

@@ -107,7 +107,7 @@ def _servers(entries: list, with_index: bool, ex: bool, ifindex: int = 0) -> lis
     for e in entries or ():
         e = list(e)
         idx = int(e.pop(0)) if with_index else ifindex
-        _family, addr = e[0], e[1]
+        addr = e[1]          # e[0] is the address family, told by the address itself
         port = int(e[2]) if ex and len(e) > 2 and e[2] else 53
         name = e[3] if ex and len(e) > 3 and e[3] else None
         if not addr:

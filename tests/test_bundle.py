@@ -1,7 +1,6 @@
 """Support bundle: contents, atomic writes, clear errors."""
 import errno
 import json
-import os
 import zipfile
 from pathlib import Path
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.model import Family, Interface, InterfaceKind, Platform, Route, Snapshot, check_network, ip_of, is_plain_ip
+from agent.model import Family, Interface, InterfaceKind, Route, check_network, ip_of, is_plain_ip
 from agent.routing import RouteTable, prefix_bits as _prefix
 from platforms.parsers.ip_route import _cidr
 from platforms.tunnel import detect_tunnel

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from agent.model import (BrowserDns, DohMode, Evidence, Platform, RawCapture, Snapshot, SourceCapture, SourceKind,
+from agent.model import (DohMode, Evidence, Platform, RawCapture, Snapshot, SourceCapture, SourceKind,
                          Transport)
 from platforms import local_evidence as le
 from platforms.base import CommandError, CommandResult, Env, ParseError

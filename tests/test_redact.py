@@ -1,6 +1,5 @@
 """Redaction: personal data replaced consistently, secrets dropped, diagnosis data kept --
 checked on every rendered output (Markdown, bundle files, JSON) of every fixture."""
-import io
 import json
 import zipfile
 from pathlib import Path

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from agent.findings import finding
-from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManager, DohMode, Evidence, Finding, Outcome, Platform, ResolverScope,
-                         Severity, Transport)
+from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManager, DohMode, Evidence, Finding,
+                         Outcome, Platform, ResolverScope, Severity)
 from agent.netclass import is_loopback, is_private
 from agent.rules.context import Context
 

@@ -120,7 +120,6 @@ def prompt_command(line: str) -> tuple[str, str] | None:
             return None                  # "#   scutil --dns" inside a comment block
         cmd = _RIGHT_PROMPT.sub("", m["cmd"]).strip()
         if kind == "bare":
-            word = command_word(cmd)
             if m["sym"] == "$":
                 if cmd and not re.match(r"^[A-Za-z./~_-]", cmd):
                     return None          # "$5 per month", "$HOME is ..."

@@ -19,7 +19,7 @@ import configparser
 import ipaddress
 import re
 
-from agent.model import WSL_DNS_TUNNELING_ADDRESS, ContainerDns  # noqa: F401 - re-exported
+from agent.model import ContainerDns
 from platforms.base import ParseError, load_json
 
 WSL_KEYS = ("networkingmode", "dnstunneling", "dnsproxy", "firewall", "autoproxy")
