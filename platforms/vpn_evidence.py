@@ -48,6 +48,7 @@ from agent.model import (CollectionError, Evidence, Platform, PushedConfig, RawC
 from platforms import vpn_processes
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import aws_vpn_cli, openvpn_log, ovpn_profile
+from platforms.tunnel import client_shown
 
 log = logging.getLogger(__name__)
 
@@ -595,7 +596,7 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                       disconnected_at=decider.log.disconnected_at if decider else primary.log.disconnected_at,
                       connected=decider.log.connected if decider else None,
                       log_errors=tuple(errs[:MAX_ERRORS]), log_sources=tuple(r.where for r in reads),
-                      client=client_from.log.client if client_from else None,
+                      client=client_from.log.client if client_from else vpn.client,
                       log_device=device_from.log.device if device_from else None,
                       log_tunnel_mode=(pushed.tunnel_mode if pushed is not None and pushed.tunnel_mode is not TunnelMode.UNKNOWN
                                        else primary.log.tunnel_mode),
@@ -630,6 +631,16 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                              f"region={profile.region or 'unknown'} remote={profile.remote_host or 'none'}:"
                              f"{profile.remote_port or ''} proto={profile.proto or 'default'} "
                              f"remote-random-hostname={'yes' if profile.remote_random_hostname else 'no'}")
+    if vpn.client is None:
+        # No log named its client: the adapters, interfaces and DNS configuration may.
+        dns = snapshot.dns
+        client, why = client_shown(snapshot.interfaces, vpn.tunnel_interfaces, dns.resolvers, dns.link_search,
+                                   dns.search_domains, dns.resolv_conf_by)
+        if client is not None:
+            vpn = replace(vpn, client=client)
+            trace.append(f"vpn: client {client.value}, from {why}")
+        elif why:
+            trace.append(f"vpn: {why}")
     return replace(snapshot, vpn=vpn, errors=tuple(errors), trace=tuple(trace),
                    captured=tuple(e for e in Evidence if e in captured))
 

@@ -168,6 +168,8 @@ _DEVICE = tuple(re.compile(p) for p in (
     r"(?:^|[\s/])ip (?:-[46] )?route (?:add|replace|append)\b[^\n]*?\bdev (?P<dev>(?:tun|tap|utun|wg|ppp|dco)[\w.-]*)",
     r"(?:^|[\s/])route (?:-n )?add\b[^\n]*?(?:-interface|-iface|\bdev) (?P<dev>(?:tun|tap|utun|wg|ppp)[\w.-]*)",
     r"add_route_ipv6\([^)]*\) dev (?P<dev>(?:tun|tap|utun)\d+)",
+    # NetworkManager's own lines name the VPN's IP interface once it has one: vpn-connection[...,"name",10:(ppp0)]
+    r"\bvpn-connection\[[^\]]*,\d+:\((?P<dev>[\w.:-]+)\)\]",
     r"(?:^|[\s/])ifconfig (?P<dev>(?:tun|tap|utun)\d+)\b",
     # an --up script's arguments: "<script> tun0 1500 1552 10.3.240.2 255.255.255.224 init"
     r"(?:^|[\s'])(?P<dev>(?:tun|tap|utun)\d+) \d+ \d+ \S+ (?:\S+ )?(?:init|restart)\b",
@@ -182,6 +184,8 @@ _CLIENT_MARKERS: tuple[tuple[VpnClient, re.Pattern[str]], ...] = (
     (VpnClient.NETWORK_MANAGER, re.compile(r"nm-openvpn|NetworkManager\[\d+\]: <")),
     (VpnClient.OPENVPN3, re.compile(r"\{tag:-?\d+\} |openvpn3-service|OpenVPN3/Linux|net\.openvpn\.v3|"
                                     r"/net/openvpn/v3/|Client (?:INFO|DEBUG|VERB\d): |>> \[\d+,\d+\] ")),
+    # OpenVPN for Android names itself in the peer info it sends (IV_GUI_VER): a client not listed
+    (VpnClient.OTHER, re.compile(r"IV_GUI_VER=\"?de\.blinkt\.openvpn")),
     (VpnClient.OPENVPN_CONNECT, re.compile(r"OpenVPN core v?3|OCWindows|OpenVPNConnect|OpenVPN Connect|⏎|"
                                            r"Client terminated, restarting in|\[FATAL-ERR\]")),
     (VpnClient.OPENVPN_GUI, re.compile(r"OpenVPN_GUI|openvpn-gui|interactive service msg_channel=|"
@@ -191,6 +195,12 @@ _CLIENT_MARKERS: tuple[tuple[VpnClient, re.Pattern[str]], ...] = (
                                        r"\[AF_INET\]127\.0\.0\.1:2534\d|Windows version \d")),
     (VpnClient.OPENVPN, re.compile(r"ovpn-[\w-]+\[\d+\]|openvpn\[\d+\]|openvpn\(\w+\)\[\d+\]")),
 )
+_NM_OPENVPN = re.compile(r"openvpn", re.I)
+_NM_NOT_OPENVPN = re.compile(r"vpn-connection\[[^\]]*,\d+:\(ppp\d+\)\]|NetworkManager[.-](?:l2tp|pptp|sstp|openconnect|vpnc|"
+                             r"strongswan|libreswan|fortisslvpn|ssh)|nm-(?:l2tp|pptp|sstp|openconnect|vpnc|strongswan|"
+                             r"libreswan|fortisslvpn)-service", re.I)
+# openvpn.exe's own prompts on its console (run by the GUI, it asks through the management port)
+_CONSOLE_PROMPT = re.compile(r"^Enter (?:Auth (?:Username|Password)|Private Key Password):", re.M)
 # Anything we know from a VPN client log: used to tell a log from other text.
 _MARKERS = re.compile(r"OpenVPN 2\.\d|OpenVPN core v?3|\*Tunnelblick: |route(?:\.exe)? ADD \d|add_route_ipv6\(|"
                       r"Notified TAP-Windows driver|TEST ROUTES: |Route addition via (?:service|IPAPI)|"
@@ -208,7 +218,8 @@ _DNS_LOG_ONLY = re.compile(r"foreign_option_\d+ from OpenVPN:|Executing up scrip
 _HINT_ERROR = ("resolve", "auth_failed", "tls", "verify", "option", "fatal", "transport", "reset", "inactivity",
                "tun/tap", "tap-windows", "error", "discrepancy", "could not", "failed", "exit code", "event:", "saml")
 _HINT_EVENT = ("init", "connect", "sig", "exit", "clos", "state", "stop", "auth", "saml", "web_auth", "open_url")
-_HINT_DEVICE = ("device", "utun", "dev ", "ifconfig", "net_", "preserving", "manager:", "init", "restart", "route")
+_HINT_DEVICE = ("device", "utun", "dev ", "ifconfig", "net_", "preserving", "manager:", "init", "restart", "route",
+                "vpn-connection[")
 _AUTH_TOKEN = re.compile(r"(auth-token(?:-user)?)[ \t]+(?!\[removed\])[^,'\s]+")
 _NETMASK_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
@@ -623,8 +634,17 @@ def _client(text: str, source: str, banner: bool) -> VpnClient | None:
     if source and _AWS_FILE.search(source):
         return VpnClient.AWS_VPN_CLIENT
     for client, rx in _CLIENT_MARKERS[1:]:
-        if rx.search(head):
-            return client
+        if not rx.search(head):
+            continue
+        if client is VpnClient.NETWORK_MANAGER and not _NM_OPENVPN.search(head):
+            # NetworkManager's own vpn-connection lines read the same for every VPN plugin: only
+            # its PPP device or a plugin's name tells a non-OpenVPN one; else nothing is known
+            if _NM_NOT_OPENVPN.search(head):
+                return VpnClient.OTHER
+            continue
+        if client is VpnClient.OPENVPN_GUI and _CONSOLE_PROMPT.search(head) and "MANAGEMENT:" not in head:
+            return VpnClient.OPENVPN      # openvpn.exe asking on its console: the GUI asks through management
+        return client
     return VpnClient.OPENVPN if banner or _OPENVPN2.search(head) else None
 
 
