@@ -312,3 +312,16 @@ def test_what_was_read_in_json_markdown_and_text(tmp_path: Path):
     assert "## What was read" in md and "only the first is read" in md
     text = render(result.report, Format.TEXT)
     assert "What was read" in text and "route-names" in text
+
+
+def test_word_processor_export_markup_is_undone():
+    # "`   `*Medienstatus. . . : Medium getrennt*": indentation as a code span of spaces, the line in italics
+    text = (FIXTURES / "ticket" / "parts" / "ipconfig--de-word-export-italics.txt").read_text(encoding="utf-8")
+    (seg,) = split(text).segments
+    assert "   Medienstatus. . . . . . . . . . . : Medium getrennt" in seg.text.splitlines()
+    assert "`" not in seg.text and "*" not in seg.text
+    result = analyze.analyze_path(FIXTURES / "ticket" / "parts" / "ipconfig--de-word-export-italics.txt")
+    ifaces = {i.name: i for i in result.report.snapshot.interfaces}
+    # the medium state is read; a suffix label shifted left with no value is a field, not an adapter
+    assert set(ifaces) == {"Ethernet", "VirtualBox Host-Only Network #2"} and ifaces["Ethernet"].is_up is False
+    assert "192.168.208.1" in [a.address for a in ifaces["VirtualBox Host-Only Network #2"].addresses]

@@ -437,3 +437,13 @@ def test_markdown_emphasis_and_code_span_indentation(header, name):
     res = ipconfig.parse(f"{header}\n\n`   `*IPv4-Adresse  . . . . . . . . . . : 192.168.208.1*\n"
                          "`   `*Subnetzmaske  . . . . . . . . . . : 255.255.255.0*\n")
     assert [(a.name, a.ipv4) for a in res.adapters] == [(name, ("192.168.208.1/24",))]
+
+
+def test_a_lone_dns_servers_line_with_its_continuation_lines_is_ipconfig():
+    # a French lab report's fragment: one labelled line with a dot leader, two indented addresses under it
+    frag = text("ipconfig--fr-dns-servers-fragment.out")
+    assert recognise(frag).source_id == "ipconfig"
+    snap = snapshot(ipconfig="ipconfig--fr-dns-servers-fragment.out")
+    assert [r.address for r in snap.dns.resolvers] == ["10.33.10.2", "10.33.10.148", "10.33.10.155"]
+    # the same line without the continuation lines is one labelled line of prose-like text: not enough
+    assert recognise(frag.splitlines()[0] + "\n") is None
