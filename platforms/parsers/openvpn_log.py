@@ -209,7 +209,7 @@ _MARKERS = re.compile(r"OpenVPN 2\.\d|OpenVPN core v?3|\*Tunnelblick: |route(?:\
                       r"process exiting|process restarting|Control Channel|ROUTE_GATEWAY|Transport Error|OPTIONS IMPORT|"
                       r"TLS: Initial packet|MANAGEMENT: >STATE|AUTH_FAILED|>LOG:\d{9,11},|EVENT: (?:CONNECTED|"
                       r"DISCONNECTED|RESOLVE|WAIT|GET_CONFIG|ASSIGN_IP|AUTH_FAILED)|Opened utun device|"
-                      r"nm-openvpn\[|Client INFO: (?:Connected|Disconnected|Starting connection)|"
+                      r"nm-openvpn\[|Client INFO: (?:\{tag:-?\d+\} )?(?:Connected|Disconnected|Starting connection|Stopping connection)|"
                       r"SAML authentication required|Profile connected:|foreign_option_\d+ from OpenVPN:|"
                       r"vpn-connection\[[^\]]*\]: (?:VPN plugin|Data:)")
 _CLIENT_LOG_ONLY = re.compile(r"SAML authentication required(?: for profile)?|Profile connected:")
@@ -419,6 +419,11 @@ def _split(line: str, day_first: bool | None) -> tuple[_Stamp, str, str]:
     m = _P_OV3.match(s)
     if m:
         s = s[m.end():]
+        # the log service's own file repeats the tag after the service name:
+        # "{tag:N} Client INFO: {tag:N} Disconnected"
+        t = _P_TAG.match(s)
+        if t:
+            s = s[t.end():]
     return stamp, s.strip(), level
 
 
