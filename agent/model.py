@@ -445,6 +445,8 @@ class VpnEvidence(Record):
     client: VpnClient | None = None      # the VPN client that wrote the log(s) read, else the one whose
                                          # adapter/interface the captures name (platforms.tunnel.client_shown)
     log_device: str | None = None        # tunnel device the newest session opened (tun0, utun3, a TAP adapter name)
+    log_default_route: Route | None = None  # the default route the newest session found before the tunnel
+                                         # (ROUTE_GATEWAY): what the log said then, not the routing table now
     log_tunnel_mode: TunnelMode = TunnelMode.UNKNOWN  # the logs' tunnel mode: the push's, else full from 0/1+128/1 installed
     connected: bool | None = None        # from the logs: the newest connect/disconnect event is a connect (None: neither)
     saml: SamlState | None = None        # SAML sign-in state (None: no SAML line in any log)

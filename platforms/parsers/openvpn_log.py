@@ -99,6 +99,15 @@ _TS_NEAR_START = re.compile(r"(?:\^[A-Z@\[\\\]^_]|[A-Za-z]{1,12}?)(?=(?:" + _DOW
 
 # --------------------------------------------------------------------------- events
 _PUSH_REPLY = re.compile(r"PUSH_REPLY,(?P<opts>[^']*)")
+# The default route OpenVPN found before adding its own: "ROUTE_GATEWAY 192.168.1.1/255.255.255.0 IFACE=eth0
+# HWADDR=..." (Windows: "I=11", no name; a bare gateway where it could not read more), 2.6's netlink
+# "net_route_v4_best_gw result: via 192.168.1.1 dev eth0" after a query for 0.0.0.0, 2.1's
+# "ROUTE default_gateway=192.168.1.1"
+_IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+_ROUTE_GATEWAY = re.compile(r"\bROUTE_GATEWAY (?P<gw>" + _IPV4 + r")(?:/\S+)?(?: IFACE=(?P<dev>\S+))?")
+_BEST_GW_QUERY = re.compile(r"\bnet_route_v4_best_gw query: dst (?P<dst>\S+)")
+_BEST_GW = re.compile(r"\bnet_route_v4_best_gw result: via (?P<gw>" + _IPV4 + r") dev (?P<dev>\S+)")
+_OLD_DEFAULT_GW = re.compile(r"\bROUTE default_gateway=(?P<gw>" + _IPV4 + r")\b")
 _FILTERED = re.compile(r"Pushed option removed by filter: '(?P<opt>[^']*)'")
 _CONNECT = re.compile(r"Initialization Sequence Completed|EVENT: CONNECTED\b|^Connected: |>STATE:\d+,CONNECTED,|"
                       r"\bProfile connected: ", re.I)
@@ -238,6 +247,8 @@ class OpenVpnLog:
     last_event_at: str | None = None       # time of the event that set ``connected``
     tunnel_mode: TunnelMode = TunnelMode.UNKNOWN  # the newest whole push's, else FULL when 0/1 + 128/1 were installed
     device: str | None = None              # tunnel device of the newest session that opened one
+    default_gateway: tuple[str, str | None] | None = None  # (gateway, interface) of the default route the
+                                           # newest session found before the tunnel (ROUTE_GATEWAY)
     client: VpnClient | None = None        # which client wrote the log
     saml: SamlState | None = None
     profile_name: str | None = None        # AWS VPN Client profile (GUI log)
@@ -718,6 +729,8 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     connects: list[_Line] = []
     disconnects: list[_Line] = []
     devices: list[tuple[_Line, str]] = []
+    gateways: list[tuple[_Line, tuple[str, str | None]]] = []
+    best_gw_query: str | None = None
     saml_starts: list[_Line] = []
     auth_failures: list[_Line] = []
     errors: list[str] = []
@@ -816,6 +829,15 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
         fm = _FILTERED.search(msg) if "removed by filter" in msg else None
         if fm:
             filtered.append((ln.pos, fm["opt"].strip()))
+        if not server and ("gateway" in low or "best_gw" in low):
+            gm = _ROUTE_GATEWAY.search(msg) or _OLD_DEFAULT_GW.search(msg)
+            if gm is None and "best_gw query" in low:
+                qm = _BEST_GW_QUERY.search(msg)
+                best_gw_query = qm["dst"] if qm else None
+            elif gm is None and best_gw_query == "0.0.0.0":
+                gm = _BEST_GW.search(msg)      # the answer for 0.0.0.0 (not for the server's own address)
+            if gm is not None and _is_ip(gm["gw"]):
+                gateways.append((ln, (gm["gw"], gm.groupdict().get("dev"))))
         if not server and any(h in low for h in _HINT_DEVICE):
             for rx in _DEVICE:
                 dm = rx.search(msg)
@@ -873,6 +895,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     newest_connect = _newest(connects, key=lambda ln: ln)
     newest_disconnect = _newest(disconnects, key=lambda ln: ln)
     device = _newest(devices, key=lambda d: d[0])
+    gateway = _newest(gateways, key=lambda g: g[0])
 
     saml = None
     start = _newest(saml_starts, key=lambda ln: ln)
@@ -893,6 +916,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
                       last_event_at=newest_event[0].stamp.text if newest_event is not None else None,  # type: ignore[index]
                       errors=tuple(errors[-MAX_ERRORS:]), filtered=dropped,
                       unresolvable_endpoint=unresolvable, device=device[1] if device else None,  # type: ignore[index]
+                      default_gateway=gateway[1] if gateway else None,  # type: ignore[index]
                       client=_client(text, source, any(_BANNER.search(ln.msg) for ln in lines)), saml=saml, profile_name=profile, pushes=len(pushes),
                       server_log=server, skipped=tuple(skipped[:MAX_SKIPPED]))
 

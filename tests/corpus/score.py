@@ -320,7 +320,9 @@ def _tunnel_names(snap: Any) -> list[str]:
 
 
 def _default_routes(snap: Any) -> list[Any]:
-    return [r for r in snap.routes if r.destination in ("0.0.0.0/0", "::/0")]
+    routes = [r for r in snap.routes if r.destination in ("0.0.0.0/0", "::/0")]
+    logged = getattr(snap.vpn, "log_default_route", None)   # a log's ROUTE_GATEWAY line (README conventions)
+    return routes + ([logged] if logged is not None else [])
 
 
 def _connected(vpn: Any) -> bool | None:
@@ -552,7 +554,7 @@ def render(scores: list[FileScore], verbose: bool = False, show_holdout: bool = 
         lines.append(f"  {'kind':<28}{'files':>6}{'recognised':>16}{'facts found':>22}")
         for kind in sorted(k for k in rows if k != "total") + ["total"]:
             t = rows[kind]
-            lines.append(f"  {kind:<28}{t.files:>6}{t.recognised:>7}/{t.files:<3}{_pct(t.recognised, t.files)}"
+            lines.append(f"  {kind:<28}{t.files:>6}{t.recognised:>7}/{t.files:<4}{_pct(t.recognised, t.files)}"
                          f"{t.found:>9}/{t.expected:<5}{_pct(t.found, t.expected)}")
         cats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for fs in scores:
