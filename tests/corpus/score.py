@@ -369,6 +369,7 @@ def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
     if cat == "search_domain":
         have = {_domain(d) for d in dns.search_domains}
         have |= {_domain(d) for r in dns.resolvers for d in r.domains}
+        have |= {_domain(d) for ls in getattr(dns, "link_search", ()) for d in ls.domains}   # a link's own list
         return _domain(want) in have, f"search {list(dns.search_domains)}"
     if cat == "match_domain":
         d = _domain(want["domain"])
