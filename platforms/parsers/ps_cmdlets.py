@@ -125,6 +125,26 @@ def looks_like(text: str) -> str | None:
     return None
 
 
+def split_views(text: str) -> list[tuple[str, str]]:
+    """``[(source id, text)]`` when ``text`` holds the views of two or more cmdlets one after the
+    other with no prompt between them (a ``Get-NetRoute`` table, then ``Get-NetIPConfiguration``
+    records): cut where the view changes.  ``[]`` when it holds one view (or none)."""
+    try:
+        fmt = ps_format.parse(text, allow_loose=True)
+    except ParseError:
+        return []
+    starts: list[tuple[str, int]] = []
+    for block in fmt.blocks:
+        view = _block_view(block)
+        if view in SOURCE_IDS and (not starts or starts[-1][0] != view):
+            starts.append((view, block.line))
+    if len(starts) < 2:
+        return []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cuts = [0] + [line - 1 for _view, line in starts[1:]] + [len(lines)]
+    return [(view, "\n".join(lines[a:b]).strip("\n") + "\n") for (view, _l), a, b in zip(starts, cuts, cuts[1:])]
+
+
 def _headerless_routes(lines) -> list[re.Match]:
     out = []
     for line in lines:
