@@ -214,6 +214,21 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
             parts = [_Part(name, 1, f"1-{len(ticket.lines)}", None, "\n".join(ticket.lines) + "\n",
                            sid=whole.source_id, platform=whole.platform,
                            note=["read whole: none of its parts was recognised on its own"])]
+    # "> ipconfig" (a bare ">" prompt, or the command quoted from the mail being answered), then
+    # the output: a part that is only a command line naming a kind is the command of the next one
+    for k in range(len(parts) - 1):
+        cmd, out = parts[k], parts[k + 1]
+        line = cmd.text.strip()
+        if cmd.sid is None and not cmd.command and line and "\n" not in line and hinted(line) \
+                and not out.command and out.text.strip():
+            hit = recognise(out.text, line)
+            if hit is not None and hit.source_id in hinted(line) and hit.source_id != out.sid:
+                out.sid, out.platform = hit.source_id, hit.platform
+                out.note = [n for n in out.note if not n.startswith("not a command output")]
+            if out.sid in hinted(line):
+                out.command = line
+                out.note.append(f"printed by the command of part {cmd.part}")
+                cmd.note = [f"the command line of part {out.part}"]
     # "nmcli dev show tun0 | grep DNS", a line of prose ("If the output is this:"), then the
     # output: the output is that command's when the command names its kind
     for k in range(len(parts) - 2):

@@ -447,3 +447,15 @@ def test_a_lone_dns_servers_line_with_its_continuation_lines_is_ipconfig():
     assert [r.address for r in snap.dns.resolvers] == ["10.33.10.2", "10.33.10.148", "10.33.10.155"]
     # the same line without the continuation lines is one labelled line of prose-like text: not enough
     assert recognise(frag.splitlines()[0] + "\n") is None
+
+
+def test_a_table_without_dash_line_and_padding_is_read_by_its_row_shape():
+    # a web page collapsed every run of spaces and dropped the dash line: header words, then typed rows
+    name = "ps-netipinterface--windowsserverdocs-5949-collapsed-rows.out"
+    assert recognise(text(name)).source_id == "ps-netipinterface"
+    snap = snapshot(ps_netipinterface=name)
+    (vpn,) = snap.interfaces
+    assert (vpn.name, vpn.index, vpn.metric) == ("My-VPN", 35, 25)      # the later table: the current state
+    # a prose line that names the columns among other words is no header
+    prose = "The ifIndex InterfaceAlias AddressFamily and InterfaceMetric columns matter:\n35 My-VPN IPv4 1400 10 Disabled Connected ActiveStore\n"
+    assert recognise(prose) is None

@@ -293,6 +293,24 @@ def looks_like(text: str) -> bool:
         or (known >= 1 and continued >= 1)
 
 
+def is_fragment(text: str) -> bool:
+    """A fragment of ``ipconfig`` output too small for :func:`looks_like`: at least one
+    ``Label . . . : value`` line whose label is known and whose value is set, and no line
+    that is anything but such a line, its continuation, or an elision.  Only for a text
+    the poster says ``ipconfig`` printed."""
+    fields = 0
+    for line in text[:20000].splitlines()[:200]:
+        s = line.strip()
+        if not s or s in ("...", "…", "[...]"):
+            continue
+        field = _split_field(line) if _DOTTED.search(line) else None
+        if field and _LABELS.get(_norm_label(field[0])) and field[1].strip():
+            fields += 1
+        elif not (fields and line[:1].isspace() and _is_ip(_clean(s))):
+            return False
+    return fields >= 1
+
+
 def _is_ip(value: str) -> bool:
     try:
         ipaddress.ip_address(value.split("%", 1)[0])
