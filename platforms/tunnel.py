@@ -28,7 +28,7 @@ _TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nor
 _TUNNEL_DESCRIPTION = re.compile(
     r"TAP-Windows|TAP-Win32|\bTAP-\w+ Windows Adapter|AWS VPN Client|Wintun|OpenVPN Data Channel Offload|OpenVPN|"
     r"WireGuard|Cloudflare WARP|NordLynx|Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter|Tailscale Tunnel|"
-    r"Userspace Tunnel|\bVPN\b", re.I)
+    r"Userspace Tunnel|\bVPN\b|\bClash\b|Firezone|ZeroTier", re.I)
 # Windows' IPv6 transition and debug pseudo-interfaces: "tunnel" type, never a VPN.
 _PSEUDO_TUNNEL_DESCRIPTION = re.compile(r"ISATAP|Teredo|6to4|IP-HTTPS|Kernel Debug", re.I)
 _VIRTUAL_NAME = re.compile(r"^(docker|br-|virbr|veth|vmnet|vboxnet|bridge|lxc|lxd|cni|flannel|cali|anpi|llw|awdl)", re.I)

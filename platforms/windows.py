@@ -101,7 +101,8 @@ _ROUTE_SECTIONS = ("routes",)
 # The IPv6 DNS placeholders Windows shows when an adapter has no IPv6 DNS (Tailscale skips them too).
 _PLACEHOLDER_DNS = {ipaddress.ip_address(f"fec0:0:0:ffff::{i}") for i in (1, 2, 3)}
 _IFTYPE_LOOPBACK, _IFTYPE_WIRELESS, _IFTYPE_PPP, _IFTYPE_TUNNEL = 24, 71, 23, 131
-_VPN_ALIAS = re.compile(r"VPN|OpenVPN|WireGuard|Wintun|\bTAP\b|\btun\d|\bwg\d", re.I)
+_VPN_ALIAS = re.compile(r"VPN|OpenVPN|WireGuard|Wintun|\bTAP\b|\btun\d|\bwg\d|Tailscale|Firezone|ZeroTier|NordLynx|"
+                        r"AnyConnect|\bClash\b", re.I)
 
 
 # --------------------------------------------------------------------------- programs

@@ -61,6 +61,15 @@ def test_vpn_adapter_resolvers_from_get_dnsclientserveraddress_table():
     assert [r.address for r in fz] == ["100.100.111.4", "100.100.111.1", "100.100.111.3", "100.100.111.2"]
     assert all(r.scope is ResolverScope.LINK for r in fz)
     assert "10.255.252.2" in [r.address for r in snap.dns.resolvers if r.interface == "Ethernet"]
+    # an adapter known by its alias alone (no description pasted): Firezone names its own adapter
+    kinds = {i.name: i.kind for i in snap.interfaces}
+    assert kinds["Firezone"] is InterfaceKind.TUNNEL and kinds["Ethernet"] is not InterfaceKind.TUNNEL
+
+
+def test_an_overlay_vpn_adapter_is_a_tunnel_by_its_description():
+    snap = snapshot(ps_netipconfiguration="ps-netipconfiguration--pl-six-adapters-zerotier.out")
+    zt = next(i for i in snap.interfaces if i.description == "ZeroTier One Virtual Port")
+    assert zt.kind is InterfaceKind.TUNNEL and interface_kind("if9", (), "Clash Tunnel") is InterfaceKind.TUNNEL
 
 
 def test_interface_metric_orders_resolvers_across_views():
