@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.model import Family, InterfaceKind, Platform, RawCapture, ResolverScope, SourceCapture, SourceKind, TunnelMode
+from agent.model import Evidence, Family, InterfaceKind, Platform, RawCapture, ResolverScope, SourceCapture, SourceKind, TunnelMode
 from platforms.parsers import ipconfig, ps_cmdlets, ps_format, route_print
 from platforms.recognize import recognise
 from platforms.tunnel import interface_kind
@@ -454,6 +454,8 @@ def test_a_lone_dns_servers_line_with_its_continuation_lines_is_ipconfig():
     assert recognise(frag).source_id == "ipconfig"
     snap = snapshot(ipconfig="ipconfig--fr-dns-servers-fragment.out")
     assert [r.address for r in snap.dns.resolvers] == ["10.33.10.2", "10.33.10.148", "10.33.10.155"]
+    # a header-less fragment is no adapter inventory: no "no tunnel", no "these are all the DNS servers"
+    assert not snap.has(Evidence.INTERFACES) and not snap.has(Evidence.DNS_LINKS)
     # the same line without the continuation lines is one labelled line of prose-like text: not enough
     assert recognise(frag.splitlines()[0] + "\n") is None
 
