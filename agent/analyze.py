@@ -177,7 +177,7 @@ def _span(first: int, lines: list[str], start: int, end: int) -> str:
 def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> list[_Part]:
     """The outputs in one file: a bundle raw file is one part named by its header; any
     other text is split (platforms.ticket) and each part recognised on its own."""
-    from platforms.parsers import route_get
+    from platforms.parsers import ps_cmdlets, route_get
     from platforms.recognize import hinted, recognise, why_not
     from platforms.ticket import log_span, split, unwrap_log
 
@@ -214,6 +214,21 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
             parts = [_Part(name, 1, f"1-{len(ticket.lines)}", None, "\n".join(ticket.lines) + "\n",
                            sid=whole.source_id, platform=whole.platform,
                            note=["read whole: none of its parts was recognised on its own"])]
+    # "> ipconfig" (a bare ">" prompt, or the command quoted from the mail being answered), then
+    # the output: a part that is only a command line naming a kind is the command of the next one
+    for k in range(len(parts) - 1):
+        cmd, out = parts[k], parts[k + 1]
+        line = cmd.text.strip()
+        if cmd.sid is None and not cmd.command and line and "\n" not in line and hinted(line) \
+                and not out.command and out.text.strip():
+            hit = recognise(out.text, line)
+            if hit is not None and hit.source_id in hinted(line) and hit.source_id != out.sid:
+                out.sid, out.platform = hit.source_id, hit.platform
+                out.note = [n for n in out.note if not n.startswith("not a command output")]
+            if out.sid in hinted(line):
+                out.command = line
+                out.note.append(f"printed by the command of part {cmd.part}")
+                cmd.note = [f"the command line of part {out.part}"]
     # "nmcli dev show tun0 | grep DNS", a line of prose ("If the output is this:"), then the
     # output: the output is that command's when the command names its kind
     for k in range(len(parts) - 2):
@@ -289,6 +304,20 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
             part.text, joined = unwrap_log("\n".join(lines[start:end]).rstrip("\n") + "\n")
             if joined:
                 part.note.append(f"{joined} wrapped line(s) re-joined")
+        if part.sid in ps_cmdlets.SOURCE_IDS:
+            views = ps_cmdlets.split_views(part.text)
+            if len(views) > 1:       # two cmdlets' outputs pasted with no prompt between them
+                first = int(part.lines.split("-")[0]) if part.lines else 1
+                offset = 0
+                for n, (view, chunk) in enumerate(views, 1):
+                    at = part.text.find(chunk.split("\n", 1)[0], offset)
+                    start = part.text.count("\n", 0, at) if at >= 0 else 0
+                    offset = max(at, offset)
+                    out.append(_Part(name, part.part, _span(first, part.text.split("\n"), start,
+                                                            start + chunk.count("\n")),
+                                     part.command if n == 1 else None, chunk, sid=view, platform=part.platform,
+                                     note=[f"view {n} of {len(views)} in this part (no prompt between them)"]))
+                continue
         if part.sid and part.sid.startswith("route-get:"):
             chunks = route_get.split_outputs(part.text)
             if len(chunks) > 1:

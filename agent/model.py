@@ -373,11 +373,12 @@ class DnsConfig(Record):
     smart_multihomed: bool | None = None  # Windows: smart multi-homed name resolution enabled
     link_search: tuple[LinkSearch, ...] = ()  # the DNS suffix search list per link (global first)
     resolv_conf_by: str = ""         # a program /etc/resolv.conf's header names that is not a DNS manager
-                                     # above ("tailscale", "wsl", ...): see platforms.parsers.resolv_conf
+                                     # above ("tailscale", "wsl", "openvpn3", ...): see platforms.parsers.resolv_conf
 
 
 class VpnClient(StrEnum):
-    """Which VPN client wrote a log (told by its own lines, not by the file name alone)."""
+    """Which VPN client wrote a log (told by its own lines, not by the file name alone), or whose
+    adapter or interface the captures show (its driver description or the name it gives it)."""
     AWS_VPN_CLIENT = "aws-vpn-client"      # AWS VPN Client: its OpenVPN, service, configure-dns or GUI logs
     OPENVPN = "openvpn"                    # OpenVPN 2.x run from a shell or a systemd unit
     OPENVPN_GUI = "openvpn-gui"            # OpenVPN GUI / OpenVPN 2.x on Windows with its management port
@@ -385,6 +386,8 @@ class VpnClient(StrEnum):
     OPENVPN3 = "openvpn3"                  # OpenVPN 3 Linux (openvpn3 session logs, its journal)
     TUNNELBLICK = "tunnelblick"
     NETWORK_MANAGER = "networkmanager-openvpn"     # NetworkManager-openvpn (nm-openvpn)
+    OTHER = "other"                        # a client not above, named by its own adapter, interface or log:
+                                           # AnyConnect, WireGuard, Tailscale, NordVPN's or ExpressVPN's app...
 
 
 class SamlState(StrEnum):
@@ -439,8 +442,11 @@ class VpnEvidence(Record):
     disconnected_at: str | None = None
     log_errors: tuple[str, ...] = ()     # notable error lines from the VPN log
     log_sources: tuple[str, ...] = ()    # every VPN log read (files, journal), newest evidence first
-    client: VpnClient | None = None      # the VPN client that wrote the log(s) read
+    client: VpnClient | None = None      # the VPN client that wrote the log(s) read, else the one whose
+                                         # adapter/interface the captures name (platforms.tunnel.client_shown)
     log_device: str | None = None        # tunnel device the newest session opened (tun0, utun3, a TAP adapter name)
+    log_default_route: Route | None = None  # the default route the newest session found before the tunnel
+                                         # (ROUTE_GATEWAY): what the log said then, not the routing table now
     log_tunnel_mode: TunnelMode = TunnelMode.UNKNOWN  # the logs' tunnel mode: the push's, else full from 0/1+128/1 installed
     connected: bool | None = None        # from the logs: the newest connect/disconnect event is a connect (None: neither)
     saml: SamlState | None = None        # SAML sign-in state (None: no SAML line in any log)

@@ -717,6 +717,8 @@ class _Parse:
                     link_search.append(LinkSearch(link.name or str(link.index), domains,
                                                   f"resolved link {link.index}"))
         by = resolv_conf.generator_of(rc.header) if rc is not None else ""
+        if not by and rc is not None and rc.owner == "openvpn3":
+            by = "openvpn3"      # OpenVPN 3 Linux writes the file itself (NetCfg::DNS::ResolvConfFile)
         if by:
             self.trace.append(f"dns: /etc/resolv.conf was written by {by} (its header says so)")
         return DnsConfig(manager=manager, resolvers=tuple(resolvers), search_domains=tuple(search),

@@ -132,6 +132,11 @@ NOT_READ = {
 }
 
 
+# Looser tests for a text its command line names: a fragment too small to be told by its
+# content alone (the one ipconfig line a poster kept between "..." elisions).
+_SAID: dict[str, LooksLike] = {"ipconfig": ipconfig.is_fragment}
+
+
 def hinted(hint: str | None) -> tuple[str, ...]:
     """The source ids a command or heading names ("cat /etc/resolv.conf" -> resolv.conf)."""
     if not hint:
@@ -170,7 +175,7 @@ def recognise(text: str, hint: str | None = None) -> Recognised | None:
             if source_id not in preferred:
                 continue
             try:
-                hit = looks_like(text)
+                hit = looks_like(text) or (source_id in _SAID and _SAID[source_id](text))
             except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
                 continue
             if hit:

@@ -170,6 +170,12 @@ def _normalise(text: str) -> tuple[list[str], list[int], list[str]]:
             depth = prefix.count(">")
             stripped = stripped[len(prefix):]
             quoted += 1
+        # "`   `*Label . . . : value*": a word processor's Markdown export keeps indentation as an
+        # inline-code span of spaces (the emphasis around the line goes below)
+        spaces = re.match(r"^`( +)`(?!`)", stripped)
+        if spaces:
+            stripped = spaces.group(1) + stripped[spaces.end():]
+            ticked += 1
         # `$ route -n` ... virbr0`: output wrapped in single backticks line by line or
         # around the whole block (not a ``` fence)
         tick = re.match(r"^`{1,2}(?!`)", stripped)
@@ -182,6 +188,14 @@ def _normalise(text: str) -> tuple[list[str], list[int], list[str]]:
             ticked += 1
         depths.append(depth)
         out.append(stripped)
+    # every line in *italics* (the same export): the asterisks are markup, not output
+    body = [ln for ln in out if ln.strip()]
+    wrapped = [i for i, ln in enumerate(out) if _EMPHASIS.match(ln)]
+    if len(body) >= 3 and len(wrapped) * 5 >= len(body) * 4:
+        for i in wrapped:
+            m = _EMPHASIS.match(out[i])
+            out[i] = m["lead"] + m["text"]
+        notes.append(f"*emphasis* around {len(wrapped)} line(s) removed")
     if quoted:
         notes.append(f"e-mail quoting removed from {quoted} line(s)")
     if ticked:
@@ -203,6 +217,7 @@ def _heading(line: str) -> str | None:
     return (m["md"] or m["deco"] or "").strip().strip("*_`").strip() or None
 
 
+_EMPHASIS = re.compile(r"^(?P<lead>[^\S\n]*)\*(?P<text>[^*\s](?:[^*]*[^*\s])?)\*$")
 _PIPE = re.compile(r"^[^\S\n]*\|[^\S\n]?")
 _NUMBERED = re.compile(r"^([^\S\n]*)(\d{1,4})\.[^\S\n]+")
 _SUDO = re.compile(r"^\[sudo\] password for [^\s:]+:\s*$|^Password:\s*$")

@@ -22,13 +22,13 @@ import ipaddress
 import re
 from typing import Iterable
 
-from agent.model import Interface, InterfaceKind, Route, TunnelMode, VpnEvidence
+from agent.model import Interface, InterfaceKind, LinkSearch, Resolver, Route, TunnelMode, VpnClient, VpnEvidence
 
 _TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nordlynx|cscotun|ovpn-dco)\d*", re.I)
 _TUNNEL_DESCRIPTION = re.compile(
     r"TAP-Windows|TAP-Win32|\bTAP-\w+ Windows Adapter|AWS VPN Client|Wintun|OpenVPN Data Channel Offload|OpenVPN|"
     r"WireGuard|Cloudflare WARP|NordLynx|Cisco AnyConnect|PANGP|Fortinet|Juniper|TAP Adapter|Tailscale Tunnel|"
-    r"Userspace Tunnel|\bVPN\b", re.I)
+    r"Userspace Tunnel|\bVPN\b|\bClash\b|Firezone|ZeroTier", re.I)
 # Windows' IPv6 transition and debug pseudo-interfaces: "tunnel" type, never a VPN.
 _PSEUDO_TUNNEL_DESCRIPTION = re.compile(r"ISATAP|Teredo|6to4|IP-HTTPS|Kernel Debug", re.I)
 _VIRTUAL_NAME = re.compile(r"^(docker|br-|virbr|veth|vmnet|vboxnet|bridge|lxc|lxd|cni|flannel|cali|anpi|llw|awdl)", re.I)
@@ -144,3 +144,84 @@ def detect_tunnel(interfaces: Iterable[Interface], routes: Iterable[Route]) -> V
         mode = TunnelMode.UNKNOWN
     return VpnEvidence(mode=mode, tunnel_interfaces=tuple(tunnels), reasons=tuple(reasons),
                        tunnel_routes=tuple(tunnel_routes))
+
+
+# --------------------------------------------------------------------------- which client
+
+# The adapters and interfaces VPN clients create under their own names (a Windows driver
+# description or alias, a Linux/macOS interface name).  A generic driver -- "TAP-Windows
+# Adapter V9", "Wintun Userspace Tunnel", "OpenVPN Data Channel Offload" -- ships with many
+# clients (OpenVPN GUI, openconnect-gui, Outline, PIA, NordVPN...) and names none of them;
+# neither does a tun0/utun3/ppp0 device or a user's own alias ("My-VPN").
+_AWS_ADAPTER = re.compile(r"AWS VPN Client", re.I)
+_CONNECT_ADAPTER = re.compile(r"OpenVPN Connect", re.I)
+# the aliases the OpenVPN 2.5+ installer gives the adapters it creates (names only: NordVPN's
+# is "OpenVPN Data Channel Offload for NordVPN", a truncated column could be either)
+_OPENVPN_ALIAS = re.compile(r"^OpenVPN (?:TAP-Windows6|Wintun|Data Channel Offload)(?: #\d+)?$", re.I)
+_OTHER_ADAPTER = re.compile(
+    r"AnyConnect|Cisco Secure Client|Cisco Systems VPN|WireGuard|Tailscale|ZeroTier|NordVPN|NordLynx|ExpressVPN|"
+    r"Hotspot ?Shield|AnchorFree|Private Internet Access|Windscribe|Proton ?VPN|Mullvad|Surfshark|CyberGhost|"
+    r"IPVanish|Radmin VPN|Hamachi|SoftEther|Cloudflare ?WARP|PANGP|GlobalProtect|FortiClient|Fortinet|"
+    r"Pulse Secure|Juniper Networks Virtual|Ivanti|SonicWall|NetExtender|Check Point Virtual|Zscaler|\bClash\b|"
+    r"^outline-tap|Firezone|NetBird|Twingate", re.I)
+# Linux/macOS interface names only one client uses
+_OTHER_NAME = re.compile(r"^(?:tailscale\d*|nordlynx|CloudflareWARP|wg-mullvad)$", re.I)
+# Tailscale's MagicDNS: its resolver addresses and its domain
+_TAILSCALE_RESOLVERS = frozenset({"100.100.100.100", "fd7a:115c:a1e0::53"})
+_TAILSCALE_DOMAIN = re.compile(r"(?:^|\.)ts\.net\.?$", re.I)
+# resolv.conf headers (DnsConfig.resolv_conf_by) that name a VPN client
+_WRITERS = {"openvpn3": VpnClient.OPENVPN3, "tailscale": VpnClient.OTHER, "netbird": VpnClient.OTHER,
+            "zerotier": VpnClient.OTHER, "nordvpn": VpnClient.OTHER, "mullvad": VpnClient.OTHER,
+            "protonvpn": VpnClient.OTHER, "expressvpn": VpnClient.OTHER}
+
+
+def adapter_client(iface: Interface) -> VpnClient | None:
+    """The VPN client an adapter or interface names by itself (None for a generic driver)."""
+    text = " | ".join(x for x in (iface.name, iface.description or "") if x)
+    if _AWS_ADAPTER.search(text):
+        return VpnClient.AWS_VPN_CLIENT
+    if _CONNECT_ADAPTER.search(text):
+        return VpnClient.OPENVPN_CONNECT
+    if _OTHER_NAME.match(iface.name) or any(_OTHER_ADAPTER.search(x) for x in (iface.name, iface.description or "") if x):
+        return VpnClient.OTHER
+    if _OPENVPN_ALIAS.match(iface.name.strip()):
+        return VpnClient.OPENVPN
+    return None
+
+
+def client_shown(interfaces: Iterable[Interface], tunnels: Iterable[str] = (), resolvers: Iterable[Resolver] = (),
+                 link_search: Iterable[LinkSearch] = (), search_domains: Iterable[str] = (),
+                 resolv_conf_by: str = "") -> tuple[VpnClient | None, str]:
+    """(client, why) when the captures themselves name a VPN client other than by its log: an
+    adapter's own description or name, Tailscale's MagicDNS, a resolv.conf header -- not the
+    "openvpn" search domain on a macOS utun (Tunnelblick sets it, and so do OpenVPN 3 core
+    apps such as eduVPN).  What is live (an adapter up or carrying the tunnel, the DNS
+    configuration) counts before what is only installed (an adapter down or of unknown
+    state); when that still names two clients, none is chosen."""
+    tunnels = set(tunnels)
+    found: list[tuple[int, VpnClient, str]] = []
+    for iface in interfaces:
+        client = adapter_client(iface)
+        if client is not None:
+            live = iface.name in tunnels or iface.is_up is True
+            what = f"{iface.name!r}" + (f" ({iface.description})" if iface.description else "")
+            found.append((0 if live else 1, client, f"adapter {what}" + ("" if live else ", not up")))
+    resolvers = tuple(resolvers)
+    domains = [d for r in resolvers for d in r.domains] + [d for ls in link_search for d in ls.domains]
+    for domain in dict.fromkeys(domains + list(search_domains)):
+        if _TAILSCALE_DOMAIN.search(domain.strip().lstrip("~")):
+            found.append((0, VpnClient.OTHER, f"Tailscale's MagicDNS domain {domain}"))
+    for r in resolvers:
+        if r.address.split("%", 1)[0] in _TAILSCALE_RESOLVERS:
+            found.append((0, VpnClient.OTHER, f"Tailscale's MagicDNS resolver {r.address}"))
+    if resolv_conf_by in _WRITERS:
+        found.append((0, _WRITERS[resolv_conf_by], f"/etc/resolv.conf written by {resolv_conf_by}"))
+    if not found:
+        return None, ""
+    best = min(tier for tier, _c, _w in found)
+    chosen = [(c, w) for tier, c, w in found if tier == best]
+    clients = list(dict.fromkeys(c for c, _w in chosen))
+    if len(clients) > 1:
+        return None, "the captures name several VPN clients (" + "; ".join(
+            f"{c.value}: {w}" for c, w in chosen) + "): none chosen"
+    return clients[0], "; ".join(dict.fromkeys(w for _c, w in chosen))

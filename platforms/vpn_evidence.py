@@ -43,11 +43,12 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from agent.model import (CollectionError, Evidence, Platform, PushedConfig, RawCapture, Snapshot, SourceCapture,
-                         SourceKind, TunnelMode)
+from agent.model import (CollectionError, Evidence, Family, Platform, PushedConfig, RawCapture, Route, Snapshot,
+                         SourceCapture, SourceKind, TunnelMode)
 from platforms import vpn_processes
 from platforms.base import Env, ParseError, Source, api_capture, capture_source
 from platforms.parsers import aws_vpn_cli, openvpn_log, ovpn_profile
+from platforms.tunnel import client_shown
 
 log = logging.getLogger(__name__)
 
@@ -498,6 +499,9 @@ def _read_logs(raw: RawCapture, errors: list[CollectionError], trace: list[str])
             trace.append(f"{sid}: last event is a disconnect at {parsed.disconnected_at or 'unknown time'}")
         if parsed.device:
             trace.append(f"{sid}: tunnel device {parsed.device}")
+        if parsed.default_gateway:
+            gw, dev = parsed.default_gateway
+            trace.append(f"{sid}: before the tunnel, the default route was via {gw}" + (f" dev {dev}" if dev else ""))
         if parsed.saml is not None:
             trace.append(f"{sid}: SAML sign-in {parsed.saml.value}")
         if parsed.unresolvable_endpoint:
@@ -583,6 +587,8 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                     trace.append(f"vpn: {r.source_id} names other pushed DNS servers ({_fmt(other.dns_servers)}, "
                                  f"at {other.seen_at or 'unknown time'}) than the chosen push")
         device_from = primary if primary.log.device else next((r for r in reads if r.log.device), None)
+        gateway_from = primary if primary.log.default_gateway else next((r for r in reads if r.log.default_gateway),
+                                                                         None)
         client_from = primary if primary.log.client else next((r for r in reads if r.log.client), None)
         saml_from = next((r for r in sorted(reads, key=lambda r: (r.source_id != CLIENT_LOG_SOURCE, r.rank))
                           if r.log.saml is not None), None)
@@ -595,8 +601,11 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                       disconnected_at=decider.log.disconnected_at if decider else primary.log.disconnected_at,
                       connected=decider.log.connected if decider else None,
                       log_errors=tuple(errs[:MAX_ERRORS]), log_sources=tuple(r.where for r in reads),
-                      client=client_from.log.client if client_from else None,
+                      client=client_from.log.client if client_from else vpn.client,
                       log_device=device_from.log.device if device_from else None,
+                      log_default_route=(Route(Family.INET, "0.0.0.0/0", gateway=gateway_from.log.default_gateway[0],
+                                               interface=gateway_from.log.default_gateway[1])
+                                         if gateway_from else None),
                       log_tunnel_mode=(pushed.tunnel_mode if pushed is not None and pushed.tunnel_mode is not TunnelMode.UNKNOWN
                                        else primary.log.tunnel_mode),
                       saml=saml_from.log.saml if saml_from else None,
@@ -630,6 +639,16 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                              f"region={profile.region or 'unknown'} remote={profile.remote_host or 'none'}:"
                              f"{profile.remote_port or ''} proto={profile.proto or 'default'} "
                              f"remote-random-hostname={'yes' if profile.remote_random_hostname else 'no'}")
+    if vpn.client is None:
+        # No log named its client: the adapters, interfaces and DNS configuration may.
+        dns = snapshot.dns
+        client, why = client_shown(snapshot.interfaces, vpn.tunnel_interfaces, dns.resolvers, dns.link_search,
+                                   dns.search_domains, dns.resolv_conf_by)
+        if client is not None:
+            vpn = replace(vpn, client=client)
+            trace.append(f"vpn: client {client.value}, from {why}")
+        elif why:
+            trace.append(f"vpn: {why}")
     return replace(snapshot, vpn=vpn, errors=tuple(errors), trace=tuple(trace),
                    captured=tuple(e for e in Evidence if e in captured))
 

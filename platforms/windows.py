@@ -101,7 +101,8 @@ _ROUTE_SECTIONS = ("routes",)
 # The IPv6 DNS placeholders Windows shows when an adapter has no IPv6 DNS (Tailscale skips them too).
 _PLACEHOLDER_DNS = {ipaddress.ip_address(f"fec0:0:0:ffff::{i}") for i in (1, 2, 3)}
 _IFTYPE_LOOPBACK, _IFTYPE_WIRELESS, _IFTYPE_PPP, _IFTYPE_TUNNEL = 24, 71, 23, 131
-_VPN_ALIAS = re.compile(r"VPN|OpenVPN|WireGuard|Wintun|\bTAP\b|\btun\d|\bwg\d", re.I)
+_VPN_ALIAS = re.compile(r"VPN|OpenVPN|WireGuard|Wintun|\bTAP\b|\btun\d|\bwg\d|Tailscale|Firezone|ZeroTier|NordLynx|"
+                        r"AnyConnect|\bClash\b", re.I)
 
 
 # --------------------------------------------------------------------------- programs
@@ -513,9 +514,12 @@ def _captured(parts: list[win_json.WinCollection], ipc, rp, dump, lookups) -> tu
     # a pasted view the command line filtered (-InterfaceAlias, | where) is not the whole table
     present = {name for part in parts for name in part.present if name not in part.partial}
     got: set[Evidence] = set()
-    if present & {"adapters", "ipInterfaces", "ipAddresses", "ipConfiguration"} or ipc is not None:
+    # ipconfig's adapter sections list the adapters; a header-less fragment (the lines a poster kept
+    # of one adapter, "adapter 1 (no header)") lists none: what it does not show is not absent
+    sections = ipc is not None and any(a.name for a in ipc.adapters)
+    if present & {"adapters", "ipInterfaces", "ipAddresses", "ipConfiguration"} or sections:
         got.add(Evidence.INTERFACES)
-    if present & {"dnsServers", "ipConfiguration"} or (ipc is not None and ipc.detailed):
+    if present & {"dnsServers", "ipConfiguration"} or (sections and ipc.detailed):
         got.update((Evidence.DNS_GLOBAL, Evidence.DNS_LINKS))
     if "routes" in present:
         got.update((Evidence.ROUTES, Evidence.ROUTES6))

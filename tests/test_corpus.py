@@ -145,3 +145,21 @@ def test_cli_reports_both_parts_and_rejects_a_bad_expect_file(tmp_path, capsys):
     (bad / "x.expect.json").write_text('{"source": {"url": "u"}, "kinds": ["nope"], "facts": {}}')
     assert score.main([str(bad / "x.txt")]) == 2
     assert "kinds must be" in capsys.readouterr().err
+
+
+def test_a_client_known_only_from_the_context_is_listed_not_scored(tmp_path):
+    # a real capture whose client the thread names, not the table (a route -n showing tun0)
+    cap = score.load_capture(CORPUS / "dev/route-n/codeidx-57004434815-sudo-route-n-fwmark-question.txt")
+    assert cap.expect["client_from"] == "context"
+    fs = score.score(cap)
+    assert [f.category for f in fs.unscored] == ["client"]
+    assert "client" not in {f.category for f in fs.found} | {f.category for f, _ in fs.missed}
+    assert "client facts not scored" in score.render([fs])
+    # a client shown by the capture itself (the AnyConnect adapter's description) is scored
+    shown = score.load_capture(CORPUS / "dev/ipconfig/docker-for-win-7179-dannymeister-anyconnect.txt")
+    assert "client_from" not in shown.expect and "client" in {f.category for f in score.score(shown).found}
+    with pytest.raises(score.ExpectError, match="client_from"):
+        score.validate({"source": {"url": "u"}, "kinds": ["ipconfig"], "facts": {}, "client": "other",
+                        "client_from": "thread"}, "x")
+    with pytest.raises(score.ExpectError, match="client_from without a client"):
+        score.validate({"source": {"url": "u"}, "kinds": ["ipconfig"], "facts": {}, "client_from": "context"}, "x")

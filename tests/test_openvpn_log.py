@@ -414,3 +414,25 @@ def test_aws_client_told_by_its_own_file_names_not_by_any_name():
     assert openvpn_log.parse(text, source="/home/a/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_1.log").client \
         is VpnClient.AWS_VPN_CLIENT
     assert openvpn_log.parse(text, source="aws-vpn-client-ticket-15.txt").client is VpnClient.OPENVPN
+
+
+@pytest.mark.parametrize("name, gateway", [
+    ("ubuntu-split-no-dns-disconnect", ("10.0.0.1", "enX0")),           # 2.6: best_gw for 0.0.0.0, ROUTE_GATEWAY IFACE=
+    ("rhel-split-custom-dns", ("172.25.250.254", "eth0")),
+    ("openvpn-gui-tap-win32-net30-split", ("192.168.1.1", None)),       # Windows: "I=11", an index, not a name
+    ("qubes-journal-openvpn-tun0", ("10.137.1.1", None)),               # a bare ROUTE_GATEWAY in a journal
+    ("constructed-two-sessions-newest-first", ("172.25.250.254", "eth0")),  # the newest session's
+])
+def test_the_default_route_before_the_tunnel(name, gateway):
+    assert openvpn_log.parse(_fixture(name)).default_gateway == gateway
+
+
+def test_the_logged_default_route_is_not_the_routing_table(tmp_path):
+    # what the log said at connect time goes to vpn.log_default_route; the routing table stays unknown
+    from agent.analyze import analyze_path
+    from agent.model import Evidence
+    path = tmp_path / "client.log"
+    path.write_text(_fixture("ubuntu-split-no-dns-disconnect"), encoding="utf-8")
+    snap = analyze_path(path).report.snapshot
+    assert (snap.vpn.log_default_route.gateway, snap.vpn.log_default_route.interface) == ("10.0.0.1", "enX0")
+    assert snap.routes == () and not snap.has(Evidence.ROUTES)

@@ -312,3 +312,32 @@ def test_what_was_read_in_json_markdown_and_text(tmp_path: Path):
     assert "## What was read" in md and "only the first is read" in md
     text = render(result.report, Format.TEXT)
     assert "What was read" in text and "route-names" in text
+
+
+def test_word_processor_export_markup_is_undone():
+    # "`   `*Medienstatus. . . : Medium getrennt*": indentation as a code span of spaces, the line in italics
+    text = (FIXTURES / "ticket" / "parts" / "ipconfig--de-word-export-italics.txt").read_text(encoding="utf-8")
+    (seg,) = split(text).segments
+    assert "   Medienstatus. . . . . . . . . . . : Medium getrennt" in seg.text.splitlines()
+    assert "`" not in seg.text and "*" not in seg.text
+    result = analyze.analyze_path(FIXTURES / "ticket" / "parts" / "ipconfig--de-word-export-italics.txt")
+    ifaces = {i.name: i for i in result.report.snapshot.interfaces}
+    # the medium state is read; a suffix label shifted left with no value is a field, not an adapter
+    assert set(ifaces) == {"Ethernet", "VirtualBox Host-Only Network #2"} and ifaces["Ethernet"].is_up is False
+    assert "192.168.208.1" in [a.address for a in ifaces["VirtualBox Host-Only Network #2"].addresses]
+
+
+def test_a_bare_command_line_above_a_fragment_names_it():
+    # "> ipconfig", then the one line the author kept between "..." elisions: too little to be
+    # told by its content, enough once the command line says what printed it
+    path = FIXTURES / "ticket" / "parts" / "ipconfig--de-quoted-command-one-line.txt"
+    text = path.read_text(encoding="utf-8")
+    body = text.split("\n", 2)[2]
+    assert recognise(body) is None and recognise(body, "ipconfig").source_id == "ipconfig"
+    assert recognise(body, "route print") is None
+    result = analyze.analyze_path(path)
+    assert [(p.command, p.read_as) for p in result.inputs] == [(None, None), ("ipconfig", "ipconfig")]
+    (default,) = result.report.snapshot.routes
+    assert (default.destination, default.gateway) == ("0.0.0.0/0", "172.26.18.1")
+    # prose under the command line is still not ipconfig
+    assert recognise("...\nThe gateway . . . is on the left: 172.26.18.1\n", "ipconfig") is None

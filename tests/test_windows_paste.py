@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.model import Family, InterfaceKind, Platform, RawCapture, ResolverScope, SourceCapture, SourceKind, TunnelMode
+from agent.model import Evidence, Family, InterfaceKind, Platform, RawCapture, ResolverScope, SourceCapture, SourceKind, TunnelMode
 from platforms.parsers import ipconfig, ps_cmdlets, ps_format, route_print
 from platforms.recognize import recognise
 from platforms.tunnel import interface_kind
@@ -61,6 +61,15 @@ def test_vpn_adapter_resolvers_from_get_dnsclientserveraddress_table():
     assert [r.address for r in fz] == ["100.100.111.4", "100.100.111.1", "100.100.111.3", "100.100.111.2"]
     assert all(r.scope is ResolverScope.LINK for r in fz)
     assert "10.255.252.2" in [r.address for r in snap.dns.resolvers if r.interface == "Ethernet"]
+    # an adapter known by its alias alone (no description pasted): Firezone names its own adapter
+    kinds = {i.name: i.kind for i in snap.interfaces}
+    assert kinds["Firezone"] is InterfaceKind.TUNNEL and kinds["Ethernet"] is not InterfaceKind.TUNNEL
+
+
+def test_an_overlay_vpn_adapter_is_a_tunnel_by_its_description():
+    snap = snapshot(ps_netipconfiguration="ps-netipconfiguration--pl-six-adapters-zerotier.out")
+    zt = next(i for i in snap.interfaces if i.description == "ZeroTier One Virtual Port")
+    assert zt.kind is InterfaceKind.TUNNEL and interface_kind("if9", (), "Clash Tunnel") is InterfaceKind.TUNNEL
 
 
 def test_interface_metric_orders_resolvers_across_views():
@@ -437,3 +446,27 @@ def test_markdown_emphasis_and_code_span_indentation(header, name):
     res = ipconfig.parse(f"{header}\n\n`   `*IPv4-Adresse  . . . . . . . . . . : 192.168.208.1*\n"
                          "`   `*Subnetzmaske  . . . . . . . . . . : 255.255.255.0*\n")
     assert [(a.name, a.ipv4) for a in res.adapters] == [(name, ("192.168.208.1/24",))]
+
+
+def test_a_lone_dns_servers_line_with_its_continuation_lines_is_ipconfig():
+    # a French lab report's fragment: one labelled line with a dot leader, two indented addresses under it
+    frag = text("ipconfig--fr-dns-servers-fragment.out")
+    assert recognise(frag).source_id == "ipconfig"
+    snap = snapshot(ipconfig="ipconfig--fr-dns-servers-fragment.out")
+    assert [r.address for r in snap.dns.resolvers] == ["10.33.10.2", "10.33.10.148", "10.33.10.155"]
+    # a header-less fragment is no adapter inventory: no "no tunnel", no "these are all the DNS servers"
+    assert not snap.has(Evidence.INTERFACES) and not snap.has(Evidence.DNS_LINKS)
+    # the same line without the continuation lines is one labelled line of prose-like text: not enough
+    assert recognise(frag.splitlines()[0] + "\n") is None
+
+
+def test_a_table_without_dash_line_and_padding_is_read_by_its_row_shape():
+    # a web page collapsed every run of spaces and dropped the dash line: header words, then typed rows
+    name = "ps-netipinterface--windowsserverdocs-5949-collapsed-rows.out"
+    assert recognise(text(name)).source_id == "ps-netipinterface"
+    snap = snapshot(ps_netipinterface=name)
+    (vpn,) = snap.interfaces
+    assert (vpn.name, vpn.index, vpn.metric) == ("My-VPN", 35, 25)      # the later table: the current state
+    # a prose line that names the columns among other words is no header
+    prose = "The ifIndex InterfaceAlias AddressFamily and InterfaceMetric columns matter:\n35 My-VPN IPv4 1400 10 Disabled Connected ActiveStore\n"
+    assert recognise(prose) is None

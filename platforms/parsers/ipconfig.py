@@ -271,18 +271,44 @@ def looks_like(text: str) -> bool:
     head = text[:20000]
     if any(title in head for title in _TITLES):
         return True
-    dotted = known = headers = 0
+    dotted = known = headers = continued = 0
+    after_address = False       # the previous line was a known field holding an address (or its continuation)
     for line in head.splitlines()[:2000]:
         if len(line) > MAX_LINE:
             continue
         if _DOTTED.search(line) and ":" in line:
             dotted += 1
             field = _split_field(line)
-            if field and _LABELS.get(_norm_label(field[0])):
+            key = _LABELS.get(_norm_label(field[0])) if field else None
+            if key:
                 known += 1
-        elif _header(line):
-            headers += 1
-    return (dotted >= 3 and headers >= 1) or (known >= 2 and dotted >= 2) or (headers >= 1 and known >= 1)
+            after_address = bool(key in _ADDRESS_KEYS and field and _is_ip(_clean(field[1])))
+        elif after_address and line[:1].isspace() and _is_ip(_clean(line)):
+            continued += 1      # "Serveurs DNS . . . : 8.8.8.8" then "        8.8.4.4": ipconfig's value list
+        else:
+            after_address = False
+            if _header(line):
+                headers += 1
+    return (dotted >= 3 and headers >= 1) or (known >= 2 and dotted >= 2) or (headers >= 1 and known >= 1) \
+        or (known >= 1 and continued >= 1)
+
+
+def is_fragment(text: str) -> bool:
+    """A fragment of ``ipconfig`` output too small for :func:`looks_like`: at least one
+    ``Label . . . : value`` line whose label is known and whose value is set, and no line
+    that is anything but such a line, its continuation, or an elision.  Only for a text
+    the poster says ``ipconfig`` printed."""
+    fields = 0
+    for line in text[:20000].splitlines()[:200]:
+        s = line.strip()
+        if not s or s in ("...", "…", "[...]"):
+            continue
+        field = _split_field(line) if _DOTTED.search(line) else None
+        if field and _LABELS.get(_norm_label(field[0])) and field[1].strip():
+            fields += 1
+        elif not (fields and line[:1].isspace() and _is_ip(_clean(s))):
+            return False
+    return fields >= 1
 
 
 def _is_ip(value: str) -> bool:
@@ -441,8 +467,11 @@ def parse(text: str) -> IpconfigResult:
         has_leader = bool(_DOTTED.search(line))
         head = None if has_leader else _header(line)
         body = _ANNOTATION.sub(":", stripped)
-        if head is None and not has_leader and body.endswith(":") and ind < field_indent:
-            head = (body[:-1].strip(), "")             # a header in an unknown language, left of the fields
+        if head is None and not has_leader and body.endswith(":") and ind < field_indent \
+                and not _LABELS.get(_norm_label(body[:-1])):
+            # a header in an unknown language, left of the fields (a known label with an empty
+            # value and no dot leader, shifted left by a paste, is a field, not a header)
+            head = (body[:-1].strip(), "")
         if head is not None:
             current = _Builder(*head)
             adapters.append(current)

@@ -99,6 +99,15 @@ _TS_NEAR_START = re.compile(r"(?:\^[A-Z@\[\\\]^_]|[A-Za-z]{1,12}?)(?=(?:" + _DOW
 
 # --------------------------------------------------------------------------- events
 _PUSH_REPLY = re.compile(r"PUSH_REPLY,(?P<opts>[^']*)")
+# The default route OpenVPN found before adding its own: "ROUTE_GATEWAY 192.168.1.1/255.255.255.0 IFACE=eth0
+# HWADDR=..." (Windows: "I=11", no name; a bare gateway where it could not read more), 2.6's netlink
+# "net_route_v4_best_gw result: via 192.168.1.1 dev eth0" after a query for 0.0.0.0, 2.1's
+# "ROUTE default_gateway=192.168.1.1"
+_IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+_ROUTE_GATEWAY = re.compile(r"\bROUTE_GATEWAY (?P<gw>" + _IPV4 + r")(?:/\S+)?(?: IFACE=(?P<dev>\S+))?")
+_BEST_GW_QUERY = re.compile(r"\bnet_route_v4_best_gw query: dst (?P<dst>\S+)")
+_BEST_GW = re.compile(r"\bnet_route_v4_best_gw result: via (?P<gw>" + _IPV4 + r") dev (?P<dev>\S+)")
+_OLD_DEFAULT_GW = re.compile(r"\bROUTE default_gateway=(?P<gw>" + _IPV4 + r")\b")
 _FILTERED = re.compile(r"Pushed option removed by filter: '(?P<opt>[^']*)'")
 _CONNECT = re.compile(r"Initialization Sequence Completed|EVENT: CONNECTED\b|^Connected: |>STATE:\d+,CONNECTED,|"
                       r"\bProfile connected: ", re.I)
@@ -168,6 +177,8 @@ _DEVICE = tuple(re.compile(p) for p in (
     r"(?:^|[\s/])ip (?:-[46] )?route (?:add|replace|append)\b[^\n]*?\bdev (?P<dev>(?:tun|tap|utun|wg|ppp|dco)[\w.-]*)",
     r"(?:^|[\s/])route (?:-n )?add\b[^\n]*?(?:-interface|-iface|\bdev) (?P<dev>(?:tun|tap|utun|wg|ppp)[\w.-]*)",
     r"add_route_ipv6\([^)]*\) dev (?P<dev>(?:tun|tap|utun)\d+)",
+    # NetworkManager's own lines name the VPN's IP interface once it has one: vpn-connection[...,"name",10:(ppp0)]
+    r"\bvpn-connection\[[^\]]*,\d+:\((?P<dev>[\w.:-]+)\)\]",
     r"(?:^|[\s/])ifconfig (?P<dev>(?:tun|tap|utun)\d+)\b",
     # an --up script's arguments: "<script> tun0 1500 1552 10.3.240.2 255.255.255.224 init"
     r"(?:^|[\s'])(?P<dev>(?:tun|tap|utun)\d+) \d+ \d+ \S+ (?:\S+ )?(?:init|restart)\b",
@@ -182,6 +193,8 @@ _CLIENT_MARKERS: tuple[tuple[VpnClient, re.Pattern[str]], ...] = (
     (VpnClient.NETWORK_MANAGER, re.compile(r"nm-openvpn|NetworkManager\[\d+\]: <")),
     (VpnClient.OPENVPN3, re.compile(r"\{tag:-?\d+\} |openvpn3-service|OpenVPN3/Linux|net\.openvpn\.v3|"
                                     r"/net/openvpn/v3/|Client (?:INFO|DEBUG|VERB\d): |>> \[\d+,\d+\] ")),
+    # OpenVPN for Android names itself in the peer info it sends (IV_GUI_VER): a client not listed
+    (VpnClient.OTHER, re.compile(r"IV_GUI_VER=\"?de\.blinkt\.openvpn")),
     (VpnClient.OPENVPN_CONNECT, re.compile(r"OpenVPN core v?3|OCWindows|OpenVPNConnect|OpenVPN Connect|⏎|"
                                            r"Client terminated, restarting in|\[FATAL-ERR\]")),
     (VpnClient.OPENVPN_GUI, re.compile(r"OpenVPN_GUI|openvpn-gui|interactive service msg_channel=|"
@@ -191,6 +204,12 @@ _CLIENT_MARKERS: tuple[tuple[VpnClient, re.Pattern[str]], ...] = (
                                        r"\[AF_INET\]127\.0\.0\.1:2534\d|Windows version \d")),
     (VpnClient.OPENVPN, re.compile(r"ovpn-[\w-]+\[\d+\]|openvpn\[\d+\]|openvpn\(\w+\)\[\d+\]")),
 )
+_NM_OPENVPN = re.compile(r"openvpn", re.I)
+_NM_NOT_OPENVPN = re.compile(r"vpn-connection\[[^\]]*,\d+:\(ppp\d+\)\]|NetworkManager[.-](?:l2tp|pptp|sstp|openconnect|vpnc|"
+                             r"strongswan|libreswan|fortisslvpn|ssh)|nm-(?:l2tp|pptp|sstp|openconnect|vpnc|strongswan|"
+                             r"libreswan|fortisslvpn)-service", re.I)
+# openvpn.exe's own prompts on its console (run by the GUI, it asks through the management port)
+_CONSOLE_PROMPT = re.compile(r"^Enter (?:Auth (?:Username|Password)|Private Key Password):", re.M)
 # Anything we know from a VPN client log: used to tell a log from other text.
 _MARKERS = re.compile(r"OpenVPN 2\.\d|OpenVPN core v?3|\*Tunnelblick: |route(?:\.exe)? ADD \d|add_route_ipv6\(|"
                       r"Notified TAP-Windows driver|TEST ROUTES: |Route addition via (?:service|IPAPI)|"
@@ -199,7 +218,7 @@ _MARKERS = re.compile(r"OpenVPN 2\.\d|OpenVPN core v?3|\*Tunnelblick: |route(?:\
                       r"process exiting|process restarting|Control Channel|ROUTE_GATEWAY|Transport Error|OPTIONS IMPORT|"
                       r"TLS: Initial packet|MANAGEMENT: >STATE|AUTH_FAILED|>LOG:\d{9,11},|EVENT: (?:CONNECTED|"
                       r"DISCONNECTED|RESOLVE|WAIT|GET_CONFIG|ASSIGN_IP|AUTH_FAILED)|Opened utun device|"
-                      r"nm-openvpn\[|Client INFO: (?:Connected|Disconnected|Starting connection)|"
+                      r"nm-openvpn\[|Client INFO: (?:\{tag:-?\d+\} )?(?:Connected|Disconnected|Starting connection|Stopping connection)|"
                       r"SAML authentication required|Profile connected:|foreign_option_\d+ from OpenVPN:|"
                       r"vpn-connection\[[^\]]*\]: (?:VPN plugin|Data:)")
 _CLIENT_LOG_ONLY = re.compile(r"SAML authentication required(?: for profile)?|Profile connected:")
@@ -208,7 +227,8 @@ _DNS_LOG_ONLY = re.compile(r"foreign_option_\d+ from OpenVPN:|Executing up scrip
 _HINT_ERROR = ("resolve", "auth_failed", "tls", "verify", "option", "fatal", "transport", "reset", "inactivity",
                "tun/tap", "tap-windows", "error", "discrepancy", "could not", "failed", "exit code", "event:", "saml")
 _HINT_EVENT = ("init", "connect", "sig", "exit", "clos", "state", "stop", "auth", "saml", "web_auth", "open_url")
-_HINT_DEVICE = ("device", "utun", "dev ", "ifconfig", "net_", "preserving", "manager:", "init", "restart", "route")
+_HINT_DEVICE = ("device", "utun", "dev ", "ifconfig", "net_", "preserving", "manager:", "init", "restart", "route",
+                "vpn-connection[")
 _AUTH_TOKEN = re.compile(r"(auth-token(?:-user)?)[ \t]+(?!\[removed\])[^,'\s]+")
 _NETMASK_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
@@ -227,6 +247,8 @@ class OpenVpnLog:
     last_event_at: str | None = None       # time of the event that set ``connected``
     tunnel_mode: TunnelMode = TunnelMode.UNKNOWN  # the newest whole push's, else FULL when 0/1 + 128/1 were installed
     device: str | None = None              # tunnel device of the newest session that opened one
+    default_gateway: tuple[str, str | None] | None = None  # (gateway, interface) of the default route the
+                                           # newest session found before the tunnel (ROUTE_GATEWAY)
     client: VpnClient | None = None        # which client wrote the log
     saml: SamlState | None = None
     profile_name: str | None = None        # AWS VPN Client profile (GUI log)
@@ -408,6 +430,11 @@ def _split(line: str, day_first: bool | None) -> tuple[_Stamp, str, str]:
     m = _P_OV3.match(s)
     if m:
         s = s[m.end():]
+        # the log service's own file repeats the tag after the service name:
+        # "{tag:N} Client INFO: {tag:N} Disconnected"
+        t = _P_TAG.match(s)
+        if t:
+            s = s[t.end():]
     return stamp, s.strip(), level
 
 
@@ -623,8 +650,17 @@ def _client(text: str, source: str, banner: bool) -> VpnClient | None:
     if source and _AWS_FILE.search(source):
         return VpnClient.AWS_VPN_CLIENT
     for client, rx in _CLIENT_MARKERS[1:]:
-        if rx.search(head):
-            return client
+        if not rx.search(head):
+            continue
+        if client is VpnClient.NETWORK_MANAGER and not _NM_OPENVPN.search(head):
+            # NetworkManager's own vpn-connection lines read the same for every VPN plugin: only
+            # its PPP device or a plugin's name tells a non-OpenVPN one; else nothing is known
+            if _NM_NOT_OPENVPN.search(head):
+                return VpnClient.OTHER
+            continue
+        if client is VpnClient.OPENVPN_GUI and _CONSOLE_PROMPT.search(head) and "MANAGEMENT:" not in head:
+            return VpnClient.OPENVPN      # openvpn.exe asking on its console: the GUI asks through management
+        return client
     return VpnClient.OPENVPN if banner or _OPENVPN2.search(head) else None
 
 
@@ -693,6 +729,8 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     connects: list[_Line] = []
     disconnects: list[_Line] = []
     devices: list[tuple[_Line, str]] = []
+    gateways: list[tuple[_Line, tuple[str, str | None]]] = []
+    best_gw_query: str | None = None
     saml_starts: list[_Line] = []
     auth_failures: list[_Line] = []
     errors: list[str] = []
@@ -791,6 +829,15 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
         fm = _FILTERED.search(msg) if "removed by filter" in msg else None
         if fm:
             filtered.append((ln.pos, fm["opt"].strip()))
+        if not server and ("gateway" in low or "best_gw" in low):
+            gm = _ROUTE_GATEWAY.search(msg) or _OLD_DEFAULT_GW.search(msg)
+            if gm is None and "best_gw query" in low:
+                qm = _BEST_GW_QUERY.search(msg)
+                best_gw_query = qm["dst"] if qm else None
+            elif gm is None and best_gw_query == "0.0.0.0":
+                gm = _BEST_GW.search(msg)      # the answer for 0.0.0.0 (not for the server's own address)
+            if gm is not None and _is_ip(gm["gw"]):
+                gateways.append((ln, (gm["gw"], gm.groupdict().get("dev"))))
         if not server and any(h in low for h in _HINT_DEVICE):
             for rx in _DEVICE:
                 dm = rx.search(msg)
@@ -848,6 +895,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     newest_connect = _newest(connects, key=lambda ln: ln)
     newest_disconnect = _newest(disconnects, key=lambda ln: ln)
     device = _newest(devices, key=lambda d: d[0])
+    gateway = _newest(gateways, key=lambda g: g[0])
 
     saml = None
     start = _newest(saml_starts, key=lambda ln: ln)
@@ -868,6 +916,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
                       last_event_at=newest_event[0].stamp.text if newest_event is not None else None,  # type: ignore[index]
                       errors=tuple(errors[-MAX_ERRORS:]), filtered=dropped,
                       unresolvable_endpoint=unresolvable, device=device[1] if device else None,  # type: ignore[index]
+                      default_gateway=gateway[1] if gateway else None,  # type: ignore[index]
                       client=_client(text, source, any(_BANNER.search(ln.msg) for ln in lines)), saml=saml, profile_name=profile, pushes=len(pushes),
                       server_log=server, skipped=tuple(skipped[:MAX_SKIPPED]))
 

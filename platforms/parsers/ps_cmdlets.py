@@ -122,7 +122,60 @@ def looks_like(text: str) -> str | None:
             return view
     if len(_headerless_routes(fmt.loose)) >= 2:
         return "ps-netroute"
-    return None
+    dashless = _dashless_tables(fmt)
+    return dashless[0][0] if dashless else None
+
+
+_COLUMN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\([A-Za-z]+\))?")
+
+
+def _dashless_tables(fmt: ps_format.PsFormatted) -> list[tuple[str, list[tuple[int, str, re.Match]]]]:
+    """Default-view tables that lost their dash line and their padding (a page that collapsed
+    every run of spaces): a line of exactly the view's column names, then the rows under it
+    that fit the view's typed row pattern.  ``[(source id, [(line, row, match)])]``."""
+    out: list[tuple[str, list[tuple[int, str, re.Match]]]] = []
+    loose = list(zip(fmt.loose_lines, fmt.loose))
+    i = 0
+    while i < len(loose):
+        n, line = loose[i]
+        names = line.split()
+        view = _view_of_columns(names) if len(names) >= 4 and all(_COLUMN_WORD.fullmatch(w) for w in names) else None
+        typed = _TYPED_ROWS.get(view or "")
+        if typed is None or not typed[1] <= {_norm(w) for w in names}:
+            i += 1
+            continue
+        rows: list[tuple[int, str, re.Match]] = []
+        j = i + 1
+        while j < len(loose) and loose[j][0] == loose[j - 1][0] + 1:
+            m = typed[0].fullmatch(loose[j][1].strip())
+            if m is None:
+                break
+            rows.append((loose[j][0], loose[j][1], m))
+            j += 1
+        if rows:
+            out.append((view, rows))    # type: ignore[arg-type]
+        i = max(j, i + 1)
+    return out
+
+
+def split_views(text: str) -> list[tuple[str, str]]:
+    """``[(source id, text)]`` when ``text`` holds the views of two or more cmdlets one after the
+    other with no prompt between them (a ``Get-NetRoute`` table, then ``Get-NetIPConfiguration``
+    records): cut where the view changes.  ``[]`` when it holds one view (or none)."""
+    try:
+        fmt = ps_format.parse(text, allow_loose=True)
+    except ParseError:
+        return []
+    starts: list[tuple[str, int]] = []
+    for block in fmt.blocks:
+        view = _block_view(block)
+        if view in SOURCE_IDS and (not starts or starts[-1][0] != view):
+            starts.append((view, block.line))
+    if len(starts) < 2:
+        return []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cuts = [0] + [line - 1 for _view, line in starts[1:]] + [len(lines)]
+    return [(view, "\n".join(lines[a:b]).strip("\n") + "\n") for (view, _l), a, b in zip(starts, cuts, cuts[1:])]
 
 
 def _headerless_routes(lines) -> list[re.Match]:
@@ -488,6 +541,12 @@ def parse(text: str, source_id: str | None = None) -> WinCollection:
         r.notes.append(f"{len(headerless)} Get-NetRoute row(s) without a header were read by their shape")
         for n, m in headerless:
             r.route(n, {k: v for k, v in m.groupdict().items() if v is not None})
+    for view, rows in _dashless_tables(fmt):
+        r.present.append(view)
+        r.notes.append(f"line {rows[0][0] - 1}: a {view[3:]} table without its dash line, its padding collapsed: "
+                       "rows read by their shape")
+        for n, row, m in rows:
+            handlers[view](n, {k: v for k, v in m.groupdict().items() if v is not None}, row)
     if not r.present:
         raise ParseError("PowerShell text: no default view of Get-DnsClientServerAddress, Get-NetIPInterface, "
                          "Get-NetRoute, Get-NetIPConfiguration, Get-NetAdapter or Get-DnsClientNrptPolicy")

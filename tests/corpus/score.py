@@ -75,7 +75,10 @@ FACT_KEYS = ("resolvers", "nameservers", "search_domains", "match_domains", "def
              "route_lookups", "tunnel_interfaces", "interface_metrics", "nrpt_rules", "tunnel_mode", "pushed_dns", "pushed_routes", "pushed_domains",
              "pushed_redirect_gateway", "pushed_block_outside_dns", "pushed_ifconfig", "vpn_state",
              "dns_manager", "resolv_stub")
-EXPECT_KEYS = {"source", "language", "os", "client", "kinds", "cut", "note", "facts"}
+EXPECT_KEYS = {"source", "language", "os", "client", "client_from", "kinds", "cut", "note", "facts"}
+# Where the expected client comes from: the capture itself (scored), or only the post's context
+# (the thread, the poster's prose, the file's origin: listed as not scored).
+CLIENT_FROM = ("capture", "context")
 SOURCE_KEYS = {"url", "poster", "date", "where", "repository", "path", "commit", "file_id"}
 
 
@@ -164,6 +167,10 @@ def validate(expect: Any, where: Path | str, kind: str | None = None) -> None:
         raise bad("a ticket holds at least two kinds of output")
     if expect.get("client") is not None and expect["client"] not in CLIENTS:
         raise bad(f"client must be one of {CLIENTS}")
+    if expect.get("client_from", "capture") not in CLIENT_FROM:
+        raise bad(f"client_from must be one of {CLIENT_FROM}")
+    if "client_from" in expect and not expect.get("client"):
+        raise bad("client_from without a client")
     facts = expect.get("facts")
     if not isinstance(facts, dict):
         raise bad("facts must be an object")
@@ -313,7 +320,9 @@ def _tunnel_names(snap: Any) -> list[str]:
 
 
 def _default_routes(snap: Any) -> list[Any]:
-    return [r for r in snap.routes if r.destination in ("0.0.0.0/0", "::/0")]
+    routes = [r for r in snap.routes if r.destination in ("0.0.0.0/0", "::/0")]
+    logged = getattr(snap.vpn, "log_default_route", None)   # a log's ROUTE_GATEWAY line (README conventions)
+    return routes + ([logged] if logged is not None else [])
 
 
 def _connected(vpn: Any) -> bool | None:
@@ -330,6 +339,7 @@ def _connected(vpn: Any) -> bool | None:
 
 
 UNSCORED = "not scored: the report has no field for it yet"
+CONTEXT = "not scored: the client is known from the post's context, not from the capture"
 
 
 def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
@@ -359,6 +369,7 @@ def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
     if cat == "search_domain":
         have = {_domain(d) for d in dns.search_domains}
         have |= {_domain(d) for r in dns.resolvers for d in r.domains}
+        have |= {_domain(d) for ls in getattr(dns, "link_search", ()) for d in ls.domains}   # a link's own list
         return _domain(want) in have, f"search {list(dns.search_domains)}"
     if cat == "match_domain":
         d = _domain(want["domain"])
@@ -491,7 +502,10 @@ def score(capture: Capture) -> FileScore:
     fs = FileScore(capture, recognised, error,
                    read_as=[sid for _n, sid in result.recognised] if result is not None else [])
     for fact in expected_facts(capture.expect):
-        found, why = check(fact, result if recognised else None)
+        if fact.category == "client" and capture.expect.get("client_from") == "context":
+            found, why = None, CONTEXT
+        else:
+            found, why = check(fact, result if recognised else None)
         if found is None:
             fs.unscored.append(fact)
         elif found:
@@ -541,7 +555,7 @@ def render(scores: list[FileScore], verbose: bool = False, show_holdout: bool = 
         lines.append(f"  {'kind':<28}{'files':>6}{'recognised':>16}{'facts found':>22}")
         for kind in sorted(k for k in rows if k != "total") + ["total"]:
             t = rows[kind]
-            lines.append(f"  {kind:<28}{t.files:>6}{t.recognised:>7}/{t.files:<3}{_pct(t.recognised, t.files)}"
+            lines.append(f"  {kind:<28}{t.files:>6}{t.recognised:>7}/{t.files:<4}{_pct(t.recognised, t.files)}"
                          f"{t.found:>9}/{t.expected:<5}{_pct(t.found, t.expected)}")
         cats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for fs in scores:
@@ -553,7 +567,8 @@ def render(scores: list[FileScore], verbose: bool = False, show_holdout: bool = 
                     cats[f.category][1] += 1
         lines.append("  by fact: " + ", ".join(f"{c} {a}/{b}" for c, (a, b) in sorted(cats.items())))
         if rows["total"].unscored:
-            lines.append(f"  {rows['total'].unscored} facts {UNSCORED} (client)")
+            lines.append(f"  {rows['total'].unscored} client facts not scored (known from the post's context, "
+                         "not from the capture: client_from)")
         lines.append("")
     if verbose:
         for fs in scores:
