@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from agent import TOOL_NAME, __version__
-from agent.classify import classify
-from agent.facts import derive
 from agent.model import NameCheck, Platform, ProbeRun, RawCapture, Report, Snapshot, ToolInfo, utc_now
 
 log = logging.getLogger(__name__)
@@ -128,6 +126,9 @@ def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, na
     """Derive the facts, classify, and wrap everything into the versioned Report.
     ``platforms``: whose commands the report's unknowns name (default: the snapshot's OS).
     ``report_id``: a new random one unless given (re-analysing a saved report keeps its id)."""
+    from agent.classify import classify   # here: `collect` needs neither the facts nor the rules
+    from agent.facts import derive
+
     names = names or probe_run.names
     facts = derive(snapshot, probe_run, names, expected_dns, platforms)
     diagnosis = classify(snapshot, probe_run, names, expected_dns, facts=facts)
