@@ -150,22 +150,33 @@ class LinuxAdapter:
     # ------------------------------------------------------------------ collect
 
     def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
-        caps: list[SourceCapture] = []
+        return self.collect_rest(env, self.collect_dns(env), addresses)
+
+    def collect_dns(self, env: Env) -> tuple[SourceCapture, ...]:
+        """The sources that name the nameservers, read first (run.diagnose starts probing
+        them while the rest is collected): resolv.conf, its symlink, nsswitch,
+        os-release, and systemd-resolved over D-Bus (resolvectl when D-Bus fails)."""
+        caps = [capture_source(self._by_id["resolv.conf"], env),
+                api_capture("resolv.conf-link", f"readlink {RESOLV_CONF}", partial(_read_link, env)),
+                capture_source(self._by_id["nsswitch.conf"], env),
+                capture_source(self._by_id["os-release"], env)]
+        dbus_read = env.extra.get("resolved_dbus") or partial(resolved_dbus.read, self.dbus_timeout_s)
+        dbus = api_capture("resolved-dbus", "systemd-resolved D-Bus read", dbus_read)
+        caps.append(dbus)
+        if dbus.error:
+            caps.append(capture_source(self._by_id["resolvectl"], env))
+        return tuple(caps)
+
+    def collect_rest(self, env: Env, first: Iterable[SourceCapture], addresses: Iterable[str] = ()) -> RawCapture:
+        """Everything after ``collect_dns``: interfaces, routes, rules, and the kernel's
+        route to every nameserver in ``first`` and to each of ``addresses``."""
+        caps: list[SourceCapture] = list(first)
 
         def run(source_id: str) -> SourceCapture:
             cap = capture_source(self._by_id[source_id], env)
             caps.append(cap)
             return cap
 
-        run("resolv.conf")
-        caps.append(api_capture("resolv.conf-link", f"readlink {RESOLV_CONF}", partial(_read_link, env)))
-        run("nsswitch.conf")
-        run("os-release")
-        dbus_read = env.extra.get("resolved_dbus") or partial(resolved_dbus.read, self.dbus_timeout_s)
-        dbus = api_capture("resolved-dbus", "systemd-resolved D-Bus read", dbus_read)
-        caps.append(dbus)
-        if dbus.error:
-            run("resolvectl")
         caps.append(api_capture("interfaces", "psutil interface read",
                                 env.extra.get("interfaces") or interfaces_parser.read_psutil))
 
