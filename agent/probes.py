@@ -412,7 +412,7 @@ def _errno_outcome(err: int | None, transport: Transport) -> Outcome:
 class _Probe:
     """The mutable state of one in-flight probe (only the selector loop touches it)."""
 
-    __slots__ = ("item", "query", "wire", "sock", "sockaddr", "t0", "source", "outbuf", "inbuf",
+    __slots__ = ("item", "query", "wire", "sock", "sockaddr", "t0", "t_event", "source", "outbuf", "inbuf",
                  "expect", "bad", "phase", "result")
 
     def __init__(self, item: ProbeItem) -> None:
@@ -422,6 +422,7 @@ class _Probe:
         self.sock: socket.socket | None = None
         self.sockaddr: Any = None
         self.t0: float | None = None
+        self.t_event: float | None = None   # when the selector last reported this probe's socket ready
         self.source: str | None = None
         self.outbuf = b""
         self.inbuf = b""
@@ -468,7 +469,10 @@ class _Engine:
         (``attributed``): probing may start before the interfaces are collected."""
         if p.phase == "done":
             return
-        rtt = (time.perf_counter() - p.t0) * 1000.0 if timed and p.t0 is not None else None
+        # Up to the selector's report, not to now: parsing this reply (and the others that
+        # arrived with it) is not the network's time.
+        end = p.t_event if p.t_event is not None else time.perf_counter()
+        rtt = (end - p.t0) * 1000.0 if timed and p.t0 is not None else None
         p.result = ProbeResult(server=p.item.server, transport=p.item.transport, name=p.item.name,
                                outcome=outcome, qtype=p.item.qtype, port=p.item.port, rcode=rcode,
                                answers=answers, rtt_ms=round(rtt, 3) if rtt is not None else None,
@@ -593,9 +597,11 @@ class _Engine:
 
     # -- events -----------------------------------------------------------------------
 
-    def on_event(self, p: _Probe, mask: int) -> None:
+    def on_event(self, p: _Probe, mask: int, when: float | None = None) -> None:
+        """``when``: the time the selector returned with this event."""
         if p.phase == "done" or p.sock is None:
             return
+        p.t_event = when
         if p.phase == "connecting":
             err = p.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
@@ -900,8 +906,26 @@ class ProbesInterrupted(KeyboardInterrupt):
 
 # The thread that runs the selector loop must get the GIL back promptly when a reply
 # arrives, or the caller's CPU work (parsing while probes fly) would be counted in the
-# round-trip times: a switch interval of 0.5 ms instead of 5 ms while a session runs.
+# round-trip times: a switch interval of 0.5 ms instead of 5 ms while a session runs
+# (process-wide: set by the first running session, restored by the last).
 _SWITCH_INTERVAL_S = 0.0005
+_switch_lock = threading.Lock()
+_switch_saved: list[float] = []      # the interval before the first running session
+_sessions_running = 0
+
+
+def _fast_switching(on: bool) -> None:
+    global _sessions_running
+    with _switch_lock:
+        if on:
+            if _sessions_running == 0:
+                _switch_saved[:] = [sys.getswitchinterval()]
+                sys.setswitchinterval(min(_switch_saved[0], _SWITCH_INTERVAL_S))
+            _sessions_running += 1
+        else:
+            _sessions_running -= 1
+            if _sessions_running == 0 and _switch_saved:
+                sys.setswitchinterval(_switch_saved.pop())
 
 
 class Session:
@@ -932,7 +956,7 @@ class Session:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._engine.sel.register(self._wake_r, selectors.EVENT_READ, None)
-        self._switch: float | None = None
+        self._switching = False
         self.t_start: float | None = None
         self.end: float | None = None
         self.started_at: str | None = None
@@ -946,8 +970,8 @@ class Session:
             self.t_start = time.perf_counter()
             self.end = self.t_start + self.deadline_s
             self.started_at = utc_now()
-            self._switch = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._switch, _SWITCH_INTERVAL_S))
+            self._switching = True
+            _fast_switching(True)
             self._thread = threading.Thread(target=self._serve, daemon=True, name="probes")
             self._thread.start()
         self._lookups.add(system_names)
@@ -1024,9 +1048,9 @@ class Session:
                 self._stop = True
             self._wake()
             self._thread.join(5.0)   # the loop wakes within _TICK_S; bounded anyway
-        if self._switch is not None:
-            sys.setswitchinterval(self._switch)
-            self._switch = None
+        if self._switching:
+            self._switching = False
+            _fast_switching(False)
 
     def _wake(self) -> None:
         try:
@@ -1063,13 +1087,15 @@ class Session:
                     return
                 if final and engine.done == len(engine.probes) and lookups.pending() == 0:
                     return
-                for key, mask in engine.sel.select(timeout=min(remaining, _TICK_S)):
+                events = engine.sel.select(timeout=min(remaining, _TICK_S))
+                when = time.perf_counter()
+                for key, mask in events:
                     p = key.data
                     if p is None:
                         self._drain_wake()
                         continue
                     try:
-                        engine.on_event(p, mask)
+                        engine.on_event(p, mask, when)
                     except Exception as err:  # noqa: BLE001 - one probe's bug must not stop the others
                         log.exception("probe %s failed", p.item)
                         engine.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}")
