@@ -292,4 +292,12 @@ class Adapter(Protocol):
         never raises for one failed source."""
 
     def parse(self, raw: RawCapture) -> Snapshot:
-        """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors."""
+        """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors.
+        Any subset of the sources parses (a partial capture gives a partial snapshot)."""
+
+    # Optional, for probing while collecting (agent.run.collect): an adapter that has them
+    # reads its resolver sources first, so their servers can be probed while the rest is read.
+    #   collect_dns(env) -> tuple[SourceCapture, ...]
+    #       the sources that name the nameservers (resolv.conf + resolved, scutil --dns)
+    #   collect_rest(env, first, addresses=()) -> RawCapture
+    #       everything else; collect(env, a) == collect_rest(env, collect_dns(env), a)
