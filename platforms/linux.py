@@ -56,7 +56,7 @@ from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Famil
                          RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, ip_of)
 from platforms import resolved_dbus
 from agent.routing import RouteTable
-from platforms.base import Env, ParseError, Source, api_capture, capture_source
+from platforms.base import Env, ParseError, Source, api_capture, capture_concurrently, capture_source
 from platforms.parsers import interfaces as interfaces_parser
 from platforms.parsers import ifconfig_linux, ip_route, nmcli, nsswitch, proc_net_route, resolv_conf, resolvectl, route_n
 from platforms.parsers.resolvectl import ResolvedLink, ResolvedState
@@ -183,9 +183,19 @@ class LinuxAdapter:
         route = run("ip-route")
         ip_mode = "json"
         if _ran(route) and _json_list(route.text):
-            run("ip-route6")
-            run("ip-rule")
-        elif _not_runnable(route):
+            # Modern iproute2: the IPv6 table, the rules and the route to each server do not
+            # depend on each other: run them at once (same captures, in the same order).
+            targets = self._route_targets(caps, addresses)
+            ifnames = self._ifnames(caps, targets)
+            gets = [Source(f"route-get:{addr}", argv=_source_argv_route_get(addr, True, ifnames),
+                           timeout_s=self.command_timeout_s) for addr in targets]
+            found = capture_concurrently([self._by_id["ip-route6"], self._by_id["ip-rule"], *gets], env)
+            caps.extend(found[:2])
+            caps.append(api_capture("route-targets", "addresses to look up routes for",
+                                    lambda: {"addresses": list(targets)}))
+            caps.extend(found[2:])
+            return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
+        if _not_runnable(route):
             ip_mode = "missing"
         else:
             text = run("ip-route-text")
