@@ -3,7 +3,7 @@
 #   make build     one-folder + one-file binaries for this OS in dist/ (packaging/build.sh)
 #   make smoke     build, then run packaging/smoke.py against both binaries, and the fleet
 #                  wrappers (packaging/fleet: Jamf EA, launchd script) against them
-#   make bench     benchmarks/: start-up, scale, lab (the lab part needs root; skipped otherwise)
+#   make bench     benchmarks/: start-up, scale, lab (the lab part needs root; skipped otherwise), triage
 BUILD_STAMP := $(VENV)/.installed-build
 BENCH_RUNS  ?= 5
 
