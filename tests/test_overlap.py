@@ -27,7 +27,7 @@ PROFILE = ("client\ndev tun\nproto udp\n"
            "remote cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com 443\n"
            "remote-random-hostname\n")
 TIMINGS = {"rtt_ms", "rtt_ms_min", "rtt_ms_max", "duration_s", "elapsed_s", "probe_elapsed_s", "generated_at",
-           "started_at"}
+           "started_at", "report_id"}   # report_id: a random id per run
 
 
 def _log() -> str:

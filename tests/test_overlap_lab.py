@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.lab
 
 TIMINGS = {"rtt_ms", "rtt_ms_min", "rtt_ms_max", "duration_s", "elapsed_s", "probe_elapsed_s", "generated_at",
-           "started_at", "collected_at"}
+           "started_at", "collected_at", "report_id"}   # report_id: a random id per run
 
 _DRIVER = """
 import json, sys
