@@ -61,23 +61,53 @@ def collect(options: Options, env=None, platform: Platform | None = None,
     platform = platform or current_platform()
     adapter = adapter_for(platform)
     if on_servers is None or not hasattr(adapter, "collect_dns"):
+        from platforms.local_evidence import local_sources
         from platforms.vpn_evidence import vpn_sources
 
         vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
         raw = adapter.collect(env, addresses=_extra_addresses(vpn_caps, options))
+        local_caps = local_sources(env, platform)
     else:
         first = tuple(adapter.collect_dns(env))
         on_servers(adapter.parse(RawCapture(platform=platform, collected_at="", sources=first)))
+        # The local evidence depends on nothing read here (hosts file, browsers, `ss` of port
+        # 53): it is read on a thread of its own while the routes are, its waits overlapping theirs.
+        from platforms.local_evidence import local_sources   # after the first probes, as the rest
+
+        local = _Background(local_sources, env, platform)
         from platforms.vpn_evidence import vpn_sources   # after the first probes: ~10 ms of parsers
         vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
         on_servers(reparse(RawCapture(platform=platform, collected_at="", sources=first + tuple(vpn_caps))))
         raw = adapter.collect_rest(env, first, addresses=_extra_addresses(vpn_caps, options))
-    from platforms.local_evidence import local_sources
-
-    local_caps = local_sources(env, platform)
+        local_caps = local.result()
     raw = RawCapture(platform=raw.platform, collected_at=raw.collected_at,
-                     sources=raw.sources + tuple(vpn_caps) + local_caps)
+                     sources=raw.sources + tuple(vpn_caps) + tuple(local_caps))
     return raw, reparse(raw)
+
+
+class _Background:
+    """``fn(*args)`` on a daemon thread; ``result()`` waits for it and returns its value, or
+    raises what it raised (as if it had run here)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True, name="collect")
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as err:  # noqa: BLE001 - handed to the caller by result()
+            self._error = err
+
+    def result(self) -> Any:
+        self._thread.join()     # bounded: every source it reads has its own timeout
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _extra_addresses(vpn_caps, options: Options) -> tuple[str, ...]:
