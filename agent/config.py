@@ -30,11 +30,6 @@ from typing import Any
 
 from agent.model import NameCheck, Platform
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 MAX_TIMEOUT_S = 60.0
 _NAME = re.compile(r"^(?=.{1,253}\.?$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
                    r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
@@ -105,6 +100,11 @@ def _err(path: str, text: str, key: str, message: str, table: str | None = None)
 
 def parse(text: str, path: str = "<config>") -> OrgConfig:
     """Parse and validate config text (pure)."""
+    # imported here: every diagnose looks for the config file, few machines have one
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -136,7 +136,12 @@ def probe_facts(results: Iterable[ProbeResult]) -> tuple[ProbeFact, ...]:
 def _is_default_prefix(destination: str) -> bool:
     """0/0, 0/1, 128/1 and the IPv6 defaults a full tunnel installs: they carry everything,
     so lying "inside" them says nothing about whose server it is."""
-    version, length, bits = prefix_bits(destination)
+    return _is_default_key(prefix_bits(destination))
+
+
+def _is_default_key(key: tuple[int, int, int]) -> bool:
+    """_is_default_prefix of a prefix already parsed by prefix_bits."""
+    version, length, bits = key
     if version == 4:
         return length <= 1
     return (length, bits) in _V6_DEFAULTS
@@ -168,9 +173,8 @@ class _Routes:
         self.snapshot = snapshot
         self.tunnels = tunnels
         self.tunnel_known = tunnel_known   # False: which interfaces are tunnels is not known
-        self.table = RouteTable(snapshot.routes)
-        self.tunnel_specific = RouteTable(r for r in snapshot.routes if r.interface in tunnels
-                                          and not _is_default_prefix(r.destination))
+        self.table, self.tunnel_specific = RouteTable.pair(
+            snapshot.routes, lambda r, key: r.interface in tunnels and not _is_default_key(key))
         self.lans = _lan_networks(snapshot, tunnels) if snapshot.has(Evidence.INTERFACES) else None
         self.captured = {Family.INET: snapshot.has(Evidence.ROUTES), Family.INET6: snapshot.has(Evidence.ROUTES6)}
 

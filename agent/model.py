@@ -58,10 +58,13 @@ def is_plain_ip(text: str) -> bool:
         return False
 
 
+# The prefix lengths in their one canonical spelling ("0".."32", "0".."128"), by "is IPv6".
+PREFIX_LENGTHS = (frozenset(str(n) for n in range(33)), frozenset(str(n) for n in range(129)))
+
+
 def check_network(text: str) -> str:
     addr, sep, plen = text.partition("/")
-    if is_plain_ip(addr) and (not sep or (plen.isascii() and plen.isdigit() and plen == str(int(plen))
-                                          and int(plen) <= (128 if ":" in addr else 32))):
+    if is_plain_ip(addr) and (not sep or plen in PREFIX_LENGTHS[":" in addr]):
         return text                   # the common spelling, validated without ipaddress
     ipaddress.ip_network(text, strict=False)
     return text

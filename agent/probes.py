@@ -52,9 +52,10 @@ import os
 import selectors
 import socket
 import struct
+import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Sequence
 
 from agent import netclass
@@ -411,7 +412,7 @@ def _errno_outcome(err: int | None, transport: Transport) -> Outcome:
 class _Probe:
     """The mutable state of one in-flight probe (only the selector loop touches it)."""
 
-    __slots__ = ("item", "query", "wire", "sock", "sockaddr", "t0", "source", "outbuf", "inbuf",
+    __slots__ = ("item", "query", "wire", "sock", "sockaddr", "t0", "t_event", "source", "outbuf", "inbuf",
                  "expect", "bad", "phase", "result")
 
     def __init__(self, item: ProbeItem) -> None:
@@ -421,6 +422,7 @@ class _Probe:
         self.sock: socket.socket | None = None
         self.sockaddr: Any = None
         self.t0: float | None = None
+        self.t_event: float | None = None   # when the selector last reported this probe's socket ready
         self.source: str | None = None
         self.outbuf = b""
         self.inbuf = b""
@@ -431,40 +433,55 @@ class _Probe:
 
 
 class _Engine:
-    def __init__(self, items: Sequence[ProbeItem], snapshot: Snapshot | None) -> None:
-        self.probes = [_Probe(item) for item in items]
-        self.snapshot = snapshot
+    """Every probe's state machine on one selector.  Only the thread running the loop
+    touches it; probes may be added while it runs (``add``, then ``start_pending``)."""
+
+    def __init__(self) -> None:
+        self.probes: list[_Probe] = []
+        self.by_item: dict[ProbeItem, _Probe] = {}
         self.sel = selectors.DefaultSelector()
         self.done = 0
+        self.next = 0                       # probes[next:] are not started yet
+        self.on_done: Callable[[], None] | None = None
+
+    def add(self, items: Iterable[ProbeItem]) -> None:
+        for item in items:
+            if item not in self.by_item:
+                p = self.by_item[item] = _Probe(item)
+                self.probes.append(p)
+
+    def start_pending(self, end: float) -> None:
+        """Start the probes added since the last call, in order, until the deadline."""
+        while self.next < len(self.probes) and time.perf_counter() < end:
+            p = self.probes[self.next]
+            self.next += 1
+            try:
+                self.start(p)
+            except Exception as err:  # noqa: BLE001 - one probe's bug must not stop the others
+                log.exception("probe %s failed to start", p.item)
+                self.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}", timed=False)
 
     # -- results ----------------------------------------------------------------------
 
     def finish(self, p: _Probe, outcome: Outcome, *, rcode: str | None = None,
                answers: tuple[Answer, ...] = (), detail: str = "", timed: bool = True) -> None:
+        """Record the probe's result.  The interface is filled in later, from the snapshot
+        (``attributed``): probing may start before the interfaces are collected."""
         if p.phase == "done":
             return
-        rtt = (time.perf_counter() - p.t0) * 1000.0 if timed and p.t0 is not None else None
-        iface, where = self._interface(p)
-        detail = "; ".join(d for d in (detail, where) if d)
+        # Up to the selector's report, not to now: parsing this reply (and the others that
+        # arrived with it) is not the network's time.
+        end = p.t_event if p.t_event is not None else time.perf_counter()
+        rtt = (end - p.t0) * 1000.0 if timed and p.t0 is not None else None
         p.result = ProbeResult(server=p.item.server, transport=p.item.transport, name=p.item.name,
                                outcome=outcome, qtype=p.item.qtype, port=p.item.port, rcode=rcode,
                                answers=answers, rtt_ms=round(rtt, 3) if rtt is not None else None,
-                               source_address=p.source, interface=iface, detail=detail)
+                               source_address=p.source, detail=detail)
         p.phase = "done"
         self.done += 1
         self._close(p)
-
-    def _interface(self, p: _Probe) -> tuple[str | None, str]:
-        owner = netclass.interface_owning(self.snapshot, p.source)
-        routed = netclass.route_interface(self.snapshot, p.item.server)
-        if owner and routed and owner != routed:
-            return owner, (f"the kernel sent this via {owner} (source {p.source}) but the snapshot's"
-                           f" route lookup for {p.item.server} said {routed}")
-        if not owner and routed:
-            why = (f"source {p.source} is on no listed interface" if p.source
-                   else "no source address was assigned")
-            return routed, f"interface from the snapshot's route lookup ({why})"
-        return owner, ""
+        if self.on_done is not None:
+            self.on_done()
 
     def _close(self, p: _Probe) -> None:
         if p.sock is None:
@@ -580,9 +597,11 @@ class _Engine:
 
     # -- events -----------------------------------------------------------------------
 
-    def on_event(self, p: _Probe, mask: int) -> None:
+    def on_event(self, p: _Probe, mask: int, when: float | None = None) -> None:
+        """``when``: the time the selector returned with this event."""
         if p.phase == "done" or p.sock is None:
             return
+        p.t_event = when
         if p.phase == "connecting":
             err = p.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
@@ -709,6 +728,25 @@ class _Engine:
             pass
 
 
+def attributed(result: ProbeResult, snapshot: Snapshot | None) -> ProbeResult:
+    """``result`` with the interface that carried it: the snapshot interface owning the
+    source address the kernel chose; ``detail`` notes when the snapshot's route lookup
+    for the server names another interface, or when only the route lookup could tell."""
+    owner = netclass.interface_owning(snapshot, result.source_address)
+    routed = netclass.route_interface(snapshot, result.server)
+    where = ""
+    if owner and routed and owner != routed:
+        where = (f"the kernel sent this via {owner} (source {result.source_address}) but the snapshot's"
+                 f" route lookup for {result.server} said {routed}")
+    elif not owner and routed:
+        why = (f"source {result.source_address} is on no listed interface" if result.source_address
+               else "no source address was assigned")
+        owner, where = routed, f"interface from the snapshot's route lookup ({why})"
+    if owner is None and not where:
+        return result
+    return replace(result, interface=owner, detail="; ".join(d for d in (result.detail, where) if d))
+
+
 def _bound_address(sock: socket.socket) -> str | None:
     try:
         address = str(sock.getsockname()[0])
@@ -780,24 +818,27 @@ class _SystemLookups:
     """getaddrinfo per name in daemon threads; a thread still blocked at the deadline is
     abandoned (getaddrinfo cannot be cancelled) and its name recorded as "timeout"."""
 
-    def __init__(self, names: Sequence[str], resolve: SystemResolve) -> None:
-        self.names = tuple(names)
+    def __init__(self, resolve: SystemResolve, on_done: Callable[[], None] | None = None) -> None:
         self.resolve = resolve
-        self.slots: list[SystemLookup | None] = [None] * len(self.names)
+        self.on_done = on_done
+        self.names: list[str] = []
+        self.slots: dict[str, SystemLookup] = {}
         self.lock = threading.Lock()
-        self.done = 0
-        self.threads = [threading.Thread(target=self._work, args=(i,), daemon=True,
-                                         name=f"getaddrinfo-{name}") for i, name in enumerate(self.names)]
 
-    def start(self) -> None:
-        for i, thread in enumerate(self.threads):
+    def add(self, names: Iterable[str]) -> None:
+        """Start a lookup for each name not asked yet."""
+        for name in names:
+            with self.lock:
+                if name in self.names:
+                    continue
+                self.names.append(name)
+            thread = threading.Thread(target=self._work, args=(name,), daemon=True, name=f"getaddrinfo-{name}")
             try:
                 thread.start()
             except RuntimeError as err:  # "can't start new thread": record, do not raise
-                self._store(i, SystemLookup(self.names[i], error=f"not run: {err}"))
+                self._store(name, SystemLookup(name, error=f"not run: {err}"))
 
-    def _work(self, i: int) -> None:
-        name = self.names[i]
+    def _work(self, name: str) -> None:
         t0 = time.perf_counter()
         try:
             addresses = self.resolve(name)
@@ -815,39 +856,40 @@ class _SystemLookups:
         except Exception as err:  # noqa: BLE001 - a worker thread must record, not die silently
             result = SystemLookup(name, error=f"{type(err).__name__}: {err}",
                                   rtt_ms=round((time.perf_counter() - t0) * 1000.0, 3))
-        self._store(i, result)
+        self._store(name, result)
 
-    def _store(self, i: int, result: SystemLookup) -> None:
+    def _store(self, name: str, result: SystemLookup) -> None:
         with self.lock:
-            if self.slots[i] is None:
-                self.slots[i] = result
-                self.done += 1
+            if name in self.slots:
+                return
+            self.slots[name] = result
+        if self.on_done is not None:
+            self.on_done()
 
     def pending(self) -> int:
         with self.lock:
-            return len(self.names) - self.done
+            return len(self.names) - len(self.slots)
 
-    def results(self) -> tuple[SystemLookup, ...]:
+    def results(self, names: Sequence[str]) -> tuple[SystemLookup, ...]:
+        """The lookups of ``names``, in that order; one still running is a "timeout"."""
         with self.lock:
-            return tuple(slot if slot is not None else SystemLookup(name, error="timeout")
-                         for name, slot in zip(self.names, self.slots))
+            return tuple(self.slots.get(name) or SystemLookup(name, error="timeout") for name in names)
 
 
 # --------------------------------------------------------------------------- run
 
 
 class _Progress:
-    def __init__(self, hook: ProgressHook | None, total: int) -> None:
+    def __init__(self, hook: ProgressHook | None) -> None:
         self.hook = hook
-        self.total = total
-        self.last = -1
+        self.last: tuple[int, int] | None = None
 
-    def __call__(self, done: int) -> None:
-        if self.hook is None or done == self.last:
+    def __call__(self, done: int, total: int) -> None:
+        if self.hook is None or (done, total) == self.last:
             return
-        self.last = done
+        self.last = (done, total)
         try:
-            self.hook(done, self.total)
+            self.hook(done, total)
         except Exception:  # noqa: BLE001 - a broken spinner must not break the diagnosis
             log.debug("progress hook failed; disabled", exc_info=True)
             self.hook = None
@@ -862,6 +904,225 @@ class ProbesInterrupted(KeyboardInterrupt):
         self.partial = partial
 
 
+# The thread that runs the selector loop must get the GIL back promptly when a reply
+# arrives, or the caller's CPU work (parsing while probes fly) would be counted in the
+# round-trip times: a switch interval of 0.5 ms instead of 5 ms while a session runs
+# (process-wide: set by the first running session, restored by the last).
+_SWITCH_INTERVAL_S = 0.0005
+_switch_lock = threading.Lock()
+_switch_saved: list[float] = []      # the interval before the first running session
+_sessions_running = 0
+
+
+def _fast_switching(on: bool) -> None:
+    global _sessions_running
+    with _switch_lock:
+        if on:
+            if _sessions_running == 0:
+                _switch_saved[:] = [sys.getswitchinterval()]
+                sys.setswitchinterval(min(_switch_saved[0], _SWITCH_INTERVAL_S))
+            _sessions_running += 1
+        else:
+            _sessions_running -= 1
+            if _sessions_running == 0 and _switch_saved:
+                sys.setswitchinterval(_switch_saved.pop())
+
+
+class Session:
+    """Probes that fly while the caller keeps working (run.diagnose collects routes and
+    interfaces meanwhile).  ``add`` starts probes and OS lookups as soon as their servers
+    and names are known; the first ``add`` starts the clock: one deadline, ``deadline_s``
+    after it, bounds every probe, also those added later.  ``finish(plan, snapshot)``
+    adds what ``plan`` has beyond them, waits for the results or the deadline and returns
+    the :class:`~agent.model.ProbeRun` of ``plan``: its items in its order, each with the
+    interface that carried it from ``snapshot``.  The selector loop runs on a daemon
+    thread; ``close`` (also called by ``finish``) stops it and closes every socket.
+
+    Raises only :class:`ProbesInterrupted` (from ``finish``, on Ctrl-C)."""
+
+    def __init__(self, deadline_s: float = DEFAULT_DEADLINE_S, *, resolve: SystemResolve | None = None) -> None:
+        self.deadline_s = max(0.0, float(deadline_s))
+        self._engine = _Engine()
+        self._engine.on_done = self._notify
+        self._lookups = _SystemLookups(resolve or system_resolve, on_done=self._lookup_done)
+        self._changed = threading.Condition()
+        self._inbox: list[ProbeItem] = []
+        self._final = False
+        self._stop = False
+        self._ended = False
+        self._done_at_stop: tuple[ProbeResult, ...] | None = None
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._engine.sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self._switching = False
+        self.t_start: float | None = None
+        self.end: float | None = None
+        self.started_at: str | None = None
+
+    # -- the caller's side --------------------------------------------------------------
+
+    def add(self, items: Iterable[ProbeItem], system_names: Iterable[str] = ()) -> None:
+        """Probe ``items`` (those not probed yet) and resolve ``system_names`` through the OS."""
+        items = list(items)
+        if self.t_start is None:
+            self.t_start = time.perf_counter()
+            self.end = self.t_start + self.deadline_s
+            self.started_at = utc_now()
+            self._switching = True
+            _fast_switching(True)
+            self._thread = threading.Thread(target=self._serve, daemon=True, name="probes")
+            self._thread.start()
+        self._lookups.add(system_names)
+        with self._changed:
+            self._inbox.extend(items)
+        self._wake()
+
+    def finish(self, probe_plan: ProbePlan, snapshot: Snapshot | None = None,
+               system_names: Sequence[str] = (), on_progress: ProgressHook | None = None) -> ProbeRun:
+        self.add(probe_plan.items, system_names)
+        with self._changed:
+            self._final = True
+        self._wake()
+        progress = _Progress(on_progress)
+        assert self._thread is not None and self.t_start is not None
+        try:
+            while True:
+                with self._changed:
+                    done = self._engine.done + len(self._lookups.slots)
+                    total = len(self._engine.probes) + len(self._inbox) + len(self._lookups.names)
+                    if self._ended:
+                        break
+                progress(done, total)
+                with self._changed:
+                    if not self._ended and self._engine.done + len(self._lookups.slots) == done:
+                        self._changed.wait(_TICK_S)
+        except KeyboardInterrupt:
+            self._halt()
+            kept = self._done_at_stop
+            if kept is None:    # the loop had ended on its own: everything is final
+                kept = tuple(p.result for p in self._engine.probes if p.result is not None)
+            system = self._lookups.results(system_names)
+            raise ProbesInterrupted(ProbeRun(
+                results=tuple(attributed(r, snapshot) for r in kept),
+                system=tuple(s for s in system if s.addresses or s.error != "timeout"),
+                names=probe_plan.names, deadline_s=self.deadline_s,
+                elapsed_s=round(time.perf_counter() - self.t_start, 4), started_at=self.started_at or "",
+                skipped=f"interrupted (Ctrl-C): {len(kept)} of {len(self._engine.probes)} probes had finished"
+            )) from None
+        finally:
+            self.close()
+        with self._changed:     # added after the loop ended (the deadline passed first): not sent
+            late, self._inbox = self._inbox, []
+        if late:
+            self._engine.add(late)
+            self._engine.expire(self.deadline_s)
+        total = len(self._engine.probes) + len(self._lookups.names)
+        progress(total, total)
+        by_item = self._engine.by_item
+        results = []
+        for item in probe_plan.items:
+            p = by_item.get(item)
+            if p is not None and p.result is not None:
+                results.append(attributed(p.result, snapshot))
+        extra = len(self._engine.probes) - len(set(probe_plan.items) & set(by_item))
+        if extra:
+            log.debug("%d probe(s) started early are not in the final plan", extra)
+        return ProbeRun(results=tuple(results), system=self._lookups.results(system_names), names=probe_plan.names,
+                        deadline_s=self.deadline_s, elapsed_s=round(time.perf_counter() - self.t_start, 4),
+                        started_at=self.started_at or "")
+
+    def close(self) -> None:
+        """Stop probing (what is still in flight ends as a timeout) and close every socket."""
+        self._halt()
+        for sock in (self._wake_r, self._wake_w):
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def _halt(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            with self._changed:
+                self._stop = True
+            self._wake()
+            self._thread.join(5.0)   # the loop wakes within _TICK_S; bounded anyway
+        if self._switching:
+            self._switching = False
+            _fast_switching(False)
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass  # the buffer is full (the loop is already due to wake) or closed
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def _lookup_done(self) -> None:
+        self._notify()
+        self._wake()    # the loop may be waiting for the last lookup
+
+    # -- the loop's side ----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        engine, lookups = self._engine, self._lookups
+        assert self.end is not None
+        try:
+            while True:
+                with self._changed:
+                    pending, self._inbox = self._inbox, []
+                    final, stop = self._final, self._stop
+                if stop:
+                    self._done_at_stop = tuple(p.result for p in engine.probes
+                                               if p.phase == "done" and p.result is not None)
+                    return
+                engine.add(pending)
+                engine.start_pending(self.end)
+                remaining = self.end - time.perf_counter()
+                if remaining <= 0:
+                    return
+                if final and engine.done == len(engine.probes) and lookups.pending() == 0:
+                    return
+                events = engine.sel.select(timeout=min(remaining, _TICK_S))
+                when = time.perf_counter()
+                for key, mask in events:
+                    p = key.data
+                    if p is None:
+                        self._drain_wake()
+                        continue
+                    try:
+                        engine.on_event(p, mask, when)
+                    except Exception as err:  # noqa: BLE001 - one probe's bug must not stop the others
+                        log.exception("probe %s failed", p.item)
+                        engine.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}")
+        except Exception as err:  # noqa: BLE001 - contract: probing never raises; a bug ends as ERROR records
+            log.exception("probe engine failed")
+            for p in engine.probes:
+                if p.phase != "done":
+                    engine.finish(p, Outcome.ERROR, detail=f"probe engine failed: {type(err).__name__}: {err}",
+                                  timed=False)
+        finally:
+            with self._changed:
+                engine.add(self._inbox)     # added while the loop ended: not sent
+                self._inbox = []
+            engine.expire(self.deadline_s)
+            engine.close()
+            with self._changed:
+                self._ended = True
+                self._changed.notify_all()
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except OSError:
+            pass
+
+
 def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot: Snapshot | None = None,
         system_names: Sequence[str | NameCheck] | Any = ..., *,
         on_progress: ProgressHook | None = None, resolve: SystemResolve | None = None) -> ProbeRun:
@@ -874,74 +1135,15 @@ def run(probe_plan: ProbePlan, deadline_s: float = DEFAULT_DEADLINE_S, snapshot:
     ``on_progress(done, total)`` is called on the calling thread as probes and lookups
     complete, and once at the end with done == total.  Never raises for anything the
     network, the servers or the names do: each failure is a result."""
-    started_at = utc_now()
-    t_start = time.perf_counter()
-    deadline_s = max(0.0, float(deadline_s))
-    end = t_start + deadline_s
     if system_names is ...:
         system_names = [c.name for c in probe_plan.names]
     elif system_names is None:
         system_names = ()
-    lookup_names = [n.name if isinstance(n, NameCheck) else str(n) for n in system_names]
-    lookups = _SystemLookups(lookup_names, resolve or system_resolve)
-    engine = _Engine(probe_plan.items, snapshot)
-    progress = _Progress(on_progress, len(engine.probes) + len(lookup_names))
-    progress(0)
-    lookups.start()
-    interrupted: tuple[ProbeResult, ...] | None = None
+    lookup_names = list(dict.fromkeys(n.name if isinstance(n, NameCheck) else str(n) for n in system_names))
+    progress = _Progress(on_progress)
+    progress(0, len(set(probe_plan.items)) + len(lookup_names))
+    session = Session(deadline_s, resolve=resolve)
     try:
-        _loop(engine, lookups, end, progress)
-    except KeyboardInterrupt:
-        # Keep only what had an answer (or a final error) by then: a probe cut short by
-        # Ctrl-C says nothing about its server.
-        interrupted = tuple(p.result for p in engine.probes if p.phase == "done" and p.result is not None)
-    except Exception as err:  # noqa: BLE001 - contract: run() never raises; a bug ends as ERROR records
-        log.exception("probe engine failed")
-        for p in engine.probes:
-            if p.phase != "done":
-                engine.finish(p, Outcome.ERROR, detail=f"probe engine failed: {type(err).__name__}: {err}",
-                              timed=False)
+        return session.finish(probe_plan, snapshot, lookup_names, on_progress=progress)
     finally:
-        engine.expire(deadline_s)
-        engine.close()
-    system = lookups.results()
-    if interrupted is None:
-        progress(progress.total)
-    results = tuple(p.result for p in engine.probes if p.result is not None)
-    if interrupted is not None:
-        raise ProbesInterrupted(ProbeRun(
-            results=interrupted, system=tuple(s for s in system if s.addresses or s.error != "timeout"),
-            names=probe_plan.names, deadline_s=deadline_s, elapsed_s=round(time.perf_counter() - t_start, 4),
-            started_at=started_at,
-            skipped=f"interrupted (Ctrl-C): {len(interrupted)} of {len(engine.probes)} probes had finished"))
-    return ProbeRun(results=results, system=system, names=probe_plan.names, deadline_s=deadline_s,
-                    elapsed_s=round(time.perf_counter() - t_start, 4), started_at=started_at)
-
-
-def _loop(engine: _Engine, lookups: _SystemLookups, end: float, progress: _Progress) -> None:
-    for p in engine.probes:
-        if time.perf_counter() >= end:
-            break
-        try:
-            engine.start(p)
-        except Exception as err:  # noqa: BLE001 - one probe's bug must not stop the others
-            log.exception("probe %s failed to start", p.item)
-            engine.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}", timed=False)
-    total_probes = len(engine.probes)
-    while True:
-        lookups_pending = lookups.pending()
-        progress(engine.done + len(lookups.names) - lookups_pending)
-        remaining = end - time.perf_counter()
-        if remaining <= 0 or (engine.done == total_probes and lookups_pending == 0):
-            return
-        if not engine.sel.get_map():
-            # Only getaddrinfo threads are left: poll them (join has no "any of" form).
-            time.sleep(min(remaining, 0.01))
-            continue
-        for key, mask in engine.sel.select(timeout=min(remaining, _TICK_S)):
-            p = key.data
-            try:
-                engine.on_event(p, mask)
-            except Exception as err:  # noqa: BLE001 - one probe's bug must not stop the others
-                log.exception("probe %s failed", p.item)
-                engine.finish(p, Outcome.ERROR, detail=f"internal error: {type(err).__name__}: {err}")
+        session.close()

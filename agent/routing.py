@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Iterable
+from typing import Callable, Iterable
 
-from agent.model import Route, RouteLookup, ip_of
+from agent.model import PREFIX_LENGTHS, Route, RouteLookup, ip_of
 
 MAIN_TABLES = frozenset({"main", "default", "254", ""})
 # Route types a lookup can land on: a blackhole or unreachable route answers "no route".
@@ -24,6 +24,12 @@ def prefix_bits(destination: str) -> tuple[int, int, int]:
     ``ipaddress.ip_network(destination, strict=False)`` says, but parsed by
     ``socket.inet_pton`` for the plain forms adapters write (ipaddress costs ~10 us each)."""
     addr, sep, plen = destination.partition("/")
+    if sep and plen in PREFIX_LENGTHS[0] and ":" not in addr:      # the common case: a.b.c.d/n
+        try:
+            length = int(plen)
+            return 4, length, int.from_bytes(socket.inet_pton(socket.AF_INET, addr), "big") >> (32 - length)
+        except (OSError, ValueError):
+            pass                      # an unusual spelling: let ipaddress judge it below
     family, version, maxlen = (socket.AF_INET6, 6, 128) if ":" in addr else (socket.AF_INET, 4, 32)
     if not sep or (plen.isascii() and plen.isdigit()):
         length = int(plen) if sep else maxlen
@@ -50,20 +56,30 @@ class RouteTable:
 
     __slots__ = ("_index",)
 
-    def __init__(self, routes: Iterable[Route]) -> None:
+    def __init__(self, routes: Iterable[Route] = ()) -> None:
         buckets: dict[tuple[int, int], dict[int, Route]] = {}
+        for r in routes:
+            if _considered(r):
+                _add(buckets, prefix_bits(r.destination), r)
+        self._index = _index(buckets)
+
+    @classmethod
+    def pair(cls, routes: Iterable[Route],
+             also: Callable[[Route, tuple[int, int, int]], bool]) -> tuple["RouteTable", "RouteTable"]:
+        """Two tables in one pass (each prefix parsed once): one of every route, one of the
+        routes for which ``also(route, prefix_bits(route.destination))`` holds."""
+        every: dict[tuple[int, int], dict[int, Route]] = {}
+        some: dict[tuple[int, int], dict[int, Route]] = {}
         for r in routes:
             if not _considered(r):
                 continue
-            version, length, bits = prefix_bits(r.destination)
-            bucket = buckets.setdefault((version, length), {})
-            best = bucket.get(bits)
-            if best is None or (r.metric or 0) < (best.metric or 0):
-                bucket[bits] = r
-        self._index: dict[int, tuple[tuple[int, dict[int, Route]], ...]] = {
-            v: tuple(sorted(((length, b) for (ver, length), b in buckets.items() if ver == v),
-                            key=lambda item: item[0], reverse=True))
-            for v in {ver for ver, _length in buckets}}
+            key = prefix_bits(r.destination)
+            _add(every, key, r)
+            if also(r, key):
+                _add(some, key, r)
+        first, second = cls(), cls()
+        first._index, second._index = _index(every), _index(some)
+        return first, second
 
     def __bool__(self) -> bool:
         return bool(self._index)
@@ -91,6 +107,23 @@ class RouteTable:
                                method="table")
         return RouteLookup(address=address, interface=best.interface, gateway=best.gateway,
                            source_address=best.source, destination=best.destination, method="table")
+
+
+def _add(buckets: dict[tuple[int, int], dict[int, Route]], key: tuple[int, int, int], r: Route) -> None:
+    version, length, bits = key
+    bucket = buckets.get((version, length))
+    if bucket is None:
+        bucket = buckets[(version, length)] = {}
+    best = bucket.get(bits)
+    if best is None or (r.metric or 0) < (best.metric or 0):
+        bucket[bits] = r
+
+
+def _index(buckets: dict[tuple[int, int], dict[int, Route]]) -> dict[int, tuple[tuple[int, dict[int, Route]], ...]]:
+    """IP version -> ((prefix length, {network bits: route}), ...), longest first."""
+    return {v: tuple(sorted(((length, b) for (ver, length), b in buckets.items() if ver == v),
+                            key=lambda item: item[0], reverse=True))
+            for v in {ver for ver, _length in buckets}}
 
 
 def table_lookup(routes: Iterable[Route], address: str) -> RouteLookup:

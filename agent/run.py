@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from agent import TOOL_NAME, __version__
-from agent.classify import classify
-from agent.facts import derive
 from agent.model import NameCheck, Platform, ProbeRun, RawCapture, Report, Snapshot, ToolInfo, utc_now
 
 log = logging.getLogger(__name__)
@@ -43,22 +41,78 @@ def reparse(raw: RawCapture) -> Snapshot:
     return attach_local_evidence(attach_vpn_evidence(snapshot, raw), raw)
 
 
-def collect(options: Options, env=None, platform: Platform | None = None) -> tuple[RawCapture, Snapshot]:
-    """Run the platform adapter (plus VPN log/profile discovery) and parse the result."""
-    from platforms import current_platform, adapter_for
+def collect(options: Options, env=None, platform: Platform | None = None,
+            on_servers: Callable[[Snapshot], None] | None = None) -> tuple[RawCapture, Snapshot]:
+    """Run the platform adapter (plus VPN log/profile discovery and the local evidence) and
+    parse the result.
+
+    ``on_servers(partial)``, when given, is called as soon as nameservers are known, with
+    a snapshot parsed from what has been read so far: after the adapter's resolver sources
+    (``collect_dns``: resolv.conf and resolved, scutil) and again once the VPN log and
+    profile are read.  ``diagnose`` starts probing from it while routes, interfaces, the
+    route to each server and the local evidence are collected.  This is scheduling only:
+    the same sources are read and parsed by the same pure functions, so the result does not
+    depend on it.  An adapter without ``collect_dns`` (Windows: one PowerShell run) is
+    collected whole."""
+    from platforms import adapter_for, current_platform
     from platforms.base import Env
-    from platforms.local_evidence import local_sources
-    from platforms.vpn_evidence import vpn_sources
 
     env = env or Env()
     platform = platform or current_platform()
-    vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
-    extra = tuple(dict.fromkeys(_pushed_addresses(vpn_caps) + tuple(options.expected_dns)))
-    raw = adapter_for(platform).collect(env, addresses=extra)
-    local_caps = local_sources(env, platform)
+    adapter = adapter_for(platform)
+    if on_servers is None or not hasattr(adapter, "collect_dns"):
+        from platforms.local_evidence import local_sources
+        from platforms.vpn_evidence import vpn_sources
+
+        vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
+        raw = adapter.collect(env, addresses=_extra_addresses(vpn_caps, options))
+        local_caps = local_sources(env, platform)
+    else:
+        first = tuple(adapter.collect_dns(env))
+        on_servers(adapter.parse(RawCapture(platform=platform, collected_at="", sources=first)))
+        # The local evidence depends on nothing read here (hosts file, browsers, `ss` of port
+        # 53): it is read on a thread of its own while the routes are, its waits overlapping theirs.
+        from platforms.local_evidence import local_sources   # after the first probes, as the rest
+
+        local = _Background(local_sources, env, platform)
+        from platforms.vpn_evidence import vpn_sources   # after the first probes: ~10 ms of parsers
+        vpn_caps = vpn_sources(env, platform, log_path=options.log_path, profile_path=options.profile_path)
+        on_servers(reparse(RawCapture(platform=platform, collected_at="", sources=first + tuple(vpn_caps))))
+        raw = adapter.collect_rest(env, first, addresses=_extra_addresses(vpn_caps, options))
+        local_caps = local.result()
     raw = RawCapture(platform=raw.platform, collected_at=raw.collected_at,
-                     sources=raw.sources + tuple(vpn_caps) + local_caps)
+                     sources=raw.sources + tuple(vpn_caps) + tuple(local_caps))
     return raw, reparse(raw)
+
+
+class _Background:
+    """``fn(*args)`` on a daemon thread; ``result()`` waits for it and returns its value, or
+    raises what it raised (as if it had run here)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True, name="collect")
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as err:  # noqa: BLE001 - handed to the caller by result()
+            self._error = err
+
+    def result(self) -> Any:
+        self._thread.join()     # bounded: every source it reads has its own timeout
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _extra_addresses(vpn_caps, options: Options) -> tuple[str, ...]:
+    """Pushed and expected DNS servers: the adapter asks the kernel for their routes too."""
+    return tuple(dict.fromkeys(_pushed_addresses(vpn_caps) + tuple(options.expected_dns)))
 
 
 def _pushed_addresses(captures) -> tuple[str, ...]:
@@ -128,6 +182,9 @@ def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, na
     """Derive the facts, classify, and wrap everything into the versioned Report.
     ``platforms``: whose commands the report's unknowns name (default: the snapshot's OS).
     ``report_id``: a new random one unless given (re-analysing a saved report keeps its id)."""
+    from agent.classify import classify   # here: `collect` needs neither the facts nor the rules
+    from agent.facts import derive
+
     names = names or probe_run.names
     facts = derive(snapshot, probe_run, names, expected_dns, platforms)
     diagnosis = classify(snapshot, probe_run, names, expected_dns, facts=facts)
@@ -148,20 +205,42 @@ class Interrupted(KeyboardInterrupt):
         self.report = report
 
 
-def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None] | None = None) -> Report:
+def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None] | None = None, *,
+             overlap: bool = True) -> Report:
     """The whole pipeline.  Raises :class:`Interrupted` (with a partial report) on Ctrl-C
-    while probing; Ctrl-C while collecting is a plain KeyboardInterrupt (nothing to keep)."""
-    from agent.probes import ProbesInterrupted
+    while probing; Ctrl-C while collecting is a plain KeyboardInterrupt (nothing to keep).
 
-    raw, snapshot = collect(options, env)
-    names = names_for(snapshot, options)
-    if options.probe:
+    With ``overlap`` (the default) the servers known from the first sources read are
+    probed while the rest is collected (see ``collect``); the deadline runs from the
+    first probe.  The final plan is made from the whole snapshot, as without overlap, and
+    the report lists exactly its probes, in its order: only the timings differ."""
+    from agent import probes
+
+    if not options.probe:
+        raw, snapshot = collect(options, env)
+        names = names_for(snapshot, options)
+        probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
+        return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)
+
+    # env.extra["resolve"] replaces getaddrinfo (tests: the real one may query beyond loopback)
+    session = probes.Session(options.timeout_s, resolve=(env.extra.get("resolve") if env is not None else None))
+
+    def start_probing(partial: Snapshot) -> None:
+        early, system = probe_inputs(partial, names_for(partial, options), options)
+        if early.servers:
+            session.add(early.items, system)
+
+    try:
+        raw, snapshot = collect(options, env, on_servers=start_probing if overlap else None)
+        names = names_for(snapshot, options)
+        final, system = probe_inputs(snapshot, names, options)
+        from agent import classify  # noqa: F401 - imported now, while the probes fly: assemble needs it
         try:
-            probe_run = probe(snapshot, names, options, on_progress)
-        except ProbesInterrupted as exc:
+            probe_run = session.finish(final, snapshot, system, on_progress)
+        except probes.ProbesInterrupted as exc:
             raise Interrupted(assemble(raw, snapshot, exc.partial, _with_probe_names(names, exc.partial),
                                        options.context, options.expected_dns)) from None
-        names = _with_probe_names(names, probe_run)
-    else:
-        probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
+    finally:
+        session.close()
+    names = _with_probe_names(names, probe_run)
     return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)

@@ -3,7 +3,7 @@
 #   make build     one-folder + one-file binaries for this OS in dist/ (packaging/build.sh)
 #   make smoke     build, then run packaging/smoke.py against both binaries, and the fleet
 #                  wrappers (packaging/fleet: Jamf EA, launchd script) against them
-#   make bench     benchmarks/: start-up, scale, lab (the lab part needs root; skipped otherwise)
+#   make bench     benchmarks/: start-up, scale, lab (the lab part needs root; skipped otherwise), triage
 BUILD_STAMP := $(VENV)/.installed-build
 BENCH_RUNS  ?= 5
 
@@ -24,9 +24,7 @@ smoke: build
 	$(BIN)/python packaging/smoke.py
 	$(BIN)/python packaging/fleet/smoke_fleet.py unix
 
-## Benchmarks (figures, not tests): start-up, 100,000 routes, time to a verdict in the lab
+## Benchmarks (figures, not tests): start-up, 100,000 routes, time to a verdict in the lab, triage;
+## ends with every target, the figure reached and its ratio to the anchor measured in the same run
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_startup.py --runs $(BENCH_RUNS)
-	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS)
-	$(BIN)/python benchmarks/bench_lab.py --runs $(BENCH_RUNS)
-	$(BIN)/python benchmarks/bench_triage.py --runs $(BENCH_RUNS)
+	$(BIN)/python benchmarks/run_all.py --runs $(BENCH_RUNS)

@@ -259,6 +259,36 @@ def api_capture(source_id: str, what: str, read: Callable[[], object]) -> Source
                          duration_s=time.perf_counter() - started)
 
 
+def capture_concurrently(sources: Iterable[Source], env: Env, workers: int = 4) -> list[SourceCapture]:
+    """``capture_source`` of each source, ``workers`` at a time, in the order given.  For
+    sources that do not depend on each other (the route to each nameserver): their waits
+    overlap instead of adding up.  Never raises for one source, like capture_source."""
+    todo = list(sources)
+    out: list[SourceCapture | None] = [None] * len(todo)
+    pending = iter(range(len(todo)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                i = next(pending, None)
+            if i is None:
+                return
+            try:
+                out[i] = capture_source(todo[i], env)
+            except Exception as err:  # noqa: BLE001 - a bug in one source must not lose the others
+                log.debug("capturing %s failed", todo[i].id, exc_info=True)
+                out[i] = SourceCapture(id=todo[i].id, kind=todo[i].kind, path=todo[i].path, argv=todo[i].argv,
+                                       error=f"internal error: {type(err).__name__}: {err}")
+
+    threads = [threading.Thread(target=work, daemon=True, name="capture") for _ in range(min(workers, len(todo)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()    # bounded: every source has its own timeout
+    return [cap for cap in out if cap is not None]
+
+
 def collect_sources(platform: Platform, sources: Iterable[Source], env: Env,
                     more: Iterable[SourceCapture] = ()) -> RawCapture:
     caps = [capture_source(s, env) for s in sources]
@@ -292,4 +322,12 @@ class Adapter(Protocol):
         never raises for one failed source."""
 
     def parse(self, raw: RawCapture) -> Snapshot:
-        """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors."""
+        """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors.
+        Any subset of the sources parses (a partial capture gives a partial snapshot)."""
+
+    # Optional, for probing while collecting (agent.run.collect): an adapter that has them
+    # reads its resolver sources first, so their servers can be probed while the rest is read.
+    #   collect_dns(env) -> tuple[SourceCapture, ...]
+    #       the sources that name the nameservers (resolv.conf + resolved, scutil --dns)
+    #   collect_rest(env, first, addresses=()) -> RawCapture
+    #       everything else; collect(env, a) == collect_rest(env, collect_dns(env), a)

@@ -56,7 +56,7 @@ from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Famil
                          RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, ip_of)
 from platforms import resolved_dbus
 from agent.routing import RouteTable
-from platforms.base import Env, ParseError, Source, api_capture, capture_source
+from platforms.base import Env, ParseError, Source, api_capture, capture_concurrently, capture_source
 from platforms.parsers import interfaces as interfaces_parser
 from platforms.parsers import ifconfig_linux, ip_route, nmcli, nsswitch, proc_net_route, resolv_conf, resolvectl, route_n
 from platforms.parsers.resolvectl import ResolvedLink, ResolvedState
@@ -150,31 +150,52 @@ class LinuxAdapter:
     # ------------------------------------------------------------------ collect
 
     def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
-        caps: list[SourceCapture] = []
+        return self.collect_rest(env, self.collect_dns(env), addresses)
+
+    def collect_dns(self, env: Env) -> tuple[SourceCapture, ...]:
+        """The sources that name the nameservers, read first (run.diagnose starts probing
+        them while the rest is collected): resolv.conf, its symlink, nsswitch,
+        os-release, and systemd-resolved over D-Bus (resolvectl when D-Bus fails)."""
+        caps = [capture_source(self._by_id["resolv.conf"], env),
+                api_capture("resolv.conf-link", f"readlink {RESOLV_CONF}", partial(_read_link, env)),
+                capture_source(self._by_id["nsswitch.conf"], env),
+                capture_source(self._by_id["os-release"], env)]
+        dbus_read = env.extra.get("resolved_dbus") or partial(resolved_dbus.read, self.dbus_timeout_s)
+        dbus = api_capture("resolved-dbus", "systemd-resolved D-Bus read", dbus_read)
+        caps.append(dbus)
+        if dbus.error:
+            caps.append(capture_source(self._by_id["resolvectl"], env))
+        return tuple(caps)
+
+    def collect_rest(self, env: Env, first: Iterable[SourceCapture], addresses: Iterable[str] = ()) -> RawCapture:
+        """Everything after ``collect_dns``: interfaces, routes, rules, and the kernel's
+        route to every nameserver in ``first`` and to each of ``addresses``."""
+        caps: list[SourceCapture] = list(first)
 
         def run(source_id: str) -> SourceCapture:
             cap = capture_source(self._by_id[source_id], env)
             caps.append(cap)
             return cap
 
-        run("resolv.conf")
-        caps.append(api_capture("resolv.conf-link", f"readlink {RESOLV_CONF}", partial(_read_link, env)))
-        run("nsswitch.conf")
-        run("os-release")
-        dbus_read = env.extra.get("resolved_dbus") or partial(resolved_dbus.read, self.dbus_timeout_s)
-        dbus = api_capture("resolved-dbus", "systemd-resolved D-Bus read", dbus_read)
-        caps.append(dbus)
-        if dbus.error:
-            run("resolvectl")
         caps.append(api_capture("interfaces", "psutil interface read",
                                 env.extra.get("interfaces") or interfaces_parser.read_psutil))
 
         route = run("ip-route")
         ip_mode = "json"
         if _ran(route) and _json_list(route.text):
-            run("ip-route6")
-            run("ip-rule")
-        elif _not_runnable(route):
+            # Modern iproute2: the IPv6 table, the rules and the route to each server do not
+            # depend on each other: run them at once (same captures, in the same order).
+            targets = self._route_targets(caps, addresses)
+            ifnames = self._ifnames(caps, targets)
+            gets = [Source(f"route-get:{addr}", argv=_source_argv_route_get(addr, True, ifnames),
+                           timeout_s=self.command_timeout_s) for addr in targets]
+            found = capture_concurrently([self._by_id["ip-route6"], self._by_id["ip-rule"], *gets], env)
+            caps.extend(found[:2])
+            caps.append(api_capture("route-targets", "addresses to look up routes for",
+                                    lambda: {"addresses": list(targets)}))
+            caps.extend(found[2:])
+            return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
+        if _not_runnable(route):
             ip_mode = "missing"
         else:
             text = run("ip-route-text")

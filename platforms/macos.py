@@ -126,7 +126,17 @@ class MacosAdapter:
     platform = Platform.MACOS
 
     def collect(self, env: Env, addresses: Iterable[str] = ()) -> RawCapture:
-        caps = [capture_source(s, env) for s in SOURCES]
+        return self.collect_rest(env, self.collect_dns(env), addresses)
+
+    def collect_dns(self, env: Env) -> tuple[SourceCapture, ...]:
+        """``scutil --dns``, read first: it names every resolver (run.diagnose starts
+        probing them while the rest is collected)."""
+        return (capture_source(SOURCES[0], env),)
+
+    def collect_rest(self, env: Env, first: Iterable[SourceCapture], addresses: Iterable[str] = ()) -> RawCapture:
+        """The other sources, then ``route -n get`` for every nameserver in ``first``
+        (scutil) and each of ``addresses``."""
+        caps = [*first, *(capture_source(s, env) for s in SOURCES[1:])]
         dns_text = next((c.text for c in caps if c.id == "scutil-dns"), None)
         wanted: list[str] = []
         for addr in (*nameservers_in(dns_text), *addresses):

@@ -116,3 +116,37 @@ def test_tunnel_detection_on_halves_defaults_and_duplicates():
     assert split.mode.value == "split" and split.tunnel_routes == ("10.0.0.0/16",)
     full = detect_tunnel(ifaces, (Route(Family.INET6, "::/0", interface="tun0"),))
     assert full.mode.value == "full"
+
+
+def test_route_fields_are_where_the_json_fast_path_puts_them():
+    """ip_route builds the common Route positionally: family, destination, then the shared
+    fields in this order, then flags and scoped left at their defaults."""
+    import dataclasses
+
+    from platforms.parsers.ip_route import SHARED_ROUTE_FIELDS
+
+    fields = dataclasses.fields(Route)
+    assert tuple(f.name for f in fields[:2 + len(SHARED_ROUTE_FIELDS)]) == (
+        "family", "destination", *SHARED_ROUTE_FIELDS)
+    rest = fields[2 + len(SHARED_ROUTE_FIELDS):]
+    assert [f.name for f in rest] == ["flags", "scoped"] and Route(Family.INET, "10.0.0.0/8").flags == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["gateway", "dev", "metric", "table", "type", "protocol", "scope", "prefsrc",
+                                        "flags", "pref"]),
+                       st.one_of(st.none(), st.sampled_from(["10.0.0.1", "tun0", "main", "100", "static", "link",
+                                                             "fe80::1", "blackhole", ""]), st.integers(0, 300),
+                                 st.just([]), st.just(["onlink"]), st.just(["x", 1]))),
+       st.sampled_from(["10.1.0.0/16", "default", "10.1.2.3", "fd00::/8", "010.1.0.0/16", "10.1.2.3/16"]))
+def test_the_json_fast_path_builds_what_the_long_way_builds(fields, dst):
+    from platforms.parsers import ip_route
+
+    def outcome(entry):
+        try:
+            return ip_route._routes_from_json(entry, Family.INET6 if ":" in dst else Family.INET, {})
+        except (ip_route.ParseError, ValueError, TypeError):   # what parse_json counts as a bad entry
+            return "bad entry"
+
+    entry = {"dst": dst, **fields}
+    assert outcome(entry) == outcome({**entry, "nexthops": [{}]})

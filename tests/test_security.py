@@ -173,8 +173,9 @@ def hostile_files(tmp_path):
 
 class _Audit:
     """Records audit events while ``active``; the hook cannot be removed, so it is installed
-    once and switched on and off.  Events are recorded per thread set: probes run in the
-    calling thread, getaddrinfo workers in daemon threads; each event keeps its thread id."""
+    once and switched on and off.  Events are recorded per thread: probes run in the
+    engine's thread (named "probes"), getaddrinfo workers in daemon threads; each event
+    keeps its thread's name."""
 
     events: list[tuple[str, tuple]] = []
     active = False
@@ -186,7 +187,7 @@ class _Audit:
         if cls.active and event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "socket.connect",
                                     "socket.sendto", "socket.sendmsg", "socket.getaddrinfo", "socket.bind"):
             with cls.lock:
-                cls.events.append((event, args, threading.get_ident()))
+                cls.events.append((event, args, threading.current_thread().name))
 
     def __enter__(self):
         if not _Audit.installed:
@@ -205,10 +206,10 @@ class _Audit:
         with _Audit.lock:
             return [(e, a) for e, a, _t in _Audit.events]
 
-    def seen_on(self, thread_id: int) -> list[tuple[str, tuple]]:
+    def seen_on(self, thread_name: str) -> list[tuple[str, tuple]]:
         """Events of one thread (the in-process fake server's own replies are not the engine's)."""
         with _Audit.lock:
-            return [(e, a) for e, a, t in _Audit.events if t == thread_id]
+            return [(e, a) for e, a, t in _Audit.events if t == thread_name]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="runs the real Linux collection")
@@ -291,9 +292,9 @@ def test_probes_send_only_to_the_planned_servers():
             run = probes.run(plan, 0.5, snapshot=snap, resolve=lambda n: looked_up.append(n) or ["10.1.2.3"])
     assert len(run.results) == len(plan.items) == 4
     destinations = set()
-    # The engine runs on this thread (the OS-resolver view is injected); FakeDNS threads
-    # sending replies are the test's servers, not the product.
-    for event, args in audit.seen_on(threading.get_ident()):
+    # The engine runs on its "probes" thread (the OS-resolver view is injected); FakeDNS
+    # threads sending replies are the test's servers, not the product.
+    for event, args in audit.seen_on("probes"):
         if event in ("socket.connect", "socket.sendto"):
             address = args[1] if event == "socket.connect" else args[-1]
             destinations.add((str(address[0]), int(address[1])))

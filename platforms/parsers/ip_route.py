@@ -18,12 +18,13 @@ Empty input, or input in which no entry can be read, raises :class:`ParseError`
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import socket
 from dataclasses import dataclass
 
-from agent.model import Family, Route, RouteLookup, is_plain_ip
+from agent.model import PREFIX_LENGTHS, Family, Route, RouteLookup, is_plain_ip
 from agent.serial import Record
 from platforms.base import ParseError, load_json
 
@@ -88,14 +89,19 @@ def _plain_ipv4_cidr(dst: str) -> str | None:
     spellings `ip` prints (``10.1.0.0/16``, a bare host address), computed without
     ipaddress (a 100,000-route table); None for anything else."""
     addr, sep, plen = dst.partition("/")
-    if ":" in addr or not is_plain_ip(addr):
+    if ":" in addr:
         return None
+    try:
+        packed = socket.inet_pton(socket.AF_INET, addr)
+    except (OSError, ValueError):
+        return None
+    if socket.inet_ntop(socket.AF_INET, packed) != addr:
+        return None                                   # leading zeros and the like: ipaddress decides
     if not sep:
         return f"{addr}/32"
-    if not (plen.isascii() and plen.isdigit() and plen == str(int(plen)) and int(plen) <= 32):
+    if plen not in PREFIX_LENGTHS[0]:
         return None
-    host_bits = (1 << (32 - int(plen))) - 1
-    if int.from_bytes(socket.inet_pton(socket.AF_INET, addr), "big") & host_bits:
+    if int.from_bytes(packed, "big") & ((1 << (32 - int(plen))) - 1):
         return None                                   # not a network address: ipaddress masks it
     return dst
 
@@ -134,31 +140,96 @@ def _int(value) -> int | None:
 # --------------------------------------------------------------------------- routes
 
 
-def _routes_from_json(entry: dict, family: Family | None) -> list[Route]:
+def _routes_from_json(entry: dict, family: Family | None, memo: dict | None = None) -> list[Route]:
+    """The Route(s) of one `ip -j route` entry.  ``memo`` (one per table) keeps each distinct
+    gateway, device, protocol... once: validated once, and one string object shared by
+    every route that names it (a 100,000-route table names a handful)."""
+    memo = {} if memo is None else memo
     dst = entry.get("dst")
     if not isinstance(dst, str):
         raise ParseError(f"route entry without a destination: {entry!r}"[:200])
-    nexthops = entry.get("nexthops") or [{}]
+    if family is not None and "nexthops" not in entry and not entry.get("flags"):
+        # The common entry: everything but the destination is shared with many others.
+        try:
+            sig = (family, entry.get("gateway"), entry.get("dev"), entry.get("metric", _NONE),
+                   entry.get("table", "main"), entry.get("type", "unicast"), entry.get("protocol", _NONE),
+                   entry.get("scope", _NONE), entry.get("prefsrc"))
+            shared = memo.get(sig)
+        except TypeError:            # an unhashable value where a word belongs: the long way
+            shared = sig = None
+        if sig is not None:
+            if shared is None:
+                shared = memo[sig] = _shared_fields(entry, memo)
+            # Positional, in Route's field order (tests/test_fastpaths.py checks it): keyword
+            # arguments cost a microsecond more per route on a 100,000-route table.
+            return [Route(family, _cidr(dst, family), *shared)]
+    nexthops = entry.get("nexthops") or _ONE_HOP
     fam = family or _family_of(dst, entry.get("gateway"), entry.get("prefsrc"),
                                *(n.get("gateway") for n in nexthops if isinstance(n, dict)))
     if fam is None:
         fam = Family.INET6 if "pref" in entry else Family.INET
+    destination = _cidr(dst, fam)
+    metric = _int(entry["metric"]) if "metric" in entry else None
+    table = _word(memo, entry.get("table", "main"))
+    rtype = _word(memo, entry.get("type", "unicast"))
+    protocol = _word(memo, entry["protocol"]) if "protocol" in entry else None
+    scope = _word(memo, entry["scope"]) if "scope" in entry else None
+    source = _address(memo, entry.get("prefsrc"))
+    flags = entry.get("flags") or ()
     out = []
     for hop in nexthops:
         hop = hop if isinstance(hop, dict) else {}
-        table = entry.get("table", "main")
+        hop_flags = hop.get("flags") or ()
         out.append(Route(
-            family=fam, destination=_cidr(dst, fam),
-            gateway=_gateway(hop.get("gateway", entry.get("gateway"))),
-            interface=hop.get("dev", entry.get("dev")),
-            metric=_int(entry.get("metric")), table=str(table),
-            type=str(entry.get("type", "unicast")),
-            protocol=str(entry["protocol"]) if "protocol" in entry else None,
-            scope=str(entry["scope"]) if "scope" in entry else None,
-            source=_gateway(entry.get("prefsrc")),
-            flags=tuple(str(f) for f in (entry.get("flags") or ()) + (hop.get("flags") or ())),
+            family=fam, destination=destination,
+            gateway=_address(memo, hop.get("gateway", entry.get("gateway"))),
+            interface=_word(memo, hop.get("dev", entry.get("dev"))),
+            metric=metric, table=table, type=rtype, protocol=protocol, scope=scope, source=source,
+            flags=tuple(str(f) for f in (*flags, *hop_flags)) if flags or hop_flags else (),
         ))
     return out
+
+
+_NONE = object()     # "absent", apart from a JSON null
+# The Route fields _shared_fields gives, in Route's order after family and destination.
+SHARED_ROUTE_FIELDS = ("gateway", "interface", "metric", "table", "type", "protocol", "scope", "source")
+
+
+def _shared_fields(entry: dict, memo: dict) -> tuple:
+    """SHARED_ROUTE_FIELDS of a one-hop, flag-less entry, as the long way computes them."""
+    return (_address(memo, entry.get("gateway")), _word(memo, entry.get("dev")),
+            _int(entry["metric"]) if "metric" in entry else None,
+            _word(memo, entry.get("table", "main")), _word(memo, entry.get("type", "unicast")),
+            _word(memo, entry["protocol"]) if "protocol" in entry else None,
+            _word(memo, entry["scope"]) if "scope" in entry else None,
+            _address(memo, entry.get("prefsrc")))
+
+
+_ONE_HOP = ({},)
+
+
+def _word(memo: dict, value):
+    """``str(value)``, one object per distinct value; None stays None."""
+    if value is None:
+        return None
+    try:
+        return memo[("w", value)]
+    except KeyError:
+        word = memo[("w", value)] = str(value)
+        return word
+    except TypeError:                  # unhashable (a list where a word belongs)
+        return str(value)
+
+
+def _address(memo: dict, value):
+    """``_gateway(value)``, computed once per distinct value."""
+    try:
+        return memo[("a", value)]
+    except KeyError:
+        address = memo[("a", value)] = _gateway(value)
+        return address
+    except TypeError:
+        return _gateway(value)
 
 
 def _tokens_to_fields(tokens: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -207,23 +278,68 @@ def _route_from_text(head: list[str], hops: list[list[str]], family: Family | No
 
 
 def parse_json(text: str, family: Family | None = None) -> tuple[Route, ...]:
+    try:
+        return _parse_entries(_compact_array(text), family)
+    except _NotCompact:
+        pass
     data = load_json(text, "`ip -j route` output")
     if not isinstance(data, list):
         raise ParseError("`ip -j route` output is not a JSON list")
+    return _parse_entries(data, family)
+
+
+def _parse_entries(entries, family: Family | None) -> tuple[Route, ...]:
     routes: list[Route] = []
+    memo: dict = {}
     bad = 0
-    for entry in data:
+    for entry in entries:
         if not isinstance(entry, dict):
             bad += 1
             continue
         try:
-            routes.extend(_routes_from_json(entry, family))
+            routes.extend(_routes_from_json(entry, family, memo))
         except (ParseError, ValueError, TypeError) as err:
             log.debug("skipped route entry %r: %s", entry, err)
             bad += 1
     if bad and not routes:
         raise ParseError(f"none of the {bad} route entries could be read")
     return tuple(routes)
+
+
+class _NotCompact(Exception):
+    """Not the compact ``[{...},{...}]`` `ip -j` prints: decode the text whole instead."""
+
+
+_scan_once = json.JSONDecoder().scan_once
+
+
+def _compact_array(text: str):
+    """The elements of the JSON array `ip -j` prints, decoded one at a time, so a
+    100,000-route table never exists as 100,000 dicts at once (~60 MB).  Raises
+    _NotCompact -- possibly after yielding some elements: the caller then starts over
+    with the whole text -- for any other layout and for anything that is not JSON, so
+    the result and the errors are those of decoding the whole text."""
+    n = len(text)
+    if n < 2 or text[0] != "[":
+        raise _NotCompact
+    idx = 1
+    if text[1] == "]":
+        if text[2:].strip():
+            raise _NotCompact
+        return
+    while True:
+        try:
+            entry, idx = _scan_once(text, idx)
+        except (StopIteration, ValueError, RecursionError):
+            raise _NotCompact from None
+        yield entry
+        mark = text[idx:idx + 1]
+        if mark == ",":
+            idx += 1
+        elif mark == "]" and not text[idx + 1:].strip():
+            return
+        else:
+            raise _NotCompact
 
 
 def parse_text(text: str, family: Family | None = None) -> tuple[Route, ...]:
