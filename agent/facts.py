@@ -301,6 +301,14 @@ def _vpn_side(server: str, resolvers: list[Resolver], route: RouteFact, tunnels:
     return Known.ABSENT, "a public resolver (the device's own: the endpoint may still push others, the log shows)"
 
 
+def _klass(address: str) -> str:
+    """The address class, or "invalid" for text that is not an address (an NRPT server name)."""
+    try:
+        return address_class(address)
+    except ValueError:
+        return "invalid"
+
+
 def _os_order(resolvers: tuple[Resolver, ...]) -> list[str]:
     indexed = sorted(enumerate(resolvers), key=lambda ir: (ir[1].order if ir[1].order is not None else 10**9, ir[0]))
     out: list[str] = []
@@ -349,7 +357,8 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     see(os_order, "resolver")
     see(pushed, "pushed")
     see(profile, "profile")
-    see(expected_dns, "expected")
+    # An expected server may carry a port ("10.0.0.2#5353", --config): the server is its address.
+    see((e.split("#", 1)[0] for e in expected_dns), "expected")
     see((s for rule in snapshot.dns.nrpt for s in rule.servers), "nrpt")
 
     scope_rank = list(ResolverScope)
@@ -439,7 +448,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
         unknowns.append(Unknown("resolvers", what, _commands("resolvers", platforms)))
     if tunnel is Known.OBSERVED:
         unrouted = [s.address for s in servers if s.route is not None and s.route.via_tunnel is None
-                    and address_class(s.address) not in _LOCAL_CLASSES]
+                    and _klass(s.address) not in _LOCAL_CLASSES]
         if unrouted:
             unknowns.append(Unknown("routes", "which interface carries DNS packets to " + ", ".join(unrouted),
                                     {p.value: tuple(_ROUTE_GET[p].format(a=a) for a in unrouted) for p in platforms}))
@@ -453,7 +462,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
                 "pushed-dns", "whether every DNS server the endpoint pushes is applied (pushed-dns-not-applied "
                               "needs the VPN log)", _commands("custom-dns", platforms, (_ADMIN_DNS,))))
         v6 = [r.address for r in snapshot.dns.resolvers if ":" in r.address and r.interface not in tunnels
-              and r.scope in (ResolverScope.GLOBAL, ResolverScope.LINK) and address_class(r.address) != "loopback"]
+              and r.scope in (ResolverScope.GLOBAL, ResolverScope.LINK) and _klass(r.address) != "loopback"]
         if custom_dns is Known.OBSERVED and v6 and not snapshot.has(Evidence.ROUTES6):
             unknowns.append(Unknown("ipv6-routes", "whether IPv6 DNS queries to " + ", ".join(v6) + " go through the "
                                     "tunnel (no IPv6 routing table was captured)", _commands("ipv6-routes", platforms)))

@@ -215,3 +215,10 @@ def test_a_loopback_resolver_asks_who_listens_on_port_53_but_the_resolved_stub_d
     assert "port53" in {u.topic for u in agent.unknowns}
     stub = derive(snapshot(tunnel_routes=("10.0.0.0/16",), resolvers=(resolver("127.0.0.53"),)))
     assert "port53" not in {u.topic for u in stub.unknowns}
+
+
+def test_an_expected_server_with_a_port_is_its_address() -> None:
+    snap = snapshot(tunnel_routes=(VPC, PEER), resolvers=(resolver(IE1),))
+    facts = derive(snap, run(ok(IE1, [CANARY])), (), ("10.1.0.99#5353", IE2))
+    assert [s.address for s in facts.servers] == [IE1, "10.1.0.99", IE2]
+    assert facts.server("10.1.0.99").seen_as == ("expected",)
