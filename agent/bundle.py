@@ -62,54 +62,59 @@ def render_raw(src: SourceCapture) -> str:
 
 def _readme(report: Report, raw_names: list[tuple[str, SourceCapture]], redacted: bool,
             level: str = "default") -> str:
+    from agent.i18n import _
+
     lines = [
-        f"cvpn-doctor support bundle ({report.tool.name} {report.tool.version}, {report.platform.value}, "
-        f"generated {report.generated_at} UTC)",
+        _("cvpn-doctor support bundle ({tool} {version}, {platform}, generated {time} UTC)").format(
+            tool=report.tool.name, version=report.tool.version, platform=report.platform.value,
+            time=report.generated_at),
         "",
-        f"Verdict: {report.verdict.value}; scenario: {report.scenario.id}; "
-        f"findings: {', '.join(f.code for f in report.findings) or 'none'}",
-        f"Report id: {report.report_id or '-'}",
+        _("Verdict: {verdict}; scenario: {scenario}; findings: {codes}").format(
+            verdict=report.verdict.value, scenario=report.scenario.id,
+            codes=", ".join(f.code for f in report.findings) or _("none")),
+        _("Report id: {id}").format(id=report.report_id or "-"),
         "",
-        "Files",
-        "  README.txt   this file",
-        "  report.json  the full report, JSON (schema version "
-        f"{report.schema_version}); it includes the raw captures, so `cvpn-doctor analyze` can",
-        "               re-run the analysis on any OS: `cvpn-doctor analyze this-bundle.zip`",
-        "  report.md    the same report as Markdown, ready to paste into a ticket",
-        "  report.html  the same report as one web page with the DNS path drawn (no script, works offline)",
     ]
+    lines += _("Files\n"
+               "  README.txt   this file\n"
+               "  report.json  the full report, JSON (schema version {schema}); it includes the raw captures, "
+               "so `cvpn-doctor analyze` can\n"
+               "               re-run the analysis on any OS: `cvpn-doctor analyze this-bundle.zip`\n"
+               "  report.md    the same report as Markdown, ready to paste into a ticket\n"
+               "  report.html  the same report as one web page with the DNS path drawn (no script, works offline)"
+               ).format(schema=report.schema_version).split("\n")
     for name, src in raw_names:
         what = " ".join(src.argv) if src.argv else (src.path or src.id)
         lines.append(f"  {name:<30} {src.kind.value}: {what}")
     lines.append("")
     if redacted and level == "strict":
-        lines += [
-            "Redaction: STRICT level (--redact-level strict), for sharing outside the organisation",
-            "  Everything the default level replaces (user and host names, home paths, e-mail and MAC",
-            "  addresses, public addresses of this computer) and also, consistently in every file:",
-            "  private addresses (same private range, same /24 neighbours, prefix lengths and which",
-            "  network holds which address kept; the numbers changed), interface names (a token that keeps",
-            "  the kind: tun-x1, eth-x2, wlan-x3, ...), domain names (label by label, so a name stays under",
-            "  its domain; AWS service names kept) and the Client VPN endpoint id.",
-            "  Removed entirely: certificates and keys, auth tokens and session ids, passwords.",
-            "  Kept: public nameserver addresses, DNS answers that are public, the AWS region, prefix lengths.",
-        ]
+        lines += _(
+            "Redaction: STRICT level (--redact-level strict), for sharing outside the organisation\n"
+            "  Everything the default level replaces (user and host names, home paths, e-mail and MAC\n"
+            "  addresses, public addresses of this computer) and also, consistently in every file:\n"
+            "  private addresses (same private range, same /24 neighbours, prefix lengths and which\n"
+            "  network holds which address kept; the numbers changed), interface names (a token that keeps\n"
+            "  the kind: tun-x1, eth-x2, wlan-x3, ...), domain names (label by label, so a name stays under\n"
+            "  its domain; AWS service names kept) and the Client VPN endpoint id.\n"
+            "  Removed entirely: certificates and keys, auth tokens and session ids, passwords.\n"
+            "  Kept: public nameserver addresses, DNS answers that are public, the AWS region, prefix lengths."
+        ).split("\n")
     elif redacted:
-        lines += [
-            "Redaction (on by default; --no-redact turns it off)",
-            "  Replaced consistently (the same value has the same token in every file): user names, host",
-            "  names, home-folder paths, e-mail addresses (email-N@redacted.invalid), MAC addresses",
-            "  (02:00:00:00:..), and public addresses of this computer (documentation addresses 192.0.2.N /",
-            "  2001:db8:ffff::N; prefix lengths kept).",
-            "  Removed entirely: certificates and keys (PEM blocks, <key>/<cert>/<tls-auth>/<tls-crypt>/",
-            "  <pkcs12> bodies), auth tokens and session ids, passwords.",
-            "  Kept, because the diagnosis needs them: private addresses, VPC and client CIDRs, prefix",
-            "  lengths, interface names, nameserver addresses (also public ones), DNS answers, the Client",
-            "  VPN endpoint id and region.",
-        ]
+        lines += _(
+            "Redaction (on by default; --no-redact turns it off)\n"
+            "  Replaced consistently (the same value has the same token in every file): user names, host\n"
+            "  names, home-folder paths, e-mail addresses (email-N@redacted.invalid), MAC addresses\n"
+            "  (02:00:00:00:..), and public addresses of this computer (documentation addresses 192.0.2.N /\n"
+            "  2001:db8:ffff::N; prefix lengths kept).\n"
+            "  Removed entirely: certificates and keys (PEM blocks, <key>/<cert>/<tls-auth>/<tls-crypt>/\n"
+            "  <pkcs12> bodies), auth tokens and session ids, passwords.\n"
+            "  Kept, because the diagnosis needs them: private addresses, VPC and client CIDRs, prefix\n"
+            "  lengths, interface names, nameserver addresses (also public ones), DNS answers, the Client\n"
+            "  VPN endpoint id and region."
+        ).split("\n")
     else:
-        lines += ["Redaction: OFF (--no-redact). This bundle may contain user and host names, paths,",
-                  "MAC and public addresses. Key material from profiles is never captured."]
+        lines += _("Redaction: OFF (--no-redact). This bundle may contain user and host names, paths,\n"
+                   "MAC and public addresses. Key material from profiles is never captured.").split("\n")
     return "\n".join(lines) + "\n"
 
 
@@ -126,7 +131,9 @@ def build_entries(report: Report, redact: bool = True, redactor: Redactor | None
                   level: str = "default") -> dict[str, str]:
     """The bundle's files (name -> text), redacted with one Redactor (at ``level``) when ``redact``."""
     from agent.render import html, markdown
+    from agent.render.localize import localize
 
+    report = localize(report)    # before redaction: the catalogue's English is looked up as written
     red = redactor or (Redactor.for_report(report, level=level) if redact else None)
     level = red.level if red is not None else level
     shown = red.report(report) if red is not None else report

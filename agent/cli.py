@@ -67,8 +67,15 @@ def main_callback(
     verbose: int = _option(_G, "verbose"),
     quiet: bool = _option(_G, "quiet"),
     debug: bool = _option(_G, "debug"),
+    lang: Optional[str] = _option(_G, "lang"),
 ) -> None:
     global _ui
+    if lang is not None:     # agent.launch takes --lang off the command line; this is for direct callers
+        from agent import i18n
+
+        if lang.lower() not in i18n.SUPPORTED:
+            raise typer.BadParameter(f"{lang!r}: use " + " or ".join(i18n.SUPPORTED), param_hint="--lang")
+        i18n.set_language(lang.lower())
     _ui = commands.Ui(debug=debug, quiet=quiet, verbose=verbose)
     commands.setup_logging(_ui)
 
@@ -191,7 +198,12 @@ def default_command(args: list[str]) -> list[str]:
 def main(args: Optional[list[str]] = None) -> None:
     """Parse with typer (the console entry point, agent.launch, comes here for every
     command line its fast path does not take)."""
-    args = default_command(sys.argv[1:] if args is None else args)
+    from agent.launch import select_language
+
+    chosen = select_language(sys.argv[1:] if args is None else args)
+    if isinstance(chosen, int):
+        sys.exit(chosen)
+    args = default_command(chosen)
     try:
         app(args=args, prog_name=TOOL_NAME)
     except KeyboardInterrupt:

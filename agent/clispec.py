@@ -77,6 +77,10 @@ GLOBAL = Command("cvpn-doctor", "Diagnose DNS on AWS Client VPN connections. Wit
     Opt("verbose", ("--verbose", "-v"), COUNT, 0, "More detail on stderr (-vv: debug log)."),
     Opt("quiet", ("--quiet", "-q"), FLAG, False, "Nothing on stderr but errors."),
     Opt("debug", ("--debug",), FLAG, False, "Debug log, and tracebacks on internal errors."),
+    # agent.launch takes --lang off the command line wherever it is (agent.i18n.take_option)
+    # before this parser or typer sees it; declared here for the help and for typer's callers.
+    Opt("lang", ("--lang",), VALUE, None, "Language of everything printed: en or ja (also after the command; "
+        "default: CVPN_DOCTOR_LANG, else the locale, else English)."),
 ))
 VERSION_HELP = "Print the version and exit."
 
@@ -177,6 +181,8 @@ def parse(args: list[str]) -> Parsed | None:
     i = 0
     while i < len(args) and args[i] in global_flags:
         o = global_flags[args[i]]
+        if o.kind == VALUE:
+            return None                      # --lang: agent.launch took it off already; typer's call
         globals_[o.dest] = globals_[o.dest] + 1 if o.kind == COUNT else True
         i += 1
     rest = args[i:]

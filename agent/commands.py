@@ -50,6 +50,7 @@ class Ui:
     debug: bool = False
     quiet: bool = False
     verbose: int = 0
+    lang: Optional[str] = None     # --lang as given (agent.i18n.language() is the one in use)
 
     def err(self, message: str) -> None:
         """A message for the user on stderr (never stdout, so --json stays pure)."""
@@ -515,21 +516,23 @@ def _to_file(ui: Ui, path: Path, force: bool, write):
 def explain(ui: Ui, code: Optional[str] = None) -> None:
     """Print the documentation of one finding code (or list all codes)."""
     from agent.findings import CATALOGUE
+    from agent.i18n import _
 
     out = []
     if code is None:
         width = max(len(c) for c in CATALOGUE)
         for c, d in sorted(CATALOGUE.items()):
-            out.append(f"{c.ljust(width)}  {d.severity.value:<7}  {d.title}\n")
+            out.append(f"{c.ljust(width)}  {d.severity.value:<7}  {_(d.title)}\n")
     else:
         d = CATALOGUE.get(code.strip().lower())
         if d is None:
-            raise ui.fail(f"unknown finding code {code!r}; 'cvpn-doctor explain' lists them", ExitStatus.USAGE)
-        out.append(f"{d.code} ({d.severity.value}): {d.title}\n\n"
-                   f"What it means:\n  {d.explanation}\n\n"
-                   f"Evidence that triggers it:\n  {d.observes}\n\n"
-                   f"What you can do:\n  {d.user_fix}\n\n"
-                   f"What the VPN administrator must change:\n  {d.admin_fix}\n\n"
-                   f"Documentation: {d.doc}\n")
+            raise ui.fail(_("unknown finding code {code}; 'cvpn-doctor explain' lists them").format(code=repr(code)),
+                          ExitStatus.USAGE)
+        out.append(f"{d.code} ({d.severity.value}): {_(d.title)}\n\n"
+                   + _("What it means:") + f"\n  {_(d.explanation)}\n\n"
+                   + _("Evidence that triggers it:") + f"\n  {_(d.observes)}\n\n"
+                   + _("What you can do:") + f"\n  {_(d.user_fix)}\n\n"
+                   + _("What the VPN administrator must change:") + f"\n  {_(d.admin_fix)}\n\n"
+                   + _("Documentation: {url}").format(url=d.doc) + "\n")
     sys.stdout.write("".join(out))
     raise Exit(ExitStatus.OK)

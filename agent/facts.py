@@ -22,9 +22,10 @@ from agent.model import (Evidence, Facts, Family, InterfaceKind, Known, NameChec
                          ProbeFact, ProbeResult, ProbeRun, Resolver, ResolverScope, RouteFact, ServerFact, Snapshot,
                          Transport, TunnelMode, Unknown, ip_of)
 from agent.netclass import address_class, is_linklocal
+from agent.i18n import N_
 from agent.routing import RouteTable, prefix_bits
 
-ROLES = ("primary", "secondary", "tertiary")
+ROLES = (N_("primary"), N_("secondary"), N_("tertiary"))   # data (kept English); shown through _()
 # The Route 53 Resolver's link-local addresses inside a VPC (VPC DNS docs); pushed to a VPN
 # client they cannot work (dns-server-linklocal), but they say whose setting this is.
 AMAZON_LINK_LOCAL_DNS = frozenset({"169.254.169.253", "fd00:ec2::253"})

@@ -33,6 +33,13 @@ def _main(args: list[str]) -> int | None:
     if args == ["--version"]:
         sys.stdout.write(version_line())
         return 0
+    status = select_language(args)
+    if isinstance(status, int):
+        return status
+    args = status
+    if args == ["--version"]:
+        sys.stdout.write(version_line())
+        return 0
     try:
         status = _fast(args)
         if status is None:
@@ -43,6 +50,21 @@ def _main(args: list[str]) -> int | None:
         sys.stderr.write("interrupted\n")
         status = 130
     return status
+
+
+def select_language(args: list[str]) -> list[str] | int:
+    """Set the run's language (``--lang`` anywhere on the command line, else CVPN_DOCTOR_LANG,
+    else the locale, else English: agent.i18n) before anything is printed; the command line
+    without ``--lang``, or the usage exit status for a bad one."""
+    from agent import i18n
+
+    try:
+        lang, rest = i18n.take_option(args)
+    except i18n.BadLanguage as err:
+        sys.stderr.write(f"{TOOL_NAME}: {err}\n")
+        return 2
+    i18n.set_language(i18n.choose(lang))
+    return rest
 
 
 def _exit(status: int) -> None:

@@ -29,7 +29,9 @@ from agent.serial import Record
 # 1.2: Report.report_id.
 # 1.3: Snapshot.local (hosts file, browser DoH, containers/WSL, port 53), DnsConfig.link_search and
 #      resolv_conf_by, Evidence kinds for them.
-SCHEMA_VERSION = "1.3"
+# 1.4: Report.language (the language its sentences are in: "en" or "ja"; codes, ids and
+#      field names never change with it).
+SCHEMA_VERSION = "1.4"
 
 
 def utc_now() -> str:
@@ -796,6 +798,9 @@ class Report(Record):
     # "" in reports of schema 1.0 and 1.1.
     report_id: str = ""
     inputs: tuple[InputPart, ...] = ()  # analyze: each file / pasted output and what it was read as
+    # The language of the report's sentences (titles, explanations, fixes, evidence): "en"
+    # or "ja" (agent.i18n); "en" in reports of schema 1.0 to 1.3.
+    language: str = "en"
     schema_version: str = SCHEMA_VERSION
 
     @property

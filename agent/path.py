@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from agent.facts import derive
+from agent.i18n import N_, _
 from agent.model import Facts, Finding, Known, Outcome, Report, ServerFact, Transport, TunnelMode
 from agent.netclass import address_class
 
@@ -260,45 +261,52 @@ class Diagram:
     rows: int
 
 
-COLUMNS = ("laptop", "leaves by", "via", "network", "DNS server")
+COLUMNS = (N_("laptop"), N_("leaves by"), N_("via"), N_("network"), N_("DNS server"))   # shown through _()
+
+
+def _lines(message: str, **values: str) -> list[str]:
+    """A box's text: one message (lines split at newlines, so a translation may break them
+    where its language reads well), placeholders filled."""
+    return _(message).format(**values).split("\n")
 
 
 def _machine_lines(model: PathModel) -> list[str]:
     what = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}.get(model.platform, model.platform)
-    lines = [f"This machine ({what})"]
+    lines = [_("This machine ({os})").format(os=what)]
     if model.os_release:
         lines.append(model.os_release[:40])
     resolvers = [p for p in model.servers if p.order]
     if resolvers:
-        lines.append("asks, in order:")
+        lines.append(_("asks, in order:"))
         lines += [f"{p.order}. {p.address}" for p in resolvers[:6]]
         if len(resolvers) > 6:
-            lines.append(f"... {len(resolvers) - 6} more")
+            lines.append(_("... {count} more").format(count=len(resolvers) - 6))
     else:
-        lines.append("resolvers: unknown")
+        lines.append(_("resolvers: unknown"))
     return lines
 
 
 def _tunnel_lines(model: PathModel, p: ServerPath | None) -> list[str]:
-    mode = {TunnelMode.FULL: "full tunnel", TunnelMode.SPLIT: "split tunnel"}.get(model.mode, "tunnel, mode unknown")
-    lines = [f"{(p.interface if p else None) or ', '.join(model.tunnel_interfaces) or 'tunnel'}: {mode}"]
+    mode = _({TunnelMode.FULL: N_("full tunnel"), TunnelMode.SPLIT: N_("split tunnel")}.get(
+        model.mode, N_("tunnel, mode unknown")))
+    lines = [f"{(p.interface if p else None) or ', '.join(model.tunnel_interfaces) or _('tunnel')}: {mode}"]
     if model.mode_from == "VPN log":
-        lines.append("(mode from the VPN log)")
+        lines.append(_("(mode from the VPN log)"))
     if model.mode is TunnelMode.FULL:
-        lines.append("carries all IPv4 traffic")
+        lines.append(_("carries all IPv4 traffic"))
     elif model.prefixes:
         shown = list(model.prefixes[:4])
-        lines.append("carries " + ", ".join(shown[:2]))
+        lines.append(_("carries {prefixes}").format(prefixes=", ".join(shown[:2])))
         if len(shown) > 2:
             lines.append("  " + ", ".join(shown[2:]) + (" ..." if len(model.prefixes) > 4 else ""))
     return lines
 
 
 def _server_lines(p: ServerPath) -> list[str]:
-    title = p.address + (f" ({p.role})" if p.role else "")
+    title = p.address + (f" ({_(p.role)})" if p.role else "")
     lines = [title]
     if not p.legs:
-        lines.append("not probed")
+        lines.append(_("not probed"))
     for leg in p.legs:
         rtt = f" {leg.rtt_ms:.0f} ms" if leg.rtt_ms is not None else ""
         sign = "" if leg.ok else " FAIL"
@@ -324,29 +332,30 @@ def diagram(model: PathModel) -> Diagram:
         laptop = box("machine", 0, _machine_lines(model), row, status=machine_status, kind="laptop")
         chain: list[Node] = []
         if p.where == Where.UNKNOWN:
-            chain.append(box("unknown-route", 1, ["route unknown", "(no routing table or", "route lookup captured)"],
+            chain.append(box("unknown-route", 1, _lines(N_("route unknown\n(no routing table or\nroute lookup captured)")),
                              row, status="unknown", dashed=True, kind="unknown"))
         elif p.where != Where.LOCAL and p.through_tunnel:
             chain.append(box(f"if:{p.interface}", 1, _tunnel_lines(model, p), row, status="tunnel", kind="tunnel"))
-            endpoint = ["Client VPN endpoint"] + [x for x in (model.endpoint, model.region) if x]
-            chain.append(box("endpoint", 2, endpoint + ["source-NAT to its ENI", "in the target network"], row,
+            endpoint = [_("Client VPN endpoint")] + [x for x in (model.endpoint, model.region) if x]
+            chain.append(box("endpoint", 2, endpoint + _lines(N_("source-NAT to its ENI\nin the target network")), row,
                              kind="endpoint"))
             if p.where == Where.VPN_NETWORK:
-                chain.append(box(f"net:{p.network}", 3, ["VPC or peered network",
-                                                         p.network or "(a private address)"],
+                chain.append(box(f"net:{p.network}", 3, [_("VPC or peered network"),
+                                                         p.network or _("(a private address)")],
                                  row, kind="network"))
             else:
                 egress = p.mark is not None and p.mark_at == Place.EGRESS
-                chain.append(box("egress", 3, ["internet via the VPC", "(needs a NAT/IGW route)"], row,
+                chain.append(box("egress", 3, _lines(N_("internet via the VPC\n(needs a NAT/IGW route)")), row,
                                  status="marked" if egress else "plain", kind="egress"))
         elif p.where != Where.LOCAL:
-            chain.append(box(f"if:{p.interface}", 1, [f"{p.interface or '?'}: LAN interface", "outside the tunnel"],
+            chain.append(box(f"if:{p.interface}", 1, _lines(N_("{interface}: LAN interface\noutside the tunnel"),
+                                                            interface=p.interface or "?"),
                              row, kind="lan-if"))
             if p.where == Where.LAN:
-                chain.append(box(f"lan:{p.network}", 3, ["local network", p.network or "?"], row, kind="lan"))
+                chain.append(box(f"lan:{p.network}", 3, [_("local network"), p.network or "?"], row, kind="lan"))
             else:
-                chain.append(box(f"gw:{p.gateway}", 2, ["gateway", p.gateway or "?"], row, kind="gateway"))
-                chain.append(box("outside", 3, ["home/ISP network,", "internet"], row, kind="outside"))
+                chain.append(box(f"gw:{p.gateway}", 2, [_("gateway"), p.gateway or "?"], row, kind="gateway"))
+                chain.append(box("outside", 3, _lines(N_("home/ISP network,\ninternet")), row, kind="outside"))
         server_status = "marked" if p.mark is not None and p.mark_at == Place.SERVER else p.status
         chain.append(box(f"server:{p.address}", 4, _server_lines(p), row, status=server_status,
                          dashed=p.where == Where.UNKNOWN, kind="server"))
@@ -369,11 +378,11 @@ def diagram(model: PathModel) -> Diagram:
         row = len(rows)
         laptop = box("machine", 0, _machine_lines(model), row, status=machine_status, kind="laptop")
         if model.connected:
-            ghost = box("if:tunnel", 1, _tunnel_lines(model, None) + ["no DNS server goes this way"], row,
+            ghost = box("if:tunnel", 1, _tunnel_lines(model, None) + [_("no DNS server goes this way")], row,
                         status="tunnel", kind="tunnel-unused")
         else:
-            words = ["tunnel: not up"] if model.tunnel is Known.ABSENT else \
-                ["tunnel: not known", "(no interface list or", "routing table captured)"]
+            words = [_("tunnel: not up")] if model.tunnel is Known.ABSENT else \
+                _lines(N_("tunnel: not known\n(no interface list or\nrouting table captured)"))
             ghost = box("if:tunnel", 1, words, row, status="unknown", dashed=True, kind="tunnel-unknown")
         arrows.append(Edge(laptop, ghost, row, dashed=True))
         if model.top_place == Place.TUNNEL and model.top is not None:
@@ -385,38 +394,38 @@ def diagram(model: PathModel) -> Diagram:
 
 # --------------------------------------------------------------------------- words shared by the renderers
 
-WHERE_LABEL = {
-    Where.VPN_NETWORK: "VPC or peered network",
-    Where.VPN_EGRESS: "internet, via the VPC (needs a NAT/IGW path)",
-    Where.LAN: "local network",
-    Where.OUTSIDE: "outside the VPN (home/ISP network, internet)",
-    Where.LOCAL: "this machine (local stub)",
-    Where.UNKNOWN: "route unknown",
+WHERE_LABEL = {    # shown through _()
+    Where.VPN_NETWORK: N_("VPC or peered network"),
+    Where.VPN_EGRESS: N_("internet, via the VPC (needs a NAT/IGW path)"),
+    Where.LAN: N_("local network"),
+    Where.OUTSIDE: N_("outside the VPN (home/ISP network, internet)"),
+    Where.LOCAL: N_("this machine (local stub)"),
+    Where.UNKNOWN: N_("route unknown"),
 }
 
 
 def hops(p: ServerPath, model: PathModel) -> list[str]:
     """The way to one server, hop by hop, in words (terminal and Mermaid)."""
-    out = ["laptop"]
+    out = [_("laptop")]
     if p.where == Where.LOCAL:
         return out + [p.address]
     if p.where == Where.UNKNOWN:
         return out + ["?", p.address]
     out.append(p.interface or "?")
     if p.through_tunnel:
-        out.append("Client VPN endpoint" + (f" {model.endpoint}" if model.endpoint else ""))
-        out.append(p.network or "internet via the VPC")
+        out.append(_("Client VPN endpoint") + (f" {model.endpoint}" if model.endpoint else ""))
+        out.append(p.network or _("internet via the VPC"))
     elif p.where == Where.LAN:
-        out.append(f"LAN {p.network}" if p.network else "LAN")
+        out.append(_("LAN {network}").format(network=p.network) if p.network else _("LAN"))
     else:
-        out.append(f"gateway {p.gateway}" if p.gateway else "outside the tunnel")
+        out.append(_("gateway {gateway}").format(gateway=p.gateway) if p.gateway else _("outside the tunnel"))
     return out + [p.address]
 
 
 def outcome_words(p: ServerPath) -> str:
     """"udp answer 12 ms, tcp timeout" -- or "not probed"."""
     if not p.legs:
-        return "not probed"
+        return _("not probed")
     parts = []
     for leg in p.legs:
         rtt = f" {leg.rtt_ms:.0f} ms" if leg.rtt_ms is not None else ""

@@ -184,6 +184,7 @@ def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, na
     ``report_id``: a new random one unless given (re-analysing a saved report keeps its id)."""
     from agent.classify import classify   # here: `collect` needs neither the facts nor the rules
     from agent.facts import derive
+    from agent.i18n import language
 
     names = names or probe_run.names
     facts = derive(snapshot, probe_run, names, expected_dns, platforms)
@@ -193,7 +194,8 @@ def assemble(raw: RawCapture | None, snapshot: Snapshot, probe_run: ProbeRun, na
                   findings=diagnosis.findings, verdict=diagnosis.verdict, system_lookups=probe_run.system,
                   names=names, probe_deadline_s=probe_run.deadline_s,
                   probe_elapsed_s=probe_run.elapsed_s, probe_skipped=probe_run.skipped, raw=raw,
-                  context=dict(context or {}), facts=facts, report_id=report_id or new_report_id())
+                  context=dict(context or {}), facts=facts, report_id=report_id or new_report_id(),
+                  language=language())
 
 
 class Interrupted(KeyboardInterrupt):

@@ -32,3 +32,16 @@ def pytest_configure(config) -> None:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(monkeypatch):
+    """Every test runs in English (the goldens and assertions are English) unless it sets a
+    language itself: a developer's LANG=ja_JP.UTF-8 must not change results, and a test
+    that switches to Japanese must not leak it into the next one."""
+    from agent import i18n
+
+    monkeypatch.setenv(i18n.ENV, "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")

@@ -15,7 +15,9 @@ class Format(str, Enum):
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    from agent.render.localize import localize
+
+    return json.dumps(localize(report).to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
 def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = False, redact: bool = True,

@@ -17,9 +17,11 @@ import unicodedata
 from dataclasses import dataclass
 from html import escape
 
+from agent.i18n import N_, _, language
 from agent.model import Report, Severity, Verdict
 from agent.path import COLUMNS, Diagram, Edge, Node, Place, PathModel, build, diagram
 from agent.redact import Redactor
+from agent.render.localize import localize
 
 # Layout, in SVG user units (px).  Text is monospace so widths are predictable.
 FONT = 12
@@ -32,13 +34,13 @@ MARGIN = 16
 
 COLOURS = {"ok": "#1a7f37", "partial": "#9a6700", "fail": "#cf222e", "not-probed": "#6e7781", "unknown": "#6e7781"}
 _VERDICT = {
-    Verdict.HEALTHY: ("Healthy: DNS over the VPN works", "ok"),
-    Verdict.DEGRADED: ("Degraded: DNS over the VPN works, with problems", "partial"),
-    Verdict.BROKEN: ("Broken: DNS over the VPN does not work", "fail"),
-    Verdict.NOT_CONNECTED: ("Not connected: no VPN tunnel is up", "partial"),
-    Verdict.CANNOT_TELL: ("Cannot tell: the evidence given does not show enough", "unknown"),
+    Verdict.HEALTHY: (N_("Healthy: DNS over the VPN works"), "ok"),
+    Verdict.DEGRADED: (N_("Degraded: DNS over the VPN works, with problems"), "partial"),
+    Verdict.BROKEN: (N_("Broken: DNS over the VPN does not work"), "fail"),
+    Verdict.NOT_CONNECTED: (N_("Not connected: no VPN tunnel is up"), "partial"),
+    Verdict.CANNOT_TELL: (N_("Cannot tell: the evidence given does not show enough"), "unknown"),
 }
-_SEV = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Info"}
+_SEV = {Severity.ERROR: N_("Error"), Severity.WARNING: N_("Warning"), Severity.INFO: N_("Info")}
 
 
 def text_width(text: str) -> float:
@@ -118,14 +120,15 @@ def svg(model: PathModel) -> str:
     d = diagram(model)
     lay = _layout(model, d)
     width, height = lay.width, lay.height
+    label = _("DNS path of this machine")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="dns-path" width="{width:.0f}" height="{height:.0f}" '
-           f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="DNS path of this machine" '
+           f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
            f'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{FONT}">',
            '<defs><marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#57606a"/></marker></defs>']
     for c in sorted({g.node.column for g in lay.boxes}):
         g = next(x for x in lay.boxes if x.node.column == c)
-        out.append(f'<text class="caption" x="{g.x:.1f}" y="{MARGIN + 10}" fill="#57606a">{escape(COLUMNS[c])}</text>')
+        out.append(f'<text class="caption" x="{g.x:.1f}" y="{MARGIN + 10}" fill="#57606a">{escape(_(COLUMNS[c]))}</text>')
     mark_y = max(g.y + g.h for g in lay.boxes) + 24
     labelled: set[str] = set()
     for e in lay.edges:
@@ -176,10 +179,10 @@ def svg(model: PathModel) -> str:
 def _bottom_line(model: PathModel) -> str:
     if model.top is None:
         return ""
-    where = {Place.MACHINE: "this machine's DNS configuration (red box)", Place.TUNNEL: "the tunnel (X)",
-             Place.ROUTE: "the route (X on the arrow)", Place.SERVER: "the DNS server (red box)",
-             Place.EGRESS: "the VPC's way out to the internet (X)"}.get(model.top_place or "", "")
-    return f"{model.top.code}: {where}"
+    where = {Place.MACHINE: N_("this machine's DNS configuration (red box)"), Place.TUNNEL: N_("the tunnel (X)"),
+             Place.ROUTE: N_("the route (X on the arrow)"), Place.SERVER: N_("the DNS server (red box)"),
+             Place.EGRESS: N_("the VPC's way out to the internet (X)")}.get(model.top_place or "", "")
+    return f"{model.top.code}: {_(where)}"
 
 
 # --------------------------------------------------------------------------- the page
@@ -209,40 +212,46 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     Redactor already)."""
     if redactor is not None:
         level = redactor.level
+    report = localize(report)    # before redaction: the catalogue's English is looked up as written
     if redact and not already_redacted:
         report = (redactor or Redactor.for_report(report, level=level)).report(report)
     redact = redact or already_redacted
     model = build(report)
     headline, tone = _VERDICT[report.verdict]
+    headline = _(headline)
     e = escape
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+    out = ["<!DOCTYPE html>", f'<html lang="{e(language())}">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>cvpn-doctor: {e(headline)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
            f'<header><span class="verdict v-{tone}">{e(report.verdict.value)}</span>',
            f"<h1>{e(headline)}</h1>"]
     if report.findings:
         top = report.findings[0]
-        out.append(f"<p><strong>Top finding:</strong> {e(top.title)} (<code>{e(top.code)}</code>)</p>")
-    out.append(f"<p>Scenario: <code>{e(report.scenario.id)}</code> {e(report.scenario.title)}</p></header>")
+        out.append("<p>" + _("<strong>Top finding:</strong> {title} ({code})").format(
+            title=e(top.title), code=f"<code>{e(top.code)}</code>") + "</p>")
+    out.append("<p>" + _("Scenario: {id} {title}").format(id=f"<code>{e(report.scenario.id)}</code>",
+                                                          title=e(report.scenario.title)) + "</p></header>")
 
-    out.append('<section id="path"><h2>Where DNS goes</h2><figure>')
+    out.append('<section id="path"><h2>' + e(_("Where DNS goes")) + "</h2><figure>")
     out.append(svg(model))
-    out.append("<figcaption>Each row is one DNS server, in the order this machine asks them: the interface its "
-               "packets leave by, the Client VPN endpoint (which source-NATs them into its target network) or the "
-               "LAN gateway, the network it lies in, and how it answered over UDP and TCP. Dashed: not known from "
-               "the evidence. Red: the top finding.</figcaption></figure></section>")
+    out.append("<figcaption>" + e(_(
+        "Each row is one DNS server, in the order this machine asks them: the interface its "
+        "packets leave by, the Client VPN endpoint (which source-NATs them into its target network) or the "
+        "LAN gateway, the network it lies in, and how it answered over UDP and TCP. Dashed: not known from "
+        "the evidence. Red: the top finding.")) + "</figcaption></figure></section>")
 
-    out.append('<section id="findings"><h2>Findings</h2>')
+    out.append('<section id="findings"><h2>' + e(_("Findings")) + "</h2>")
     if not report.findings:
-        out.append("<p>" + ("None in what was captured." if report.verdict is Verdict.CANNOT_TELL
-                            else "No problems found.") + "</p>")
+        out.append("<p>" + e(_("None in what was captured.") if report.verdict is Verdict.CANNOT_TELL
+                             else _("No problems found.")) + "</p>")
     for f in report.findings:
         out.append(f'<div class="finding sev-{f.severity.value}" id="finding-{e(f.code)}">'
-                   f"<h3>{_SEV[f.severity]}: {e(f.title)} <code>{e(f.code)}</code></h3><p>{e(f.explanation)}</p>")
+                   f"<h3>{e(_(_SEV[f.severity]))}: {e(f.title)} <code>{e(f.code)}</code></h3><p>{e(f.explanation)}</p>")
         if f.user_fix:
-            out.append(f"<p><strong>What you can do:</strong> {e(f.user_fix)}</p>")
+            out.append("<p>" + _("<strong>What you can do:</strong> {fix}").format(fix=e(f.user_fix)) + "</p>")
         if f.admin_fix:
-            out.append(f"<p><strong>What the VPN administrator must change:</strong> {e(f.admin_fix)}</p>")
+            out.append("<p>" + _("<strong>What the VPN administrator must change:</strong> {fix}").format(
+                fix=e(f.admin_fix)) + "</p>")
         if f.evidence:
             out.append('<ul class="evidence">' + "".join(f"<li>{e(x)}</li>" for x in f.evidence) + "</ul>")
         out.append("</div>")
@@ -250,42 +259,45 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
 
     facts = report.facts
     if facts is not None and facts.unknowns:
-        out.append('<section id="unknowns"><h2>Could not tell</h2><p>What the evidence given does not show (what was '
-                   "not captured proves nothing), and the output that would show it:</p><ul>")
+        out.append('<section id="unknowns"><h2>' + e(_("Could not tell")) + "</h2><p>" + e(_(
+            "What the evidence given does not show (what was not captured proves nothing), and the "
+            "output that would show it:")) + "</p><ul>")
         for u in facts.unknowns:
             cmds = "".join(f"<li>{e(p + ': ') if len(u.commands) > 1 else ''}<code>{e(c)}</code></li>"
                            for p, cs in u.commands.items() for c in cs)
             out.append(f"<li>{e(u.what)}<ul>{cmds}</ul></li>")
         out.append("</ul></section>")
 
-    out.append('<section id="tables"><h2>Resolvers</h2>')
+    out.append('<section id="tables"><h2>' + e(_("Resolvers")) + "</h2>")
     rows = []
     for p in model.servers:
-        via = "unknown" if p.through_tunnel is None else (f"{p.interface or '-'} ("
-                                                          f"{'tunnel' if p.through_tunnel else 'not tunnel'})")
-        rows.append([p.address, str(p.order or "-"), p.role or "-", via, p.network or "-",
-                     "; ".join(f"{leg.transport.value} {leg.outcome}" for leg in p.legs) or "not probed"])
-    out.append(_table(["Server", "Asked #", "Role", "Leaves by", "Network", "Probes"], rows))
-    out.append("<h2>DNS probes</h2>")
+        via = _("unknown") if p.through_tunnel is None else (
+            (_("{interface} (tunnel)") if p.through_tunnel else _("{interface} (not tunnel)")).format(
+                interface=p.interface or "-"))
+        rows.append([p.address, str(p.order or "-"), _(p.role) or "-", via, p.network or "-",
+                     "; ".join(f"{leg.transport.value} {leg.outcome}" for leg in p.legs) or _("not probed")])
+    out.append(_table([_("Server"), _("Asked #"), _("Role"), _("Leaves by"), _("Network"), _("Probes")], rows))
+    out.append("<h2>" + e(_("DNS probes")) + "</h2>")
     if report.probe_skipped:
-        out.append(f"<p>Not sent: {e(report.probe_skipped)}</p>")
-    out.append(_table(["Server", "Transport", "Name", "Result", "Answers / detail", "Time (ms)"],
+        out.append("<p>" + e(_("Not sent: {reason}").format(reason=report.probe_skipped)) + "</p>")
+    out.append(_table([_("Server"), _("Transport"), _("Name"), _("Result"), _("Answers / detail"), _("Time (ms)")],
                       [[p.server, p.transport.value, p.name, p.outcome.value,
                         ", ".join(a.address for a in p.answers[:4]) or p.detail or "-",
                         "-" if p.rtt_ms is None else f"{p.rtt_ms:.1f}"] for p in report.probes]))
     routes = [r for r in report.snapshot.routes if r.table in ("main", "default", "254")
               and (r.destination.endswith(("/0", "/1")) or r.interface in (facts.tunnel_interfaces if facts else ()))]
-    out.append("<h2>Routes that matter</h2>")
-    out.append(_table(["Destination", "Gateway", "Interface", "Metric"],
+    out.append("<h2>" + e(_("Routes that matter")) + "</h2>")
+    out.append(_table([_("Destination"), _("Gateway"), _("Interface"), _("Metric")],
                       [[r.destination, r.gateway or "-", r.interface or "-", "-" if r.metric is None else str(r.metric)]
-                       for r in routes[:40]]) or "<p>None captured.</p>")
+                       for r in routes[:40]]) or "<p>" + e(_("None captured.")) + "</p>")
     out.append("</section>")
-    out.append(f"<footer>{e(report.tool.name)} {e(report.tool.version)}, report schema {e(report.schema_version)}, "
-               f"{e(report.platform.value)}, {e(report.generated_at)}."
-               + (" Personal data redacted; keys and tokens removed." if redact else " Not redacted.")
-               + (" Strict level: private addresses, interface names, domains and the endpoint id are tokens too."
-                  if redact and level == "strict" else "")
-               + "</footer></body></html>")
+    out.append("<footer>" + e(_("{tool} {version}, report schema {schema}, {platform}, {time}.").format(
+        tool=report.tool.name, version=report.tool.version, schema=report.schema_version,
+        platform=report.platform.value, time=report.generated_at)
+        + (_(" Personal data redacted; keys and tokens removed.") if redact else _(" Not redacted."))
+        + (_(" Strict level: private addresses, interface names, domains and the endpoint id are tokens too.")
+           if redact and level == "strict" else ""))
+        + "</footer></body></html>")
     return "\n".join(out) + "\n"
 
 

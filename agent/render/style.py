@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "cyan": "36"}
@@ -37,13 +38,68 @@ def style_for(stream) -> Style:
         return Style(False, unicode)
 
 
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide and full-width characters two,
+    combining marks none, everything else one."""
+    cols = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        cols += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return cols
+
+
+def pad(text: str, cols: int) -> str:
+    """``text`` padded with spaces to ``cols`` columns (``str.ljust`` counts characters)."""
+    return text + " " * max(0, cols - width(text))
+
+
+def clip(text: str, cols: int) -> str:
+    """At most ``cols`` columns of ``text``, cut between characters (never inside one)."""
+    if width(text) <= cols:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > cols:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out)
+
+
+def wrap(text: str, cols: int) -> list[str]:
+    """``text`` in lines of at most ``cols`` columns: broken at spaces where there are any,
+    and between any two characters in runs without spaces (Japanese), never inside one."""
+    lines: list[str] = []
+    line, used = "", 0
+    for word in text.split(" "):
+        w = width(word)
+        if line and used + 1 + w <= cols:
+            line, used = line + " " + word, used + 1 + w
+            continue
+        if line:
+            lines.append(line)
+        line, used = "", 0
+        while w > cols:                      # a run longer than a line: cut it by columns
+            head = clip(word, cols) or word[0]
+            lines.append(head)
+            word = word[len(head):]
+            w = width(word)
+        line, used = word, w
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
 def table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
-    """A plain aligned text table (no box drawing: it must survive copy-paste into tickets)."""
+    """A plain aligned text table (no box drawing: it must survive copy-paste into tickets).
+    Columns are aligned by display width, so Japanese headings and cells line up."""
     if not rows:
         return []
-    widths = [len(h) for h in headers]
+    widths = [width(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
-    fmt = lambda cells: indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+            widths[i] = max(widths[i], width(cell))
+    fmt = lambda cells: indent + "  ".join(pad(c, w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]

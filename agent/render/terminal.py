@@ -5,17 +5,26 @@ from __future__ import annotations
 from agent.facts import derive, route_fact
 from agent.path import PathModel, hops, outcome_words
 from agent.path import build as build_path
-from agent.model import Facts, Known, Report, Severity, Snapshot, Verdict
-from agent.render.style import Style, table
+from agent.i18n import N_, _
+from agent.model import Facts, Known, Report, Severity, Snapshot, TunnelMode, Verdict
+from agent.render.localize import localize
+from agent.render.style import Style, clip, pad, table, width
 
 _VERDICT = {
-    Verdict.HEALTHY: ("DNS over the VPN looks healthy", "green"),
-    Verdict.DEGRADED: ("DNS over the VPN works, with problems", "yellow"),
-    Verdict.BROKEN: ("DNS over the VPN is broken", "red"),
-    Verdict.NOT_CONNECTED: ("The VPN is not connected", "yellow"),
-    Verdict.CANNOT_TELL: ("Cannot tell from this evidence", "yellow"),
+    Verdict.HEALTHY: (N_("DNS over the VPN looks healthy"), "green"),
+    Verdict.DEGRADED: (N_("DNS over the VPN works, with problems"), "yellow"),
+    Verdict.BROKEN: (N_("DNS over the VPN is broken"), "red"),
+    Verdict.NOT_CONNECTED: (N_("The VPN is not connected"), "yellow"),
+    Verdict.CANNOT_TELL: (N_("Cannot tell from this evidence"), "yellow"),
 }
-_SEV = {Severity.ERROR: ("ERROR", "red"), Severity.WARNING: ("WARN ", "yellow"), Severity.INFO: ("INFO ", "blue")}
+_SEV = {Severity.ERROR: (N_("ERROR"), "red"), Severity.WARNING: (N_("WARN"), "yellow"),
+        Severity.INFO: (N_("INFO"), "blue")}
+_MODE = {TunnelMode.FULL: N_("full"), TunnelMode.SPLIT: N_("split"), TunnelMode.UNKNOWN: N_("unknown")}
+
+
+def mode_word(mode: TunnelMode) -> str:
+    """full / split / unknown, in the run's language."""
+    return _(_MODE.get(mode, str(mode.value)))
 
 
 def _ms(v: float | None) -> str:
@@ -26,7 +35,7 @@ def render_unknown_lines(facts: Facts, s: Style) -> list[str]:
     """The "could not tell" section: what the evidence does not show, and what would show it."""
     if not facts.unknowns:
         return []
-    out = [s("Could not tell", "bold") + " (what was not captured proves nothing)"]
+    out = [s(_("Could not tell"), "bold") + _(" (what was not captured proves nothing)")]
     for u in facts.unknowns:
         out.append(f"  - {u.what}")
         for platform, commands in u.commands.items():
@@ -45,13 +54,14 @@ def render_path_lines(model: PathModel, s: Style) -> list[str]:
     if not model.servers:
         return []
     arrow = " → " if s.unicode else " -> "
-    out = [s("DNS path", "bold") + (" (tunnel: " + (f"{model.mode.value} via {', '.join(model.tunnel_interfaces)}"
-                                                     if model.connected else "not up" if model.tunnel is Known.ABSENT
-                                                     else "not known") + ")")]
-    width = max(len(p.address) + (len(p.role) + 1 if p.role else 0) for p in model.servers)
+    tunnel = (_("{mode} via {interfaces}").format(mode=mode_word(model.mode),
+                                                  interfaces=", ".join(model.tunnel_interfaces))
+              if model.connected else _("not up") if model.tunnel is Known.ABSENT else _("not known"))
+    out = [s(_("DNS path"), "bold") + _(" (tunnel: {tunnel})").format(tunnel=tunnel)]
+    cols = max(width(f"{p.address} {_(p.role)}".strip()) for p in model.servers)
     for p in model.servers:
         uni, ascii_, colour = _MARK[p.status]
-        who = f"{p.address} {p.role}".strip().ljust(width)
+        who = pad(f"{p.address} {_(p.role)}".strip(), cols)
         line = f"  {s(uni if s.unicode else ascii_, 'bold', colour)} {who}  {arrow.join(hops(p, model))}  {outcome_words(p)}"
         if p.mark is not None:
             line += ("  ← " if s.unicode else "  <- ") + s(p.mark.code, "bold")
@@ -63,42 +73,49 @@ def render_snapshot_lines(snap: Snapshot, s: Style, facts: Facts | None = None) 
     facts = facts or derive(snap)
     tunnels = set(facts.tunnel_interfaces)
     if facts.tunnel is Known.NOT_CAPTURED:
-        out = [s("Tunnel", "bold") + ": not known (no interface list or routing table was captured)"]
+        out = [s(_("Tunnel"), "bold") + _(": not known (no interface list or routing table was captured)")]
     else:
-        out = [s("Tunnel", "bold") + f": {facts.tunnel_mode.value}"
-               + (f" via {', '.join(facts.tunnel_interfaces)}" if facts.tunnel_interfaces else "")
-               + (f" (from the {facts.tunnel_mode_from})" if facts.tunnel_mode_from == "VPN log" else "")]
+        out = [s(_("Tunnel"), "bold") + f": {mode_word(facts.tunnel_mode)}"
+               + (_(" via {interfaces}").format(interfaces=", ".join(facts.tunnel_interfaces))
+                  if facts.tunnel_interfaces else "")
+               + (_(" (from the VPN log)") if facts.tunnel_mode_from == "VPN log" else "")]
         out += [f"  - {r}" for r in snap.vpn.reasons]
     if facts.custom_dns is not Known.NOT_CAPTURED:
-        out.append(f"  custom DNS: {', '.join(facts.custom_dns_servers) or 'none'} (from {facts.custom_dns_from})")
-    out += [f"  note: {n}" for n in facts.notes]
+        out.append(_("  custom DNS: {servers} (from {source})").format(
+            servers=", ".join(facts.custom_dns_servers) or _("none"), source=facts.custom_dns_from))
+    out += [_("  note: {note}").format(note=n) for n in facts.notes]
     pushed = snap.vpn.pushed
     if pushed is not None:
-        out.append(f"  pushed by the endpoint: DNS {', '.join(pushed.dns_servers) or 'none'}; "
-                   f"{'redirect-gateway (full tunnel)' if pushed.redirect_gateway else str(len(pushed.routes)) + ' route(s)'}")
+        tunnel = (_("redirect-gateway (full tunnel)") if pushed.redirect_gateway
+                  else _("{count} route(s)").format(count=len(pushed.routes)))
+        out.append(_("  pushed by the endpoint: DNS {servers}; {tunnel}").format(
+            servers=", ".join(pushed.dns_servers) or _("none"), tunnel=tunnel))
     out.append("")
-    out.append(s("Resolvers", "bold") + f" (DNS managed by {snap.dns.manager.value}"
-               + (", resolv.conf points at a local stub" if snap.dns.stub else "") + ")")
+    out.append(s(_("Resolvers"), "bold") + (_(" (DNS managed by {manager}, resolv.conf points at a local stub)")
+                                            if snap.dns.stub else _(" (DNS managed by {manager})")
+                                            ).format(manager=snap.dns.manager.value))
     rows = []
     for r in snap.dns.resolvers:
         ri = route_fact(snap, facts, r.address)
-        route = ("unknown" if ri.via_tunnel is None else "-" if ri.interface is None
-                 else f"{ri.interface}{' (tunnel)' if ri.via_tunnel else ''}")
+        route = (_("unknown") if ri.via_tunnel is None else "-" if ri.interface is None
+                 else _("{interface} (tunnel)").format(interface=ri.interface) if ri.via_tunnel else ri.interface)
         rows.append([r.address + ("" if r.port == 53 else f":{r.port}"), r.scope.value, r.interface or "-",
                      ", ".join(r.domains) or "-", route, r.origin or "-"])
-    out += table(["server", "scope", "link", "domains", "route", "seen in"], rows) or ["  (none found)"]
+    out += table([_("server"), _("scope"), _("link"), _("domains"), _("route"), _("seen in")], rows) \
+        or [_("  (none found)")]
     if snap.dns.search_domains:
-        out.append(f"  search: {' '.join(snap.dns.search_domains)}")
+        out.append(_("  search: {domains}").format(domains=" ".join(snap.dns.search_domains)))
     out.append("")
     routes = [r for r in snap.routes if r.table in ("main", "default", "254")
               and (r.network.prefixlen <= 1 or r.interface in tunnels)]
-    out.append(s("Routes that matter", "bold") + f" ({len(snap.routes)} in all tables)")
+    out.append(s(_("Routes that matter"), "bold") + _(" ({count} in all tables)").format(count=len(snap.routes)))
     rows = [[r.destination, r.gateway or "-", r.interface or "-", "-" if r.metric is None else str(r.metric)]
             for r in routes[:40]]
-    out += table(["destination", "gateway", "interface", "metric"], rows) or ["  (no default or tunnel routes)"]
+    out += table([_("destination"), _("gateway"), _("interface"), _("metric")], rows) \
+        or [_("  (no default or tunnel routes)")]
     if snap.errors:
         out.append("")
-        out.append(s("Could not collect", "bold"))
+        out.append(s(_("Could not collect"), "bold"))
         out += [f"  - {e.source}: {e.message}" for e in snap.errors]
     return out
 
@@ -109,37 +126,40 @@ def render_snapshot(snap: Snapshot, style: Style = Style()) -> str:
 
 def render(report: Report, style: Style = Style(), verbose: bool = False) -> str:
     s = style
+    report = localize(report)
     headline, colour = _VERDICT[report.verdict]
+    headline = _(headline)
     out = [s(headline.upper() if report.verdict is Verdict.BROKEN else headline, "bold", colour)]
     if report.findings:
         top = report.findings[0]
         if top.title.lower() != headline.lower():
-            out.append(f"  {top.title}.")
-    out.append(s(f"  Scenario: {report.scenario.id} - {report.scenario.title}", "dim"))
+            out.append(_("  {title}.").format(title=top.title))
+    out.append(s(_("  Scenario: {id} - {title}").format(id=report.scenario.id, title=report.scenario.title), "dim"))
     out.append("")
     path = render_path_lines(build_path(report), s)
     if path:
         out += path
         out.append("")
     if report.findings:
-        out.append(s("Findings", "bold"))
+        out.append(s(_("Findings"), "bold"))
+        label_cols = max(width(_(label)) for label, _c in _SEV.values())
         for f in report.findings:
             label, col = _SEV[f.severity]
-            out.append(f"{s(label, 'bold', col)} {f.title}  [{f.code}]")
+            out.append(f"{s(pad(_(label), label_cols), 'bold', col)} {f.title}  [{f.code}]")
             out.append(f"      {f.explanation}")
             for ev in f.evidence:
                 out.append(s(f"      > {ev}", "dim"))
             if f.user_fix:
-                out.append(f"      You: {f.user_fix}")
+                out.append(_("      You: {fix}").format(fix=f.user_fix))
             if f.admin_fix:
-                out.append(f"      VPN admin: {f.admin_fix}")
-            out.append(s(f"      More: cvpn-doctor explain {f.code}", "dim"))
+                out.append(_("      VPN admin: {fix}").format(fix=f.admin_fix))
+            out.append(s(_("      More: {command}").format(command=f"cvpn-doctor explain {f.code}"), "dim"))
             out.append("")
     elif report.verdict is Verdict.CANNOT_TELL:
-        out.append("No problem found in what was captured, but it is not enough to tell (see below).")
+        out.append(_("No problem found in what was captured, but it is not enough to tell (see below)."))
         out.append("")
     else:
-        out.append("No problems found.")
+        out.append(_("No problems found."))
         out.append("")
     facts = report.facts or derive(report.snapshot, report.probe_run, report.names)
     unknown = render_unknown_lines(facts, s)
@@ -148,33 +168,35 @@ def render(report: Report, style: Style = Style(), verbose: bool = False) -> str
         out.append("")
     out += render_snapshot_lines(report.snapshot, s, facts)
     out.append("")
-    out.append(s("Probes", "bold") + (f" (deadline {report.probe_deadline_s:g} s, took {report.probe_elapsed_s:.2f} s)"
-                                     if report.probes else ""))
+    out.append(s(_("Probes"), "bold") + (_(" (deadline {deadline} s, took {took} s)").format(
+        deadline=f"{report.probe_deadline_s:g}", took=f"{report.probe_elapsed_s:.2f}") if report.probes else ""))
     if report.probe_skipped:
-        out.append(f"  not sent: {report.probe_skipped}")
+        out.append(_("  not sent: {reason}").format(reason=report.probe_skipped))
     rows = []
     for p in report.probes:
         ans = ", ".join(a.address for a in p.answers[:3]) + (" ..." if len(p.answers) > 3 else "")
-        rows.append([p.server, p.transport.value, p.name, p.outcome.value, ans or p.detail[:40] or "-",
+        rows.append([p.server, p.transport.value, p.name, p.outcome.value, ans or clip(p.detail, 40) or "-",
                      _ms(p.rtt_ms), p.interface or "-"])
-    out += table(["server", "proto", "name", "result", "answers", "time", "via"], rows)
+    out += table([_("server"), _("proto"), _("name"), _("result"), _("answers"), _("time"), _("via")], rows)
     if report.system_lookups:
         out.append("")
-        out.append(s("What applications see", "bold") + " (the system resolver)")
+        out.append(s(_("What applications see"), "bold") + _(" (the system resolver)"))
         rows = [[l.name, ", ".join(a.address for a in l.addresses[:4]) or (l.error or "-"), _ms(l.rtt_ms)]
                 for l in report.system_lookups]
-        out += table(["name", "addresses", "time"], rows)
+        out += table([_("name"), _("addresses"), _("time")], rows)
     if report.inputs:
         out.append("")
-        out.append(s("What was read", "bold"))
+        out.append(s(_("What was read"), "bold"))
         rows = [[f"{i.file}" + (f" #{i.part}" if len({x.file for x in report.inputs}) < len(report.inputs) else ""),
-                 i.lines or "all", i.command or "-", i.read_as or "not read", (i.note or "-")[:70]]
+                 i.lines or _("all"), i.command or "-", i.read_as or _("not read"), clip(i.note or "-", 70)]
                 for i in report.inputs]
-        out += table(["file", "lines", "command", "read as", "note"], rows)
+        out += table([_("file"), _("lines"), _("command"), _("read as"), _("note")], rows)
     if verbose and report.snapshot.trace:
         out.append("")
-        out.append(s("Trace", "bold"))
+        out.append(s(_("Trace"), "bold"))
         out += [f"  {t}" for t in report.snapshot.trace]
     out.append("")
-    out.append(s(f"{report.tool.name} {report.tool.version} on {report.platform.value}, {report.generated_at}", "dim"))
+    out.append(s(_("{tool} {version} on {platform}, {time}").format(
+        tool=report.tool.name, version=report.tool.version, platform=report.platform.value,
+        time=report.generated_at), "dim"))
     return "\n".join(out) + "\n"
