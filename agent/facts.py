@@ -22,7 +22,7 @@ from agent.model import (Evidence, Facts, Family, InterfaceKind, Known, NameChec
                          ProbeFact, ProbeResult, ProbeRun, Resolver, ResolverScope, RouteFact, ServerFact, Snapshot,
                          Transport, TunnelMode, Unknown, ip_of)
 from agent.netclass import address_class, is_linklocal
-from agent.i18n import N_
+from agent.i18n import N_, _
 from agent.routing import RouteTable, prefix_bits
 
 ROLES = (N_("primary"), N_("secondary"), N_("tertiary"))   # data (kept English); shown through _()
@@ -50,14 +50,16 @@ _COMMANDS: dict[str, dict[Platform, tuple[str, ...]]] = {
     "interfaces": {Platform.LINUX: ("ip -br addr",),
                    Platform.MACOS: ("ifconfig",),
                    Platform.WINDOWS: ("ipconfig /all",)},
-    "custom-dns": {Platform.LINUX: ("the VPN client's log: ~/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_*.log, "
-                                    "/var/log/aws-vpn-client/<user>/, or the terminal output of openvpn "
-                                    "(cvpn-doctor --log FILE)",),
-                   Platform.MACOS: ("the VPN client's log: ~/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_*.log "
-                                    "or /var/log/AWSVPNClient/ (cvpn-doctor --log FILE)",),
-                   Platform.WINDOWS: ("the VPN client's log: %APPDATA%\\AWSVPNClient\\logs\\ovpn_aws_vpn_client_*.log "
-                                      "(cvpn-doctor --log FILE)",)},
-    "probes": {p: ("cvpn-doctor diagnose (on the machine, connected to the VPN)",) for p in Platform},
+    # (prose around a command is marked N_ and shown through _(): agent.i18n)
+    "custom-dns": {Platform.LINUX: (N_("the VPN client's log: ~/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_*.log, "
+                                       "/var/log/aws-vpn-client/<user>/, or the terminal output of openvpn "
+                                       "(cvpn-doctor --log FILE)"),),
+                   Platform.MACOS: (N_("the VPN client's log: ~/.config/AWSVPNClient/logs/ovpn_aws_vpn_client_*.log "
+                                       "or /var/log/AWSVPNClient/ (cvpn-doctor --log FILE)"),),
+                   Platform.WINDOWS: (N_("the VPN client's log: "
+                                         "%APPDATA%\\AWSVPNClient\\logs\\ovpn_aws_vpn_client_*.log "
+                                         "(cvpn-doctor --log FILE)"),)},
+    "probes": {p: (N_("cvpn-doctor diagnose (on the machine, connected to the VPN)"),) for p in Platform},
     "ipv6-routes": {Platform.LINUX: ("ip -6 route",),
                     Platform.MACOS: ("netstat -rn -f inet6",),
                     Platform.WINDOWS: ("route print -6",)},
@@ -72,15 +74,15 @@ _COMMANDS: dict[str, dict[Platform, tuple[str, ...]]] = {
                     Platform.WINDOWS: ("Get-DnsClientGlobalSetting", "Get-DnsClient | Select-Object InterfaceAlias, "
                                                                          "ConnectionSpecificSuffix")},
 }
-_ADMIN_DNS = ("(VPN administrator) aws ec2 describe-client-vpn-endpoints "
-              "--query 'ClientVpnEndpoints[].[ClientVpnEndpointId,DnsServers,SplitTunnel]'")
+_ADMIN_DNS = N_("(VPN administrator) aws ec2 describe-client-vpn-endpoints "
+                 "--query 'ClientVpnEndpoints[].[ClientVpnEndpointId,DnsServers,SplitTunnel]'")
 _ROUTE_GET = {Platform.LINUX: "ip route get {a}", Platform.MACOS: "route -n get {a}",
               Platform.WINDOWS: "Find-NetRoute -RemoteIPAddress {a}"}
 
 
 def _commands(topic: str, platforms: tuple[Platform, ...], extra: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
     table = _COMMANDS[topic]
-    return {p.value: table[p] + extra for p in platforms}
+    return {p.value: tuple(_(c) for c in table[p] + extra) for p in platforms}
 
 
 # --------------------------------------------------------------------------- macOS resolver choice
@@ -231,8 +233,8 @@ def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]
                      or (has_routes and t in routed))
         if seen:
             return Known.OBSERVED, seen, notes
-        notes.append(f"{', '.join(up)} named by the DNS configuration only: whether that tunnel is up now is "
-                     "not shown by an interface list or routing table")
+        notes.append(_("{interfaces} named by the DNS configuration only: whether that tunnel is up now is "
+                       "not shown by an interface list or routing table").format(interfaces=", ".join(up)))
         return Known.NOT_CAPTURED, (), notes
     if has_ifaces:
         return Known.ABSENT, (), notes
@@ -260,8 +262,8 @@ def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMo
     machine = snapshot.vpn.mode if tunnel is Known.OBSERVED and snapshot.has(Evidence.ROUTES) else TunnelMode.UNKNOWN
     if machine in (TunnelMode.FULL, TunnelMode.SPLIT):
         if logged is not None and logged is not machine:
-            notes.append(f"the routes show a {machine.value} tunnel, the VPN log's PUSH_REPLY a {logged.value} one: "
-                         "the routes decide")
+            notes.append(_("the routes show a {machine} tunnel, the VPN log's PUSH_REPLY a {logged} one: "
+                           "the routes decide").format(machine=machine.value, logged=logged.value))
         return machine, "routes"
     if logged is not None:
         return logged, "VPN log"
@@ -273,33 +275,34 @@ def _vpn_side(server: str, resolvers: list[Resolver], route: RouteFact, tunnels:
     """Does the machine show ``server`` as a server of the VPN (tunnel up)?"""
     on_link = next((r.interface for r in resolvers if r.interface in tunnels), None)
     if on_link:
-        return Known.OBSERVED, f"the OS attaches it to the tunnel link {on_link}"
+        return Known.OBSERVED, _("the OS attaches it to the tunnel link {link}").format(link=on_link)
     if route.lan and server in lan_gateways:
         # A pushed prefix that overlaps the LAN holds the LAN's own router too: that one is
         # the device's resolver, not the VPN's.
-        return Known.ABSENT, f"it is the router of the local subnet {route.lan}"
+        return Known.ABSENT, _("it is the router of the local subnet {lan}").format(lan=route.lan)
     if route.tunnel_prefix:
-        return Known.OBSERVED, f"it lies in {route.tunnel_prefix}, which the tunnel carries"
+        return Known.OBSERVED, _("it lies in {prefix}, which the tunnel carries").format(prefix=route.tunnel_prefix)
     if server in AMAZON_LINK_LOCAL_DNS:
-        return Known.OBSERVED, "it is the Amazon DNS server's link-local address (only an AWS setting puts it here)"
+        return Known.OBSERVED, _("it is the Amazon DNS server's link-local address (only an AWS setting puts it here)")
     if route.via_tunnel and mode is TunnelMode.SPLIT and mode_from == "routes":
-        return Known.OBSERVED, f"the {route.method} answer sends it into {route.interface} (split tunnel)"
+        return Known.OBSERVED, _("the {method} answer sends it into {interface} (split tunnel)").format(
+            method=route.method, interface=route.interface)
     try:
         klass = address_class(server)
     except ValueError:
         return Known.NOT_CAPTURED, ""
     if klass in _LOCAL_CLASSES:
-        return Known.ABSENT, "a local stub on this machine"
+        return Known.ABSENT, _("a local stub on this machine")
     if route.via_tunnel is None:
         return Known.NOT_CAPTURED, ""
     if route.lan:
-        return Known.ABSENT, f"it is on the local subnet {route.lan}"
+        return Known.ABSENT, _("it is on the local subnet {lan}").format(lan=route.lan)
     if route.via_tunnel and mode is TunnelMode.FULL and klass in _PRIVATE_CLASSES and not is_linklocal(server):
-        return Known.OBSERVED, ("a private address outside every local subnet, reached only through the full "
-                                f"tunnel ({route.interface})")
+        return Known.OBSERVED, _("a private address outside every local subnet, reached only through the full "
+                                 "tunnel ({interface})").format(interface=route.interface)
     if not route.via_tunnel:
-        return Known.ABSENT, "it is reached outside the tunnel"
-    return Known.ABSENT, "a public resolver (the device's own: the endpoint may still push others, the log shows)"
+        return Known.ABSENT, _("it is reached outside the tunnel")
+    return Known.ABSENT, _("a public resolver (the device's own: the endpoint may still push others, the log shows)")
 
 
 def _klass(address: str) -> str:
@@ -376,7 +379,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
         else:
             side, because = Known.NOT_CAPTURED, ""
         if address in pushed or address in profile:
-            src = "pushed by the endpoint (VPN log)" if address in pushed else "in the VPN profile"
+            src = _("pushed by the endpoint (VPN log)") if address in pushed else _("in the VPN profile")
             side, because = Known.OBSERVED, (f"{because}; {src}" if side is Known.OBSERVED and because else src)
         scope = min((r.scope for r in entries), key=scope_rank.index) if entries else None
         iface = next((r.interface for r in entries if r.interface), None)
@@ -392,17 +395,21 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
         applied = [a for a in os_order if a in announced]
         custom = applied + [a for a in announced if a not in applied]
         if machine_vpn:
-            notes.append(f"{', '.join(machine_vpn)} also reach(es) the VPN side but the endpoint did not push "
-                         "it/them (set by another tool or by hand)")
-        src = "the VPN log (PUSH_REPLY)" if pushed else "the VPN profile (dhcp-option DNS)"
-        custom_from = src + (", and the machine uses them" if applied else "")
+            notes.append(_("{servers} also reach(es) the VPN side but the endpoint did not push it/them (set by "
+                           "another tool or by hand)").format(servers=", ".join(machine_vpn)))
+        if pushed:
+            custom_from = (_("the VPN log (PUSH_REPLY), and the machine uses them") if applied
+                           else _("the VPN log (PUSH_REPLY)"))
+        else:
+            custom_from = (_("the VPN profile (dhcp-option DNS), and the machine uses them") if applied
+                           else _("the VPN profile (dhcp-option DNS)"))
     elif machine_vpn:
         custom = [a for a in os_order if a in machine_vpn]
         first = next(s for s in drafts if s.address == custom[0])
-        custom_from = f"the machine: {custom[0]}: {first.vpn_because}"
+        custom_from = _("the machine: {server}: {because}").format(server=custom[0], because=first.vpn_because)
         if vpn.pushed is not None:
-            notes.append("the VPN log's PUSH_REPLY has no dhcp-option DNS: the VPN servers the OS uses were set "
-                         "on this machine (by hand or another tool)")
+            notes.append(_("the VPN log's PUSH_REPLY has no dhcp-option DNS: the VPN servers the OS uses were set "
+                           "on this machine (by hand or another tool)"))
         elif tunnel is Known.OBSERVED:
             notes.append("custom DNS told by the machine alone: no VPN log was read to confirm what the endpoint "
                          "pushed")
@@ -411,7 +418,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     if custom:
         custom_dns = Known.OBSERVED
     elif vpn.pushed is not None and tunnel is not Known.NOT_CAPTURED:
-        custom_dns, custom_from = Known.ABSENT, "the VPN log: the last PUSH_REPLY has no dhcp-option DNS"
+        custom_dns, custom_from = Known.ABSENT, _("the VPN log: the last PUSH_REPLY has no dhcp-option DNS")
     else:
         custom_dns = Known.NOT_CAPTURED
 
@@ -428,52 +435,55 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     if snapshot.platform is Platform.MACOS and snapshot.dns.resolvers:
         for n in names:
             chosen = select_resolvers(snapshot.dns.resolvers, n.name)
-            why = ("match domain " + ", ".join(sorted({d for r in chosen for d in r.domains}))
-                   if chosen and chosen[0].scope is ResolverScope.DOMAIN else "default resolver")
+            why = (_("match domain {domains}").format(domains=", ".join(sorted({d for r in chosen for d in r.domains})))
+                   if chosen and chosen[0].scope is ResolverScope.DOMAIN else _("default resolver"))
             resolution.append(NameResolution(n.name, tuple(dict.fromkeys(r.address for r in chosen)), why))
 
     # -- what could not be told, and what would tell it
     if tunnel is Known.NOT_CAPTURED:
-        unknowns.append(Unknown("tunnel", "whether a VPN tunnel is up (no interface list or routing table was "
-                                          "captured)", _commands("tunnel", platforms)))
+        unknowns.append(Unknown("tunnel", _("whether a VPN tunnel is up (no interface list or routing table was "
+                                            "captured)"), _commands("tunnel", platforms)))
     elif tunnel is Known.OBSERVED and mode is TunnelMode.UNKNOWN:
-        unknowns.append(Unknown("tunnel-mode", "whether the tunnel is split or full (no route through the tunnel "
-                                               "was captured)", _commands("tunnel-mode", platforms)))
+        unknowns.append(Unknown("tunnel-mode", _("whether the tunnel is split or full (no route through the tunnel "
+                                                 "was captured)"), _commands("tunnel-mode", platforms)))
     if resolvers_known is Known.NOT_CAPTURED:
-        what = "which DNS servers programs use"
+        what = _("which DNS servers programs use")
         if snapshot.has(Evidence.DNS_LINKS) and snapshot.platform is Platform.LINUX:
-            what = ("whether programs ask systemd-resolved (its per-link servers are listed; /etc/resolv.conf was "
-                    "not captured)")
+            what = _("whether programs ask systemd-resolved (its per-link servers are listed; /etc/resolv.conf was "
+                     "not captured)")
         elif snapshot.dns.stub:
-            what = "which servers stand behind the local stub resolver in /etc/resolv.conf"
+            what = _("which servers stand behind the local stub resolver in /etc/resolv.conf")
         unknowns.append(Unknown("resolvers", what, _commands("resolvers", platforms)))
     if tunnel is Known.OBSERVED:
         unrouted = [s.address for s in servers if s.route is not None and s.route.via_tunnel is None
                     and _klass(s.address) not in _LOCAL_CLASSES]
         if unrouted:
-            unknowns.append(Unknown("routes", "which interface carries DNS packets to " + ", ".join(unrouted),
+            unknowns.append(Unknown("routes", _("which interface carries DNS packets to {servers}").format(
+                                        servers=", ".join(unrouted)),
                                     {p.value: tuple(_ROUTE_GET[p].format(a=a) for a in unrouted) for p in platforms}))
         if custom_dns is Known.NOT_CAPTURED:
             unknowns.append(Unknown(
-                "custom-dns", "whether the VPN endpoint pushes DNS servers (custom DNS): the OS uses none the "
-                              "machine shows as the VPN's, and no VPN log was read",
+                "custom-dns", _("whether the VPN endpoint pushes DNS servers (custom DNS): the OS uses none the "
+                                "machine shows as the VPN's, and no VPN log was read"),
                 _commands("custom-dns", platforms, (_ADMIN_DNS,))))
         elif pushed_known is not Known.OBSERVED:
             unknowns.append(Unknown(
-                "pushed-dns", "whether every DNS server the endpoint pushes is applied (pushed-dns-not-applied "
-                              "needs the VPN log)", _commands("custom-dns", platforms, (_ADMIN_DNS,))))
+                "pushed-dns", _("whether every DNS server the endpoint pushes is applied (pushed-dns-not-applied "
+                                "needs the VPN log)"), _commands("custom-dns", platforms, (_ADMIN_DNS,))))
         v6 = [r.address for r in snapshot.dns.resolvers if ":" in r.address and r.interface not in tunnels
               and r.scope in (ResolverScope.GLOBAL, ResolverScope.LINK) and _klass(r.address) != "loopback"]
         if custom_dns is Known.OBSERVED and v6 and not snapshot.has(Evidence.ROUTES6):
-            unknowns.append(Unknown("ipv6-routes", "whether IPv6 DNS queries to " + ", ".join(v6) + " go through the "
-                                    "tunnel (no IPv6 routing table was captured)", _commands("ipv6-routes", platforms)))
+            unknowns.append(Unknown("ipv6-routes", _("whether IPv6 DNS queries to {servers} go through the tunnel "
+                                                     "(no IPv6 routing table was captured)").format(
+                                        servers=", ".join(v6)), _commands("ipv6-routes", platforms)))
         if custom_dns is Known.OBSERVED and not snapshot.has(Evidence.INTERFACES):
-            unknowns.append(Unknown("interfaces", "whether a VPN DNS server lies in a local subnet (no interface "
-                                                  "list was captured)", _commands("interfaces", platforms)))
+            unknowns.append(Unknown("interfaces", _("whether a VPN DNS server lies in a local subnet (no interface "
+                                                    "list was captured)"), _commands("interfaces", platforms)))
     unknowns += _local_unknowns(snapshot, probes, names, platforms)
     if not probed:
-        why = f" ({probes.skipped})" if probes.skipped else ""
-        unknowns.append(Unknown("probes", f"how the DNS servers answer: no probe was sent{why}",
+        what = (_("how the DNS servers answer: no probe was sent ({why})").format(why=probes.skipped)
+                if probes.skipped else _("how the DNS servers answer: no probe was sent"))
+        unknowns.append(Unknown("probes", what,
                                 _commands("probes", platforms)))
 
     return Facts(captured=snapshot.captured, tunnel=tunnel, tunnel_interfaces=tunnel_ifaces, tunnel_mode=mode,
@@ -498,19 +508,22 @@ def _local_unknowns(snapshot: Snapshot, probes: ProbeRun, names: tuple[NameCheck
     odd = [s.name for s in probes.system if s.addresses and s.name in answered
            and not {a.address for a in s.addresses} & answered[s.name]]
     if odd and not snapshot.has(Evidence.HOSTS):
-        out.append(Unknown("hosts", f"whether a hosts-file entry gives {', '.join(odd)} the address the OS returns, "
-                                    "which no DNS server probed gave (the hosts file was not read)",
+        out.append(Unknown("hosts", _("whether a hosts-file entry gives {names} the address the OS returns, "
+                                      "which no DNS server probed gave (the hosts file was not read)").format(
+                                          names=", ".join(odd)),
                            _commands("hosts", platforms)))
     loop = [r.address for r in snapshot.dns.resolvers if is_loopback(r.address)
             and r.scope is not ResolverScope.INACTIVE and r.address.split("%", 1)[0] not in ("127.0.0.53", "127.0.0.54")]
     if loop and not snapshot.has(Evidence.PORT53):
-        out.append(Unknown("port53", f"which program answers DNS on {', '.join(dict.fromkeys(loop))} (a local DNS "
-                                     "agent?): who listens on port 53 was not listed", _commands("port53", platforms)))
+        out.append(Unknown("port53", _("which program answers DNS on {servers} (a local DNS agent?): who listens "
+                                       "on port 53 was not listed").format(servers=", ".join(dict.fromkeys(loop))),
+                           _commands("port53", platforms)))
     short_failed = [s.name for s in probes.system if is_single_label(s.name) and not s.addresses and s.error
                     and any(n.name == s.name for n in names)]
     if short_failed and not snapshot.dns.link_search and not snapshot.dns.search_domains:
-        out.append(Unknown("search-list", f"which DNS suffixes the OS adds to {', '.join(short_failed)} (no search "
-                                          "list was captured)", _commands("search-list", platforms)))
+        out.append(Unknown("search-list", _("which DNS suffixes the OS adds to {names} (no search list was "
+                                            "captured)").format(names=", ".join(short_failed)),
+                           _commands("search-list", platforms)))
     return out
 
 

@@ -645,13 +645,18 @@ class RouteFact(Record):
     error: str | None = None
 
     def describe(self) -> str:
+        """One evidence line, in the run's language (agent.i18n)."""
+        from agent.i18n import _
+
         if self.via_tunnel is None and self.interface is None:
-            return f"{self.address}: route unknown (no routing table or route lookup was captured)"
+            return _("{address}: route unknown (no routing table or route lookup was captured)").format(
+                address=self.address)
         if self.interface is None:
-            return f"{self.address}: no route found ({self.method}{': ' + self.error if self.error else ''})"
-        via = f" via {self.gateway}" if self.gateway else ""
-        where = "through the tunnel" if self.via_tunnel else "outside the tunnel"
-        dest = f", route {self.destination}" if self.destination else ""
+            return _("{address}: no route found ({method})").format(
+                address=self.address, method=self.method + (": " + self.error if self.error else ""))
+        via = _(" via {gateway}").format(gateway=self.gateway) if self.gateway else ""
+        where = _("through the tunnel") if self.via_tunnel else _("outside the tunnel")
+        dest = _(", route {prefix}").format(prefix=self.destination) if self.destination else ""
         return f"{self.address}: dev {self.interface}{via} ({where}{dest}; {self.method})"
 
 

@@ -8,6 +8,7 @@ DNS, split tunnel) extend the table (DESIGN.md).
 """
 from __future__ import annotations
 
+from agent.i18n import _
 from agent.model import Known, Scenario, TunnelMode
 from agent.rules.context import Context
 
@@ -33,25 +34,26 @@ def identify(ctx: Context) -> Scenario:
     if facts.tunnel is Known.ABSENT:
         return Scenario(NOT_CONNECTED, TITLES[NOT_CONNECTED], tuple(evidence))
     if facts.tunnel is Known.NOT_CAPTURED:
-        evidence.append("no interface list or routing table was captured: whether a VPN tunnel is up is unknown")
+        evidence.append(_("no interface list or routing table was captured: whether a VPN tunnel is up is unknown"))
         evidence += _log_says(ctx)
         evidence += list(facts.notes)
         return _cannot_tell(evidence)
 
     if facts.custom_dns is Known.OBSERVED:
-        evidence.append(f"custom DNS servers {', '.join(facts.custom_dns_servers)} (from {facts.custom_dns_from})")
+        evidence.append(_("custom DNS servers {servers} (from {source})").format(
+            servers=", ".join(facts.custom_dns_servers), source=facts.custom_dns_from))
     elif facts.custom_dns is Known.ABSENT:
-        evidence.append(f"no custom DNS servers ({facts.custom_dns_from})")
+        evidence.append(_("no custom DNS servers ({source})").format(source=facts.custom_dns_from))
     else:
-        evidence.append("custom DNS unknown: the OS uses no server the machine shows as the VPN's, and no VPN log "
-                        "was read to tell whether the endpoint pushes any")
+        evidence.append(_("custom DNS unknown: the OS uses no server the machine shows as the VPN's, and no VPN log "
+                          "was read to tell whether the endpoint pushes any"))
     if facts.tunnel_mode_from == "VPN log":
-        evidence.append(f"{facts.tunnel_mode.value} tunnel per the VPN log's PUSH_REPLY (no route through the "
-                        "tunnel was captured)")
+        evidence.append(_("{mode} tunnel per the VPN log's PUSH_REPLY (no route through the tunnel was "
+                          "captured)").format(mode=facts.tunnel_mode.value))
     evidence += list(facts.notes)
 
     if facts.tunnel_mode is TunnelMode.UNKNOWN:
-        evidence.append("split or full tunnel: unknown")
+        evidence.append(_("split or full tunnel: unknown"))
         return _cannot_tell(evidence)
     full = facts.tunnel_mode is TunnelMode.FULL
     if facts.custom_dns is Known.OBSERVED:
@@ -65,7 +67,8 @@ def identify(ctx: Context) -> Scenario:
                   if not r.address.startswith("127.") and r.address != "::1"]
         evidence += [ri.describe() for ri in routes]
         if not routes or any(ri.via_tunnel is None for ri in routes):
-            evidence.append("the route to the resolver in use is unknown: KC scenario 1 example 1 or 2 cannot be told")
+            evidence.append(_("the route to the resolver in use is unknown: KC scenario 1 example 1 or 2 cannot be "
+                              "told"))
             return _cannot_tell(evidence)
         outside = [ri for ri in routes if ri.interface is not None and ri.via_tunnel is False]
         sid = "S1-local-dns" if len(outside) == len(routes) else "S1-public-dns"
@@ -82,12 +85,16 @@ def _log_says(ctx: Context) -> list[str]:
     out = []
     if vpn.pushed is not None:
         p = vpn.pushed
-        tunnel = {TunnelMode.FULL: "full tunnel", TunnelMode.SPLIT: f"split tunnel ({len(p.routes)} routes)"}.get(
-            vpn.log_tunnel_mode, "tunnel mode not in the log")
-        out.append(f"the VPN log's last PUSH_REPLY ({p.seen_at or 'time unknown'}): DNS "
-                   f"{', '.join(p.dns_servers) or 'none'}, {tunnel}")
+        if vpn.log_tunnel_mode is TunnelMode.FULL:
+            tunnel = _("full tunnel")
+        elif vpn.log_tunnel_mode is TunnelMode.SPLIT:
+            tunnel = _("split tunnel ({count} routes)").format(count=len(p.routes))
+        else:
+            tunnel = _("tunnel mode not in the log")
+        out.append(_("the VPN log's last PUSH_REPLY ({time}): DNS {servers}, {tunnel}").format(
+            time=p.seen_at or _("time unknown"), servers=", ".join(p.dns_servers) or _("none"), tunnel=tunnel))
     if ctx.log_says_disconnected:
-        out.append(f"the VPN log's last session ended at {vpn.disconnected_at}")
+        out.append(_("the VPN log's last session ended at {time}").format(time=vpn.disconnected_at))
     elif vpn.connected_at:
-        out.append(f"the VPN log's last session connected at {vpn.connected_at}")
+        out.append(_("the VPN log's last session connected at {time}").format(time=vpn.connected_at))
     return out

@@ -22,6 +22,7 @@ import ipaddress
 import re
 from typing import Iterable
 
+from agent.i18n import _
 from agent.model import Interface, InterfaceKind, LinkSearch, Resolver, Route, TunnelMode, VpnClient, VpnEvidence
 
 _TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nordlynx|cscotun|ovpn-dco)\d*", re.I)
@@ -98,17 +99,18 @@ def detect_tunnel(interfaces: Iterable[Interface], routes: Iterable[Route]) -> V
     for iface in interfaces:
         if iface.kind is not InterfaceKind.TUNNEL and iface.name in def1 and iface.is_up is not False:
             tunnels.append(iface.name)
-            reasons.append(f"{iface.name} carries 0.0.0.0/1 and 128.0.0.0/1 (what redirect-gateway def1 installs): "
-                           "a VPN tunnel, whatever its name")
+            reasons.append(_("{interface} carries 0.0.0.0/1 and 128.0.0.0/1 (what redirect-gateway def1 installs): "
+                             "a VPN tunnel, whatever its name").format(interface=iface.name))
             continue
         if iface.kind is InterfaceKind.TUNNEL and iface.is_up is not False:
             tunnels.append(iface.name)
-            why = f"description {iface.description!r}" if iface.description and _TUNNEL_DESCRIPTION.search(iface.description) else "its name/flags"
-            reasons.append(f"{iface.name} is a tunnel interface ({why})")
+            why = (_("description {description}").format(description=repr(iface.description))
+                   if iface.description and _TUNNEL_DESCRIPTION.search(iface.description) else _("its name/flags"))
+            reasons.append(_("{interface} is a tunnel interface ({why})").format(interface=iface.name, why=why))
         elif iface.kind is InterfaceKind.TUNNEL:
-            reasons.append(f"{iface.name} is a tunnel interface but it is down: ignored")
+            reasons.append(_("{interface} is a tunnel interface but it is down: ignored").format(interface=iface.name))
     if not tunnels:
-        reasons.append("no tunnel interface (tun/tap/utun/TAP-Windows/Wintun) is up")
+        reasons.append(_("no tunnel interface (tun/tap/utun/TAP-Windows/Wintun) is up"))
         return VpnEvidence(mode=TunnelMode.NONE, reasons=tuple(reasons))
 
     via_tunnel = [r for r in routes if r.interface in tunnels and _routable(r)]
@@ -127,20 +129,20 @@ def detect_tunnel(interfaces: Iterable[Interface], routes: Iterable[Route]) -> V
     tunnel_routes = list(seen)
 
     if has_low and has_high:
-        reasons.append("0.0.0.0/1 and 128.0.0.0/1 go through the tunnel (redirect-gateway def1): full tunnel")
+        reasons.append(_("0.0.0.0/1 and 128.0.0.0/1 go through the tunnel (redirect-gateway def1): full tunnel"))
         mode = TunnelMode.FULL
     elif has_default:
-        reasons.append("the default route goes through the tunnel: full tunnel")
+        reasons.append(_("the default route goes through the tunnel: full tunnel"))
         mode = TunnelMode.FULL
     elif via_tunnel:
         prefixes = ", ".join(tunnel_routes[:8]) + (" ..." if len(tunnel_routes) > 8 else "")
-        reasons.append(f"only some prefixes go through the tunnel ({prefixes}): split tunnel")
+        reasons.append(_("only some prefixes go through the tunnel ({prefixes}): split tunnel").format(prefixes=prefixes))
         mode = TunnelMode.SPLIT
     elif not routes:
-        reasons.append("the routing table could not be read: tunnel mode unknown")
+        reasons.append(_("the routing table could not be read: tunnel mode unknown"))
         mode = TunnelMode.UNKNOWN
     else:
-        reasons.append("a tunnel interface is up but no route goes through it: tunnel mode unknown")
+        reasons.append(_("a tunnel interface is up but no route goes through it: tunnel mode unknown"))
         mode = TunnelMode.UNKNOWN
     return VpnEvidence(mode=mode, tunnel_interfaces=tuple(tunnels), reasons=tuple(reasons),
                        tunnel_routes=tuple(tunnel_routes))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from agent.facts import derive, route_fact
+from agent.i18n import _
 from agent.model import (Evidence, Facts, Family, Known, NameCheck, Outcome, Platform, ProbeResult, ProbeRun,
                          Resolver, ResolverScope, RouteFact, Snapshot, SystemLookup, Transport, TunnelMode)
 from agent.netclass import is_private
@@ -68,9 +69,13 @@ class ServerStatus:
                 continue
             outs = sorted({p.outcome.value for p in sel})
             rtts = [p.rtt_ms for p in sel if p.rtt_ms is not None and p.outcome.responded]
-            rtt = f", {min(rtts):.0f}-{max(rtts):.0f} ms" if rtts else ""
-            parts.append(f"{t.value}: {'/'.join(outs)} ({len(sel)} probes{rtt})")
-        return f"{self.address} " + ("; ".join(parts) if parts else "not probed")
+            if rtts:
+                detail = _("{count} probes, {low}-{high} ms").format(count=len(sel), low=f"{min(rtts):.0f}",
+                                                                    high=f"{max(rtts):.0f}")
+            else:
+                detail = _("{count} probes").format(count=len(sel))
+            parts.append(f"{t.value}: {'/'.join(outs)} ({detail})")
+        return f"{self.address} " + ("; ".join(parts) if parts else _("not probed"))
 
 
 class Context:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from agent.findings import finding
+from agent.i18n import _
 from agent.model import (LARGE_ANSWER_ORIGIN, PROBE_ORIGINS, Evidence, Finding, Outcome, Platform, ResolverScope,
                          Severity, Transport, TunnelMode)
 from agent.netclass import is_loopback, is_private, is_single_label
@@ -17,11 +18,13 @@ def _answers(result) -> tuple[str, ...]:
 
 def _describe(result) -> str:
     if result is None:
-        return "not probed"
+        return _("not probed")
     answers = ", ".join(_answers(result))
-    rtt = f" in {result.rtt_ms:.0f} ms" if result.rtt_ms is not None else ""
     got = f"{result.outcome.value}{' ' + answers if answers else ''}"
-    return f"{result.server} {result.transport.value} {result.name}: {got}{rtt}"
+    line = f"{result.server} {result.transport.value} {result.name}: {got}"
+    if result.rtt_ms is None:
+        return line
+    return _("{probe} in {ms} ms").format(probe=line, ms=f"{result.rtt_ms:.0f}")
 
 
 def full_tunnel_public_dns_no_egress(ctx: Context) -> Finding | None:
@@ -41,10 +44,11 @@ def full_tunnel_public_dns_no_egress(ctx: Context) -> Finding | None:
     evidence = []
     for _a, ri, st in dead:
         evidence += [ri.describe(), st.summary()]
-    evidence.append("no DNS servers pushed by the endpoint" + (" (PUSH_REPLY seen)" if ctx.pushed_known else ""))
+    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known
+                    else _("no DNS servers pushed by the endpoint"))
     return finding("full-tunnel-public-dns-no-egress",
-                   f"The resolver(s) {', '.join(d[0] for d in dead)} are reached through the full tunnel and "
-                   "give no answer over UDP or TCP.", evidence)
+                   _("The resolver(s) {servers} are reached through the full tunnel and give no answer over UDP "
+                     "or TCP.").format(servers=", ".join(d[0] for d in dead)), evidence)
 
 
 def local_dns_bypasses_tunnel(ctx: Context) -> Finding | None:
@@ -61,7 +65,8 @@ def local_dns_bypasses_tunnel(ctx: Context) -> Finding | None:
     evidence = [ri.describe() for ri in outside]
     evidence += [ctx.status(ri.address).summary() for ri in outside if ctx.status(ri.address).probed]
     return finding("local-dns-bypasses-tunnel",
-                   f"The resolver(s) {', '.join(ri.address for ri in outside)} are reached outside the tunnel.",
+                   _("The resolver(s) {servers} are reached outside the tunnel.").format(
+                       servers=", ".join(ri.address for ri in outside)),
                    evidence)
 
 
@@ -81,7 +86,8 @@ def _name_fails(ctx: Context, servers: tuple[str, ...], check) -> tuple[bool, li
             verdicts.append(False)
     if sys_lookup is not None:
         addrs = tuple(a.address for a in sys_lookup.addresses)
-        evidence.append(f"system resolver {check.name}: " + (", ".join(addrs) if addrs else sys_lookup.error or "no address"))
+        evidence.append(_("system resolver {name}: {result}").format(
+            name=check.name, result=", ".join(addrs) if addrs else sys_lookup.error or _("no address")))
         if addrs:
             verdicts.append(expectation_met(check.expected, addrs) is not False)
         elif says_not_found(sys_lookup):
@@ -106,9 +112,10 @@ def no_custom_dns_private_names(ctx: Context) -> Finding | None:
             evidence += ev
     if not failing:
         return None
-    evidence.append("no DNS servers pushed by the endpoint" + (" (PUSH_REPLY seen)" if ctx.pushed_known else
-                                                                " (no resolver on the tunnel interface)"))
-    return finding("no-custom-dns-private-names", f"{', '.join(failing)} did not resolve as expected.", evidence)
+    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known else
+                    _("no DNS servers pushed by the endpoint (no resolver on the tunnel interface)"))
+    return finding("no-custom-dns-private-names",
+                   _("{names} did not resolve as expected.").format(names=", ".join(failing)), evidence)
 
 
 def _vpn_servers(ctx: Context) -> tuple[str, ...]:
@@ -129,7 +136,8 @@ def custom_dns_unreachable(ctx: Context) -> Finding | None:
         return None  # custom-dns-no-route / lan-overlaps-vpc explain it
     evidence = [ri.describe() for ri in routes] + [st.summary() for st in statuses]
     return finding("custom-dns-unreachable",
-                   f"No answer from {', '.join(ctx.custom_dns)} over UDP or TCP 53.", evidence)
+                   _("No answer from {servers} over UDP or TCP 53.").format(servers=", ".join(ctx.custom_dns)),
+                   evidence)
 
 
 def secondary_dns_unreachable(ctx: Context) -> Finding | None:
@@ -143,10 +151,14 @@ def secondary_dns_unreachable(ctx: Context) -> Finding | None:
     if not silent or not answering:
         return None
     primary_dead = silent[0].address == ctx.custom_dns[0]
-    role = "primary" if primary_dead else "secondary"
-    title = f"The {role} DNS server {silent[0].address} does not answer"
-    explanation = (f"{silent[0].address} (the {role}) is silent while {answering[0].address} answers."
-                   + (" Every lookup first waits for the primary to time out." if primary_dead else ""))
+    if primary_dead:
+        title = _("The primary DNS server {server} does not answer").format(server=silent[0].address)
+        explanation = _("{server} (the primary) is silent while {other} answers. Every lookup first waits for "
+                        "the primary to time out.").format(server=silent[0].address, other=answering[0].address)
+    else:
+        title = _("The secondary DNS server {server} does not answer").format(server=silent[0].address)
+        explanation = _("{server} (the secondary) is silent while {other} answers.").format(
+            server=silent[0].address, other=answering[0].address)
     evidence = [ctx.route_to(st.address).describe() for st in silent] + [st.summary() for st in statuses]
     return finding("secondary-dns-unreachable", explanation, evidence, title=title)
 
@@ -173,7 +185,8 @@ def primary_servfail_no_failover(ctx: Context) -> Finding | None:
     if not names:
         return None
     return finding("primary-servfail-no-failover",
-                   f"The primary {primary.address} answers SERVFAIL for {', '.join(names)}; the secondary resolves it.",
+                   _("The primary {server} answers SERVFAIL for {names}; the secondary resolves it.").format(
+                       server=primary.address, names=", ".join(names)),
                    evidence)
 
 
@@ -201,7 +214,8 @@ def dns_tcp53_blocked(ctx: Context) -> Finding | None:
     hits = _answers_only_over(ctx, Transport.UDP, Transport.TCP)
     if not hits:
         return None
-    return finding("dns-tcp53-blocked", f"{', '.join(st.address for st in hits)} answer over UDP but not TCP.",
+    return finding("dns-tcp53-blocked",
+                   _("{servers} answer over UDP but not TCP.").format(servers=", ".join(st.address for st in hits)),
                    [st.summary() for st in hits])
 
 
@@ -210,7 +224,8 @@ def dns_udp_blocked(ctx: Context) -> Finding | None:
     hits = _answers_only_over(ctx, Transport.TCP, Transport.UDP)
     if not hits:
         return None
-    return finding("dns-udp-blocked", f"{', '.join(st.address for st in hits)} answer over TCP but not UDP.",
+    return finding("dns-udp-blocked",
+                   _("{servers} answer over TCP but not UDP.").format(servers=", ".join(st.address for st in hits)),
                    [st.summary() for st in hits])
 
 
@@ -237,7 +252,8 @@ def phz_not_associated(ctx: Context) -> Finding | None:
     if not names:
         return None
     return finding("phz-not-associated",
-                   f"The VPN's resolver answers public names but not {', '.join(names)}.", evidence)
+                   _("The VPN's resolver answers public names but not {names}.").format(names=", ".join(names)),
+                   evidence)
 
 
 def public_answer_for_private_service(ctx: Context) -> Finding | None:
@@ -259,7 +275,8 @@ def public_answer_for_private_service(ctx: Context) -> Finding | None:
     if not names:
         return None
     return finding("public-answer-for-private-service",
-                   f"{', '.join(names)} resolve(s) to a public address through the VPN's resolver.", evidence)
+                   _("{names} resolve(s) to a public address through the VPN's resolver.").format(
+                       names=", ".join(names)), evidence)
 
 
 def pushed_dns_not_applied(ctx: Context) -> Finding | None:
@@ -282,15 +299,17 @@ def pushed_dns_not_applied(ctx: Context) -> Finding | None:
         # in use -- unless the stub itself answers nothing (resolved stopped).
         if not all(ctx.status(a).silent() for a in stubs):
             return None
-    evidence = [f"pushed: dhcp-option DNS {', '.join(pushed.dns_servers)} ({pushed.source or 'VPN log'})",
-                "the OS resolvers: " + (", ".join(ctx.active_addresses) or "none")]
+    evidence = [_("pushed: dhcp-option DNS {servers} ({source})").format(
+                    servers=", ".join(pushed.dns_servers), source=pushed.source or _("VPN log")),
+                _("the OS resolvers: {servers}").format(servers=", ".join(ctx.active_addresses) or _("none"))]
     evidence += [ctx.status(a).summary() for a in stubs if ctx.status(a).probed]
     unused = [r for r in ctx.resolvers if r.scope is ResolverScope.UNUSED and r.address in pushed.dns_servers]
     if unused:
-        evidence.append("held by systemd-resolved, which programs do not ask: "
-                        + ", ".join(f"{r.address} on {r.interface or 'global'}" for r in unused))
+        evidence.append(_("held by systemd-resolved, which programs do not ask: {servers}").format(
+            servers=", ".join(_("{server} on {link}").format(server=r.address, link=r.interface or "global")
+                              for r in unused)))
     if ctx.snapshot.dns.manager.value != "unknown":
-        evidence.append(f"DNS is managed by {ctx.snapshot.dns.manager.value}")
+        evidence.append(_("DNS is managed by {manager}").format(manager=ctx.snapshot.dns.manager.value))
     return finding("pushed-dns-not-applied", None, evidence)
 
 
@@ -315,7 +334,8 @@ def _negative_disagreements(ctx: Context) -> list[str]:
         for s in servers[:1]:
             r = ctx.status(s).best(check.name)
             if r is not None and r.outcome is Outcome.ANSWER and says_not_found(sys_lookup):
-                out += [_describe(r), f"system resolver {check.name}: {sys_lookup.error or 'no address'}"]
+                out += [_describe(r), _("system resolver {name}: {result}").format(
+                    name=check.name, result=sys_lookup.error or _("no address"))]
     return out
 
 
@@ -362,7 +382,8 @@ def stale_positive_cache(ctx: Context) -> Finding | None:
         for p in told:
             shown.setdefault(p.server, p)
         evidence += [_describe(p) for p in shown.values()]
-        evidence.append(f"system resolver {check.name}: " + ", ".join(sorted(a.address for a in sys_lookup.addresses)))
+        evidence.append(_("system resolver {name}: {result}").format(
+            name=check.name, result=", ".join(sorted(a.address for a in sys_lookup.addresses))))
     if not evidence:
         return None
     return finding("stale-positive-cache", None, evidence)
@@ -400,11 +421,12 @@ def single_label_name_fails(ctx: Context) -> Finding | None:
         return None
     evidence = []
     for short, lk, full, how in hits:
-        evidence.append(f"system resolver {short}: {lk.error}")
+        evidence.append(_("system resolver {name}: {result}").format(name=short, result=lk.error))
         evidence.append(f"{full}: {how}")
     evidence += _search_lists(ctx, [full for _s, _l, full, _h in hits])
     return finding("single-label-name-fails",
-                   f"{', '.join(h[0] for h in hits)} do(es) not resolve, {', '.join(h[2] for h in hits)} do(es).",
+                   _("{short} do(es) not resolve, {full} do(es).").format(
+                       short=", ".join(h[0] for h in hits), full=", ".join(h[2] for h in hits)),
                    evidence)
 
 
@@ -412,10 +434,10 @@ def _resolves(ctx: Context, name: str) -> str:
     """How ``name`` resolved (the OS resolver, else a direct answer), or "" when it did not."""
     lk = ctx.system(name)
     if lk is not None and lk.addresses:
-        return "system resolver: " + ", ".join(a.address for a in lk.addresses)
+        return _("system resolver: {addresses}").format(addresses=", ".join(a.address for a in lk.addresses))
     for p in ctx.probes.results:
         if p.name == name and p.outcome is Outcome.ANSWER and p.answers:
-            return f"{p.server} answers {', '.join(_answers(p))}"
+            return _("{server} answers {addresses}").format(server=p.server, addresses=", ".join(_answers(p)))
     return ""
 
 
@@ -424,16 +446,17 @@ def _search_lists(ctx: Context, fulls: list[str]) -> list[str]:
     out = []
     for ls in dns.link_search:
         where = ls.interface or "global"
-        tunnel = " (the tunnel)" if ctx.is_tunnel(ls.interface) else ""
-        out.append(f"search list {where}{tunnel} ({ls.origin}): {' '.join(ls.domains) or 'none'}")
+        msg = (_("search list {link} (the tunnel) ({origin}): {domains}") if ctx.is_tunnel(ls.interface)
+               else _("search list {link} ({origin}): {domains}"))
+        out.append(msg.format(link=where, origin=ls.origin, domains=" ".join(ls.domains) or _("none")))
     if not dns.link_search:
-        out.append("search list: " + (" ".join(dns.search_domains) or "none captured"))
+        out.append(_("search list: {domains}").format(domains=" ".join(dns.search_domains) or _("none captured")))
     parents = sorted({f.strip(".").split(".", 1)[1] for f in fulls if "." in f.strip(".")})
     have = {d.strip(".").lower() for ls in dns.link_search for d in ls.domains} | \
         {d.strip(".").lower() for d in dns.search_domains}
     missing = [p for p in parents if p.lower() not in have]
     if missing:
-        out.append(f"no link's search list has {', '.join(missing)}")
+        out.append(_("no link's search list has {domains}").format(domains=", ".join(missing)))
     return out
 
 
@@ -461,9 +484,11 @@ def dns_large_answer_lost(ctx: Context) -> Finding | None:
         return None
     evidence = []
     for _s, u, t, small in hits:
-        evidence += [_describe(small), f"{_describe(u)} (EDNS buffer 4096, {u.qtype})", _describe(t)]
+        evidence += [_describe(small), _("{probe} (EDNS buffer 4096, {qtype})").format(probe=_describe(u), qtype=u.qtype),
+                     _describe(t)]
     return finding("dns-large-answer-lost",
-                   f"{', '.join(h[0] for h in hits)}: the large answer for {large[0]} never arrives over UDP.", evidence)
+                   _("{servers}: the large answer for {name} never arrives over UDP.").format(
+                       servers=", ".join(h[0] for h in hits), name=large[0]), evidence)
 
 
 def dns_firewall_blocks(ctx: Context) -> Finding | None:
@@ -492,7 +517,8 @@ def dns_firewall_blocks(ctx: Context) -> Finding | None:
             evidence += [_describe(r), _describe(ref)]
     if not names:
         return None
-    return finding("dns-firewall-blocks", f"The VPN's DNS blocks {', '.join(names)}, which another server resolves.",
+    return finding("dns-firewall-blocks",
+                   _("The VPN's DNS blocks {names}, which another server resolves.").format(names=", ".join(names)),
                    evidence, severity=Severity.ERROR if serious else None)
 
 
@@ -502,16 +528,21 @@ def endpoint_name_unresolvable(ctx: Context) -> Finding | None:
     vpn = ctx.snapshot.vpn
     evidence = [e for e in vpn.log_errors if "resolve" in e.lower()]
     profile = vpn.profile
+    lookup_failed = False    # decided on the lookups, never on the (translated) evidence text
     if profile is not None and profile.remote_host:
         for check in ctx.names:
             if check.origin != "profile" or profile.remote_host not in check.name:
                 continue
             sys_lookup = ctx.system(check.name)
             if says_not_found(sys_lookup):
-                evidence.append(f"system resolver {check.name}: {sys_lookup.error}")
+                lookup_failed = True
+                evidence.append(_("system resolver {name}: {result}").format(name=check.name, result=sys_lookup.error))
     if not evidence:
         return None
-    if ctx.tunnel_up and not any(e.startswith("system resolver") for e in evidence):
+    if ctx.tunnel_up and not lookup_failed:
         return None  # an old resolve error in a log of a session that did connect
-    host = profile.remote_host if profile is not None and profile.remote_host else "the endpoint"
-    return finding("endpoint-name-unresolvable", f"{host} could not be resolved.", evidence)
+    if profile is not None and profile.remote_host:
+        explanation = _("{host} could not be resolved.").format(host=profile.remote_host)
+    else:
+        explanation = _("The endpoint could not be resolved.")
+    return finding("endpoint-name-unresolvable", explanation, evidence)

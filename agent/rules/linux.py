@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from agent.findings import finding
+from agent.i18n import _
 from agent.model import DnsManager, Evidence, Finding, Platform, ResolverScope
 from agent.rules.context import Context
 
@@ -23,11 +24,13 @@ def linux_resolved_vpn_not_default(ctx: Context) -> Finding | None:
     if tun_scopes <= {ResolverScope.DOMAIN}:
         return None  # a healthy split-DNS set-up: the tunnel serves its routing domains
     racing = ResolverScope.LINK in tun_scopes
-    evidence = [f"tunnel: {r.address} on {r.interface} ({r.scope.value}, domains: {', '.join(r.domains) or 'none'})"
+    evidence = [_("tunnel: {server} on {interface} ({scope}, domains: {domains})").format(
+                    server=r.address, interface=r.interface, scope=r.scope.value, domains=", ".join(r.domains) or _("none"))
                 for r in tun]
-    evidence += [f"LAN: {r.address} on {r.interface or 'global'} ({r.scope.value})" for r in lan_default]
-    explanation = ("Both the tunnel and the LAN are default DNS routes: queries race." if racing else
-                   "The tunnel's DNS servers get no queries at all (no routing domain, DefaultRoute off).")
+    evidence += [_("LAN: {server} on {interface} ({scope})").format(server=r.address, interface=r.interface or "global",
+                                                                    scope=r.scope.value) for r in lan_default]
+    explanation = (_("Both the tunnel and the LAN are default DNS routes: queries race.") if racing else
+                   _("The tunnel's DNS servers get no queries at all (no routing domain, DefaultRoute off)."))
     return finding("linux-resolved-vpn-not-default", explanation, evidence)
 
 
@@ -51,14 +54,15 @@ def linux_resolv_conf_not_stub(ctx: Context) -> Finding | None:
     if not held:
         return None
     dns = ctx.snapshot.dns
-    evidence = [f"systemd-resolved holds {r.address} on {r.interface} ({r.origin.split(',')[0]})" for r in held]
-    evidence.append("/etc/resolv.conf lists " + (", ".join(dns.resolv_conf_nameservers) or "no nameserver")
-                    + f" (written by {dns.manager.value}{', ' + dns.resolv_conf_by if dns.resolv_conf_by else ''}), "
-                      "not the stub 127.0.0.53")
+    evidence = [_("systemd-resolved holds {server} on {interface} ({origin})").format(
+        server=r.address, interface=r.interface, origin=r.origin.split(",")[0]) for r in held]
+    evidence.append(_("/etc/resolv.conf lists {servers} (written by {writer}), not the stub 127.0.0.53").format(
+        servers=", ".join(dns.resolv_conf_nameservers) or _("no nameserver"),
+        writer=dns.manager.value + (", " + dns.resolv_conf_by if dns.resolv_conf_by else "")))
     for r in held[:2]:
         st = ctx.status(r.address)
         if st.probed:
             evidence.append(st.summary())
     return finding("linux-resolv-conf-not-stub",
-                   f"systemd-resolved has the VPN's DNS {', '.join(dict.fromkeys(r.address for r in held))}, but "
-                   "programs read /etc/resolv.conf, which names other servers.", evidence)
+                   _("systemd-resolved has the VPN's DNS {servers}, but programs read /etc/resolv.conf, which names "
+                     "other servers.").format(servers=", ".join(dict.fromkeys(r.address for r in held))), evidence)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from agent.findings import finding
+from agent.i18n import _
 from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManager, DohMode, Evidence, Finding,
                          Outcome, Platform, ResolverScope, Severity)
 from agent.netclass import is_loopback, is_private
@@ -31,7 +32,7 @@ def _answers(result) -> tuple[str, ...]:
 def _said(ctx: Context, server: str, name: str) -> str:
     r = ctx.status(server).best(name)
     if r is None:
-        return f"{server}: not probed for {name}"
+        return _("{server}: not probed for {name}").format(server=server, name=name)
     got = ", ".join(_answers(r))
     return f"{server} {r.transport.value} {name}: {r.outcome.value}{' ' + got if got else ''}"
 
@@ -69,21 +70,32 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
         return None
     evidence = []
     for b in hits:
-        who = "policy" if b.policy else "preference"
-        extra = f", provider {b.templates}" if b.templates else ""
-        extra += f", excluded {', '.join(b.excluded)}" if b.excluded else ""
+        who = _("policy") if b.policy else _("preference")
+        extra = _(", provider {templates}").format(templates=b.templates) if b.templates else ""
+        extra += _(", excluded {names}").format(names=", ".join(b.excluded)) if b.excluded else ""
         if b.browser == "firefox" and b.allow_private is not True and b.setting != "DNSOverHTTPS":
-            extra += ", private answers rejected (network.trr.allow-rfc1918 not set)"
-        evidence.append(f"{b.browser} {who} {b.setting}={b.value} ({b.mode.value}{extra}) in {b.source}")
+            extra += _(", private answers rejected (network.trr.allow-rfc1918 not set)")
+        evidence.append(_("{browser} {who} {setting} ({mode}{extra}) in {source}").format(
+            browser=b.browser, who=who, setting=f"{b.setting}={b.value}", mode=b.mode.value, extra=extra,
+            source=b.source))
     if canary is not None:
-        evidence.append(f"the VPN's DNS answers {'positively' if canary else 'negatively'} for "
-                        f"use-application-dns.net (Firefox's default DoH {'stays on' if canary else 'is switched off'} "
-                        "on this network)")
+        evidence.append(_("the VPN's DNS answers positively for use-application-dns.net (Firefox's default DoH "
+                          "stays on on this network)") if canary else
+                        _("the VPN's DNS answers negatively for use-application-dns.net (Firefox's default DoH is "
+                          "switched off on this network)"))
     strict = any(b.mode is DohMode.SECURE for b in hits)
     browsers = ", ".join(sorted({b.browser for b in hits}))
     return finding("browser-secure-dns",
-                   f"{browsers.capitalize()} {'is' if len({b.browser for b in hits}) == 1 else 'are'} set to resolve "
-                   f"names over DNS-over-HTTPS{' only (no fallback)' if strict else ' first'}.", evidence)
+                   _browsers_explanation(len({b.browser for b in hits}) == 1, strict).format(
+                       browsers=browsers.capitalize()), evidence)
+
+
+def _browsers_explanation(one: bool, strict: bool) -> str:
+    if one:
+        return (_("{browsers} is set to resolve names over DNS-over-HTTPS only (no fallback).") if strict else
+                _("{browsers} is set to resolve names over DNS-over-HTTPS first."))
+    return (_("{browsers} are set to resolve names over DNS-over-HTTPS only (no fallback).") if strict else
+            _("{browsers} are set to resolve names over DNS-over-HTTPS first."))
 
 
 def _under_any(name: str, domains: tuple[str, ...]) -> bool:
@@ -128,10 +140,11 @@ def container_dns_not_vpn(ctx: Context) -> Finding | None:
     configured = [c for c in local.containers if c.kind == "docker" and c.dns_servers]
     for c in configured:
         if not vpn & set(c.dns_servers):
-            evidence.append(f"{c.source}: \"dns\": {', '.join(c.dns_servers)} (the VPN's DNS: {', '.join(sorted(vpn))})")
+            evidence.append(_("{source}: {setting} (the VPN's DNS: {servers})").format(
+                source=c.source, setting='"dns": ' + ", ".join(c.dns_servers), servers=", ".join(sorted(vpn))))
     if evidence:
-        return finding("container-dns-not-vpn", "Docker's daemon.json gives containers DNS servers that are not "
-                                                "the VPN's.", evidence)
+        return finding("container-dns-not-vpn", _("Docker's daemon.json gives containers DNS servers that are not "
+                                                  "the VPN's."), evidence)
     dns = ctx.snapshot.dns
     # Docker's default bridge is there (docker0 in the interface list): its containers copy
     # resolved's uplink list.  Whether containers need the VPN's names is not seen: info.
@@ -142,13 +155,14 @@ def container_dns_not_vpn(ctx: Context) -> Finding | None:
                   and r.address not in vpn and not is_loopback(r.address)]
         tunnel = [r for r in ctx.tunnel_resolvers if r.address in vpn]
         if others and tunnel:
-            evidence = ["/etc/resolv.conf is the systemd-resolved stub: Docker copies /run/systemd/resolve/resolv.conf "
-                        "to containers instead"]
+            evidence = [_("/etc/resolv.conf is the systemd-resolved stub: Docker copies "
+                          "/run/systemd/resolve/resolv.conf to containers instead")]
             evidence += [f"{r.origin}: {r.address}" for r in others]
-            evidence += [f"{r.origin}: {r.address} (the VPN's)" for r in tunnel]
-            evidence.append("Docker's default bridge docker0 is up here")
-            return finding("container-dns-not-vpn", "Containers on Docker's default network get resolved's servers "
-                                                    "as one flat list, the LAN's first, without its per-link routing.",
+            evidence += [_("{origin}: {server} (the VPN's)").format(origin=r.origin, server=r.address) for r in tunnel]
+            evidence.append(_("Docker's default bridge docker0 is up here"))
+            return finding("container-dns-not-vpn", _("Containers on Docker's default network get resolved's servers "
+                                                      "as one flat list, the LAN's first, without its per-link "
+                                                      "routing."),
                            evidence, severity=Severity.INFO)
     return None
 
@@ -165,9 +179,9 @@ def wsl_dns_not_vpn(ctx: Context) -> Finding | None:
             return None
         for c in local.containers:
             if c.kind == "wslconfig" and c.settings.get("dnsTunneling") in ("false", "0"):
-                return finding("wsl-dns-not-vpn", "WSL's DNS tunneling is switched off in .wslconfig.",
+                return finding("wsl-dns-not-vpn", _("WSL's DNS tunneling is switched off in .wslconfig."),
                                [f"{c.source}: " + ", ".join(f"{k}={v}" for k, v in c.settings.items()),
-                                "the VPN's DNS servers: " + ", ".join(_vpn_servers(ctx))])
+                                _("the VPN's DNS servers: {servers}").format(servers=", ".join(_vpn_servers(ctx)))])
         return None
     if ctx.platform is not Platform.LINUX or not local.inside_wsl or ctx.snapshot.dns.resolv_conf_by != "wsl":
         return None
@@ -178,10 +192,12 @@ def wsl_dns_not_vpn(ctx: Context) -> Finding | None:
                if (lk := ctx.system(n.name)) is not None and not lk.addresses and lk.error]
     if not failing:
         return None
-    evidence = [f"/etc/resolv.conf was generated by WSL and names {', '.join(servers)} (the NAT gateway to Windows; "
-                f"with DNS tunneling it would be {WSL_DNS_TUNNELING_ADDRESS})"]
-    evidence += [f"system resolver {n}: {ctx.system(n).error}" for n in failing]
-    return finding("wsl-dns-not-vpn", "This Linux runs inside WSL 2 without DNS tunneling, and names fail.", evidence)
+    evidence = [_("/etc/resolv.conf was generated by WSL and names {servers} (the NAT gateway to Windows; with DNS "
+                  "tunneling it would be {address})").format(servers=", ".join(servers),
+                                                             address=WSL_DNS_TUNNELING_ADDRESS)]
+    evidence += [_("system resolver {name}: {result}").format(name=n, result=ctx.system(n).error) for n in failing]
+    return finding("wsl-dns-not-vpn", _("This Linux runs inside WSL 2 without DNS tunneling, and names fail."),
+                   evidence)
 
 
 # --------------------------------------------------------------------------- hosts file
@@ -217,7 +233,8 @@ def hosts_file_override(ctx: Context) -> Finding | None:
         hit_names.append(name)
         fixed = {e.address for e in found}
         for e in found:
-            evidence.append(f"{local.hosts_path or 'hosts file'} line {e.line}: {e.address} {' '.join(e.names)}")
+            evidence.append(_("{file} line {line}: {entry}").format(
+                file=local.hosts_path or _("hosts file"), line=e.line, entry=f"{e.address} {' '.join(e.names)}"))
         answered = set()
         for s in servers:
             r = ctx.status(s).best(name)
@@ -228,12 +245,13 @@ def hosts_file_override(ctx: Context) -> Finding | None:
             stale = True
         lk = ctx.system(name)
         if lk is not None:
-            evidence.append(f"system resolver {name}: " + (", ".join(a.address for a in lk.addresses) or
-                                                            lk.error or "no address"))
+            evidence.append(_("system resolver {name}: {result}").format(
+                name=name, result=", ".join(a.address for a in lk.addresses) or lk.error or _("no address")))
     if not hit_names:
         return None
-    explanation = (f"The hosts file gives {', '.join(hit_names)} a fixed address"
-                   + (" that the DNS server does not give." if stale else " (the same as DNS, for now)."))
+    explanation = (_("The hosts file gives {names} a fixed address that the DNS server does not give.") if stale else
+                   _("The hosts file gives {names} a fixed address (the same as DNS, for now).")).format(
+        names=", ".join(hit_names))
     return finding("hosts-file-override", explanation, evidence,
                    severity=Severity.WARNING if stale else Severity.INFO)
 
@@ -262,13 +280,13 @@ def local_dns_agent(ctx: Context) -> Finding | None:
                                 if is_loopback(r.address) and not _os_stub(ctx, r.address)))
     if not agents:
         return None
-    evidence = [f"the resolver in use is {a} ({next(r.origin for r in ctx.resolvers if r.address == a) or 'OS'})"
-                for a in agents]
+    evidence = [_("the resolver in use is {server} ({origin})").format(
+        server=a, origin=next(r.origin for r in ctx.resolvers if r.address == a) or "OS") for a in agents]
     if ctx.has(Evidence.PORT53):
         for p in ctx.snapshot.local.port53:
             if p.address.split("%", 1)[0] in [a.split("%", 1)[0] for a in agents] or p.address in ("*", "0.0.0.0", "::"):
                 evidence.append(f"port 53 ({p.transport.value} {p.address}): "
-                                + (f"{p.process} (pid {p.pid})" if p.process else "process not shown (run as root)"))
+                                + (f"{p.process} (pid {p.pid})" if p.process else _("process not shown (run as root)")))
     vpn = [s for s in _vpn_servers(ctx) if s not in agents]
     worse = []
     for check in [*ctx.expectations, *[n for n in ctx.names if n.origin == "canary"]]:
@@ -287,8 +305,9 @@ def local_dns_agent(ctx: Context) -> Finding | None:
                     and not all(is_private(x) for x in _answers(got)) and all(is_private(x) for x in _answers(ref))):
                 worse.append(check.name)
     severity = Severity.WARNING if worse else Severity.INFO
-    explanation = (f"DNS goes through a local agent at {', '.join(agents)}"
-                   + (f", which fails {', '.join(dict.fromkeys(worse))} that the VPN's DNS answers." if worse else "."))
+    explanation = (_("DNS goes through a local agent at {agents}, which fails {names} that the VPN's DNS "
+                     "answers.") if worse else _("DNS goes through a local agent at {agents}.")).format(
+        agents=", ".join(agents), names=", ".join(dict.fromkeys(worse)))
     return finding("local-dns-agent", explanation, evidence, severity=severity)
 
 
@@ -317,15 +336,18 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
             takers.append(r)
     if not takers:
         return None
-    evidence = [f"{r.origin or 'resolver'}: {r.address}{' on ' + r.interface if r.interface else ''} "
-                f"({r.scope.value}{', every name' if r.scope is ResolverScope.DOMAIN else ''})" for r in takers]
+    evidence = [(r.origin or _("resolver")) + f": {r.address}"
+                + (_(" on {interface}").format(interface=r.interface) if r.interface else "")
+                + f" ({r.scope.value}" + (_(", every name") if r.scope is ResolverScope.DOMAIN else "") + ")"
+                for r in takers]
     if writer in _OVERLAY_WRITERS:
-        evidence.append(f"/etc/resolv.conf was generated by {writer}")
+        evidence.append(_("/etc/resolv.conf was generated by {writer}").format(writer=writer))
     aws = [s for s in _vpn_servers(ctx) if s not in {t.address for t in takers}]
-    evidence.append("the AWS VPN's DNS servers: " + (", ".join(aws) if aws else "none in use"))
+    evidence.append(_("the AWS VPN's DNS servers: {servers}").format(servers=", ".join(aws) if aws else _("none in use")))
     who = "Tailscale (MagicDNS)" if any(t.address in OVERLAY_RESOLVERS or writer == "tailscale" for t in takers) \
-        else "another VPN"
-    return finding("other-vpn-takes-dns", f"{who} is asked for every name while the AWS tunnel is up.", evidence)
+        else _("another VPN")
+    return finding("other-vpn-takes-dns", _("{who} is asked for every name while the AWS tunnel is up.").format(who=who),
+                   evidence)
 
 
 RULES = (

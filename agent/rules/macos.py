@@ -10,6 +10,7 @@ counted as tunnels, and ``route -n get`` answers become route lookups.
 from __future__ import annotations
 
 from agent.findings import finding
+from agent.i18n import _
 from agent.model import Evidence, Finding, Platform, Resolver, ResolverScope
 from agent.rules.context import Context
 from agent.facts import select_resolvers  # the one model of macOS resolver choice
@@ -21,9 +22,12 @@ _FLUSH = "sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder"
 def _describe(r: Resolver) -> str:
     scope = r.scope.value
     if r.scope is ResolverScope.DOMAIN:
-        scope = f"domain ({', '.join(r.domains)})" if r.domains else "supplemental, no match domain"
-    order = f", order {r.order}" if r.order is not None else ""
-    return f"{r.origin or 'resolver'}: {r.address} on {r.interface or 'no interface'} [{scope}{order}]"
+        scope = (_("domain ({domains})").format(domains=", ".join(r.domains)) if r.domains
+                 else _("supplemental, no match domain"))
+    order = _(", order {n}").format(n=r.order) if r.order is not None else ""
+    return _("{origin}: {server} on {interface} [{scope}{order}]").format(
+        origin=r.origin or _("resolver"), server=r.address, interface=r.interface or _("no interface"),
+        scope=scope, order=order)
 
 
 def macos_vpn_resolver_not_used(ctx: Context) -> Finding | None:
@@ -51,23 +55,25 @@ def macos_vpn_resolver_not_used(ctx: Context) -> Finding | None:
     tun_domains = [r for r in ctx.resolvers if r.scope is ResolverScope.DOMAIN and r.domains
                    and (ctx.is_tunnel(r.interface) or r.address in vpn_addresses)]
     evidence = [_describe(r) for r in tun]
-    evidence += [f"default: {_describe(r)}" for r in defaults if not ctx.is_tunnel(r.interface)]
+    evidence += [_("default: {resolver}").format(resolver=_describe(r)) for r in defaults
+                 if not ctx.is_tunnel(r.interface)]
     if not defaults:
-        evidence.append("no default resolver: names outside match domains fail for unbound apps")
+        evidence.append(_("no default resolver: names outside match domains fail for unbound apps"))
     names = [n.name for n in ctx.expectations]
     vpn_dns = ", ".join(dict.fromkeys(r.address for r in tun))
-    iface = next((r.interface for r in tun if r.interface), "the tunnel")
+    iface = next((r.interface for r in tun if r.interface), None) or _("the tunnel")
 
     if not tun_globals and not tun_domains:
-        explanation = (f"The VPN's DNS server(s) {vpn_dns} on {iface} are only "
-                       + ("scoped" if all(r.scope is ResolverScope.SCOPED for r in tun) else
-                          "scoped/supplemental without a match domain")
-                       + ": ordinary apps never ask them.")
+        explanation = (_("The VPN's DNS server(s) {servers} on {interface} are only scoped: ordinary apps never "
+                         "ask them.") if all(r.scope is ResolverScope.SCOPED for r in tun) else
+                       _("The VPN's DNS server(s) {servers} on {interface} are only scoped/supplemental without a "
+                         "match domain: ordinary apps never ask them.")).format(servers=vpn_dns, interface=iface)
         return _finding(explanation, evidence, names, first_default)
 
     if tun_globals and first_default is not None and not ctx.is_tunnel(first_default.interface):
-        explanation = (f"The VPN's DNS server(s) {vpn_dns} are only an extra default: {first_default.address} on "
-                       f"{first_default.interface or 'no interface'} comes first in the order.")
+        explanation = _("The VPN's DNS server(s) {servers} are only an extra default: {first} on {interface} "
+                        "comes first in the order.").format(servers=vpn_dns, first=first_default.address,
+                                                             interface=first_default.interface or _("no interface"))
         return _finding(explanation, evidence, names, first_default)
 
     if not tun_globals and names:
@@ -75,12 +81,14 @@ def macos_vpn_resolver_not_used(ctx: Context) -> Finding | None:
                                               for r in select_resolvers(ctx.resolvers, n))]
         if missed:
             domains = sorted({d for r in tun_domains for d in r.domains})
-            evidence.append(f"VPN match domains: {', '.join(domains)}")
+            evidence.append(_("VPN match domains: {domains}").format(domains=", ".join(domains)))
             for n in missed:
                 to = select_resolvers(ctx.resolvers, n)
-                evidence.append(f"{n} -> {', '.join(r.address for r in to) or 'no resolver'} (not the VPN's)")
-            explanation = (f"{', '.join(missed)} lie outside the VPN's match domains ({', '.join(domains)}), so macOS "
-                           "sends them to the default resolver instead of the VPN's.")
+                evidence.append(_("{name} -> {servers} (not the VPN's)").format(
+                    name=n, servers=", ".join(r.address for r in to) or _("no resolver")))
+            explanation = _("{names} lie outside the VPN's match domains ({domains}), so macOS sends them to the "
+                            "default resolver instead of the VPN's.").format(names=", ".join(missed),
+                                                                              domains=", ".join(domains))
             return _finding(explanation, evidence, missed, first_default)
     return None
 
@@ -88,10 +96,11 @@ def macos_vpn_resolver_not_used(ctx: Context) -> Finding | None:
 def _finding(explanation: str, evidence: list[str], names: list[str], default: Resolver | None) -> Finding:
     name = names[0] if names else "<name>"
     service = "Wi-Fi" if default is None or (default.interface or "").startswith("en") else "<service>"
-    user_fix = (f"Check which resolver macOS uses with: scutil --dns. If DNS servers were set by hand on the "
-                f"network service, clear them: networksetup -setdnsservers {service} empty. Reconnect the VPN, "
-                f"flush the cache ({_FLUSH}), then test like apps do: {_APP_TEST.format(name=name)} "
-                "(dig and nslookup bypass the macOS resolver, so they can disagree with apps).")
+    user_fix = _("Check which resolver macOS uses with: scutil --dns. If DNS servers were set by hand on the "
+                 "network service, clear them: {clear}. Reconnect the VPN, flush the cache ({flush}), then test "
+                 "like apps do: {test} (dig and nslookup bypass the macOS resolver, so they can disagree with "
+                 "apps).").format(clear=f"networksetup -setdnsservers {service} empty", flush=_FLUSH,
+                                  test=_APP_TEST.format(name=name))
     return finding("macos-vpn-resolver-not-used", explanation, evidence, user_fix=user_fix)
 
 
@@ -109,10 +118,11 @@ def macos_resolv_conf_not_vpn(ctx: Context) -> Finding | None:
     used = [r for r in ctx.resolvers if r.address in vpn and r.scope is not ResolverScope.INACTIVE]
     if not used:
         return None
-    evidence = ["/etc/resolv.conf lists " + ", ".join(listed)]
+    evidence = [_("/etc/resolv.conf lists {servers}").format(servers=", ".join(listed))]
     evidence += [_describe(r) for r in used]
     return finding("macos-resolv-conf-not-vpn",
-                   f"The VPN's DNS {', '.join(vpn)} is in scutil --dns but not in /etc/resolv.conf ({', '.join(listed)}).",
+                   _("The VPN's DNS {servers} is in scutil --dns but not in /etc/resolv.conf ({listed}).").format(
+                       servers=", ".join(vpn), listed=", ".join(listed)),
                    evidence)
 
 

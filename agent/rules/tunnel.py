@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipaddress
 
 from agent.findings import finding
+from agent.i18n import _
 from agent.model import Finding, ResolverScope, SamlState, TunnelMode
 from agent.netclass import is_linklocal, is_private
 from agent.rules.context import Context
@@ -17,7 +18,7 @@ def vpn_not_connected(ctx: Context) -> Finding | None:
         return None
     evidence = list(ctx.snapshot.vpn.reasons)
     if ctx.snapshot.vpn.disconnected_at:
-        evidence.append(f"VPN log: disconnected at {ctx.snapshot.vpn.disconnected_at}")
+        evidence.append(_("VPN log: disconnected at {time}").format(time=ctx.snapshot.vpn.disconnected_at))
     return finding("vpn-not-connected", None, evidence)
 
 
@@ -31,12 +32,13 @@ def saml_login_not_completed(ctx: Context) -> Finding | None:
     if saml not in (SamlState.PENDING, SamlState.FAILED) or not ctx.tunnel_absent:
         return None
     vpn = ctx.snapshot.vpn
-    evidence = [f"VPN client log: the SAML sign-in {'was refused (AUTH_FAILED)' if saml is SamlState.FAILED else 'started and never completed'}"
-                + (f" (profile {vpn.client_profile})" if vpn.client_profile else "")]
+    evidence = [(_("VPN client log: the SAML sign-in was refused (AUTH_FAILED)") if saml is SamlState.FAILED
+                 else _("VPN client log: the SAML sign-in started and never completed"))
+                + (_(" (profile {profile})").format(profile=vpn.client_profile) if vpn.client_profile else "")]
     evidence += [e for e in vpn.log_errors if "auth" in e.lower() or "saml" in e.lower()][:3]
     evidence += list(vpn.reasons)[:2]
     if vpn.log_sources:
-        evidence.append("logs read: " + ", ".join(vpn.log_sources[:3]))
+        evidence.append(_("logs read: {files}").format(files=", ".join(vpn.log_sources[:3])))
     return finding("saml-login-not-completed", None, evidence)
 
 
@@ -64,17 +66,19 @@ def stale_vpn_dns_after_disconnect(ctx: Context) -> Finding | None:
     stale = _stale_addresses(ctx)
     if not stale:
         return None
-    evidence = [f"no tunnel is up: {'; '.join(ctx.snapshot.vpn.reasons)}"]
+    evidence = [_("no tunnel is up: {reasons}").format(reasons="; ".join(ctx.snapshot.vpn.reasons))]
     for a in stale:
         r = ctx.resolver(a)
-        where = f" on {r.interface}" if r and r.interface else ""
-        pushed = " (pushed by the VPN in its last session)" if a in ctx.pushed_dns else ""
-        evidence.append(f"resolver {a}{where}{pushed} is still configured")
+        where = _(" on {interface}").format(interface=r.interface) if r and r.interface else ""
+        pushed = _(" (pushed by the VPN in its last session)") if a in ctx.pushed_dns else ""
+        evidence.append(_("resolver {server}{where}{pushed} is still configured").format(
+            server=a, where=where, pushed=pushed))
         st = ctx.status(a)
         if st.probed:
             evidence.append(st.summary())
     return finding("stale-vpn-dns-after-disconnect",
-                   f"The resolver(s) {', '.join(stale)} come from the VPN, which is down.", evidence)
+                   _("The resolver(s) {servers} come from the VPN, which is down.").format(servers=", ".join(stale)),
+                   evidence)
 
 
 def multiple_vpn_dns_conflict(ctx: Context) -> Finding | None:
@@ -87,7 +91,7 @@ def multiple_vpn_dns_conflict(ctx: Context) -> Finding | None:
         return None
     evidence = [f"{iface}: DNS {', '.join(addrs)}" for iface, addrs in sorted(by_iface.items())]
     return finding("multiple-vpn-dns-conflict",
-                   f"{len(by_iface)} tunnel interfaces have their own DNS servers.", evidence)
+                   _("{count} tunnel interfaces have their own DNS servers.").format(count=len(by_iface)), evidence)
 
 
 def custom_dns_no_route(ctx: Context) -> Finding | None:
@@ -105,10 +109,11 @@ def custom_dns_no_route(ctx: Context) -> Finding | None:
     if not bad:
         return None
     evidence = [ri.describe() for ri in bad] + [ctx.status(ri.address).summary() for ri in bad]
-    evidence.append("routes through the tunnel: " + (", ".join(ctx.snapshot.vpn.tunnel_routes) or "none"))
+    evidence.append(_("routes through the tunnel: {routes}").format(
+        routes=", ".join(ctx.snapshot.vpn.tunnel_routes) or _("none")))
     return finding("custom-dns-no-route",
-                   f"The pushed DNS server(s) {', '.join(ri.address for ri in bad)} are not covered by any "
-                   "route through the tunnel.", evidence)
+                   _("The pushed DNS server(s) {servers} are not covered by any route through the tunnel.").format(
+                       servers=", ".join(ri.address for ri in bad)), evidence)
 
 
 def route_outside_tunnel(ctx: Context) -> Finding | None:
@@ -126,7 +131,8 @@ def route_outside_tunnel(ctx: Context) -> Finding | None:
     if not bad:
         return None
     return finding("route-outside-tunnel",
-                   f"The DNS server(s) {', '.join(ri.address for ri in bad)} are routed outside the full tunnel.",
+                   _("The DNS server(s) {servers} are routed outside the full tunnel.").format(
+                       servers=", ".join(ri.address for ri in bad)),
                    [ri.describe() for ri in bad])
 
 
@@ -147,9 +153,10 @@ def lan_overlaps_vpc(ctx: Context) -> Finding | None:
         return None
     evidence = []
     for a, lan, ri in hits:
-        evidence.append(f"{a} is on the local subnet {lan}")
+        evidence.append(_("{server} is on the local subnet {lan}").format(server=a, lan=lan))
         evidence.append(ri.describe())
-    return finding("lan-overlaps-vpc", f"The VPN DNS server(s) {', '.join(h[0] for h in hits)} overlap the LAN.",
+    return finding("lan-overlaps-vpc",
+                   _("The VPN DNS server(s) {servers} overlap the LAN.").format(servers=", ".join(h[0] for h in hits)),
                    evidence)
 
 
@@ -162,7 +169,8 @@ def dns_server_linklocal(ctx: Context) -> Finding | None:
     if not bad:
         return None
     evidence = [ctx.route_to(a).describe() for a in bad] + [ctx.status(a).summary() for a in bad]
-    return finding("dns-server-linklocal", f"The VPN DNS server is {', '.join(bad)}.", evidence)
+    return finding("dns-server-linklocal", _("The VPN DNS server is {servers}.").format(servers=", ".join(bad)),
+                   evidence)
 
 
 def ipv6_dns_leak(ctx: Context) -> Finding | None:
@@ -180,7 +188,7 @@ def ipv6_dns_leak(ctx: Context) -> Finding | None:
         return None
     evidence = [f"IPv6 resolver {r.address} ({r.origin or r.scope.value}{', ' + r.interface if r.interface else ''})"
                 for r in leaks]
-    evidence.append("no IPv6 default route (::/0, ::/1+8000::/1, 2000::/3) goes through the tunnel")
+    evidence.append(_("no IPv6 default route (::/0, ::/1+8000::/1, 2000::/3) goes through the tunnel"))
     return finding("ipv6-dns-leak", None, evidence)
 
 
@@ -210,6 +218,7 @@ def dns_server_is_other_vpc_plus2(ctx: Context) -> Finding | None:
         return None
     evidence = []
     for a, cidr, st in hits:
-        evidence.append(f"{a} is the base+2 address of {cidr}, routed through the tunnel")
+        evidence.append(_("{server} is the base+2 address of {cidr}, routed through the tunnel").format(
+            server=a, cidr=cidr))
         evidence.append(st.summary())
     return finding("dns-server-is-other-vpc-plus2", None, evidence)

@@ -11,6 +11,7 @@ disconnect is a VPN resolver on a dead tunnel).  Fixes use Windows commands:
 from __future__ import annotations
 
 from agent.findings import finding
+from agent.i18n import _
 from agent.model import Finding, Platform, ResolverScope, Severity, TunnelMode
 from agent.rules.context import Context
 
@@ -46,25 +47,30 @@ def windows_multihomed_dns(ctx: Context) -> Finding | None:
     evidence = []
     for r in vpn + lan:
         iface = _iface(ctx, r.interface)
-        metric = f", interface metric {iface.metric}" if iface is not None and iface.metric is not None else ""
+        metric = (_(", interface metric {metric}").format(metric=iface.metric)
+                  if iface is not None and iface.metric is not None else "")
         index = f" (ifIndex {iface.index})" if iface is not None and iface.index is not None else ""
         kind = "VPN" if r in vpn else "LAN"
-        evidence.append(f"{kind} adapter {r.interface}{index}: DNS {r.address}{metric}, asked #{r.order}")
-    evidence.append("smart multi-homed name resolution: " + (
-        "on (DisableSmartNameResolution is not 1)" if dns.smart_multihomed else "state unknown (registry not read); on by default"))
+        evidence.append(_("{kind} adapter {interface}{index}: DNS {server}{metric}, asked #{order}").format(
+            kind=kind, interface=r.interface, index=index, server=r.address, metric=metric, order=r.order))
+    evidence.append(_("smart multi-homed name resolution: on (DisableSmartNameResolution is not 1)")
+                    if dns.smart_multihomed else
+                    _("smart multi-homed name resolution: state unknown (registry not read); on by default"))
     for r in lan:
         st = ctx.status(r.address)
         if st.probed:
             evidence.append(st.summary())
     vpn_iface = _iface(ctx, vpn[0].interface)
     index = vpn_iface.index if vpn_iface is not None and vpn_iface.index is not None else "<VPN ifIndex>"
-    user_fix = (f"Make Windows prefer the VPN adapter: Set-NetIPInterface -InterfaceIndex {index} -InterfaceMetric 5 "
-                f"(PowerShell as administrator), then ipconfig /flushdns. Check with Resolve-DnsName {_probe_name(ctx)} "
-                f"-Server {vpn[0].address}.")
+    user_fix = _("Make Windows prefer the VPN adapter: {set_metric} (PowerShell as administrator), then ipconfig "
+                 "/flushdns. Check with {check}.").format(
+        set_metric=f"Set-NetIPInterface -InterfaceIndex {index} -InterfaceMetric 5",
+        check=f"Resolve-DnsName {_probe_name(ctx)} -Server {vpn[0].address}")
     lan_first = bool(lan[0].order and vpn[0].order and lan[0].order < vpn[0].order) if lan and vpn else False
-    explanation = (f"The VPN adapter's DNS ({', '.join(r.address for r in vpn)}) and the LAN's "
-                   f"({', '.join(r.address for r in lan)}) are both in use"
-                   + ("; the LAN adapter even has the lower metric, so Windows asks it first." if lan_first else "."))
+    explanation = (_("The VPN adapter's DNS ({vpn}) and the LAN's ({lan}) are both in use; the LAN adapter even has "
+                     "the lower metric, so Windows asks it first.") if lan_first else
+                   _("The VPN adapter's DNS ({vpn}) and the LAN's ({lan}) are both in use.")).format(
+        vpn=", ".join(r.address for r in vpn), lan=", ".join(r.address for r in lan))
     return finding("windows-multihomed-dns", explanation, evidence, user_fix=user_fix)
 
 
@@ -79,20 +85,26 @@ def windows_nrpt_gpo_override(ctx: Context) -> Finding | None:
     gpo = [r for r in rules if r.source == "gpo"]
     if not local and not ctx.tunnel_up:
         return None
-    evidence = ["Group Policy key HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig exists"]
-    evidence += [f"GPO rule {r.name}: {', '.join(r.namespaces) or '?'} -> {', '.join(r.servers) or 'no servers'}" for r in gpo]
-    evidence += [f"ignored local rule {r.name}: {', '.join(r.namespaces) or '?'} -> {', '.join(r.servers) or 'no servers'}"
+    evidence = [_("Group Policy key {key} exists").format(
+        key="HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig")]
+    evidence += [_("GPO rule {rule}: {namespaces} -> {servers}").format(
+        rule=r.name, namespaces=", ".join(r.namespaces) or "?", servers=", ".join(r.servers) or _("no servers"))
+        for r in gpo]
+    evidence += [_("ignored local rule {rule}: {namespaces} -> {servers}").format(
+        rule=r.name, namespaces=", ".join(r.namespaces) or "?", servers=", ".join(r.servers) or _("no servers"))
                  for r in local]
     if local:
-        explanation = f"{len(local)} local NRPT rule(s), typically written by the VPN client, are ignored."
+        explanation = _("{count} local NRPT rule(s), typically written by the VPN client, are ignored.").format(
+            count=len(local))
         severity = None
     else:
-        explanation = ("No local rule is ignored right now, but any NRPT rule the VPN client writes would be; the "
-                       "GPO rules take precedence for their namespaces.")
+        explanation = _("No local rule is ignored right now, but any NRPT rule the VPN client writes would be; the "
+                        "GPO rules take precedence for their namespaces.")
         severity = Severity.INFO
     return finding("windows-nrpt-gpo-override", explanation, evidence, severity=severity,
-                   user_fix="Ask IT. Get-DnsClientNrptPolicy shows the rules Windows applies; Resolve-DnsName "
-                            f"{_probe_name(ctx)} shows which server answers. Then ipconfig /flushdns.")
+                   user_fix=_("Ask IT. Get-DnsClientNrptPolicy shows the rules Windows applies; {check} shows "
+                              "which server answers. Then ipconfig /flushdns.").format(
+                       check=f"Resolve-DnsName {_probe_name(ctx)}"))
 
 
 def windows_full_tunnel_dns_forced(ctx: Context) -> Finding | None:
@@ -112,8 +124,10 @@ def windows_full_tunnel_dns_forced(ctx: Context) -> Finding | None:
             lan.append((r, ri))
     if not lan:
         return None
-    evidence = [f"{ri.describe()} -- on Windows the query still goes into the full tunnel" for _r, ri in lan]
-    evidence.append("no DNS servers pushed by the endpoint" + (" (PUSH_REPLY seen)" if ctx.pushed_known else ""))
+    evidence = [_("{route} -- on Windows the query still goes into the full tunnel").format(route=ri.describe())
+                for _r, ri in lan]
+    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known
+                    else _("no DNS servers pushed by the endpoint"))
     failing = []
     for r, _ri in lan:
         st = ctx.status(r.address)
@@ -123,19 +137,21 @@ def windows_full_tunnel_dns_forced(ctx: Context) -> Finding | None:
         sl = ctx.system(n)
         if sl is not None and not sl.addresses:
             failing.append(n)
-            evidence.append(f"system resolver {n}: {sl.error or 'no address'}")
+            evidence.append(_("system resolver {name}: {result}").format(name=n, result=sl.error or _("no address")))
     severity = None
     if failing:
         severity = Severity.ERROR
     servers = ", ".join(r.address for r, _ri in lan)
     return finding(
         "windows-full-tunnel-dns-forced",
-        f"The local resolver(s) {servers} have a route outside the tunnel, which is what KC scenario 1 example 1 "
-        "relies on; Windows does not honour it for DNS." + (" Lookups through the system resolver fail." if failing else ""),
+        (_("The local resolver(s) {servers} have a route outside the tunnel, which is what KC scenario 1 example 1 "
+           "relies on; Windows does not honour it for DNS. Lookups through the system resolver fail.") if failing else
+         _("The local resolver(s) {servers} have a route outside the tunnel, which is what KC scenario 1 example 1 "
+           "relies on; Windows does not honour it for DNS.")).format(servers=servers),
         evidence, severity=severity,
-        user_fix=(f"Compare Resolve-DnsName {_probe_name(ctx)} -Server {lan[0][0].address} with the VPN "
-                  "disconnected and connected; ipconfig /flushdns after each change. Ask your VPN administrator "
-                  "to push a DNS server."))
+        user_fix=_("Compare {check} with the VPN disconnected and connected; ipconfig /flushdns after each change. "
+                   "Ask your VPN administrator to push a DNS server.").format(
+            check=f"Resolve-DnsName {_probe_name(ctx)} -Server {lan[0][0].address}"))
 
 
 RULES = (
