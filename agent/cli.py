@@ -200,7 +200,7 @@ def main(args: Optional[list[str]] = None) -> None:
     command line its fast path does not take)."""
     from agent.launch import select_language
 
-    chosen = select_language(sys.argv[1:] if args is None else args)
+    chosen = select_language(sys.argv[1:] if args is None else args, environment=False)
     if isinstance(chosen, int):
         sys.exit(chosen)
     args = default_command(chosen)

@@ -193,7 +193,8 @@ def emit(ui: Ui, report, out: Outputs, to_stdout: bool = True) -> None:
         from agent.triage import json_line
         sys.stdout.write(json_line(report.to_dict()) + "\n")
     elif markdown is None or str(markdown) != "-":
-        sys.stdout.write(render(report, Format.TEXT, color=style_for(sys.stdout).color, verbose=ui.verbose > 0))
+        style = style_for(sys.stdout)
+        sys.stdout.write(render(report, Format.TEXT, color=style.color, verbose=ui.verbose > 0, unicode=style.unicode))
 
 
 def preview_redaction(report, as_json: bool, level: str = "default") -> None:

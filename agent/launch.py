@@ -33,6 +33,7 @@ def _main(args: list[str]) -> int | None:
     if args == ["--version"]:
         sys.stdout.write(version_line())
         return 0
+    console_fallback()
     status = select_language(args)
     if isinstance(status, int):
         return status
@@ -52,10 +53,24 @@ def _main(args: list[str]) -> int | None:
     return status
 
 
-def select_language(args: list[str]) -> list[str] | int:
+def console_fallback() -> None:
+    """A console or pipe that cannot print UTF-8 (cp932 on a Japanese Windows, cp1252, ASCII)
+    shows a '?' for a character it lacks instead of ending the run with UnicodeEncodeError
+    (the renderers also use ASCII marks there: agent.render.style.style_for)."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):      # a detached or closed stream: nothing to print on
+                pass
+
+
+def select_language(args: list[str], environment: bool = True) -> list[str] | int:
     """Set the run's language (``--lang`` anywhere on the command line, else CVPN_DOCTOR_LANG,
     else the locale, else English: agent.i18n) before anything is printed; the command line
-    without ``--lang``, or the usage exit status for a bad one."""
+    without ``--lang``, or the usage exit status for a bad one.  ``environment`` False: only a
+    ``--lang`` given changes the language (agent.cli, after this module chose it already)."""
     from agent import i18n
 
     try:
@@ -63,7 +78,8 @@ def select_language(args: list[str]) -> list[str] | int:
     except i18n.BadLanguage as err:
         sys.stderr.write(f"{TOOL_NAME}: {err}\n")
         return 2
-    i18n.set_language(i18n.choose(lang))
+    if environment or lang is not None:
+        i18n.set_language(i18n.choose(lang))
     return rest
 
 

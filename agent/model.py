@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+from agent.i18n import N_
 from agent.serial import Record
 
 # MAJOR.MINOR: a minor version only adds optional fields (a reader of 1.x reads any 1.y and
@@ -219,6 +220,20 @@ class Outcome(StrEnum):
 
 _RESPONDED = frozenset({Outcome.ANSWER, Outcome.NODATA, Outcome.NXDOMAIN, Outcome.SERVFAIL,
                         Outcome.REFUSED, Outcome.OTHER_RCODE, Outcome.TRUNCATED})
+
+# The outcome words as a person reads them (agent.i18n: the value is the msgid; rcodes stay
+# as they are in Japanese too).  The values themselves never change: they are the contract.
+OUTCOME_WORDS = (N_("answer"), N_("nodata"), N_("nxdomain"), N_("servfail"), N_("refused"), N_("other-rcode"),
+                 N_("truncated"), N_("timeout"), N_("port-unreachable"), N_("host-unreachable"),
+                 N_("net-unreachable"), N_("connection-refused"), N_("connection-reset"), N_("malformed"),
+                 N_("mismatched"), N_("error"))
+
+
+def outcome_text(outcome: "Outcome | str") -> str:
+    """An outcome (or its value) in the run's language."""
+    from agent.i18n import _
+
+    return _(outcome.value if isinstance(outcome, Outcome) else outcome)
 
 
 # --------------------------------------------------------------------------- raw capture

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from agent.facts import derive
 from agent.i18n import N_, _
-from agent.model import Facts, Finding, Known, Outcome, Report, ServerFact, Transport, TunnelMode
+from agent.model import Facts, Finding, Known, Outcome, Report, ServerFact, Transport, TunnelMode, outcome_text
 from agent.netclass import address_class
 
 
@@ -264,6 +264,11 @@ class Diagram:
 COLUMNS = (N_("laptop"), N_("leaves by"), N_("via"), N_("network"), N_("DNS server"))   # shown through _()
 
 
+def _outcomes(leg: Leg) -> str:
+    """"answer" or "servfail/timeout", in the run's language."""
+    return "/".join(outcome_text(o) for o in leg.outcomes) or outcome_text(leg.outcome)
+
+
 def _lines(message: str, **values: str) -> list[str]:
     """A box's text: one message (lines split at newlines, so a translation may break them
     where its language reads well), placeholders filled."""
@@ -289,7 +294,8 @@ def _machine_lines(model: PathModel) -> list[str]:
 def _tunnel_lines(model: PathModel, p: ServerPath | None) -> list[str]:
     mode = _({TunnelMode.FULL: N_("full tunnel"), TunnelMode.SPLIT: N_("split tunnel")}.get(
         model.mode, N_("tunnel, mode unknown")))
-    lines = [f"{(p.interface if p else None) or ', '.join(model.tunnel_interfaces) or _('tunnel')}: {mode}"]
+    where = (p.interface if p else None) or ", ".join(model.tunnel_interfaces) or _("tunnel")
+    lines = [f"{where}: {mode}"]
     if model.mode_from == "VPN log":
         lines.append(_("(mode from the VPN log)"))
     if model.mode is TunnelMode.FULL:
@@ -310,7 +316,7 @@ def _server_lines(p: ServerPath) -> list[str]:
     for leg in p.legs:
         rtt = f" {leg.rtt_ms:.0f} ms" if leg.rtt_ms is not None else ""
         sign = "" if leg.ok else " FAIL"
-        lines.append(f"{leg.transport.value.upper()}{sign}: {'/'.join(leg.outcomes) or leg.outcome}{rtt}")
+        lines.append(f"{leg.transport.value.upper()}{sign}: {_outcomes(leg)}{rtt}")
     return lines
 
 
@@ -429,5 +435,5 @@ def outcome_words(p: ServerPath) -> str:
     parts = []
     for leg in p.legs:
         rtt = f" {leg.rtt_ms:.0f} ms" if leg.rtt_ms is not None else ""
-        parts.append(f"{leg.transport.value} {'/'.join(leg.outcomes) or leg.outcome}{rtt}")
+        parts.append(f"{leg.transport.value} {_outcomes(leg)}{rtt}")
     return ", ".join(parts)

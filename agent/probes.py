@@ -59,6 +59,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Sequence
 
 from agent import netclass
+from agent.i18n import _
 from agent.model import (DOH_CANARY, DOH_CANARY_ORIGIN, LARGE_ANSWER_ORIGIN, Answer, NameCheck, Outcome, ProbeResult,
                          ProbeRun, ResolverScope, Snapshot, SystemLookup, Transport, utc_now)
 from agent.serial import Record
@@ -639,13 +640,13 @@ class _Engine:
             return
         if not data:
             if not p.inbuf:
-                self.finish(p, Outcome.CONNECTION_RESET, detail="the server closed the connection without replying")
+                self.finish(p, Outcome.CONNECTION_RESET, detail=_("the server closed the connection without replying"))
             elif p.expect is not None:
                 self.finish(p, Outcome.MALFORMED,
-                            detail=(f"the length prefix announced {p.expect} bytes but the server closed"
-                                    f" after {len(p.inbuf) - 2}"))
+                            detail=_("the length prefix announced {expected} bytes but the server closed after "
+                                     "{got}").format(expected=p.expect, got=len(p.inbuf) - 2))
             else:
-                self.finish(p, Outcome.MALFORMED, detail="the server closed inside the 2-byte length prefix")
+                self.finish(p, Outcome.MALFORMED, detail=_("the server closed inside the 2-byte length prefix"))
             return
         p.inbuf += data
         if p.expect is None and len(p.inbuf) >= 2:
@@ -681,7 +682,7 @@ class _Engine:
             notes.append(f"{trailing} bytes after the reply frame")
         if truncated and udp:
             self.finish(p, Outcome.TRUNCATED, rcode=rcode, answers=_answers(msg, p.item.qtype),
-                        detail="TC=1: the answer needs TCP")
+                        detail=_("TC=1: the answer needs TCP"))
             return
         if truncated:  # TC over TCP is a server bug; say so, judge the rest
             notes.append("TC=1 over TCP")
@@ -703,21 +704,24 @@ class _Engine:
                 continue
             if p.bad is not None:
                 outcome, why = p.bad
-                self.finish(p, outcome, detail=f"{why}; no matching reply within {deadline_s:g} s", timed=False)
+                self.finish(p, outcome, detail=_("{why}; no matching reply within {seconds} s").format(
+                    why=why, seconds=f"{deadline_s:g}"), timed=False)
             elif p.phase == "connecting":
-                self.finish(p, Outcome.TIMEOUT, detail=f"TCP connect did not complete within {deadline_s:g} s",
-                            timed=False)
+                self.finish(p, Outcome.TIMEOUT, detail=_("TCP connect did not complete within {seconds} s").format(
+                    seconds=f"{deadline_s:g}"), timed=False)
             elif p.phase == "waiting" and p.item.transport is Transport.TCP and p.inbuf:
-                got = f"{len(p.inbuf) - 2} of {p.expect}" if p.expect is not None else f"{len(p.inbuf)}"
-                self.finish(p, Outcome.TIMEOUT, detail=f"partial reply ({got} bytes) within {deadline_s:g} s",
-                            timed=False)
+                got = (_("{got} of {expected}").format(got=len(p.inbuf) - 2, expected=p.expect)
+                       if p.expect is not None else f"{len(p.inbuf)}")
+                self.finish(p, Outcome.TIMEOUT, detail=_("partial reply ({got} bytes) within {seconds} s").format(
+                    got=got, seconds=f"{deadline_s:g}"), timed=False)
             elif p.phase == "new":
-                self.finish(p, Outcome.TIMEOUT, detail="not sent: the deadline passed before its turn", timed=False)
+                self.finish(p, Outcome.TIMEOUT, detail=_("not sent: the deadline passed before its turn"), timed=False)
             elif p.phase == "sending":
-                self.finish(p, Outcome.TIMEOUT, detail=f"could not send the query within {deadline_s:g} s",
-                            timed=False)
+                self.finish(p, Outcome.TIMEOUT, detail=_("could not send the query within {seconds} s").format(
+                    seconds=f"{deadline_s:g}"), timed=False)
             else:
-                self.finish(p, Outcome.TIMEOUT, detail=f"no reply within {deadline_s:g} s", timed=False)
+                self.finish(p, Outcome.TIMEOUT, detail=_("no reply within {seconds} s").format(
+                    seconds=f"{deadline_s:g}"), timed=False)
 
     def close(self) -> None:
         for p in self.probes:

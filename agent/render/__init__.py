@@ -21,11 +21,13 @@ def render_json(report: Report) -> str:
 
 
 def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = False, redact: bool = True,
-           diagram: bool = True, level: str = "default") -> str:
+           diagram: bool = True, level: str = "default", unicode: bool = True) -> str:
+    """``unicode`` False: ASCII stand-ins for arrows and check marks (a console that cannot
+    print them: agent.render.style.style_for)."""
     if fmt is Format.TEXT:
         from agent.render import terminal
         from agent.render.style import Style
-        return terminal.render(report, Style(color), verbose=verbose)
+        return terminal.render(report, Style(color, unicode), verbose=verbose)
     if fmt is Format.JSON:
         return render_json(report)
     if fmt is Format.MARKDOWN:

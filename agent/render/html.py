@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from html import escape
 
 from agent.i18n import N_, _, language
-from agent.model import Report, Severity, Verdict
+from agent.model import Report, Severity, Verdict, outcome_text
 from agent.path import COLUMNS, Diagram, Edge, Node, Place, PathModel, build, diagram
 from agent.redact import Redactor
 from agent.render.localize import localize
@@ -275,13 +275,14 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
             (_("{interface} (tunnel)") if p.through_tunnel else _("{interface} (not tunnel)")).format(
                 interface=p.interface or "-"))
         rows.append([p.address, str(p.order or "-"), _(p.role) or "-", via, p.network or "-",
-                     "; ".join(f"{leg.transport.value} {leg.outcome}" for leg in p.legs) or _("not probed")])
+                     "; ".join(f"{leg.transport.value} {outcome_text(leg.outcome)}" for leg in p.legs)
+                     or _("not probed")])
     out.append(_table([_("Server"), _("Asked #"), _("Role"), _("Leaves by"), _("Network"), _("Probes")], rows))
     out.append("<h2>" + e(_("DNS probes")) + "</h2>")
     if report.probe_skipped:
         out.append("<p>" + e(_("Not sent: {reason}").format(reason=report.probe_skipped)) + "</p>")
     out.append(_table([_("Server"), _("Transport"), _("Name"), _("Result"), _("Answers / detail"), _("Time (ms)")],
-                      [[p.server, p.transport.value, p.name, p.outcome.value,
+                      [[p.server, p.transport.value, p.name, outcome_text(p.outcome),
                         ", ".join(a.address for a in p.answers[:4]) or p.detail or "-",
                         "-" if p.rtt_ms is None else f"{p.rtt_ms:.1f}"] for p in report.probes]))
     routes = [r for r in report.snapshot.routes if r.table in ("main", "default", "254")

@@ -12,7 +12,7 @@ import re
 
 from agent.facts import derive, route_fact
 from agent.i18n import N_, _
-from agent.model import Facts, Known, Report, Severity, Verdict
+from agent.model import Facts, Known, Report, Severity, Verdict, outcome_text
 from agent.redact import Redactor
 from agent.render.localize import localize
 
@@ -255,7 +255,7 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     for p in report.probes:
         answers = ", ".join(a.address for a in p.answers[:4]) + (" ..." if len(p.answers) > 4 else "")
         rows.append([esc(p.server + ("" if p.port == 53 else f"#{p.port}")), esc(p.transport.value), esc(p.name),
-                     esc(p.qtype), esc(p.outcome.value), esc(answers or p.detail or "-"), _ms(p.rtt_ms),
+                     esc(p.qtype), esc(outcome_text(p.outcome)), esc(answers or p.detail or "-"), _ms(p.rtt_ms),
                      esc(p.interface or "-")])
     out += table([_("Server"), _("Transport"), _("Name"), _("Type"), _("Result"), _("Answers / detail"),
                   _("Time (ms)"), _("Via")], rows)

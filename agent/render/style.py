@@ -68,30 +68,6 @@ def clip(text: str, cols: int) -> str:
     return "".join(out)
 
 
-def wrap(text: str, cols: int) -> list[str]:
-    """``text`` in lines of at most ``cols`` columns: broken at spaces where there are any,
-    and between any two characters in runs without spaces (Japanese), never inside one."""
-    lines: list[str] = []
-    line, used = "", 0
-    for word in text.split(" "):
-        w = width(word)
-        if line and used + 1 + w <= cols:
-            line, used = line + " " + word, used + 1 + w
-            continue
-        if line:
-            lines.append(line)
-        line, used = "", 0
-        while w > cols:                      # a run longer than a line: cut it by columns
-            head = clip(word, cols) or word[0]
-            lines.append(head)
-            word = word[len(head):]
-            w = width(word)
-        line, used = word, w
-    if line or not lines:
-        lines.append(line)
-    return lines
-
-
 def table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
     """A plain aligned text table (no box drawing: it must survive copy-paste into tickets).
     Columns are aligned by display width, so Japanese headings and cells line up."""

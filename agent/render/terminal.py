@@ -6,7 +6,7 @@ from agent.facts import derive, route_fact
 from agent.path import PathModel, hops, outcome_words
 from agent.path import build as build_path
 from agent.i18n import N_, _
-from agent.model import Facts, Known, Report, Severity, Snapshot, TunnelMode, Verdict
+from agent.model import Facts, Known, Report, Severity, Snapshot, TunnelMode, Verdict, outcome_text
 from agent.render.localize import localize
 from agent.render.style import Style, clip, pad, table, width
 
@@ -175,7 +175,7 @@ def render(report: Report, style: Style = Style(), verbose: bool = False) -> str
     rows = []
     for p in report.probes:
         ans = ", ".join(a.address for a in p.answers[:3]) + (" ..." if len(p.answers) > 3 else "")
-        rows.append([p.server, p.transport.value, p.name, p.outcome.value, ans or clip(p.detail, 40) or "-",
+        rows.append([p.server, p.transport.value, p.name, outcome_text(p.outcome), ans or clip(p.detail, 40) or "-",
                      _ms(p.rtt_ms), p.interface or "-"])
     out += table([_("server"), _("proto"), _("name"), _("result"), _("answers"), _("time"), _("via")], rows)
     if report.system_lookups:

@@ -20,6 +20,7 @@ from functools import cached_property
 
 from agent.facts import derive, route_fact
 from agent.i18n import _
+from agent.model import outcome_text
 from agent.model import (Evidence, Facts, Family, Known, NameCheck, Outcome, Platform, ProbeResult, ProbeRun,
                          Resolver, ResolverScope, RouteFact, Snapshot, SystemLookup, Transport, TunnelMode)
 from agent.netclass import is_private
@@ -67,7 +68,7 @@ class ServerStatus:
             sel = self.of(t)
             if not sel:
                 continue
-            outs = sorted({p.outcome.value for p in sel})
+            outs = [outcome_text(v) for v in sorted({p.outcome.value for p in sel})]
             rtts = [p.rtt_ms for p in sel if p.rtt_ms is not None and p.outcome.responded]
             if rtts:
                 detail = _("{count} probes, {low}-{high} ms").format(count=len(sel), low=f"{min(rtts):.0f}",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from agent.findings import finding
 from agent.i18n import _
+from agent.model import outcome_text
 from agent.model import (LARGE_ANSWER_ORIGIN, PROBE_ORIGINS, Evidence, Finding, Outcome, Platform, ResolverScope,
                          Severity, Transport, TunnelMode)
 from agent.netclass import is_loopback, is_private, is_single_label
@@ -20,7 +21,7 @@ def _describe(result) -> str:
     if result is None:
         return _("not probed")
     answers = ", ".join(_answers(result))
-    got = f"{result.outcome.value}{' ' + answers if answers else ''}"
+    got = f"{outcome_text(result.outcome)}{' ' + answers if answers else ''}"
     line = f"{result.server} {result.transport.value} {result.name}: {got}"
     if result.rtt_ms is None:
         return line

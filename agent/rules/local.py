@@ -8,6 +8,7 @@ import re
 
 from agent.findings import finding
 from agent.i18n import _
+from agent.model import outcome_text
 from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManager, DohMode, Evidence, Finding,
                          Outcome, Platform, ResolverScope, Severity)
 from agent.netclass import is_loopback, is_private
@@ -34,7 +35,7 @@ def _said(ctx: Context, server: str, name: str) -> str:
     if r is None:
         return _("{server}: not probed for {name}").format(server=server, name=name)
     got = ", ".join(_answers(r))
-    return f"{server} {r.transport.value} {name}: {r.outcome.value}{' ' + got if got else ''}"
+    return f"{server} {r.transport.value} {name}: {outcome_text(r.outcome)}{' ' + got if got else ''}"
 
 
 def _vpn_servers(ctx: Context) -> tuple[str, ...]:
