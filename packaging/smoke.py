@@ -11,7 +11,7 @@ Checks, per binary (each command bounded by a timeout):
   --version                  prints "cvpn-doctor <agent.__version__>"
   --help                     lists every command
   explain                    lists every finding code of agent.findings.CATALOGUE
-  explain CODE / bad code    the documentation / exit 2
+  explain CODE / bad code    the documentation / exit 2; with --lang ja, in Japanese (the .mo shipped)
   collect --json             one JSON document valid against snapshot.schema.json
                              (exit 0, or 3 only with collection errors recorded); on
                              Windows, no error from the PowerShell collection itself and
@@ -114,7 +114,11 @@ def check_explain(binary: Path) -> str:
     if not one.startswith(f"{code} (") or CATALOGUE[code].doc not in one:
         raise SmokeFailure(f"explain {code} printed {one[:200]!r}")
     run(binary, "explain", "no-such-code", ok=(2,))
-    return f"{len(listed)} codes; explain {code} ok; unknown code -> 2"
+    # the message catalogue ships in the binary (agent/locale/*/LC_MESSAGES/*.mo): Japanese headings
+    ja = run(binary, "explain", code, "--lang", "ja").stdout
+    if not ja.startswith(f"{code} (") or "What it means:" in ja or (sys.platform != "win32" and "意味:" not in ja):
+        raise SmokeFailure(f"explain {code} --lang ja printed {ja[:200]!r}: the Japanese catalogue is missing")
+    return f"{len(listed)} codes; explain {code} ok (and in Japanese); unknown code -> 2"
 
 
 def powershell_problems(snap: dict) -> list[str]:
