@@ -20,10 +20,11 @@ from agent import TOOL_NAME, clispec, commands
 from agent.clispec import RedactLevel
 from agent.launch import version_line
 from agent.commands import ExitStatus  # noqa: F401 - part of this module's interface (tests, scripts)
+from agent.i18n import _     # help texts in the run's language (agent.launch sets it before importing this)
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
                   pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]},
-                  help=clispec.GLOBAL.help)
+                  help=_(clispec.GLOBAL.help))
 
 
 def _option(command: clispec.Command, dest: str):
@@ -37,7 +38,7 @@ def _option(command: clispec.Command, dest: str):
         extra["min"] = o.min
     if o.max is not None:
         extra["max"] = o.max
-    return typer.Option(o.default, *decls, help=o.help, **extra)
+    return typer.Option(o.default, *decls, help=_(o.help), **extra)
 
 
 def _call(fn: Callable[..., None], ctx: typer.Context, **kwargs) -> None:
@@ -67,7 +68,7 @@ Out = Optional[Path]    # an output file option
 def main_callback(
     ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
-                                 help=clispec.VERSION_HELP),
+                                 help=_(clispec.VERSION_HELP)),
     verbose: int = _option(_G, "verbose"),
     quiet: bool = _option(_G, "quiet"),
     debug: bool = _option(_G, "debug"),
@@ -96,7 +97,7 @@ def parse_name(text: str):
 # --force); diagnose and analyze also write the report's other files (clispec.REPORT_FILES).
 
 
-@app.command(help=_D.help)
+@app.command(help=_(_D.help))
 def diagnose(
     ctx: typer.Context,
     fmt: Fmt = _option(_D, "fmt"), as_json: bool = _option(_D, "as_json"), output: Out = _option(_D, "output"),
@@ -111,7 +112,7 @@ def diagnose(
     _call(commands.diagnose, **locals())
 
 
-@app.command(help=_C.help)
+@app.command(help=_(_C.help))
 def collect(
     ctx: typer.Context,
     fmt: Fmt = _option(_C, "fmt"), as_json: bool = _option(_C, "as_json"), output: Out = _option(_C, "output"),
@@ -120,29 +121,28 @@ def collect(
     _call(commands.collect, **locals())
 
 
-@app.command()
+@app.command(help=_("Probe one server over UDP and TCP with timings (dnsping-like)."))
 def probe(
     ctx: typer.Context,
-    server: str = typer.Argument(..., help="The nameserver: ADDRESS, ADDRESS#PORT or [IPv6]:PORT."),
-    names: List[str] = typer.Argument(None, help="Names to query (default: the canary)."),
-    count: int = typer.Option(3, "--count", "-c", min=1, max=100, help="Queries per name and transport."),
-    interval: float = typer.Option(0.2, "--interval", "-i", min=0.0, max=10.0, help="Seconds between rounds."),
-    timeout: float = typer.Option(2.0, "--timeout", min=0.1, max=30.0, help="Per-query timeout (seconds)."),
-    udp_only: bool = typer.Option(False, "--udp", help="UDP only."),
-    tcp_only: bool = typer.Option(False, "--tcp", help="TCP only."),
+    server: str = typer.Argument(..., help=_("The nameserver: ADDRESS, ADDRESS#PORT or [IPv6]:PORT.")),
+    names: List[str] = typer.Argument(None, help=_("Names to query (default: the canary).")),
+    count: int = typer.Option(3, "--count", "-c", min=1, max=100, help=_("Queries per name and transport.")),
+    interval: float = typer.Option(0.2, "--interval", "-i", min=0.0, max=10.0, help=_("Seconds between rounds.")),
+    timeout: float = typer.Option(2.0, "--timeout", min=0.1, max=30.0, help=_("Per-query timeout (seconds).")),
+    udp_only: bool = typer.Option(False, "--udp", help=_("UDP only.")),
+    tcp_only: bool = typer.Option(False, "--tcp", help=_("TCP only.")),
     fmt: Fmt = _option(_O, "fmt"), as_json: bool = _option(_O, "as_json"), output: Out = _option(_O, "output"),
     force: bool = _option(_O, "force"),
 ) -> None:
-    """Probe one server over UDP and TCP with timings (dnsping-like)."""
     _call(commands.probe, **{**locals(), "names": names or ()})
 
 
-@app.command()
+@app.command(help=_("Re-classify offline: a saved report or bundle, or pasted command outputs."))
 def analyze(
     ctx: typer.Context,
     path: Path = typer.Argument(..., exists=True, readable=True,
-                                help="A report.json, bundle.zip, a folder or a file of pasted outputs/logs/profile."),
-    platform: Optional[str] = typer.Option(None, "--platform", help="Hint: linux, macos or windows."),
+                                help=_("A report.json, bundle.zip, a folder or a file of pasted outputs/logs/profile.")),
+    platform: Optional[str] = typer.Option(None, "--platform", help=_("Hint: linux, macos or windows.")),
     fmt: Fmt = _option(_D, "fmt"), as_json: bool = _option(_D, "as_json"), output: Out = _option(_D, "output"),
     force: bool = _option(_D, "force"), json_line: bool = _option(_D, "json_line"),
     json_file: Out = _option(_D, "json_file"), markdown: Out = _option(_D, "markdown"), html: Out = _option(_D, "html"),
@@ -150,27 +150,25 @@ def analyze(
     redact: bool = _option(_D, "redact"), redact_level: RedactLevel = _option(_D, "redact_level"),
     redact_preview: bool = _option(_D, "redact_preview"),
 ) -> None:
-    """Re-classify offline: a saved report or bundle, or pasted command outputs."""
     _call(commands.analyze, **locals())
 
 
-@app.command()
+@app.command(help=_("Many reports at once: counts per verdict, scenario, finding code, OS, VPN client, endpoint "
+                     "and region; CSV and JSON Lines give one record per report."))
 def triage(
     ctx: typer.Context,
-    paths: List[Path] = typer.Argument(..., help="report.json files, bundles (.zip) and folders of them."),
-    ids: int = typer.Option(10, "--ids", min=0, help="Report ids listed per finding code (0: all)."),
+    paths: List[Path] = typer.Argument(..., help=_("report.json files, bundles (.zip) and folders of them.")),
+    ids: int = typer.Option(10, "--ids", min=0, help=_("Report ids listed per finding code (0: all).")),
     fmt: Fmt = _option(_O, "fmt"), as_json: bool = _option(_O, "as_json"), output: Out = _option(_O, "output"),
     force: bool = _option(_O, "force"),
 ) -> None:
-    """Many reports at once: counts per verdict, scenario, finding code, OS, VPN client,
-    endpoint and region; CSV and JSON Lines give one record per report."""
     _call(commands.triage, **locals())
 
 
-@app.command(help=_E.help)
+@app.command(help=_(_E.help))
 def explain(
     ctx: typer.Context,
-    code: Optional[str] = typer.Argument(None, help=clispec.EXPLAIN_CODE_HELP),
+    code: Optional[str] = typer.Argument(None, help=_(clispec.EXPLAIN_CODE_HELP)),
     fmt: Fmt = _option(_E, "fmt"), as_json: bool = _option(_E, "as_json"), output: Out = _option(_E, "output"),
     force: bool = _option(_E, "force"),
 ) -> None:

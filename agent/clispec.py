@@ -18,6 +18,8 @@ import math
 from enum import Enum
 from typing import Any, Callable, NamedTuple
 
+from agent.i18n import N_   # help texts are messages: agent.cli shows them through _()
+
 FLAG = "flag"          # --json: True when given
 SWITCH = "switch"      # --redact/--no-redact
 COUNT = "count"        # -v -v: how many times
@@ -62,10 +64,10 @@ def _seconds(text: str) -> float:
     return value
 
 
-NAME_HELP = "A name to test, NAME[=EXPECTED] (EXPECTED: an IP, 'private' or 'public'); repeatable."
-JSON_LINE_HELP = "Print one compact JSON line (the triage record of this run) for log shippers."
-JSON_FILE_HELP = "Also write the JSON report to FILE (atomically; --force overwrites)."
-LEVEL_HELP = ("Redaction level of Markdown and bundles: default (personal data) or strict (also private "
+NAME_HELP = N_("A name to test, NAME[=EXPECTED] (EXPECTED: an IP, 'private' or 'public'); repeatable.")
+JSON_LINE_HELP = N_("Print one compact JSON line (the triage record of this run) for log shippers.")
+JSON_FILE_HELP = N_("Also write the JSON report to FILE (atomically; --force overwrites).")
+LEVEL_HELP = N_("Redaction level of Markdown and bundles: default (personal data) or strict (also private "
               "addresses, interface names, domains and the endpoint id, for sharing outside the organisation).")
 
 
@@ -73,62 +75,62 @@ class RedactLevel(str, Enum):
     DEFAULT = "default"
     STRICT = "strict"
 
-GLOBAL = Command("cvpn-doctor", "Diagnose DNS on AWS Client VPN connections. Without a command: diagnose.", (
-    Opt("verbose", ("--verbose", "-v"), COUNT, 0, "More detail on stderr (-vv: debug log)."),
-    Opt("quiet", ("--quiet", "-q"), FLAG, False, "Nothing on stderr but errors."),
-    Opt("debug", ("--debug",), FLAG, False, "Debug log, and tracebacks on internal errors."),
+GLOBAL = Command("cvpn-doctor", N_("Diagnose DNS on AWS Client VPN connections. Without a command: diagnose."), (
+    Opt("verbose", ("--verbose", "-v"), COUNT, 0, N_("More detail on stderr (-vv: debug log).")),
+    Opt("quiet", ("--quiet", "-q"), FLAG, False, N_("Nothing on stderr but errors.")),
+    Opt("debug", ("--debug",), FLAG, False, N_("Debug log, and tracebacks on internal errors.")),
     # agent.launch takes --lang off the command line wherever it is (agent.i18n.take_option)
     # before this parser or typer sees it; declared here for the help and for typer's callers.
-    Opt("lang", ("--lang",), VALUE, None, "Language of everything printed: en or ja (also after the command; "
-        "default: CVPN_DOCTOR_LANG, else the locale, else English)."),
+    Opt("lang", ("--lang",), VALUE, None, N_("Language of everything printed: en or ja (also after the command; "
+                                             "default: CVPN_DOCTOR_LANG, else the locale, else English).")),
 ))
-VERSION_HELP = "Print the version and exit."
+VERSION_HELP = N_("Print the version and exit.")
 
-FORMAT_HELP = "Output format: text (the default), json or markdown; triage also takes csv and jsonl."
-OUTPUT_HELP = "Write the output to FILE instead of stdout (atomically; --force overwrites)."
+FORMAT_HELP = N_("Output format: text (the default), json or markdown; triage also takes csv and jsonl.")
+OUTPUT_HELP = N_("Write the output to FILE instead of stdout (atomically; --force overwrites).")
 
 # The output options every command takes, declared once (agent.commands.Output reads them).
 OUTPUT = (
     Opt("fmt", ("--format", "-f"), VALUE, None, FORMAT_HELP),
-    Opt("as_json", ("--json",), FLAG, False, "Print one JSON document (= --format json)."),
+    Opt("as_json", ("--json",), FLAG, False, N_("Print one JSON document (= --format json).")),
     Opt("output", ("--output", "-o"), VALUE, None, OUTPUT_HELP, _path),
-    Opt("force", ("--force",), FLAG, False, "Overwrite existing output files."),
+    Opt("force", ("--force",), FLAG, False, N_("Overwrite existing output files.")),
 )
 
 # What a diagnosis can also write (diagnose and analyze): files beside the main output.
 REPORT_FILES = (
     Opt("json_line", ("--json-line",), FLAG, False, JSON_LINE_HELP),
     Opt("json_file", ("--json-file",), VALUE, None, JSON_FILE_HELP, _path),
-    Opt("markdown", ("--markdown",), VALUE, None, "Write a Markdown report (- for stdout).", _path),
-    Opt("html", ("--html",), VALUE, None, "Write one self-contained HTML page with the DNS path drawn.", _path),
-    Opt("no_diagram", ("--no-diagram",), FLAG, False, "Leave the Mermaid DNS-path drawing out of the Markdown."),
-    Opt("bundle", ("--bundle",), VALUE, None, "Write a zip with the reports and raw captures.", _path),
-    Opt("redact", ("--redact",), SWITCH, True, "Redact Markdown and bundles (default on).", off="--no-redact"),
+    Opt("markdown", ("--markdown",), VALUE, None, N_("Write a Markdown report (- for stdout)."), _path),
+    Opt("html", ("--html",), VALUE, None, N_("Write one self-contained HTML page with the DNS path drawn."), _path),
+    Opt("no_diagram", ("--no-diagram",), FLAG, False, N_("Leave the Mermaid DNS-path drawing out of the Markdown.")),
+    Opt("bundle", ("--bundle",), VALUE, None, N_("Write a zip with the reports and raw captures."), _path),
+    Opt("redact", ("--redact",), SWITCH, True, N_("Redact Markdown and bundles (default on)."), off="--no-redact"),
     Opt("redact_level", ("--redact-level",), VALUE, RedactLevel.DEFAULT, LEVEL_HELP, RedactLevel),
     Opt("redact_preview", ("--redact-preview",), FLAG, False,
-        "Show what redaction would replace, instead of the report."),
+        N_("Show what redaction would replace, instead of the report.")),
 )
 
-DIAGNOSE = Command("diagnose", "Collect, probe, classify and print the verdict (the default command).", (
+DIAGNOSE = Command("diagnose", N_("Collect, probe, classify and print the verdict (the default command)."), (
     *OUTPUT, *REPORT_FILES,
     Opt("name", ("--name", "-n"), MULTI, [], NAME_HELP),
-    Opt("profile", ("--profile",), VALUE, None, "The .ovpn profile in use.", _path),
-    Opt("log_file", ("--log",), VALUE, None, "OpenVPN / AWS VPN Client log (found automatically).", _path),
-    Opt("config", ("--config",), VALUE, None, "Organisation defaults (TOML).", _path),
-    Opt("timeout", ("--timeout",), VALUE, None, "Global probe deadline in seconds (default 3).", _seconds,
+    Opt("profile", ("--profile",), VALUE, None, N_("The .ovpn profile in use."), _path),
+    Opt("log_file", ("--log",), VALUE, None, N_("OpenVPN / AWS VPN Client log (found automatically)."), _path),
+    Opt("config", ("--config",), VALUE, None, N_("Organisation defaults (TOML)."), _path),
+    Opt("timeout", ("--timeout",), VALUE, None, N_("Global probe deadline in seconds (default 3)."), _seconds,
         min=0.1, max=60.0),
-    Opt("no_probe", ("--no-probe",), FLAG, False, "Collect and classify without sending any query."),
+    Opt("no_probe", ("--no-probe",), FLAG, False, N_("Collect and classify without sending any query.")),
 ))
 
-COLLECT = Command("collect", "Collect and parse only; print the snapshot (no packets are sent).", (
+COLLECT = Command("collect", N_("Collect and parse only; print the snapshot (no packets are sent)."), (
     *OUTPUT,
-    Opt("profile", ("--profile",), VALUE, None, "The .ovpn profile in use.", _path),
-    Opt("log_file", ("--log",), VALUE, None, "OpenVPN / AWS VPN Client log.", _path),
+    Opt("profile", ("--profile",), VALUE, None, N_("The .ovpn profile in use."), _path),
+    Opt("log_file", ("--log",), VALUE, None, N_("OpenVPN / AWS VPN Client log."), _path),
 ))
 
 SHARED = Command("(every command)", "", OUTPUT)
-EXPLAIN = Command("explain", "Print the documentation of one finding code (or list all codes).", OUTPUT)
-EXPLAIN_CODE_HELP = "A finding code; none lists them all."
+EXPLAIN = Command("explain", N_("Print the documentation of one finding code (or list all codes)."), OUTPUT)
+EXPLAIN_CODE_HELP = N_("A finding code; none lists them all.")
 
 FAST = {c.name: c for c in (DIAGNOSE, COLLECT, EXPLAIN)}
 

@@ -35,10 +35,10 @@ def _main(args: list[str]) -> int | None:
         sys.stdout.write(version_line())
         return 0
     console_fallback()
-    status = select_language(args)
-    if isinstance(status, int):
-        return status
-    args = status
+    chosen = select_language(args)
+    if isinstance(chosen, int):
+        return chosen
+    args = chosen
     if args == ["--version"]:
         sys.stdout.write(version_line())
         return 0
