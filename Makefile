@@ -35,6 +35,7 @@ clean:
 include mk/lab.mk
 include mk/ship.mk
 include mk/corpus.mk
+include mk/locale.mk
 -include mk/fuzz.mk
 
 ## Regenerate the generated docs (the finding catalogue) from the code

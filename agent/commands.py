@@ -18,6 +18,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from agent.i18n import _
+
 
 class ExitStatus(IntEnum):
     OK = 0              # no problem found (info/warnings only)
@@ -100,17 +102,17 @@ def parse_name(text: str):
     """NAME[=EXPECTED] where EXPECTED is an IP address, 'private' or 'public'."""
     from agent.model import NameCheck
 
-    name, _, given = text.partition("=")
+    name, _sep, given = text.partition("=")
     name = name.strip().rstrip(".")
     if not name or " " in name or len(name) > 253:
-        raise BadParameter(f"{text!r} is not a DNS name", param_hint="--name")
+        raise BadParameter(_("{text} is not a DNS name").format(text=repr(text)), param_hint="--name")
     expected = given.strip() or None
     if expected is not None and expected not in ("private", "public"):
         try:
             ipaddress.ip_address(expected)
         except ValueError:
-            raise BadParameter(f"expected value {expected!r} must be an IP address, 'private' or 'public'",
-                               param_hint="--name") from None
+            raise BadParameter(_("expected value {value} must be an IP address, 'private' or 'public'").format(
+                value=repr(expected)), param_hint="--name") from None
     return NameCheck(name=name, expected=expected, origin="user")
 
 
@@ -137,9 +139,11 @@ def main_format(ui: Ui, fmt: Optional[str], as_json: bool, allowed: Sequence[str
     if chosen == "text" and "text" not in allowed and "table" in allowed:
         chosen = "table"     # triage: its text is a table
     if chosen is not None and chosen not in allowed:
-        raise ui.fail(f"--format must be {', '.join(allowed[:-1])} or {allowed[-1]}, not {fmt!r}", ExitStatus.USAGE)
+        raise ui.fail(_("--format must be {choices} or {last}, not {given}").format(
+            choices=", ".join(allowed[:-1]), last=allowed[-1], given=repr(fmt)), ExitStatus.USAGE)
     if as_json and chosen not in (None, "json"):
-        raise ui.fail(f"--json and --format {chosen} contradict each other", ExitStatus.USAGE)
+        raise ui.fail(_("{options} contradict each other").format(options=f"--json and --format {chosen}"),
+                      ExitStatus.USAGE)
     return "json" if as_json else chosen or default
 
 
@@ -149,7 +153,7 @@ def deliver(ui: Ui, text: str, output: Optional[Path], force: bool) -> None:
         sys.stdout.write(text)
     else:
         write_text(ui, output, text, force)
-        ui.err(f"wrote {output}")
+        ui.err(_("wrote {path}").format(path=output))
 
 
 @dataclass(frozen=True)
@@ -179,10 +183,11 @@ class Outputs:
         if not main_to_stdout:
             to_stdout = [f for f in to_stdout if f in ("--json-line", "--markdown -")]
         if len(to_stdout) > 1:
-            raise ui.fail(f"{' and '.join(to_stdout)} all want stdout; keep one (give --markdown a file, "
-                          "or use --json-file FILE)", ExitStatus.USAGE)
+            raise ui.fail(_("{options} all want stdout; keep one (give --markdown a file, or use --json-file "
+                            "FILE)").format(options=" and ".join(to_stdout)), ExitStatus.USAGE)
         if self.level != "default" and not self.redact:
-            raise ui.fail(f"--redact-level {self.level} and --no-redact contradict each other", ExitStatus.USAGE)
+            raise ui.fail(_("{options} contradict each other").format(
+                options=f"--redact-level {self.level} and --no-redact"), ExitStatus.USAGE)
         return self
 
 
@@ -200,24 +205,24 @@ def emit(ui: Ui, report, out: Outputs, to_stdout: bool = True) -> None:
     markdown, bundle, force = out.markdown, out.bundle, out.force
     if out.json_file is not None:
         write_text(ui, out.json_file, render(report, Format.JSON), force)
-        ui.err(f"wrote {out.json_file}")
+        ui.err(_("wrote {path}").format(path=out.json_file))
     if out.html is not None:
         write_text(ui, out.html, render(report, Format.HTML, redact=out.redact, level=out.level), force)
-        ui.err(f"wrote {out.html}")
+        ui.err(_("wrote {path}").format(path=out.html))
     if markdown is not None:
         text = render(report, Format.MARKDOWN, redact=out.redact, diagram=out.diagram, level=out.level)
         if str(markdown) == "-":
             sys.stdout.write(text)
         else:
             write_text(ui, markdown, text, force)
-            ui.err(f"wrote {markdown}")
+            ui.err(_("wrote {path}").format(path=markdown))
     if bundle is not None:
         from agent import bundle as bundle_mod
         try:
             path = bundle_mod.write_bundle(report, bundle, force=force, redact=out.redact, level=out.level)
         except bundle_mod.BundleError as err:
             raise ui.fail(str(err), ExitStatus.USAGE if err.refused else ExitStatus.WRITE_FAILED) from None
-        ui.err(f"wrote {path}")
+        ui.err(_("wrote {path}").format(path=path))
     if not to_stdout:
         return
     if out.json_line:
@@ -264,7 +269,7 @@ def guard(ui: Ui, fn: Callable[[], None], passthrough: tuple[type[BaseException]
     try:
         fn()
     except KeyboardInterrupt:
-        ui.err("interrupted")
+        ui.err(_("interrupted"))
         raise Exit(ExitStatus.INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, and keep Python from complaining
@@ -279,8 +284,8 @@ def guard(ui: Ui, fn: Callable[[], None], passthrough: tuple[type[BaseException]
     except Exception as err:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if ui.debug:
             raise
-        ui.err(f"error: internal error: {type(err).__name__}: {err} (run with --debug for the traceback, "
-               "and please report it)")
+        ui.err("error: " + _("internal error: {error} (run with --debug for the traceback, and please report "
+                             "it)").format(error=f"{type(err).__name__}: {err}"))
         raise Exit(ExitStatus.INTERNAL) from None
 
 
@@ -324,9 +329,10 @@ def diagnose(ui: Ui, *, fmt: Optional[str] = None, as_json: bool = False, output
                 emit(ui, exc.report, Outputs(json_file=json_file, markdown=md, html=html, diagram=not no_diagram,
                                              bundle=bundle, force=force, redact=redact, level=out.level),
                      to_stdout=False)
-                ui.err(f"interrupted: partial report ({exc.report.probe_skipped}) written to {', '.join(files)}")
+                ui.err(_("interrupted: partial report ({why}) written to {files}").format(
+                    why=exc.report.probe_skipped, files=", ".join(files)))
             else:
-                ui.err("interrupted")
+                ui.err(_("interrupted"))
             raise Exit(ExitStatus.INTERRUPTED) from None
         if redact_preview:
             preview_redaction(report, out.fmt == "json", out.level)
@@ -399,21 +405,22 @@ def analyze(ui: Ui, *, path: Path, platform: Optional[str] = None, fmt: Optional
             try:
                 hint = Platform(platform.lower())
             except ValueError:
-                raise ui.fail(f"--platform must be linux, macos or windows, not {platform!r}",
-                              ExitStatus.USAGE) from None
+                raise ui.fail(_("--platform must be linux, macos or windows, not {given}").format(
+                    given=repr(platform)), ExitStatus.USAGE) from None
         try:
             result = analyze_mod.analyze_path(path, platform_hint=hint)
         except analyze_mod.AnalyzeError as err:
             raise ui.fail(str(err), ExitStatus.NO_DATA) from None
         for file, source_id in result.recognised:
-            ui.err(f"recognised {file} as {source_id}")
+            ui.err(_("recognised {file} as {source}").format(file=file, source=source_id))
         reasons = {}
         for part in result.inputs:
             if part.read_as is None and part.note:
                 reasons.setdefault((part.file, part.part), part.note.split("; ")[0])
         for file in result.unrecognised:
             why = next((w for (f, n), w in reasons.items() if file == f or file.startswith(f"{f} part {n} ")), "")
-            ui.err(f"could not recognise {file}" + (f": {why}" if why else ""))
+            ui.err(_("could not recognise {file}: {why}").format(file=file, why=why) if why
+                   else _("could not recognise {file}").format(file=file))
         for note in result.notes:
             ui.err(note)
         if redact_preview:
@@ -437,7 +444,7 @@ def triage(ui: Ui, *, paths: Sequence[Path], fmt: Optional[str] = None, as_json:
         chosen = triage_mod.OutputFormat(main_format(ui, fmt, as_json, TRIAGE_FORMATS, default="table"))
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
-            raise ui.fail(f"no such file or folder: {', '.join(missing)}", ExitStatus.USAGE)
+            raise ui.fail(_("no such file or folder: {paths}").format(paths=", ".join(missing)), ExitStatus.USAGE)
         hook = _count_hook(ui)
         encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
         if output is None and encoding != "utf8" and hasattr(sys.stdout, "reconfigure"):
@@ -448,15 +455,16 @@ def triage(ui: Ui, *, paths: Sequence[Path], fmt: Optional[str] = None, as_json:
         else:
             summary = _to_file(ui, output, force, lambda fh: triage_mod.triage(paths, chosen, fh, max_ids=ids,
                                                                                 on_record=hook))
-            ui.err(f"wrote {output}")
+            ui.err(_("wrote {path}").format(path=output))
         if hook is not None:
             sys.stderr.write("\n")
         for source, status, reason in summary.problems:
             ui.err(f"{source}: {status}: {reason}")
         if summary.reports == 0:
-            raise ui.fail("no cvpn-doctor report could be read" + (
-                f" ({summary.not_counted()} not counted, listed above)" if summary.not_counted() else
-                " (folders are searched for *.json and *.zip)"), ExitStatus.NO_DATA)
+            raise ui.fail(_("no cvpn-doctor report could be read ({count} not counted, listed above)").format(
+                count=summary.not_counted()) if summary.not_counted() else
+                _("no cvpn-doctor report could be read (folders are searched for *.json and *.zip)"),
+                ExitStatus.NO_DATA)
         raise Exit(ExitStatus.FINDINGS if summary.with_errors else
                    ExitStatus.CANNOT_TELL if summary.cannot_tell else ExitStatus.OK)
     guard(ui, body)
@@ -498,8 +506,6 @@ def explain(ui: Ui, code: Optional[str] = None, *, fmt: Optional[str] = None, as
         else:
             d = CATALOGUE.get(code.strip().lower())
             if d is None:
-                from agent.i18n import _
-
                 raise ui.fail(_("unknown finding code {code}; 'cvpn-doctor explain' lists them").format(
                     code=repr(code)), ExitStatus.USAGE)
             docs = [d]

@@ -84,17 +84,21 @@ class PingReport(Record):
 
     def to_text(self) -> str:
         """A dnsping-style text rendering (the CLI prints it; no colours, no width tricks)."""
-        lines = [f"probe {self.server} port {self.port}: {', '.join(self.names)}"
-                 f" ({self.count} x, interval {self.interval_s:g} s, timeout {self.timeout_s:g} s)"]
+        from agent.i18n import _
+        from agent.model import outcome_text
+
+        lines = [_("probe {server} port {port}: {names} ({count} x, interval {interval} s, timeout {timeout} s)").format(
+            server=self.server, port=self.port, names=", ".join(self.names), count=self.count,
+            interval=f"{self.interval_s:g}", timeout=f"{self.timeout_s:g}")]
         for sample in self.samples:
             rtt = f"{sample.rtt_ms:.1f} ms" if sample.rtt_ms is not None else "-"
-            what = sample.rcode if sample.outcome.responded and sample.rcode else sample.outcome.value
+            what = sample.rcode if sample.outcome.responded and sample.rcode else outcome_text(sample.outcome)
             extra = f" {', '.join(sample.answers)}" if sample.answers else ""
             note = f" ({sample.detail})" if sample.detail and not sample.outcome.responded else ""
             lines.append(f"  #{sample.round} {sample.transport.value:<3} {sample.name}: {what} {rtt}{extra}{note}")
         for s in self.stats:
-            lines.append(f"--- {s.transport.value.upper()}: {s.sent} sent, {s.received} received,"
-                         f" {s.loss_pct:g}% loss")
+            lines.append(_("--- {transport}: {sent} sent, {received} received, {loss}% loss").format(
+                transport=s.transport.value.upper(), sent=s.sent, received=s.received, loss=f"{s.loss_pct:g}"))
             if s.min_ms is not None:
                 lines.append(f"    rtt min/avg/max/stddev = {s.min_ms:.3f}/{s.avg_ms:.3f}/{s.max_ms:.3f}/"
                              f"{s.stddev_ms:.3f} ms")
