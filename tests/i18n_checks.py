@@ -74,6 +74,7 @@ def english_runs(text: str, min_words: int = 3) -> list[str]:
     outside code spans, commands and placeholders' usual shapes (addresses, names with dots,
     paths, options): what reads as an untranslated sentence."""
     text = re.sub(r"``.*?``|`[^`\n]*`", " ", text)                 # Markdown code spans
+    text = re.sub(r"(?<![A-Za-z])'[^'\n]+'(?![A-Za-z])", " ", text)  # 'quoted' commands and settings
     text = re.sub(r"<[^>]*>", " ", text)                            # HTML tags
     text = re.sub(r"https?://\S+", " ", text)
     text = re.sub(r"\S*[./\\:@=#%$~]\S*", " ", text)                 # names, paths, addresses, k=v
