@@ -52,6 +52,11 @@ def test_japanese_report_in_the_lab(up: Running) -> None:
     sys.stdout.write(out)        # the rendering itself, for the record (pytest -s)
     expect = up.scenario.expected(True)
     assert proc.returncode == expect.exit_code, proc.stderr[-2000:]
+    with zipfile.ZipFile(bundle) as zf:
+        readme = zf.read("README.txt").decode("utf-8")
+        report = json.loads(zf.read("report.json"))
+    # what the machine said verbatim (getaddrinfo's error text) is not a sentence of ours
+    said = {lk["error"] for lk in report["system_lookups"] if lk.get("error")}
 
     i18n.set_language("ja")
     try:
@@ -66,7 +71,8 @@ def test_japanese_report_in_the_lab(up: Running) -> None:
         (code,) = expect.codes
         title = _("The primary DNS server {server} does not answer").format(server=sc.INBOUND_1)
         assert title != "The primary DNS server {server} does not answer".format(server=sc.INBOUND_1)
-        assert f"{_('WARN')} {title}  [{code}]" in lines
+        finding = next(line for line in lines if line.endswith(f"  [{code}]"))
+        assert finding.startswith(_("WARN")) and finding.endswith(f" {title}  [{code}]")
         you = next(line for line in lines if line.startswith(_("      You: {fix}").split("{")[0]))
         admin = next(line for line in lines if line.startswith(_("      VPN admin: {fix}").split("{")[0]))
         assert "あなたができること" in you and "VPN 管理者" in admin
@@ -74,7 +80,10 @@ def test_japanese_report_in_the_lab(up: Running) -> None:
             doc = CATALOGUE[code]
             assert you.endswith(_(doc.user_fix)) and _(doc.user_fix) != doc.user_fix
             assert admin.endswith(_(doc.admin_fix)) and _(doc.admin_fix) != doc.admin_fix
-            assert english_runs(out.replace(f"cvpn-doctor explain {code}", "")) == []
+            shown = out.replace(f"cvpn-doctor explain {code}", "")
+            for text in said:
+                shown = shown.replace(text, "")
+            assert english_runs(shown) == []
         # tables aligned by display width (Japanese headings are two columns a character)
         assert _("server") != "server" and _("server") in out     # the resolver and probe tables
         assert misaligned_tables(lines) == []
@@ -84,9 +93,6 @@ def test_japanese_report_in_the_lab(up: Running) -> None:
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# cvpn-doctor レポート: ")
     assert "## 検出事項" in text and f"(`{code}`)" in text
-    with zipfile.ZipFile(bundle) as zf:
-        readme = zf.read("README.txt").decode("utf-8")
-        report = json.loads(zf.read("report.json"))
     assert readme.startswith("cvpn-doctor サポートバンドル") and "マスキング" in readme
     assert report["language"] == "ja" and [f["code"] for f in report["findings"]] == [code]
     assert report["scenario"]["id"] == expect.scenario and report["verdict"] == expect.verdict
