@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from agent import source_ids
 from agent.model import (InputPart, NameCheck, Platform, ProbeRun, RawCapture, Report, SourceCapture, SourceKind,
                          utc_now)
 from agent.serial import SchemaError
@@ -117,9 +118,9 @@ class _Part:
                          read_as=self.sid, note="; ".join(self.note))
 
 
-_LOG_IDS = ("vpn-log", "vpn-client-log", "vpn-dns-log")   # logs: cut from prose around them, unwrapped, joined
+_LOG_IDS = (source_ids.VPN_LOG, source_ids.VPN_CLIENT_LOG, source_ids.VPN_DNS_LOG)   # logs: cut from prose around them, unwrapped, joined
 # Kinds whose heading comment belongs to the text (a resolv.conf header says who wrote it).
-_KEEPS_HEADING = ("resolv.conf", "nsswitch.conf", "vpn-profile")
+_KEEPS_HEADING = (source_ids.RESOLV_CONF, source_ids.NSSWITCH_CONF, source_ids.VPN_PROFILE)
 
 
 def _families(text: str) -> set[str]:
@@ -141,24 +142,24 @@ def _concatenable(sid: str, first: str, later: str) -> bool:
     another moment (then only the first is read)."""
     if sid in _LOG_IDS:
         return True
-    if sid == "nmcli":
+    if sid == source_ids.NMCLI:
         rx = r"^\s*GENERAL\.DEVICES?:\s*(\S+)"
         a, b = _names(rx, first), _names(rx, later)
         return bool(a and b and not a & b)
-    if sid == "resolvectl":
+    if sid == source_ids.RESOLVECTL:
         rx = r"^\s*Link\s+\d+\s+\(([^)]*)\)"
         a, b = _names(rx, first), _names(rx, later)
         return bool(a and b and not a & b) and not (re.search(r"^\s*Global", first, re.M)
                                                      and re.search(r"^\s*Global", later, re.M))
-    if sid == "ipconfig":                     # `ipconfig`, then a fragment of `ipconfig /all`
+    if sid == source_ids.IPCONFIG:                     # `ipconfig`, then a fragment of `ipconfig /all`
         rx = r"^(\S[^\n]*\S)\s*:\s*$"
         a, b = _names(rx, first), _names(rx, later)
         return not a & b
-    if sid == "ifconfig":                     # `ifconfig utun0`, then `ifconfig utun9`
+    if sid == source_ids.IFCONFIG:                     # `ifconfig utun0`, then `ifconfig utun9`
         rx = r"^([^\s:][^\s:]*):? +(?:flags=|Link encap)"
         a, b = _names(rx, first), _names(rx, later)
         return bool(a and b and not a & b)
-    if sid in ("route-n", "route-names", "ip-route-text"):
+    if sid in (source_ids.ROUTE_N, source_ids.ROUTE_NAMES, source_ids.IP_ROUTE_TEXT):
         a, b = _families(first), _families(later)
         return bool(a and b and not a & b)
     return False
@@ -318,7 +319,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
                                      part.command if n == 1 else None, chunk, sid=view, platform=part.platform,
                                      note=[f"view {n} of {len(views)} in this part (no prompt between them)"]))
                 continue
-        if part.sid and part.sid.startswith("route-get:"):
+        if part.sid and part.sid.startswith(source_ids.ROUTE_GET_PREFIX):
             chunks = route_get.split_outputs(part.text)
             if len(chunks) > 1:
                 for n, chunk in enumerate(chunks, 1):
@@ -334,7 +335,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
     # number the parts in order; the lookups cut out of one part keep its number
     number, previous = 0, None
     for part in out:
-        key = (part.part, part.lines) if part.sid and part.sid.startswith("route-get:") else id(part)
+        key = (part.part, part.lines) if part.sid and part.sid.startswith(source_ids.ROUTE_GET_PREFIX) else id(part)
         if key != previous:
             number += 1
         previous = key

@@ -215,6 +215,7 @@ def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None]
     first probe.  The final plan is made from the whole snapshot, as without overlap, and
     the report lists exactly its probes, in its order: only the timings differ."""
     from agent import probes
+    from platforms.base import Hook
 
     if not options.probe:
         raw, snapshot = collect(options, env)
@@ -222,8 +223,8 @@ def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None]
         probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
         return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)
 
-    # env.extra["resolve"] replaces getaddrinfo (tests: the real one may query beyond loopback)
-    session = probes.Session(options.timeout_s, resolve=(env.extra.get("resolve") if env is not None else None))
+    # Hook.RESOLVE replaces getaddrinfo (tests: the real one may query beyond loopback)
+    session = probes.Session(options.timeout_s, resolve=(env.hook(Hook.RESOLVE) if env is not None else None))
 
     def start_probing(partial: Snapshot) -> None:
         early, system = probe_inputs(partial, names_for(partial, options), options)

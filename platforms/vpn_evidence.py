@@ -45,21 +45,22 @@ from typing import Callable, Iterable
 
 from agent.model import (CollectionError, Evidence, Family, Platform, PushedConfig, RawCapture, Route, Snapshot,
                          SourceCapture, SourceKind, TunnelMode)
+from agent import source_ids
 from platforms import vpn_processes
-from platforms.base import Env, ParseError, Source, api_capture, capture_source
+from platforms.base import Env, Hook, ParseError, Source, api_capture, capture_source
 from platforms.parsers import aws_vpn_cli, openvpn_log, ovpn_profile
 from platforms.tunnel import client_shown
 
 log = logging.getLogger(__name__)
 
-LOG_SOURCE = "vpn-log"
-SERVICE_LOG_SOURCE = "vpn-service-log"
-CLIENT_LOG_SOURCE = "vpn-client-log"
-DNS_LOG_SOURCE = "vpn-dns-log"
-JOURNAL_SOURCE = "vpn-journal"
-CLI_CONNECTIONS_SOURCE = "aws-vpn-client-connections"
-CLI_STATUS_SOURCE = "aws-vpn-client-status"
-PROFILE_SOURCE = "vpn-profile"
+LOG_SOURCE = source_ids.VPN_LOG
+SERVICE_LOG_SOURCE = source_ids.VPN_SERVICE_LOG
+CLIENT_LOG_SOURCE = source_ids.VPN_CLIENT_LOG
+DNS_LOG_SOURCE = source_ids.VPN_DNS_LOG
+JOURNAL_SOURCE = source_ids.VPN_JOURNAL
+CLI_CONNECTIONS_SOURCE = source_ids.AWS_VPN_CLIENT_CONNECTIONS
+CLI_STATUS_SOURCE = source_ids.AWS_VPN_CLIENT_STATUS
+PROFILE_SOURCE = source_ids.VPN_PROFILE
 # Log sources, in the order their evidence is preferred when times cannot be compared.
 LOG_SOURCES = (LOG_SOURCE, SERVICE_LOG_SOURCE, JOURNAL_SOURCE, DNS_LOG_SOURCE, CLIENT_LOG_SOURCE)
 CLI_SOURCES = (CLI_STATUS_SOURCE, CLI_CONNECTIONS_SOURCE)
@@ -197,7 +198,7 @@ def _service_rank(exclude: set[str]) -> Callable[[str], int]:
 
 def _newest(env: Env, dirs: Iterable[str], rank: Callable[[str], int]) -> tuple[str | None, list[str]]:
     """The best-ranked, then newest file in ``dirs`` (None if none), and the directories looked in."""
-    listdir: Listdir = env.extra.get("listdir", list_files)
+    listdir: Listdir = env.hook(Hook.LISTDIR, list_files)
     best: tuple[int, float, str] | None = None
     looked: list[str] = []
     for d in dict.fromkeys(dirs):
@@ -252,8 +253,8 @@ def _scrubbed(cap: SourceCapture) -> SourceCapture:
 
 
 def _find_cli(env: Env, platform: Platform, environ: dict) -> str | None:
-    which = env.extra.get("which", shutil.which)
-    exists = env.extra.get("exists", os.path.isfile)
+    which = env.hook(Hook.WHICH, shutil.which)
+    exists = env.hook(Hook.EXISTS, os.path.isfile)
     name = "aws-vpn-client.exe" if platform is Platform.WINDOWS else "aws-vpn-client"
     try:
         found = which(name)
@@ -303,7 +304,7 @@ def _running_sessions(env: Env) -> SourceCapture:
     this machine's VPN session."""
     def read() -> list[dict]:
         out = []
-        for proc in env.extra.get("processes", vpn_processes.read_processes)():
+        for proc in env.hook(Hook.PROCESSES, vpn_processes.read_processes)():
             argv = [str(a) for a in proc.get("argv") or ()]
             found_log, found_config = vpn_processes.paths_of(argv, proc.get("cwd"))
             text = ""
@@ -342,8 +343,8 @@ def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
 
     Never raises.  When nothing is found the capture has ``path=None`` and an ``error`` saying
     where it looked (absence is normal: a user may not use the AWS client)."""
-    home = env.extra.get("home") or os.path.expanduser("~")
-    environ = env.extra.get("environ", os.environ)
+    home = env.hook(Hook.HOME) or os.path.expanduser("~")
+    environ = env.hook(Hook.ENVIRON, os.environ)
     caps: list[SourceCapture] = []
     running_log, running_config, procs = None, None, None
     if not (log_path and profile_path):

@@ -39,6 +39,7 @@ import re
 from typing import Callable
 
 from agent.model import Family
+from agent import source_ids
 from platforms.base import ParseError
 from platforms.parsers import ps_format
 from platforms.parsers import win_json
@@ -46,8 +47,7 @@ from platforms.parsers.ps_format import PsBlock, cells, display_width, is_cut, s
 from platforms.parsers.win_json import (AddressRec, AdapterRec, DnsServersRec, IpInterfaceRec, NrptPolicyRec,
                                         RouteRec, WinCollection)
 
-SOURCE_IDS = ("ps-dnsclientserveraddress", "ps-netipinterface", "ps-netroute", "ps-netipconfiguration",
-              "ps-netadapter", "ps-nrpt", "netsh-interfaces")
+SOURCE_IDS = source_ids.PS_TEXT_SOURCES
 
 _MARKERS = ("ServerAddresses", "InterfaceMetric", "DestinationPrefix", "InterfaceDescription", "IPv4DefaultGateway",
             "DNSServer", "NameServers", "InterfaceAlias", "Namespace", "Idx")
