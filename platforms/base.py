@@ -384,6 +384,19 @@ T = TypeVar("T")
 STAGE_ERRORS: tuple[type[Exception], ...] = (ParseError, ValueError, KeyError, TypeError)
 
 
+# The stages a trace line may name instead of a source id (``<where>: <message>``).
+TRACE_STAGES: frozenset[str] = frozenset({
+    "collect",       # what collection did (a fallback run, a source stopped)
+    "dns",           # who manages DNS, which resolver answers what
+    "routes",        # the routing table, route lookups, policy rules
+    "interfaces",    # the interface inventory and where names came from
+    "tunnel",        # whether a VPN tunnel is up, full or split (platforms.tunnel)
+    "nrpt",          # Windows' Name Resolution Policy Table
+    "vpn",           # the VPN client's evidence: logs, pushed options (platforms.vpn_evidence)
+    "local",         # hosts file, browsers, containers, port 53 (platforms.local_evidence)
+})
+
+
 def _say(what: str, label: str | None, consequence: str | None) -> str:
     return (f"{label}: " if label else "") + what + (f": {consequence}" if consequence else "")
 
@@ -403,7 +416,7 @@ class ParseRun:
       and what the sources told (:class:`agent.model.Evidence`).
 
     Trace convention: every line is ``<where>: <message>``, ``where`` being a source id
-    (``agent.source_ids``) or a stage (``dns``, ``routes``, ``interfaces``, ``tunnel``, ...).
+    (``agent.source_ids``) or one of :data:`TRACE_STAGES` (``dns``, ``routes``, ``tunnel``, ...).
 
     What a stage records is kept with that stage; :attr:`errors` and :attr:`trace_lines`
     list the stages in ``order`` first, then the others in the order they first recorded
@@ -507,6 +520,7 @@ class ParseRun:
         if name in self._running:
             raise RuntimeError(f"parse stage {name!r} needs itself ({' -> '.join(self._running[1:])})")
         self._running.append(name)
+        result: T | None
         try:
             result = fn()
         except STAGE_ERRORS as err:

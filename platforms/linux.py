@@ -423,7 +423,7 @@ class _Parse(ParseRun):
             out[link.name] = Interface(name=link.name, index=link.index, kind=interface_kind(link.name))
         if from_resolved:
             self.trace("interfaces", "names taken from systemd-resolved's links: "
-                              + ", ".join(link.name for link in from_resolved))
+                                     + ", ".join(link.name for link in from_resolved))
         return tuple(out.values())
 
     # -- nmcli (pasted) -------------------------------------------------------
@@ -445,14 +445,14 @@ class _Parse(ParseRun):
         for dev in devices:
             dns = ", ".join(dev.ip4_dns + dev.ip6_dns) or "-"
             self.trace(sid.NMCLI, f"{dev.device or '(device not named)'} type={dev.type or '?'} "
-                              f"state={dev.state or '?'} dns={dns} gateway={dev.ip4_gateway or '-'}")
+                                  f"state={dev.state or '?'} dns={dns} gateway={dev.ip4_gateway or '-'}")
         return devices
 
     def _nmcli_routes(self) -> tuple[Route, ...]:
         found = nmcli.routes(self.devices())
         if found:
             self.trace("routes", f"no routing table captured; {len(found)} route(s) from nmcli "
-                              "(NetworkManager's own routes only: routes a VPN client added by hand are not listed)")
+                                 "(NetworkManager's own routes only: routes a VPN client added by hand are not listed)")
         return found
 
     # -- routes ---------------------------------------------------------------
@@ -475,7 +475,7 @@ class _Parse(ParseRun):
         for row in table.rows:
             if row.gateway_name:
                 self.trace(cap.id, f"gateway of {row.cidr} printed as the name {row.gateway_name!r}: "
-                                  "its address is unknown")
+                                   "its address is unknown")
         self.trace("routes", f"{len(table.rows)} from the net-tools table ({cap.id})")
         families = {row.family for row in table.rows}
         self.capture(Evidence.ROUTES)      # the IPv4 table was printed, even if empty
@@ -517,7 +517,7 @@ class _Parse(ParseRun):
         elif text_cap is not None:
             if route_cap is not None:
                 self.trace("routes", f"`ip -j` unusable ({route_cap.error or 'output is not JSON'}); "
-                                  "using `ip route show table all` text")
+                                     "using `ip route show table all` text")
             text = self.text(sid.IP_ROUTE_TEXT, "the routing table is unknown")
             if text is not None:
                 try:

@@ -3,11 +3,11 @@ own DNS-over-HTTPS, Docker and WSL, and local DNS agents on port 53 -- collected
 folded into ``Snapshot.local`` (pure), the way :mod:`platforms.vpn_evidence` does for logs.
 
 :func:`local_sources` reads through the injected :class:`platforms.base.Env` (files via
-``env.read``, directory listings via ``env.extra['listdir']`` / ``['listsubdirs']``, macOS
-property lists via ``env.extra['read_plist']``, the Windows registry via ``env.extra['winreg']``,
-the home directory via ``env.extra['home']`` (the invoking user's under ``sudo``, looked up with
-``env.extra['home_of']``), environment
-variables via ``env.extra['environ']``, command look-up via ``env.extra['which']``, commands via
+``env.read``, directory listings via ``Hook.LISTDIR`` / ``Hook.LISTSUBDIRS``, macOS
+property lists via ``Hook.READ_PLIST``, the Windows registry via ``Hook.WINREG``,
+the home directory via ``Hook.HOME`` (the invoking user's under ``sudo``, looked up with
+``Hook.HOME_OF``), environment
+variables via ``Hook.ENVIRON``, command look-up via ``Hook.WHICH``, commands via
 ``env.run``: argv lists, timeouts, ``LC_ALL=C``) and returns these captures; it never raises:
 
 ==================  =========================================================================
@@ -72,7 +72,7 @@ def _join(platform: Platform, *parts: str) -> str:
 
 
 def user_home(env: Env) -> str:
-    """The home of the user the diagnosis is for: ``env.extra['home']``, else the invoking
+    """The home of the user the diagnosis is for: ``Hook.HOME``, else the invoking
     user's under ``sudo`` (browser profiles are theirs, not root's), else ``~``."""
     if env.hook(Hook.HOME):
         return env.hook(Hook.HOME)

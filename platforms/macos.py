@@ -302,7 +302,7 @@ class _Parse(ParseRun):
                     except ValueError:
                         continue
                     self.trace("routes", f"no routing table; the default route `route -n get {lk.address}` "
-                                      f"answered is recorded (via {lk.gateway or 'link'} on {lk.interface})")
+                                         f"answered is recorded (via {lk.gateway or 'link'} on {lk.interface})")
 
         dns = DnsConfig()
         info = None
@@ -393,7 +393,7 @@ class _Parse(ParseRun):
                 known.add(r.if_name)
                 extra.append(Interface(name=r.if_name, index=r.if_index, kind=interface_kind(r.if_name), is_up=False))
                 self.trace("interfaces", f"{r.if_name} is named by {_origin(r)} but absent from ifconfig -a: "
-                                  "recorded as down")
+                                         "recorded as down")
         return interfaces + tuple(extra)
 
     def _interfaces_from_names(self, routes, info, nwi, lookups=()) -> tuple[Interface, ...]:
@@ -409,7 +409,7 @@ class _Parse(ParseRun):
                 names.append(i.name)
         if names:
             self.trace("interfaces", "no ifconfig output; interface names taken from routes/route lookups/scutil: "
-                              + ", ".join(names))
+                                     + ", ".join(names))
         return tuple(Interface(name=n, kind=interface_kind(n)) for n in names)
 
     def _tunnel(self, interfaces: tuple[Interface, ...], routes: list[Route], have_ifconfig: bool,

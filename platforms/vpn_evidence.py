@@ -3,10 +3,10 @@ and fold what they say into a Snapshot (pure).
 
 * :func:`vpn_sources` looks in the documented places per OS (AWS Client VPN user guide,
   reference/failure-catalogue.md) through the injected :class:`platforms.base.Env` -- file
-  reads via ``env.read``, directory listings via ``env.extra['listdir']`` (default
-  :func:`list_files`), the home directory via ``env.extra['home']``, environment variables
-  via ``env.extra['environ']``, command look-up via ``env.extra['which']`` (default
-  :func:`shutil.which`) and ``env.extra['exists']`` (default :func:`os.path.isfile`), commands
+  reads via ``env.read``, directory listings via ``Hook.LISTDIR`` (default
+  :func:`list_files`), the home directory via ``Hook.HOME``, environment variables
+  via ``Hook.ENVIRON``, command look-up via ``Hook.WHICH`` (default
+  :func:`shutil.which`) and ``Hook.EXISTS`` (default :func:`os.path.isfile`), commands
   via ``env.run`` (argv, timeout, ``LC_ALL=C``) -- and returns these captures:
 
   ``vpn-log``          the best OpenVPN log (the AWS client's ``ovpn_aws_vpn_client_*``, OpenVPN

@@ -6,7 +6,7 @@ Sources (ids are what ``parse`` and the report's raw capture use):
 ``powershell``      the collection script's JSON lines (``platforms.windows_script``), one
                     process, 45 s timeout, what it printed before a timeout is kept
 ``winreg-nrpt``     api_capture of the NRPT keys (local and Group Policy) and
-                    ``DisableSmartNameResolution``, read through ``env.extra['winreg']``
+                    ``DisableSmartNameResolution``, read through ``Hook.WINREG``
                     (default: the real ``winreg`` module, which exists only on Windows)
 ``ipconfig``        ``ipconfig /all``  -- only when PowerShell is missing, blocked, too slow
                     or did not deliver the interface sections
@@ -454,10 +454,10 @@ def _interface_records(state: _State) -> tuple[Interface, ...]:
                              guid=i.guid, metric=metric))
         if kind is InterfaceKind.TUNNEL and i.kind_from_alias:
             state.trace("interfaces", f"interface {i.name!r} (ifIndex {i.index}) taken for a VPN tunnel by its alias alone: "
-                               "the input gives no driver description (Get-NetAdapter or ipconfig /all would)")
+                                      "the input gives no driver description (Get-NetAdapter or ipconfig /all would)")
         elif kind is InterfaceKind.TUNNEL:
             state.trace("interfaces", f"interface {i.name!r} (ifIndex {i.index}) is a tunnel: driver description "
-                               f"{i.description!r} (the alias is not used)")
+                                      f"{i.description!r} (the alias is not used)")
     return tuple(out)
 
 
@@ -475,10 +475,10 @@ def _routes_from_collection(state: _State, col: win_json.WinCollection) -> list[
                             protocol=None))
     if routes:
         state.trace("routes", "metric = RouteMetric + InterfaceMetric of the route's interface and family "
-                           "(the cost Windows compares)")
+                              "(the cost Windows compares)")
     if missing_metric:
         state.trace("routes", f"{missing_metric} route(s) without a known interface metric: metric is the "
-                           "route metric alone")
+                              "route metric alone")
     return routes
 
 
@@ -503,11 +503,11 @@ def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintRe
                             interface=owner.name if owner else None, metric=r.metric,
                             source=r.interface_address))
     state.trace("routes", "from route print (fallback); its Metric column is already route metric + "
-                       f"interface metric; {persistent} persistent route(s) are configuration and were skipped")
+                          f"interface metric; {persistent} persistent route(s) are configuration and were skipped")
     if unowned:
         names = sorted({i.name for i in state.ifaces if i.origin == "route-print-address"})
         state.trace("routes", f"interface address(es) no adapter in the input owns became interfaces of their "
-                           f"own ({', '.join(names[:6])}): route print alone does not map addresses to adapters")
+                              f"own ({', '.join(names[:6])}): route print alone does not map addresses to adapters")
     return routes
 
 
@@ -554,7 +554,7 @@ def _routes_from_gateways(state: _State, ipc: ipconfig_parser.IpconfigResult | N
         seen.add(key)
         out.append(Route(family=family, destination=dest, gateway=gateway, interface=i.name))
         state.trace("routes", f"default route via {gateway or 'on-link'} on {i.name!r} from its {origin} "
-                           "(no routing table in the input)")
+                              "(no routing table in the input)")
 
     for part in parts:
         for g in part.gateways:
@@ -653,10 +653,10 @@ def _nrpt_resolvers(state: _State, rules: tuple[NrptRule, ...], gpo_present: boo
                                 origin=f"NRPT rule {rule.name} ({rule.source})"))
         if ignored:
             state.trace("nrpt", f"local rule {rule.name} {domains} ignored: a Group Policy DnsPolicyConfig key "
-                               "exists and replaces the local table")
+                                "exists and replaces the local table")
         elif rule.servers:
             state.trace("nrpt", f"rule {rule.name} ({rule.source}) sends {', '.join(domains) or '?'} to "
-                               f"{', '.join(rule.servers)}")
+                                f"{', '.join(rule.servers)}")
     return out
 
 
@@ -689,7 +689,7 @@ def _read_powershell(src: SourceCapture | None, state: _State
     mode = doc.data.get("languageMode")
     if isinstance(mode, str) and mode:
         state.trace(sid.POWERSHELL, f"{col.ps_version or '?'}, language mode {mode}"
-                           + (" (an application control policy such as AppLocker or WDAC restricts scripts)"
+                                    + (" (an application control policy such as AppLocker or WDAC restricts scripts)"
                               if mode != "FullLanguage" else ""))
     if not doc.complete:
         missing = [s for s in doc.missing if s != "modules"]
@@ -699,7 +699,7 @@ def _read_powershell(src: SourceCapture | None, state: _State
                           + (f"; {doc.cut_objects} line(s) cut mid-way" if doc.cut_objects else "")
                           + (f"; captured: {', '.join(doc.sections)}" if doc.sections else ""))
         state.trace("collect", "PowerShell stopped before the end; the sections printed before the stop "
-                           "are used" + (", ipconfig /all and route print fill in" if missing else ""))
+                               "are used" + (", ipconfig /all and route print fill in" if missing else ""))
     return doc, col
 
 
@@ -761,7 +761,7 @@ class WindowsAdapter:
             _merge_ipconfig(state, ipc)
             if ipc.unknown_labels:
                 state.trace(sid.IPCONFIG, f"labels not in the known languages {ipconfig_parser.KNOWN_LANGUAGES}: "
-                                   f"{', '.join(ipc.unknown_labels[:6])} (structural fallback used)")
+                                          f"{', '.join(ipc.unknown_labels[:6])} (structural fallback used)")
         if rp is not None:
             _merge_route_print_interfaces(state, rp)
 
@@ -804,7 +804,7 @@ class WindowsAdapter:
             gpo_present = bool(dump.gpo_present)
             if dump.gpo_present is None:
                 state.trace("nrpt", "the Group Policy DnsPolicyConfig key was not read: whether it overrides "
-                                   "the local rules is unknown")
+                                    "the local rules is unknown")
             if dump.smart_read:
                 smart = dump.disable_smart_name_resolution != 1
                 state.trace("dns", "smart multi-homed name resolution "
@@ -818,7 +818,7 @@ class WindowsAdapter:
             rules = tuple(NrptRule(name=f"policy-{n + 1}", namespaces=p.namespaces, servers=p.servers,
                                    source="effective") for n, p in enumerate(policies))
             state.trace("nrpt", "registry not readable; rules from Get-DnsClientNrptPolicy (effective policy, "
-                               "GPO vs local unknown)")
+                                "GPO vs local unknown)")
         resolvers = _nrpt_resolvers(state, rules, gpo_present, interfaces) + resolvers
 
         known = {lk.address for lk in lookups}
@@ -844,11 +844,11 @@ class WindowsAdapter:
         lookups.extend(lk for lk in unanswered if lk.address not in known)
         if doc is not None and doc.skipped_lookups:
             state.trace("routes", f"{len(doc.skipped_lookups)} address(es) not looked up by Find-NetRoute "
-                               f"(at most {MAX_ROUTE_LOOKUPS} per run, {ROUTE_LOOKUP_BUDGET_S} s): "
-                               + ", ".join(doc.skipped_lookups[:8]))
+                                  f"(at most {MAX_ROUTE_LOOKUPS} per run, {ROUTE_LOOKUP_BUDGET_S} s): "
+                                  + ", ".join(doc.skipped_lookups[:8]))
         if any(lk.method == "table" for lk in table_lookups):
             state.trace("routes", "no Find-NetRoute answer for some servers: route chosen from the table "
-                               "(longest prefix, then lowest metric)")
+                                  "(longest prefix, then lowest metric)")
 
         search: list[str] = list((col.global_search_list if col else ()) or (ipc.search_list if ipc else ()))
         for i in state.ifaces:

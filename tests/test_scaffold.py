@@ -276,3 +276,34 @@ def test_the_no_ip_lookups_need_no_earlier_stage() -> None:
     lookups = first.lookups()
     assert [lk.address for lk in lookups] == ["10.0.0.2", "8.8.8.8"] and all(lk.method == "table" for lk in lookups)
     assert first.snapshot().route_lookups == LinuxAdapter().parse(raw).route_lookups
+
+
+# --------------------------------------------------------------------------- one trace convention
+
+
+def _fixture_snapshots():
+    adapters = {"linux": (LinuxAdapter(), Platform.LINUX), "macos": (macos.MacosAdapter(), Platform.MACOS),
+                "windows": (windows.WindowsAdapter(), Platform.WINDOWS)}
+    for folder, (adapter, platform) in adapters.items():
+        caps = {}
+        for path in sorted((FIXTURES / folder).glob("*.out")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found = recognize.recognise(text)
+            if found is not None:
+                cap = SourceCapture(id=found.source_id, kind=SourceKind.FILE, text=text)
+                caps.setdefault(found.source_id, cap)
+                yield path.name, adapter.parse(RawCapture(platform=platform, collected_at=NOW, sources=(cap,)))
+        yield f"{folder}: all", adapter.parse(RawCapture(platform=platform, collected_at=NOW,
+                                                         sources=tuple(caps.values())))
+    for name, raw in LINUX_RAWS:
+        yield name, LinuxAdapter().parse(raw)
+
+
+def test_every_trace_line_names_a_source_or_a_stage() -> None:
+    from platforms.base import TRACE_STAGES
+
+    lines = [(name, t) for name, snap in _fixture_snapshots() for t in snap.trace]
+    assert len(lines) > 500
+    bad = [(name, t) for name, t in lines
+           if ": " not in t or not (t.split(": ", 1)[0] in TRACE_STAGES or sid.is_known(t.split(": ", 1)[0]))]
+    assert not bad, bad[:10]
