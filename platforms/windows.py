@@ -73,6 +73,7 @@ import ntpath
 import os
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import partial
 from typing import Any, Callable, Iterable
 
@@ -267,6 +268,17 @@ def _registry_errors(src: SourceCapture | None) -> list[str]:
 # --------------------------------------------------------------------------- working state
 
 
+class _Origin(Enum):
+    """Which input an interface was first seen in (route print's interface addresses that no
+    adapter owns become interfaces of their own: ROUTE_PRINT_ADDRESS)."""
+    POWERSHELL = sid.POWERSHELL
+    CMDLET = "cmdlet"
+    IPCONFIG = sid.IPCONFIG
+    ROUTE_PRINT = sid.ROUTE_PRINT
+    ROUTE_PRINT_ADDRESS = "route-print-address"
+    UNKNOWN = ""
+
+
 @dataclass
 class _Iface:
     index: int | None
@@ -282,7 +294,7 @@ class _Iface:
     dns: dict = field(default_factory=dict)            # Family -> [server, ...]
     suffix: str | None = None
     position: int = 0                                  # order seen (ipconfig binding order)
-    origin: str = ""
+    origin: _Origin = _Origin.UNKNOWN
     kind_from_alias: bool = False                      # a tunnel only by its alias (nothing else known)
 
 
@@ -309,7 +321,7 @@ class _State(ParseRun):
                     return i
         return None
 
-    def get(self, index: int | None, name: str = "", origin: str = "") -> _Iface:
+    def get(self, index: int | None, name: str = "", origin: _Origin = _Origin.UNKNOWN) -> _Iface:
         found = self.find(index, name)
         if found is None:
             found = _Iface(index=index, name=name or (f"ifIndex {index}" if index is not None else "?"),
@@ -333,7 +345,7 @@ def _family_of_address(address: str) -> Family:
 # --------------------------------------------------------------------------- merging sources
 
 
-def _merge_collection(state: _State, col: win_json.WinCollection, origin: str) -> None:
+def _merge_collection(state: _State, col: win_json.WinCollection, origin: _Origin) -> None:
     for a in col.adapters:
         i = state.get(a.index, a.name, origin)
         if a.name:
@@ -372,11 +384,11 @@ def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
         if i is None:
             # a fragment with no header: the fields of one adapter whose name was not pasted
             name = a.name or (f"ifIndex {a.index}" if a.index is not None else f"adapter {n + 1} (no header)")
-            i = _Iface(index=a.index, name=name, position=len(state.ifaces), origin=sid.IPCONFIG)
+            i = _Iface(index=a.index, name=name, position=len(state.ifaces), origin=_Origin.IPCONFIG)
             state.ifaces.append(i)
         elif i.index is None and a.index is not None:
             i.index = a.index
-        if a.name and (i.name.startswith("ifIndex ") or i.origin == sid.ROUTE_PRINT):
+        if a.name and (i.name.startswith("ifIndex ") or i.origin is _Origin.ROUTE_PRINT):
             i.name = a.name
         state.ipconfig_ifaces[n] = i
         i.description = i.description or a.description
@@ -402,7 +414,7 @@ def _merge_route_print_interfaces(state: _State, res: route_print_parser.RoutePr
         i = state.find(entry.index) or state.find(None, None, entry.description)
         if i is None:
             i = _Iface(index=entry.index, name=entry.description, description=entry.description,
-                       position=len(state.ifaces), origin=sid.ROUTE_PRINT)
+                       position=len(state.ifaces), origin=_Origin.ROUTE_PRINT)
             state.ifaces.append(i)
         else:
             i.index = i.index if i.index is not None else entry.index
@@ -494,7 +506,7 @@ def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintRe
             if owner is None:
                 unowned += 1
                 owner = _Iface(index=None, name=f"interface {r.interface_address}", position=len(state.ifaces),
-                               origin="route-print-address",
+                               origin=_Origin.ROUTE_PRINT_ADDRESS,
                                addresses=[IfAddress(family=Family.INET, address=r.interface_address)])
                 state.ifaces.append(owner)
         elif r.interface_index is not None:
@@ -505,7 +517,7 @@ def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintRe
     state.trace("routes", "from route print (fallback); its Metric column is already route metric + "
                           f"interface metric; {persistent} persistent route(s) are configuration and were skipped")
     if unowned:
-        names = sorted({i.name for i in state.ifaces if i.origin == "route-print-address"})
+        names = sorted({i.name for i in state.ifaces if i.origin is _Origin.ROUTE_PRINT_ADDRESS})
         state.trace("routes", f"interface address(es) no adapter in the input owns became interfaces of their "
                               f"own ({', '.join(names[:6])}): route print alone does not map addresses to adapters")
     return routes
@@ -756,7 +768,7 @@ class WindowsAdapter:
 
         # Interfaces: JSON first (ifIndex keys), then ipconfig, then route print's list.
         for part in ([col] if col else []) + cmdlets:
-            _merge_collection(state, part, sid.POWERSHELL if part is col else "cmdlet")
+            _merge_collection(state, part, _Origin.POWERSHELL if part is col else _Origin.CMDLET)
         if ipc is not None:
             _merge_ipconfig(state, ipc)
             if ipc.unknown_labels:
