@@ -281,7 +281,7 @@ def _resolved_state(dbus: SourceCapture | None, text: SourceCapture | None) -> t
         notes.append(f"dbus: {dbus.error}")
     if text is not None and text.text and text.text.strip():
         try:
-            return resolvectl.parse(text.text), "resolvectl"
+            return resolvectl.parse(text.text), sid.RESOLVECTL
         except ParseError as err:
             notes.append(f"resolvectl unreadable ({err})")
     elif text is not None:
