@@ -2,7 +2,7 @@ r"""VPN evidence: find every VPN client log, the AWS VPN Client's own evidence a
 and fold what they say into a Snapshot (pure).
 
 * :func:`vpn_sources` looks in the documented places per OS (AWS Client VPN user guide,
-  reference/failure-catalogue.md) through the injected :class:`platforms.base.Env` -- file
+  docs/domain.md "Where the client-side evidence lives") through the injected :class:`platforms.base.Env` -- file
   reads via ``env.read``, directory listings via ``env.extra['listdir']`` (default
   :func:`list_files`), the home directory via ``env.extra['home']``, environment variables
   via ``env.extra['environ']``, command look-up via ``env.extra['which']`` (default
