@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Any, Callable, List, Optional
 
 import typer
 
@@ -30,7 +30,7 @@ def _option(command: clispec.Command, dest: str):
     """The typer option for one declared option (agent.clispec)."""
     o = command.opt(dest)
     decls = (f"{o.flags[0]}/{o.off}",) if o.kind == clispec.SWITCH else o.flags
-    extra = {}
+    extra: dict[str, Any] = {}
     if o.kind == clispec.COUNT:
         extra["count"] = True
     if o.min is not None:

@@ -99,11 +99,11 @@ def parse_name(text: str):
     """NAME[=EXPECTED] where EXPECTED is an IP address, 'private' or 'public'."""
     from agent.model import NameCheck
 
-    name, _, expected = text.partition("=")
+    name, _, given = text.partition("=")
     name = name.strip().rstrip(".")
     if not name or " " in name or len(name) > 253:
         raise BadParameter(f"{text!r} is not a DNS name", param_hint="--name")
-    expected = expected.strip() or None
+    expected = given.strip() or None
     if expected is not None and expected not in ("private", "public"):
         try:
             ipaddress.ip_address(expected)
@@ -268,7 +268,9 @@ def guard(ui: Ui, fn: Callable[[], None], passthrough: tuple[type[BaseException]
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise Exit(ExitStatus.OK) from None
-    except (Exit, BadParameter, *passthrough):
+    except (Exit, BadParameter):
+        raise
+    except passthrough:
         raise
     except Exception as err:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if ui.debug:

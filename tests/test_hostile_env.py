@@ -29,12 +29,12 @@ import pytest
 
 from agent.commands import ExitStatus
 from agent.model import Platform, RawCapture, Snapshot
-
-WRITE_FAILED = ExitStatus.WRITE_FAILED
 from platforms.base import (MAX_OUTPUT_BYTES, CommandError, Env, Source, capture_source, read_file,
                             run_command)
 from tests import platform_limits as limits
 from tests.conftest import ROOT, must_run_all
+
+WRITE_FAILED = ExitStatus.WRITE_FAILED
 
 PY = sys.executable
 NOBODY = 65534
