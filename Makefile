@@ -39,4 +39,4 @@ include mk/corpus.mk
 
 ## Regenerate the generated docs (the finding catalogue) from the code
 docs: $(STAMP)
-	$(BIN)/cvpn-doctor explain --format markdown --output docs/findings.md --force
+	CVPN_DOCTOR_LANG=en $(BIN)/cvpn-doctor explain --format markdown --output docs/findings.md --force

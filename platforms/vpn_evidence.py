@@ -2,7 +2,7 @@ r"""VPN evidence: find every VPN client log, the AWS VPN Client's own evidence a
 and fold what they say into a Snapshot (pure).
 
 * :func:`vpn_sources` looks in the documented places per OS (AWS Client VPN user guide,
-  reference/failure-catalogue.md) through the injected :class:`platforms.base.Env` -- file
+  docs/domain.md "Where the client-side evidence lives") through the injected :class:`platforms.base.Env` -- file
   reads via ``env.read``, directory listings via ``Hook.LISTDIR`` (default
   :func:`list_files`), the home directory via ``Hook.HOME``, environment variables
   via ``Hook.ENVIRON``, command look-up via ``Hook.WHICH`` (default
