@@ -186,7 +186,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
         return [_Part(name, 1, "", None, body, sid=sid)]
     ticket = split(text)
     segments = list(ticket.segments)
-    for k, seg in enumerate(list(segments)):
+    for seg in list(segments):
         body = [ln for ln in seg.text.split("\n") if ln.strip()]
         if len(body) >= 3 and all(ln.startswith("#") for ln in body) and recognise(seg.text, seg.hint) is None:
             # every line commented out ("### $ scutil --nwi"): read what is under the hashes

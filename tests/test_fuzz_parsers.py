@@ -333,7 +333,7 @@ def json_mutated(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 6))):
         paths: list[tuple[Any, Any]] = []
 
-        def walk(node: Any) -> None:
+        def walk(node: Any, paths: list[tuple[Any, Any]] = paths) -> None:   # this round's list
             if len(paths) > 2000:
                 return
             if isinstance(node, dict):
