@@ -312,7 +312,7 @@ def format_po(header: dict[str, str], entries: list[Entry], title: str) -> str:
 TITLE = "Japanese translation of the cvpn-doctor finding catalogue and scenario titles."
 
 
-def updated(header: dict[str, str], entries: list[Entry], wanted: dict[str, list[str]]) -> list[Entry]:
+def updated(entries: list[Entry], wanted: dict[str, list[str]]) -> list[Entry]:
     """The entries in run-time order: every wanted msgid (its translation kept, its refs
     refreshed), then the obsolete ones (those with a translation are kept as #~)."""
     by_id = {e.msgid: e for e in entries}
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.update:
         header = {**HEADER, **header}
         args.po.parent.mkdir(parents=True, exist_ok=True)
-        args.po.write_text(format_po(header, updated(header, entries, wanted), TITLE), encoding="utf-8")
+        args.po.write_text(format_po(header, updated(entries, wanted), TITLE), encoding="utf-8")
         header, entries = read_po(args.po)
     rep = check(entries, wanted)
     print(f"{args.po}: {rep.total} run-time msgids, {rep.total - len(rep.missing) - len(rep.untranslated)} translated")
@@ -380,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         if items:
             print(f"{len(items)} {label}:")
             for m in items:
-                refs = ", ".join(wanted.get(m, []))
-                print(f"  - {m[:100]!r}" + (f"  [{refs}]" if refs else ""))
+                where = ", ".join(wanted.get(m, []))
+                print(f"  - {m[:100]!r}" + (f"  [{where}]" if where else ""))
     marked = marked_literals()
     if marked:
         print(f"{len(marked)} _()-marked literals in {', '.join(MARKED_MODULES)} (translate them in a ja/*.po)")
