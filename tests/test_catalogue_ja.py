@@ -257,6 +257,11 @@ def test_translations_use_the_documented_japanese_terms(live, wanted) -> None:
     assert not bad, "\n".join(bad)
 
 
+def test_no_space_beside_japanese_punctuation(live) -> None:
+    bad = [e.refs[0] for e in live.values() if re.search(r"[、。（）「」] | [、。（）「」]", e.msgstr)]
+    assert not bad, bad
+
+
 def test_split_tunnel_is_glossed_on_first_use_only(live) -> None:
     for e in live.values():
         s = e.msgstr
