@@ -134,7 +134,9 @@ def _launch(*args: str, env_extra: dict | None = None) -> subprocess.CompletedPr
 
 
 @pytest.mark.parametrize("args", [["explain"], ["explain", "dns-tcp53-blocked"], ["explain", "DNS-TCP53-Blocked"],
-                                  ["explain", "no-such-code"], ["-q", "explain", "no-such-code"], ["--version"]])
+                                  ["explain", "no-such-code"], ["-q", "explain", "no-such-code"], ["--version"],
+                                  ["explain", "--json"], ["explain", "dns-tcp53-blocked", "--format", "markdown"],
+                                  ["explain", "--format", "yaml"]])
 def test_fast_path_prints_what_typer_prints(args):
     fast = _launch(*args)
     slow = CliRunner().invoke(app, default_command(args), catch_exceptions=False)
