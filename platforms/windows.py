@@ -66,6 +66,7 @@ before the system directories (CreateProcessW, "lpApplicationName"), so a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import json
 import logging
@@ -160,7 +161,7 @@ def default_winreg() -> Any:
     """The real winreg module, or None off Windows (imported lazily: the module must
     import on any OS)."""
     try:
-        import winreg  # type: ignore[import-not-found]
+        import winreg
     except ImportError:
         return None
     return winreg
@@ -357,9 +358,9 @@ def _merge_collection(state: _State, col: win_json.WinCollection, origin: str) -
             if server not in lst:
                 lst.append(server)
     for s in col.suffixes:
-        i = state.find(s.index)
-        if i is not None and s.suffix:
-            i.suffix = s.suffix
+        found = state.find(s.index)
+        if found is not None and s.suffix:
+            found.suffix = s.suffix
 
 
 def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
@@ -677,8 +678,8 @@ def _read_powershell(src: SourceCapture | None, state: _State
         return None, None
     try:
         col = win_json.parse_document(doc.data)
-    except ParseError as err:
-        state.errors.append(CollectionError("powershell", f"PowerShell collection could not be read: {err}"))
+    except ParseError as exc:     # not `err`: the loop below binds that name to a str
+        state.errors.append(CollectionError("powershell", f"PowerShell collection could not be read: {exc}"))
         return doc, None
     for err in col.errors:
         section = err.split(":", 1)[0]
@@ -746,11 +747,11 @@ class WindowsAdapter:
 
         doc, col = _read_powershell(raw.get("powershell"), state)
         for sid in win_json.CMDLET_SOURCES:
-            part = attempt(sid, f"pasted {sid} JSON", lambda t, s=sid: win_json.parse_cmdlet(t, s))
+            part = attempt(sid, f"pasted {sid} JSON", functools.partial(win_json.parse_cmdlet, source_id=sid))
             if part is not None:
                 cmdlets.append(part)
         for sid in ps_cmdlets.SOURCE_IDS:
-            part = attempt(sid, f"pasted {sid} text", lambda t, s=sid: ps_cmdlets.parse(t, s))
+            part = attempt(sid, f"pasted {sid} text", functools.partial(ps_cmdlets.parse, source_id=sid))
             if part is not None:
                 cmdlets.append(part)
                 _trace_skipped(state, sid, part.skipped, part.notes)
