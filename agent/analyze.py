@@ -180,24 +180,24 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
     other text is split (platforms.ticket) and each part recognised on its own."""
     from platforms.parsers import ps_cmdlets, route_get
     from platforms.recognize import hinted, recognise, why_not
-    from platforms.ticket import log_span, split, unwrap_log
+    from platforms.ticket import Segment, log_span, split, unwrap_log
 
     sid, body = _raw_header(text)
     if sid is not None:
         return [_Part(name, 1, "", None, body, sid=sid)]
     ticket = split(text)
-    segments = list(ticket.segments)
-    for seg in list(segments):
-        body = [ln for ln in seg.text.split("\n") if ln.strip()]
-        if len(body) >= 3 and all(ln.startswith("#") for ln in body) and recognise(seg.text, seg.hint) is None:
+    slots: list[Segment | None] = list(ticket.segments)     # None: a segment replaced by what it holds
+    for seg in ticket.segments:
+        kept = [ln for ln in seg.text.split("\n") if ln.strip()]
+        if len(kept) >= 3 and all(ln.startswith("#") for ln in kept) and recognise(seg.text, seg.hint) is None:
             # every line commented out ("### $ scutil --nwi"): read what is under the hashes
             inner = split("\n".join(re.sub(r"^#+ ?", "", ln) for ln in seg.text.split("\n")))
             if any(recognise(x.text, x.hint) for x in inner.segments):
                 offset = seg.first_line - 1
-                segments[segments.index(seg)] = None
-                segments.extend(replace(x, first_line=x.first_line + offset, last_line=x.last_line + offset,
+                slots[slots.index(seg)] = None
+                slots.extend(replace(x, first_line=x.first_line + offset, last_line=x.last_line + offset,
                                         notes=x.notes + ("'#' comment marks removed",)) for x in inner.segments)
-    segments = sorted((x for x in segments if x is not None), key=lambda x: x.first_line)
+    segments = sorted((x for x in slots if x is not None), key=lambda x: x.first_line)
     parts: list[_Part] = []
     for index, seg in enumerate(segments, 1):
         seg = replace(seg, index=index)
@@ -271,7 +271,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
         merged.append(part)
     for i, part in enumerate(merged, 1):
         part.part = i
-    out: list[_Part] = []
+    res: list[_Part] = []      # the parts returned (not `out`: that is a part in the loops above)
     for part in merged:
         if part.sid not in _LOG_IDS and part.sid is not None:
             # an output followed, after prose, by a log excerpt with no prompt between them
@@ -293,7 +293,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
             before, after = "\n".join(lines[:start]), "\n".join(lines[end:])
             if before.strip():       # the previous command's output, or prose, above the log
                 hit = recognise(before, part.command)
-                out.append(_Part(name, part.part, _span(first, lines, 0, start), part.command, before.rstrip() + "\n",
+                res.append(_Part(name, part.part, _span(first, lines, 0, start), part.command, before.rstrip() + "\n",
                                  sid=hit.source_id if hit else None, platform=hit.platform if hit else None,
                                  note=[] if hit else [why_not(before, part.command)]))
                 part.command = None
@@ -314,7 +314,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
                     at = part.text.find(chunk.split("\n", 1)[0], offset)
                     start = part.text.count("\n", 0, at) if at >= 0 else 0
                     offset = max(at, offset)
-                    out.append(_Part(name, part.part, _span(first, part.text.split("\n"), start,
+                    res.append(_Part(name, part.part, _span(first, part.text.split("\n"), start,
                                                             start + chunk.count("\n")),
                                      part.command if n == 1 else None, chunk, sid=view, platform=part.platform,
                                      note=[f"view {n} of {len(views)} in this part (no prompt between them)"]))
@@ -324,25 +324,25 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
             if len(chunks) > 1:
                 for n, chunk in enumerate(chunks, 1):
                     addr = route_get.address_of(chunk) or f"unknown-{part.part}.{n}"
-                    out.append(_Part(name, part.part, part.lines, part.command, chunk, sid=f"route-get:{addr}",
+                    res.append(_Part(name, part.part, part.lines, part.command, chunk, sid=f"route-get:{addr}",
                                      platform=part.platform, note=[f"lookup {n} of {len(chunks)} in this part"]))
                 continue
-            if part.sid == "route-get:unknown" and part.command:
-                addr = route_get.address_of(part.command)
-                if addr:
-                    part.sid = f"route-get:{addr}"
-        out.append(part)
+            if part.sid == source_ids.route_get("unknown") and part.command:
+                named = route_get.address_of(part.command)
+                if named:
+                    part.sid = source_ids.route_get(named)
+        res.append(part)
     # number the parts in order; the lookups cut out of one part keep its number
     number, previous = 0, None
-    for part in out:
+    for part in res:
         key = (part.part, part.lines) if part.sid and part.sid.startswith(source_ids.ROUTE_GET_PREFIX) else id(part)
         if key != previous:
             number += 1
         previous = key
         part.part = number
-    if out and decode_notes + ticket.notes:
-        out[0].note.extend(decode_notes + ticket.notes)
-    return out
+    if res and decode_notes + ticket.notes:
+        res[0].note.extend(decode_notes + ticket.notes)
+    return res
 
 
 def _from_files(files: list[tuple[str, str, tuple[str, ...]]], platform_hint: Platform | None,

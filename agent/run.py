@@ -55,12 +55,12 @@ def collect(options: Options, env=None, platform: Platform | None = None,
     depend on it.  An adapter without ``collect_dns`` (Windows: one PowerShell run) is
     collected whole."""
     from platforms import adapter_for, current_platform
-    from platforms.base import Env
+    from platforms.base import Env, is_staged
 
     env = env or Env()
     platform = platform or current_platform()
     adapter = adapter_for(platform)
-    if on_servers is None or not hasattr(adapter, "collect_dns"):
+    if on_servers is None or not is_staged(adapter):
         from platforms.local_evidence import local_sources
         from platforms.vpn_evidence import vpn_sources
 

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Iterable, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Protocol, TypeGuard, TypeVar
 
 from agent.model import CollectionError, Evidence, Platform, RawCapture, Snapshot, SourceCapture, SourceKind, utc_now
 
@@ -167,7 +167,8 @@ def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = Non
     finally:
         if not out.thread.is_alive() and not err_out.thread.is_alive():
             for pipe in (proc.stdout, proc.stderr):
-                pipe.close()
+                if pipe is not None:     # always set (both are PIPE); the check is for the type
+                    pipe.close()
     duration = time.perf_counter() - started
     truncated = out.seen > MAX_OUTPUT_BYTES
     log.debug("ran %s in %.3f s (exit %s, %d bytes)", " ".join(argv), duration, proc.returncode, out.seen)
@@ -369,12 +370,24 @@ class Adapter(Protocol):
         """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors.
         Any subset of the sources parses (a partial capture gives a partial snapshot)."""
 
-    # Optional, for probing while collecting (agent.run.collect): an adapter that has them
-    # reads its resolver sources first, so their servers can be probed while the rest is read.
-    #   collect_dns(env) -> tuple[SourceCapture, ...]
-    #       the sources that name the nameservers (resolv.conf + resolved, scutil --dns)
-    #   collect_rest(env, first, addresses=()) -> RawCapture
-    #       everything else; collect(env, a) == collect_rest(env, collect_dns(env), a)
+    # Optional, for probing while collecting: see StagedAdapter.
+
+
+class StagedAdapter(Adapter, Protocol):
+    """An adapter that collects in two stages, for probing while collecting (agent.run.collect):
+    it reads its resolver sources first, so their servers can be probed while the rest is read.
+    Windows (one PowerShell run) has no stages."""
+
+    def collect_dns(self, env: Env) -> tuple[SourceCapture, ...]:
+        """The sources that name the nameservers (resolv.conf + resolved, scutil --dns)."""
+
+    def collect_rest(self, env: Env, first: Iterable[SourceCapture], addresses: Iterable[str] = ()) -> RawCapture:
+        """Everything else; ``collect(env, a) == collect_rest(env, collect_dns(env), a)``."""
+
+
+def is_staged(adapter: Adapter) -> TypeGuard[StagedAdapter]:
+    """True when ``adapter`` has the two stages of :class:`StagedAdapter`."""
+    return hasattr(adapter, "collect_dns")
 
 
 T = TypeVar("T")

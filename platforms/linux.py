@@ -79,7 +79,7 @@ class IpMode(Enum):
 
 def _source_argv_route_get(address: str, json_ok: bool, ifnames: dict[str, str] | None = None) -> tuple[str, ...]:
     addr, _, zone = address.partition("%")
-    base = ("ip", "-j") if json_ok else ("ip",)
+    base: tuple[str, ...] = ("ip", "-j") if json_ok else ("ip",)
     if ":" in addr:
         base += ("-6",)
     argv = base + ("route", "get", addr)

@@ -372,7 +372,7 @@ def _read_windows_policies(env: Env, r: _Reader) -> None:
 
 def _default_winreg() -> Any:
     try:
-        import winreg  # type: ignore[import-not-found]
+        import winreg
     except ImportError:
         return None
     return winreg
@@ -474,7 +474,7 @@ def attach_local_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
     cap = raw.get(BROWSER_SOURCE)
     data = json_of(cap) if cap is not None else None
     if data is not None:
-        found = []
+        found: list[browser_dns.BrowserDns] = []
         for item in data.get("items") or ():
             try:
                 found.extend(browser_dns.read_item(item))

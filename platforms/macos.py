@@ -187,6 +187,7 @@ def resolution_model(info: scutil_dns.DnsInfo) -> tuple[tuple[Resolver, ...], tu
             continue
         first_checked = True
         port = r.port or 53
+        domains: tuple[str, ...]
         if r.domain:
             domain = r.domain.rstrip(".") or "."
             scope, domains = ResolverScope.DOMAIN, (domain,)
@@ -443,7 +444,7 @@ def _link_search(info: scutil_dns.DnsInfo, default_search: tuple[str, ...]) -> t
     (global), then each resolver's own list with its interface (a VPN's Supplemental resolver
     carries the VPN's search domains)."""
     out = [LinkSearch(None, tuple(default_search), "scutil default resolver")]
-    seen = {(None, tuple(default_search))}
+    seen: set[tuple[str | None, tuple[str, ...]]] = {(None, tuple(default_search))}
     for r in info.resolvers:
         key = (r.if_name, tuple(r.search_domains))
         if r.search_domains and key not in seen:

@@ -41,7 +41,7 @@ import posixpath
 import shutil
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from agent.model import (CollectionError, Evidence, Family, Platform, PushedConfig, RawCapture, Route, Snapshot,
                          SourceCapture, SourceKind, TunnelMode)
@@ -436,7 +436,10 @@ def _comparable(values: list[str | None]) -> bool:
         and len({v.endswith("Z") for v in vals}) == 1
 
 
-def _pick(items: list[tuple[str | None, int, object]]) -> object | None:
+_Payload = TypeVar("_Payload")
+
+
+def _pick(items: list[tuple[str | None, int, _Payload]]) -> _Payload | None:
     """The newest of (timestamp, rank, payload) when all timestamps compare, else the best rank."""
     if not items:
         return None
@@ -568,14 +571,14 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
         # Whole pushes beat partial ones (a helper's DNS options) unless the partial one is newer.
         pushes = [(r.log.pushed.seen_at, r.rank, r) for r in reads if r.log.pushed is not None]
         whole = [it for it in pushes if it[2].log.pushed.tunnel_mode is not TunnelMode.UNKNOWN]  # type: ignore[union-attr]
-        chosen: _Read | None = _pick(whole) if whole else _pick(pushes)  # type: ignore[assignment]
+        chosen: _Read | None = _pick(whole) if whole else _pick(pushes)
         if whole and len(pushes) > len(whole):
             newest = _pick(pushes)
             if newest is not chosen and _comparable([it[0] for it in pushes]) and all(it[0] for it in pushes):
-                chosen = newest  # type: ignore[assignment]
+                chosen = newest
         events = [(r.log.connected_at if r.log.connected else r.log.disconnected_at, r.rank, r)
                   for r in reads if r.log.connected is not None]
-        decider: _Read | None = _pick(events)  # type: ignore[assignment]
+        decider: _Read | None = _pick(events)
         primary = chosen or decider or reads[0]
         pushed = chosen.log.pushed if chosen else None
         if chosen is not None and pushed is not None:
@@ -597,6 +600,7 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
         errs: list[str] = []
         for r in sorted(reads, key=lambda r: r.rank):
             errs.extend(e for e in r.log.errors if e not in errs)
+        default_gw = gateway_from.log.default_gateway if gateway_from else None
         vpn = replace(vpn, pushed=pushed, log_path=primary.where,
                       connected_at=decider.log.connected_at if decider else primary.log.connected_at,
                       disconnected_at=decider.log.disconnected_at if decider else primary.log.disconnected_at,
@@ -604,9 +608,8 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                       log_errors=tuple(errs[:MAX_ERRORS]), log_sources=tuple(r.where for r in reads),
                       client=client_from.log.client if client_from else vpn.client,
                       log_device=device_from.log.device if device_from else None,
-                      log_default_route=(Route(Family.INET, "0.0.0.0/0", gateway=gateway_from.log.default_gateway[0],
-                                               interface=gateway_from.log.default_gateway[1])
-                                         if gateway_from else None),
+                      log_default_route=(Route(Family.INET, "0.0.0.0/0", gateway=default_gw[0], interface=default_gw[1])
+                                         if default_gw else None),
                       log_tunnel_mode=(pushed.tunnel_mode if pushed is not None and pushed.tunnel_mode is not TunnelMode.UNKNOWN
                                        else primary.log.tunnel_mode),
                       saml=saml_from.log.saml if saml_from else None,

@@ -163,7 +163,7 @@ def default_winreg() -> Any:
     """The real winreg module, or None off Windows (imported lazily: the module must
     import on any OS)."""
     try:
-        import winreg  # type: ignore[import-not-found]
+        import winreg
     except ImportError:
         return None
     return winreg
@@ -372,9 +372,9 @@ def _merge_collection(state: _State, col: win_json.WinCollection, origin: _Origi
             if server not in lst:
                 lst.append(server)
     for s in col.suffixes:
-        i = state.find(s.index)
-        if i is not None and s.suffix:
-            i.suffix = s.suffix
+        found = state.find(s.index)
+        if found is not None and s.suffix:
+            found.suffix = s.suffix
 
 
 def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
@@ -692,8 +692,8 @@ def _read_powershell(src: SourceCapture | None, state: _State
         return None, None
     try:
         col = win_json.parse_document(doc.data)
-    except ParseError as err:
-        state.error(sid.POWERSHELL, f"PowerShell collection could not be read: {err}")
+    except ParseError as exc:     # not `err`: the loop below binds that name to a str
+        state.error(sid.POWERSHELL, f"PowerShell collection could not be read: {exc}")
         return doc, None
     for err in col.errors:
         section = err.split(":", 1)[0]
