@@ -40,4 +40,4 @@ include mk/locale.mk
 
 ## Regenerate the generated docs (the finding catalogue) from the code
 docs: $(STAMP)
-	$(BIN)/cvpn-doctor explain --format markdown --output docs/findings.md --force
+	CVPN_DOCTOR_LANG=en $(BIN)/cvpn-doctor explain --format markdown --output docs/findings.md --force

@@ -53,7 +53,8 @@ def write(path: Path, fill: Callable[[IO], T], *, force: bool = False, binary: b
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                       newline=None if binary else "") as fh:
             result = fill(fh)
             fh.flush()
             fsync(fh.fileno())

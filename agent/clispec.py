@@ -203,7 +203,7 @@ def parse(args: list[str]) -> Parsed | None:
         globals_[o.dest] = globals_[o.dest] + 1 if o.kind == COUNT else True
         i += 1
     rest = args[i:]
-    name = rest[0] if rest else "diagnose"      # no command means diagnose (DESIGN.md)
+    name = rest[0] if rest else "diagnose"      # no command means diagnose (docs/design.md)
     command = FAST.get(name)
     if command is None:
         return None

@@ -26,7 +26,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from agent.model import NameCheck, Platform
 
@@ -51,7 +51,7 @@ class OrgConfig:
     large_answer_name: str | None = None
 
 
-def default_config_path(platform: Platform | None = None, environ: dict | None = None,
+def default_config_path(platform: Platform | None = None, environ: Mapping[str, str] | None = None,
                         home: str | None = None) -> Path | None:
     """The per-user config file location: ``$XDG_CONFIG_HOME/cvpn-doctor/config.toml``
     (``~/.config/...``) on Linux and macOS, ``%APPDATA%\\cvpn-doctor\\config.toml`` on Windows.
@@ -130,6 +130,7 @@ def parse(text: str, path: str = "<config>") -> OrgConfig:
         if not isinstance(expected, str):
             raise _err(path, text, name, 'the expectation must be a string: an IP address, "private" or "public"',
                        table="names")
+        exp: str | None                 # None: "any" (no expectation)
         exp = expected.strip()
         if exp.lower() in ("private", "public"):
             exp = exp.lower()

@@ -112,7 +112,9 @@ def _fast(args: list[str]) -> int | None:
 
     from agent import commands
 
-    run: Callable[..., None] = {"diagnose": commands.diagnose, "collect": commands.collect, "explain": commands.explain}[parsed.command]
+    runs: dict[str, Callable[..., None]] = {"diagnose": commands.diagnose, "collect": commands.collect,
+                                            "explain": commands.explain}
+    run = runs[parsed.command]
     if parsed.command == "diagnose":
         try:  # a bad --name is typer's to report (with the usage line)
             for name in parsed.options["name"]:
