@@ -31,13 +31,9 @@ def _option(command: clispec.Command, dest: str):
     """The typer option for one declared option (agent.clispec)."""
     o = command.opt(dest)
     decls = (f"{o.flags[0]}/{o.off}",) if o.kind == clispec.SWITCH else o.flags
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {k: v for k, v in (("min", o.min), ("max", o.max)) if v is not None}
     if o.kind == clispec.COUNT:
         extra["count"] = True
-    if o.min is not None:
-        extra["min"] = o.min
-    if o.max is not None:
-        extra["max"] = o.max
     return typer.Option(o.default, *decls, help=_(o.help), **extra)
 
 

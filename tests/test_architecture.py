@@ -41,3 +41,12 @@ def test_the_derive_stage_is_pure() -> None:
     bad = {m for m in _imports(ROOT / "agent" / "facts.py")
            if m.startswith(("platforms", "agent.rules", "agent.probes", "subprocess", "socket.socket"))}
     assert not bad, sorted(bad)
+
+
+def test_the_cli_stays_thin() -> None:
+    """agent/cli.py only declares the typer commands (options come from agent.clispec, the work
+    from agent.commands): under 200 lines, and no module-level state it rebinds."""
+    path = ROOT / "agent" / "cli.py"
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 200
+    assert not [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Global)], "no global state in the CLI"
