@@ -102,7 +102,49 @@ CASES = {
         s2(), run(probe(IE1, CANARY.name, "timeout", transports=("udp",)),
                   probe(IE1, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",)),
                   ok(IE2, [CANARY])),
+        # The primary silent over UDP, where lookups go, is the primary silent (S2-primary-down):
+        # clients fail over to the secondary after a timeout per query -- degraded, as there.
+        "S2-custom-dns-split", {"dns-udp-blocked"}, Verdict.DEGRADED),
+    "S2-secondary-udp-blocked": (
+        s2(), run(ok(IE1, [CANARY]), probe(IE2, CANARY.name, "timeout", transports=("udp",)),
+                  probe(IE2, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",))),
+        "S2-custom-dns-split", {"dns-udp-blocked"}, Verdict.DEGRADED),
+    "S2-both-udp-blocked": (
+        # no server to fail over to: every lookup over UDP times out
+        s2(), run(probe(IE1, CANARY.name, "timeout", transports=("udp",)),
+                  probe(IE1, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",)),
+                  probe(IE2, CANARY.name, "timeout", transports=("udp",)),
+                  probe(IE2, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",))),
         "S2-custom-dns-split", {"dns-udp-blocked"}, Verdict.BROKEN),
+    "S2-udp-blocked-other-answers-tcp-only": (
+        # the other server was seen answering over TCP only: no UDP answer to fail over to is known
+        s2(), run(probe(IE1, CANARY.name, "timeout", transports=("udp",)),
+                  probe(IE1, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",)),
+                  probe(IE2, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",))),
+        "S2-custom-dns-split", {"dns-udp-blocked"}, Verdict.BROKEN),
+    "S3-single-server-udp-blocked": (
+        snapshot(tunnel_routes=FULL + (VPC,), pushed_dns=("10.0.0.2",), redirect=True,
+                 resolvers=(resolver("10.0.0.2"),)),
+        run(probe("10.0.0.2", CANARY.name, "timeout", transports=("udp",)),
+            probe("10.0.0.2", CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",))),
+        "S3-custom-dns-full", {"dns-udp-blocked"}, Verdict.BROKEN),
+    "S2-secondary-down": (
+        # the secondary, not the primary, is silent: lookups are answered, the failover is gone
+        s2(), run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), silent(IE2, NAMES), names=NAMES,
+                  system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S2-custom-dns-split", {"secondary-dns-unreachable"}, Verdict.DEGRADED),
+    "S3-own-vpc-plus2-silent": (
+        # One VPC routed through the tunnel is most likely the associated one: its base+2 is
+        # valid, so a silent 10.0.0.2 is unreachable (security group, authorization), not
+        # "another VPC's resolver" -- the admin must not be told to build an inbound endpoint.
+        snapshot(tunnel_routes=FULL + (VPC,), pushed_dns=("10.0.0.2",), redirect=True,
+                 resolvers=(resolver("10.0.0.2"),)),
+        run(silent("10.0.0.2", [CANARY])),
+        "S3-custom-dns-full", {"custom-dns-unreachable"}, Verdict.BROKEN),
+    "S2-own-vpc-plus2-silent": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("10.0.0.2"),)),
+        run(silent("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", {"custom-dns-unreachable"}, Verdict.BROKEN),
     "S2-public-answer-rds": (
         s2(), run(ok(IE1, [CANARY]), ok(IE1, [RDS], ("54.77.1.2",)), ok(IE2, [CANARY]), ok(IE2, [RDS], ("54.77.1.2",)),
                   names=(CANARY, RDS)),
@@ -467,7 +509,11 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     "wsl-dns-tunneling-off", "inside-wsl-nat-dns", "resolved-stub-is-not-an-agent",
                     "tailscale-takes-dns", "single-label-no-suffix", "single-label-with-suffix", "large-answer-lost",
                     "large-answer-fine", "dns-firewall-blocks-canary", "saml-completed-tunnel-up",
-                    "macos-resolv-conf-not-vpn"}
+                    "macos-resolv-conf-not-vpn",
+                    # issue 23
+                    "S2-secondary-udp-blocked", "S2-both-udp-blocked", "S2-udp-blocked-other-answers-tcp-only",
+                    "S3-single-server-udp-blocked", "S2-secondary-down", "S3-own-vpc-plus2-silent",
+                    "S2-own-vpc-plus2-silent"}
 
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))
@@ -483,3 +529,28 @@ def test_case_without_the_log(case):
         assert got <= codes, f"added {got - codes}"
         assert d.scenario.id in (scenario, "cannot-tell")
         assert not (verdict is not Verdict.HEALTHY and d.verdict is Verdict.HEALTHY)
+
+
+@pytest.mark.parametrize("case,code", [("S2-primary-down", "secondary-dns-unreachable"),
+                                       ("S2-udp-blocked", "dns-udp-blocked")])
+def test_one_of_two_servers_silent_is_the_same_failover_whichever_transport(case, code):
+    """AWS KC: clients fail over to the secondary only when the primary is unreachable.  Silent
+    on both transports or over UDP only (where lookups go), the user sees the same thing: a
+    timeout per query, then the secondary's answer -- one severity, one explanation."""
+    snap, probes, *_ = CASES[case]
+    f = next(f for f in classify(snap, probes).findings if f.code == code)
+    assert f.severity is Severity.WARNING
+    assert "a timeout per query" in f.explanation and IE1 in f.explanation
+    assert any(e.startswith(IE2 + " udp: answer") for e in f.evidence), f.evidence
+
+
+def test_secondary_silent_is_named_as_the_secondary():
+    snap, probes, *_ = CASES["S2-secondary-down"]
+    f = next(f for f in classify(snap, probes).findings if f.code == "secondary-dns-unreachable")
+    assert f.title == f"The secondary DNS server {IE2} does not answer"
+    assert f.explanation.startswith(f"{IE2} (the secondary) is silent while {IE1} answers.")
+    assert "timeout per query" not in f.explanation
+    snap, probes, *_ = CASES["S2-secondary-udp-blocked"]
+    f = next(f for f in classify(snap, probes).findings if f.code == "dns-udp-blocked")
+    assert f.severity is Severity.WARNING and f.explanation.startswith(f"{IE2} answer over TCP but not UDP. Lookups go "
+                                                                       f"to {IE1} first")
