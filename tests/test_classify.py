@@ -554,3 +554,109 @@ def test_secondary_silent_is_named_as_the_secondary():
     f = next(f for f in classify(snap, probes).findings if f.code == "dns-udp-blocked")
     assert f.severity is Severity.WARNING and f.explanation.startswith(f"{IE2} answer over TCP but not UDP. Lookups go "
                                                                        f"to {IE1} first")
+
+
+# --------------------------------------------------------------------------- agent/classify.py in detail
+# Which silent server blocks "healthy", how ``facts`` given by the caller is used, the
+# verdict's order of precedence, and the debug trace of the rules (issue 23: mutation testing).
+
+import logging  # noqa: E402
+
+from agent.classify import BLOCKS_HEALTH, unexplained_silence  # noqa: E402
+from agent.model import Facts, Known, ProbeFact, ResolverScope, ServerFact, Unknown  # noqa: E402
+
+SILENT = (ProbeFact(Transport.UDP, probes=2, replies=0), ProbeFact(Transport.TCP, probes=2, replies=0))
+HALF = (ProbeFact(Transport.UDP, probes=2, replies=0), ProbeFact(Transport.TCP, probes=2, replies=1))
+
+
+def server(address="10.0.0.2", role="", scope=None, probes=SILENT) -> ServerFact:
+    return ServerFact(address=address, role=role, scope=scope, probes=probes)
+
+
+@pytest.mark.parametrize("fact,silent", [
+    (server(role="primary"), True),                                   # the VPN's, silent
+    (server(role="primary", scope=ResolverScope.INACTIVE), True),      # a role is enough
+    (server(scope=ResolverScope.GLOBAL), True),                        # the OS asks it
+    (server(scope=ResolverScope.DOMAIN), True),
+    (server(scope=ResolverScope.INACTIVE), False),                     # configured, asked nothing
+    (server(scope=ResolverScope.UNUSED), False),
+    (server(), False),                                                 # neither the VPN's nor in use
+    (server(role="secondary", probes=HALF), False),                    # one reply is not silence
+    (server(role="secondary", probes=()), False),                      # not probed is not silent
+])
+def test_unexplained_silence_is_of_servers_in_use_that_never_replied(fact, silent):
+    got = unexplained_silence(Facts(servers=(fact,)))
+    assert got == ((fact.address,) if silent else ())
+
+
+def test_unexplained_silence_keeps_the_order_of_the_servers():
+    facts = Facts(servers=(server("10.0.0.3", role="secondary"), server("10.0.0.9"),
+                           server("10.0.0.2", role="primary")))
+    assert unexplained_silence(facts) == ("10.0.0.3", "10.0.0.2")
+
+
+def _sev(code, sev):
+    return Finding(code=code, severity=Severity(sev), title="t", explanation="e")
+
+
+PROBED = Facts(probed=True)
+
+
+@pytest.mark.parametrize("scenario,findings,facts,want", [
+    ("S2-custom-dns-split", (), PROBED, Verdict.HEALTHY),
+    ("S2-custom-dns-split", (), Facts(probed=False), Verdict.CANNOT_TELL),
+    ("S2-custom-dns-split", (), Facts(probed=True, servers=(server(role="primary"),)), Verdict.CANNOT_TELL),
+    ("S2-custom-dns-split", (_sev("x", "warning"),), Facts(probed=False), Verdict.DEGRADED),
+    ("S2-custom-dns-split", (_sev("x", "info"),), PROBED, Verdict.HEALTHY),
+    ("cannot-tell", (), PROBED, Verdict.CANNOT_TELL),
+    ("cannot-tell", (_sev("x", "warning"),), PROBED, Verdict.DEGRADED),
+    ("cannot-tell", (_sev("x", "error"),), PROBED, Verdict.BROKEN),
+    ("not-connected", (_sev("vpn-not-connected", "error"),), PROBED, Verdict.NOT_CONNECTED),
+    ("not-connected", (_sev("vpn-not-connected", "error"), _sev("w", "warning")), PROBED, Verdict.NOT_CONNECTED),
+    ("not-connected", (_sev("vpn-not-connected", "error"), _sev("e", "error")), PROBED, Verdict.BROKEN),
+    ("S2-custom-dns-split", (_sev("vpn-not-connected", "error"),), PROBED, Verdict.HEALTHY),
+])
+def test_verdict_precedence(scenario, findings, facts, want):
+    assert verdict_of(scenario, findings, facts) is want
+
+
+@pytest.mark.parametrize("topic", sorted(BLOCKS_HEALTH))
+def test_an_unknown_that_healthy_would_claim_blocks_it(topic):
+    facts = Facts(probed=True, unknowns=(Unknown(topic, "w"),))
+    assert verdict_of("S2-custom-dns-split", (), facts) is Verdict.CANNOT_TELL
+
+
+@pytest.mark.parametrize("topic", ["pushed-dns", "local", "nrpt", ""])
+def test_other_unknowns_do_not_block_healthy(topic):
+    facts = Facts(probed=True, unknowns=(Unknown(topic, "w"),))
+    assert verdict_of("S2-custom-dns-split", (), facts) is Verdict.HEALTHY
+
+
+def test_blocks_health_is_exactly_what_healthy_claims():
+    assert BLOCKS_HEALTH == {"tunnel", "tunnel-mode", "custom-dns", "resolvers", "routes", "ipv6-routes", "probes"}
+
+
+def test_classify_uses_the_facts_it_is_given():
+    snap, probes, *_ = CASES["S2-healthy"]
+    assert classify(snap, probes).verdict is Verdict.HEALTHY
+    told = classify(snap, probes).scenario
+    assert told.id == "S2-custom-dns-split"
+    # the same inputs with facts saying nothing was probed and no tunnel is known
+    d = classify(snap, probes, facts=Facts(tunnel=Known.NOT_CAPTURED))
+    assert d.scenario.id == "cannot-tell" and d.verdict is Verdict.CANNOT_TELL
+
+
+def test_classify_runs_only_the_rules_it_is_given():
+    from agent.rules import tunnel
+    snap, probes, *_ = CASES["stale-after-disconnect"]
+    d = classify(snap, probes, rules=(tunnel.vpn_not_connected,))
+    assert [f.code for f in d.findings] == ["vpn-not-connected"] and d.verdict is Verdict.NOT_CONNECTED
+
+
+def test_each_rule_that_fires_is_traced(caplog):
+    snap, probes, *_ = CASES["stale-after-disconnect"]
+    with caplog.at_level(logging.DEBUG, logger="agent.classify"):
+        classify(snap, probes)
+    msgs = [r.getMessage() for r in caplog.records if r.name == "agent.classify"]
+    assert "rule vpn_not_connected fired: vpn-not-connected" in msgs
+    assert "rule stale_vpn_dns_after_disconnect fired: stale-vpn-dns-after-disconnect" in msgs

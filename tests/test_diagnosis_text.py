@@ -27,7 +27,7 @@ REGEN = os.environ.get("CVPN_REGEN_DIAGNOSIS") == "1"
 
 
 def _text(scenario, findings, verdict) -> dict:
-    return {"scenario": scenario.id, "scenario_evidence": list(scenario.evidence), "verdict": verdict.value,
+    return {"scenario": scenario.id, "scenario_title": scenario.title, "scenario_evidence": list(scenario.evidence), "verdict": verdict.value,
             "findings": [{"code": f.code, "severity": f.severity.value, "title": f.title,
                           "explanation": f.explanation, "evidence": list(f.evidence)} for f in findings]}
 
