@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from agent import run
 from agent.classify import classify
 from agent.findings import CATALOGUE
-from agent.model import Outcome, ProbeRun, Report, Severity, Snapshot, Verdict
+from agent.model import ProbeRun, Report, Severity, Snapshot, Verdict
 from tests import builders
 from tests.builders import CANARY, FULL, NameCheck, probe, resolver, run as probe_run, snapshot
 from tests.test_classify import CASES
