@@ -58,6 +58,13 @@ CASES = {
                  extra_routes=(("198.51.100.53/32", "192.168.1.1", "eth0"),)),
         run(ok("198.51.100.53", [CANARY])),
         "S1-local-dns", {"local-dns-bypasses-tunnel"}, Verdict.HEALTHY),
+    "S1-local-dns-behind-a-stub": (
+        # a loopback resolver (the OS stub 127.0.0.53; ::1, a local agent: info) is not where the
+        # packets go: the LAN resolver beside it decides the scenario
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True,
+                 resolvers=(resolver("127.0.0.53"), resolver("::1"), resolver("192.168.1.1"))),
+        run(ok("127.0.0.53", [CANARY]), ok("192.168.1.1", [CANARY])),
+        "S1-local-dns", {"local-dns-bypasses-tunnel", "local-dns-agent"}, Verdict.HEALTHY),
     "S1-public-no-egress": (
         snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("203.0.113.53"),)),
         run(silent("203.0.113.53", [CANARY])),
@@ -513,7 +520,7 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     # issue 23
                     "S2-secondary-udp-blocked", "S2-both-udp-blocked", "S2-udp-blocked-other-answers-tcp-only",
                     "S3-single-server-udp-blocked", "S2-secondary-down", "S3-own-vpc-plus2-silent",
-                    "S2-own-vpc-plus2-silent"}
+                    "S2-own-vpc-plus2-silent"}  # (S1 cases need the log: "no custom DNS" is the log's)
 
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))
