@@ -35,6 +35,12 @@ def s2_ok():
                names=NAMES, system=[("db.corp.internal", ("10.1.5.5",), None)])
 
 
+def _vpn(snap: Snapshot, **changes) -> Snapshot:
+    """The snapshot with VpnEvidence fields the builders do not take (log sources, profile name)."""
+    import dataclasses
+    return dataclasses.replace(snap, vpn=dataclasses.replace(snap.vpn, **changes))
+
+
 CASES = {
     "not-connected": (
         snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),)), run(ok("192.168.1.1", [CANARY])),
@@ -65,6 +71,18 @@ CASES = {
                  resolvers=(resolver("127.0.0.53"), resolver("::1"), resolver("192.168.1.1"))),
         run(ok("127.0.0.53", [CANARY]), ok("192.168.1.1", [CANARY])),
         "S1-local-dns", {"local-dns-bypasses-tunnel", "local-dns-agent"}, Verdict.HEALTHY),
+    "S1-route-to-the-resolver-unknown": (
+        # full tunnel and no custom DNS per the log, but no routing table: whether the LAN resolver
+        # is reached outside (example 1) or through the tunnel (example 2) is not shown
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("192.168.1.1"),),
+                 captured={Evidence.INTERFACES, Evidence.DNS_GLOBAL, Evidence.DNS_LINKS, Evidence.VPN_LOG}),
+        run(ok("192.168.1.1", [CANARY])),
+        "cannot-tell", set(), Verdict.CANNOT_TELL),
+    "S1-only-a-stub-in-view": (
+        # the only resolver shown is the OS stub: where its queries go is not shown
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("127.0.0.53"),)),
+        run(ok("127.0.0.53", [CANARY])),
+        "cannot-tell", set(), Verdict.CANNOT_TELL),
     "S1-public-no-egress": (
         snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("203.0.113.53"),)),
         run(silent("203.0.113.53", [CANARY])),
@@ -173,6 +191,34 @@ CASES = {
                  lan=("eth0", "10.0.0.23/24", "10.0.0.1")),
         run(silent("10.0.0.2", [CANARY])),
         "S2-custom-dns-split", {"lan-overlaps-vpc"}, Verdict.BROKEN),
+    "S2-linklocal-and-unrouted": (
+        # both explained, each by its own code: 169.254.169.253 (link-local), 10.2.0.2 (no route)
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("169.254.169.253", "169.254.1.1", "10.2.0.2"),
+                 resolvers=(resolver("169.254.169.253"), resolver("169.254.1.1"), resolver("10.2.0.2"))),
+        run(silent("169.254.169.253", [CANARY]), silent("169.254.1.1", [CANARY]), silent("10.2.0.2", [CANARY])),
+        "S2-custom-dns-split", {"dns-server-linklocal", "custom-dns-no-route"}, Verdict.BROKEN),
+    "S2-ipv6-linklocal-server-is-not-the-vpc-one": (
+        # dns-server-linklocal is about 169.254.169.253; an IPv6 link-local server is another matter
+        snapshot(tunnel_routes=(VPC, "fe80::/64"), pushed_dns=("10.0.0.2", "fe80::53"),
+                 resolvers=(resolver("10.0.0.2"), resolver("fe80::53"))),
+        run(ok("10.0.0.2", [CANARY]), ok("fe80::53", [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "S2-two-servers-overlap-the-lan": (
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("10.9.0.2", "10.0.0.2", "10.0.0.3"),
+                 resolvers=(resolver("10.9.0.2"), resolver("10.0.0.2"), resolver("10.0.0.3")),
+                 lan=("eth0", "10.0.0.23/24", "10.0.0.1")),
+        run(silent("10.9.0.2", [CANARY]), silent("10.0.0.2", [CANARY]), silent("10.0.0.3", [CANARY])),
+        "S2-custom-dns-split", {"lan-overlaps-vpc", "custom-dns-no-route"}, Verdict.BROKEN),
+    "S2-no-route-through-the-tunnel-at-all": (
+        # a tunnel up with no route through it, split per the log: the pushed server is routed outside
+        snapshot(tunnel_routes=(), pushed_dns=("10.0.0.2",), resolvers=(resolver("10.0.0.2"),)),
+        run(silent("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", {"custom-dns-no-route"}, Verdict.BROKEN),
+    "S2-ipv6-loopback-is-no-leak": (
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2),
+                 resolvers=(resolver(IE1), resolver(IE2), resolver("::1"))),
+        run(ok(IE1, [CANARY]), ok(IE2, [CANARY]), ok("::1", [CANARY])),
+        "S2-custom-dns-split", {"local-dns-agent"}, Verdict.HEALTHY),
     "S3-healthy": (
         snapshot(tunnel_routes=FULL + (VPC,), pushed_dns=("10.0.0.2",), redirect=True,
                  resolvers=(resolver("10.0.0.2"),)),
@@ -393,6 +439,15 @@ CASES.update({
         "S2-custom-dns-split", {"dns-firewall-blocks"}, Verdict.DEGRADED),
     "saml-pending": (
         snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), saml=SamlState.PENDING),
+        run(ok("192.168.1.1", [CANARY])),
+        "not-connected", {"vpn-not-connected", "saml-login-not-completed"}, Verdict.BROKEN),
+    "saml-auth-failed": (
+        # what the evidence shows: the refusal, the first three auth/SAML log errors, two reasons, three logs
+        _vpn(snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), saml=SamlState.FAILED,
+                      log_errors=("AUTH: Received control message: AUTH_FAILED", "TLS handshake failed",
+                                  "SAML response rejected", "auth-token expired", "AUTH_FAILED again")),
+             client_profile="corp-vpn", reasons=("eth0 is not a tunnel", "wlan0 is not a tunnel", "no tun up"),
+             log_sources=("a.log", "b.log", "c.log", "d.log")),
         run(ok("192.168.1.1", [CANARY])),
         "not-connected", {"vpn-not-connected", "saml-login-not-completed"}, Verdict.BROKEN),
     "saml-completed-tunnel-up": (
