@@ -228,6 +228,28 @@ CASES = {
         snapshot(tunnel_routes=FULL + (VPC, PEER), pushed_dns=("10.1.0.2",), resolvers=(resolver("10.1.0.2"),)),
         run(silent("10.1.0.2", [CANARY])),
         "S3-custom-dns-full", {"custom-dns-unreachable", "dns-server-is-other-vpc-plus2"}, Verdict.BROKEN),
+    "S3-plus2-heuristic-prefix-bounds": (
+        # a /8 and a /24 are VPC-like (8 <= prefix length <= 24): two routed VPCs, so a silent base+2 of
+        # the /24 is another VPC's resolver
+        snapshot(tunnel_routes=FULL + ("10.0.0.0/8", "192.168.50.0/24"), pushed_dns=("192.168.50.2",), redirect=True,
+                 resolvers=(resolver("192.168.50.2"),)),
+        run(silent("192.168.50.2", [CANARY])),
+        "S3-custom-dns-full", {"custom-dns-unreachable", "dns-server-is-other-vpc-plus2"}, Verdict.BROKEN),
+    "S3-plus2-heuristic-a-25-is-no-vpc": (
+        # a /25 is a subnet, not a VPC: one VPC routed, its own base+2 silent is plain unreachable
+        snapshot(tunnel_routes=FULL + (VPC, "10.5.0.0/25"), pushed_dns=("10.0.0.2",), redirect=True,
+                 resolvers=(resolver("10.0.0.2"),)),
+        run(silent("10.0.0.2", [CANARY])),
+        "S3-custom-dns-full", {"custom-dns-unreachable"}, Verdict.BROKEN),
+    "S3-route-outside-tunnel-beside-a-linklocal": (
+        # the link-local server is dns-server-linklocal's (its LAN route is normal); the two others
+        # are sent to eth0 by the kernel
+        snapshot(tunnel_routes=FULL + (VPC,), pushed_dns=("169.254.169.253", "10.0.0.2", "10.0.0.3"), redirect=True,
+                 resolvers=(resolver("169.254.169.253"), resolver("10.0.0.2"), resolver("10.0.0.3")),
+                 extra_routes=(("169.254.0.0/16", None, "eth0"),),
+                 lookups=(("10.0.0.2", "eth0", "192.168.1.1"), ("10.0.0.3", "eth0", "192.168.1.1"))),
+        run(silent("169.254.169.253", [CANARY]), silent("10.0.0.2", [CANARY]), silent("10.0.0.3", [CANARY])),
+        "S3-custom-dns-full", {"route-outside-tunnel", "dns-server-linklocal"}, Verdict.BROKEN),
     "S3-route-outside-tunnel-kernel": (
         # The table alone says tunnel; the kernel's answer (policy routing, a /32 injected
         # by DHCP option 121) says eth0, and the kernel wins.
@@ -279,8 +301,9 @@ CASES = {
     "two-vpns": (
         snapshot(tunnels=(("tun0", "172.16.0.130/27"), ("tun1", "100.96.0.2/24")), tunnel_routes=(VPC,),
                  extra_routes=(("100.100.100.100/32", None, "tun1"),),
-                 resolvers=(resolver("10.0.0.2", "link", "tun0"), resolver("100.100.100.100", "link", "tun1"))),
-        run(ok("10.0.0.2", [CANARY]), ok("100.100.100.100", [CANARY])),
+                 resolvers=(resolver("10.0.0.2", "link", "tun0"), resolver("10.0.0.3", "link", "tun0"),
+                            resolver("100.100.100.100", "link", "tun1"))),
+        run(ok("10.0.0.2", [CANARY]), ok("10.0.0.3", [CANARY]), ok("100.100.100.100", [CANARY])),
         # 100.100.100.100 (Tailscale MagicDNS) is asked for every name: other-vpn-takes-dns names it
         "S2-custom-dns-split", {"multiple-vpn-dns-conflict", "other-vpn-takes-dns"}, Verdict.DEGRADED),
 }
