@@ -235,6 +235,13 @@ CASES = {
                  resolvers=(resolver("192.168.50.2"),)),
         run(silent("192.168.50.2", [CANARY])),
         "S3-custom-dns-full", {"custom-dns-unreachable", "dns-server-is-other-vpc-plus2"}, Verdict.BROKEN),
+    "S3-plus2-heuristic-route-with-host-bits": (
+        # a destination written with host bits (10.1.0.7/16, as a report or a pasted table may hold
+        # it; the model keeps it as given) is still the prefix 10.1.0.0/16
+        snapshot(tunnel_routes=FULL + (VPC, "10.1.0.7/16"), pushed_dns=("10.1.0.2",), redirect=True,
+                 resolvers=(resolver("10.1.0.2"),)),
+        run(silent("10.1.0.2", [CANARY])),
+        "S3-custom-dns-full", {"custom-dns-unreachable", "dns-server-is-other-vpc-plus2"}, Verdict.BROKEN),
     "S3-plus2-heuristic-a-25-is-no-vpc": (
         # a /25 is a subnet, not a VPC: one VPC routed, its own base+2 silent is plain unreachable
         snapshot(tunnel_routes=FULL + (VPC, "10.5.0.0/25"), pushed_dns=("10.0.0.2",), redirect=True,
@@ -419,6 +426,13 @@ CASES.update({
                  extra_captured={Evidence.RESOLV_CONF}),
         run(ok("100.100.100.100", [CANARY])),
         "cannot-tell", {"other-vpn-takes-dns"}, Verdict.DEGRADED),
+    "tailscale-ipv6-resolver-is-no-lan-leak": (
+        # an IPv6 resolver on another VPN's tunnel goes into that tunnel, not onto the LAN: the
+        # other VPN's codes say it, ipv6-dns-leak does not
+        snapshot(tunnels=(TUN, ("tailscale0", "100.101.102.103/32")), tunnel_routes=(VPC, PEER), pushed_dns=(IE1,),
+                 resolvers=(resolver(IE1, "link", "tun0"), resolver("fd7a:115c:a1e0::53", "link", "tailscale0"))),
+        run(ok(IE1, [CANARY]), ok("fd7a:115c:a1e0::53", [CANARY])),
+        "S2-custom-dns-split", {"multiple-vpn-dns-conflict", "other-vpn-takes-dns"}, Verdict.DEGRADED),
     "resolv-conf-not-stub": (
         snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2),
                  resolvers=(resolver("192.168.1.1"),
@@ -464,6 +478,12 @@ CASES.update({
         snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), saml=SamlState.PENDING),
         run(ok("192.168.1.1", [CANARY])),
         "not-connected", {"vpn-not-connected", "saml-login-not-completed"}, Verdict.BROKEN),
+    "stale-after-disconnect-two-servers": (
+        # an inactive resolver (configured, asked nothing) first does not hide the stale ones after it
+        snapshot(tunnels=(), pushed_dns=("10.0.0.2", "10.0.0.3"), disconnected=True,
+                 resolvers=(resolver("10.0.0.9", "inactive", "eth0"), resolver("10.0.0.2"), resolver("10.0.0.3"))),
+        run(silent("10.0.0.2", [CANARY]), silent("10.0.0.3", [CANARY])),
+        "not-connected", {"vpn-not-connected", "stale-vpn-dns-after-disconnect"}, Verdict.BROKEN),
     "saml-auth-failed": (
         # what the evidence shows: the refusal, the first three auth/SAML log errors, two reasons, three logs
         _vpn(snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), saml=SamlState.FAILED,
