@@ -19,6 +19,7 @@ from tests.builders import (CANARY, FULL, TUN, DnsManager, NameCheck, ok, probe,
 
 DB = NameCheck("db.corp.internal", expected="private", origin="user")
 RDS = NameCheck("mydb.abc123.eu-west-1.rds.amazonaws.com", expected="private", origin="user")
+BIG = NameCheck("big.corp.internal", origin=LARGE_ANSWER_ORIGIN)
 NAMES = (CANARY, DB)
 VPC = "10.0.0.0/16"
 PEER = "10.1.0.0/16"
@@ -40,6 +41,13 @@ def _vpn(snap: Snapshot, **changes) -> Snapshot:
     import dataclasses
     return dataclasses.replace(snap, vpn=dataclasses.replace(snap.vpn, **changes))
 
+
+def _dns(snap: Snapshot, **changes) -> Snapshot:
+    import dataclasses
+    return dataclasses.replace(snap, dns=dataclasses.replace(snap.dns, **changes))
+
+
+DBDOT = NameCheck("db.corp.internal.", expected="private", origin="user")
 
 CASES = {
     "not-connected": (
@@ -269,6 +277,60 @@ CASES = {
         run(ok("192.168.1.1", [CANARY]), probe("192.168.1.1", DB.name, "nxdomain"), names=NAMES,
             system=[("db.corp.internal", (), "Name or service not known")]),
         "S0-no-custom-dns-split", {"no-custom-dns-private-names"}, Verdict.BROKEN),
+    "S0-private-name-public-answer": (
+        # the LAN resolver answers the name the user expects private with a public address: no custom DNS
+        # means the device's own DNS, which cannot see the VPC's names
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY]), ok("192.168.1.1", [DB], ("54.77.1.2",)), names=NAMES,
+            system=[("db.corp.internal", ("54.77.1.2",), None)]),
+        "S0-no-custom-dns-split", {"no-custom-dns-private-names"}, Verdict.BROKEN),
+    "S0-private-name-answered-by-the-lan-resolver": (
+        # a LAN resolver that knows the private name (a forwarder to the VPC): nothing fails (probe only)
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY]), ok("192.168.1.1", [DB], ("10.1.5.5",)), names=NAMES),
+        "S0-no-custom-dns-split", set(), Verdict.HEALTHY),
+    "S0-private-name-resolved-by-the-os": (
+        # the OS resolver gives the private address (no direct probe of the name): nothing fails
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY]), names=NAMES, system=[("db.corp.internal", ("10.1.5.5",), None)]),
+        "S0-no-custom-dns-split", set(), Verdict.HEALTHY),
+    "S0-private-name-not-found-by-the-os": (
+        # only the OS resolver was asked, and it says the name does not exist
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY]), names=NAMES, system=[("db.corp.internal", (), "Name or service not known")]),
+        "S0-no-custom-dns-split", {"no-custom-dns-private-names"}, Verdict.BROKEN),
+    "S0-system-disagrees-with-the-lan-resolver": (
+        # the LAN resolver (in use: no custom DNS) answers, the OS says not found; a probe-only name first
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY]), probe("192.168.1.1", BIG.name, "nodata", qtype="TXT"),
+            ok("192.168.1.1", [DB], ("10.1.5.5",)), names=(BIG, CANARY, DB),
+            system=[("db.corp.internal", (), "Name or service not known"), (BIG.name, (), "Name or service not known")]),
+        "S0-no-custom-dns-split", {"system-resolver-disagrees"}, Verdict.DEGRADED),
+    "S2-lan-resolver-udp-blocked-beside-the-vpn": (
+        # a UDP-blocked server that is not the VPN's: no VPN server is its failover
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2),
+                 resolvers=(resolver(IE1), resolver(IE2), resolver("192.168.1.1"))),
+        run(ok(IE1, [CANARY]), ok(IE2, [CANARY]), probe("192.168.1.1", CANARY.name, "timeout", transports=("udp",)),
+            probe("192.168.1.1", CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",))),
+        "S2-custom-dns-split", {"dns-udp-blocked"}, Verdict.BROKEN),
+    "S1-public-udp-blocked": (
+        # TCP answers: the resolver is reached through the tunnel, so there is egress (UDP is filtered)
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("203.0.113.53"),)),
+        run(probe("203.0.113.53", CANARY.name, "timeout", transports=("udp",)),
+            probe("203.0.113.53", CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",))),
+        "S1-public-dns", {"dns-udp-blocked"}, Verdict.BROKEN),
+    "S1-public-no-egress-udp-only": (
+        # probed over UDP only, silent: no answer over the transport lookups use
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True,
+                 resolvers=(resolver("203.0.113.53"), resolver("198.51.100.53"))),
+        run(probe("203.0.113.53", CANARY.name, "timeout", transports=("udp",)),
+            probe("198.51.100.53", CANARY.name, "timeout", transports=("udp",))),
+        "S1-public-dns", {"full-tunnel-public-dns-no-egress"}, Verdict.BROKEN),
+    "S1-public-probed-over-tcp-only": (
+        # silent over TCP, never asked over UDP: whether lookups (UDP) get out is not shown
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("203.0.113.53"),)),
+        run(probe("203.0.113.53", CANARY.name, "timeout", transports=("tcp",))),
+        "S1-public-dns", set(), Verdict.CANNOT_TELL),
     "S0-healthy": (
         snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
         run(ok("192.168.1.1", [CANARY])),
@@ -453,6 +515,21 @@ CASES.update({
         s2(link_search=(LinkSearch(None, (), "/etc/resolv.conf search"), LinkSearch("tun0", (), "resolved link 10"))),
         run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
             names=(CANARY, DB, SHORT), system=[("db.corp.internal", ("10.1.5.5",), None),
+                                               ("db", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"single-label-name-fails"}, Verdict.DEGRADED),
+    "single-label-global-search-list-lacks-the-domain": (
+        # no per-link lists: the global one (resolv.conf search) is shown; the full name, written with
+        # its root dot, is known only from a direct answer (two addresses)
+        _dns(s2(), search_domains=("Example.COM.",)),
+        run(ok(IE1, [CANARY]), ok(IE1, [DBDOT], ("10.1.5.5", "10.1.5.6")), ok(IE2, [CANARY]),
+            names=(CANARY, DBDOT, SHORT), system=[("db", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"single-label-name-fails"}, Verdict.DEGRADED),
+    "single-label-link-search-has-the-domain": (
+        # the tunnel link's list has the domain (written Corp.Internal.): no "missing" line; the short name
+        # still failed (two resolver addresses for the full name)
+        s2(link_search=(LinkSearch("tun0", ("Corp.Internal.", "corp.example"), "resolved link 10"),)),
+        run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]),
+            names=(CANARY, DB, SHORT), system=[("db.corp.internal", ("10.1.5.5", "10.1.5.6"), None),
                                                ("db", (), "Name or service not known")]),
         "S2-custom-dns-split", {"single-label-name-fails"}, Verdict.DEGRADED),
     "single-label-with-suffix": (
