@@ -20,6 +20,9 @@ from tests.builders import (CANARY, FULL, TUN, DnsManager, NameCheck, ok, probe,
 DB = NameCheck("db.corp.internal", expected="private", origin="user")
 RDS = NameCheck("mydb.abc123.eu-west-1.rds.amazonaws.com", expected="private", origin="user")
 BIG = NameCheck("big.corp.internal", origin=LARGE_ANSWER_ORIGIN)
+PUB = NameCheck("www.example.com", expected="public", origin="user")
+DB2 = NameCheck("db2.corp.internal", expected="private", origin="user")
+VPC2 = "10.0.0.2"
 NAMES = (CANARY, DB)
 VPC = "10.0.0.0/16"
 PEER = "10.1.0.0/16"
@@ -76,7 +79,8 @@ CASES = {
         # a loopback resolver (the OS stub 127.0.0.53; ::1, a local agent: info) is not where the
         # packets go: the LAN resolver beside it decides the scenario
         snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True,
-                 resolvers=(resolver("127.0.0.53"), resolver("::1"), resolver("192.168.1.1"))),
+                 resolvers=(resolver("127.0.0.53"), resolver("::1"), resolver("192.168.1.1")),
+                 extra_routes=(("127.0.0.0/8", None, "lo"), ("::1/128", None, "lo"))),
         run(ok("127.0.0.53", [CANARY]), ok("192.168.1.1", [CANARY])),
         "S1-local-dns", {"local-dns-bypasses-tunnel", "local-dns-agent"}, Verdict.HEALTHY),
     "S1-route-to-the-resolver-unknown": (
@@ -118,6 +122,19 @@ CASES = {
                   ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)), names=NAMES,
                   system=[("db.corp.internal", (), "Temporary failure in name resolution")]),
         "S2-custom-dns-split", {"primary-servfail-no-failover"}, Verdict.BROKEN),
+    "S2-primary-servfail-for-one-name": (
+        # the canary is fine on the primary, the private name SERVFAILs; the secondary was not asked that
+        # name, the third server answers it
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2, VPC2), resolvers=(resolver(IE1), resolver(IE2), resolver(VPC2))),
+        run(ok(IE1, [CANARY]), probe(IE1, DB.name, "servfail"), ok(IE2, [CANARY]), ok(VPC2, [CANARY]),
+            ok(VPC2, [DB], ("10.1.5.5",)), names=NAMES),
+        "S2-custom-dns-split", {"primary-servfail-no-failover"}, Verdict.BROKEN),
+    "S2-zone-not-associated-with-the-secondarys-vpc": (
+        # the primary SERVFAILs even the canary; the secondary answers it but not the private name
+        s2(), run(probe(IE1, CANARY.name, "servfail"), probe(IE1, PUB.name, "servfail"), probe(IE1, DB.name, "nxdomain"),
+                  ok(IE2, [CANARY]), probe(IE2, PUB.name, "nxdomain"), probe(IE2, DB.name, "nxdomain"),
+                  names=(CANARY, PUB, DB)),
+        "S2-custom-dns-split", {"phz-not-associated", "primary-servfail-no-failover"}, Verdict.BROKEN),
     "S2-primary-down": (
         s2(), run(silent(IE1, NAMES), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)), names=NAMES,
                   system=[("db.corp.internal", ("10.1.5.5",), None)]),
@@ -331,6 +348,13 @@ CASES = {
         snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True, resolvers=(resolver("203.0.113.53"),)),
         run(probe("203.0.113.53", CANARY.name, "timeout", transports=("tcp",))),
         "S1-public-dns", set(), Verdict.CANNOT_TELL),
+    "S0-two-private-names-fail-a-public-one-is-not-expected-private": (
+        # a name expected public is not this code's (even when the LAN resolver does not know it)
+        snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
+        run(ok("192.168.1.1", [CANARY]), probe("192.168.1.1", PUB.name, "nxdomain"),
+            probe("192.168.1.1", DB.name, "nxdomain"), probe("192.168.1.1", DB2.name, "nxdomain"),
+            names=(CANARY, PUB, DB, DB2)),
+        "S0-no-custom-dns-split", {"no-custom-dns-private-names"}, Verdict.BROKEN),
     "S0-healthy": (
         snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"),)),
         run(ok("192.168.1.1", [CANARY])),
