@@ -585,6 +585,12 @@ CASES.update({
                  resolvers=(resolver("10.0.0.9", "inactive", "eth0"), resolver("10.0.0.2"), resolver("10.0.0.3"))),
         run(silent("10.0.0.2", [CANARY]), silent("10.0.0.3", [CANARY])),
         "not-connected", {"vpn-not-connected", "stale-vpn-dns-after-disconnect"}, Verdict.BROKEN),
+    "stale-after-disconnect-one-udp-blocked": (
+        # the tunnel is down: no failover between the VPN's servers is in play, UDP blocked is an error
+        snapshot(tunnels=(), pushed_dns=(IE1, IE2), disconnected=True, resolvers=(resolver(IE1), resolver(IE2))),
+        run(probe(IE1, CANARY.name, "timeout", transports=("udp",)),
+            probe(IE1, CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",)), ok(IE2, [CANARY])),
+        "not-connected", {"vpn-not-connected", "stale-vpn-dns-after-disconnect", "dns-udp-blocked"}, Verdict.BROKEN),
     "saml-auth-failed": (
         # what the evidence shows: the refusal, the first three auth/SAML log errors, two reasons, three logs
         _vpn(snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), saml=SamlState.FAILED,
