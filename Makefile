@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: doctor test test-fast bench fuzz build clean schema
+.PHONY: doctor test test-fast bench fuzz build clean schema docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ include mk/lab.mk
 include mk/ship.mk
 include mk/corpus.mk
 -include mk/fuzz.mk
+
+## Regenerate the generated docs (the finding catalogue) from the code
+docs: $(STAMP)
+	CVPN_DOCTOR_LANG=en $(BIN)/cvpn-doctor explain --format markdown --output docs/findings.md --force

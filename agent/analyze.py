@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from agent import source_ids
 from agent.model import (InputPart, NameCheck, Platform, ProbeRun, RawCapture, Report, SourceCapture, SourceKind,
                          utc_now)
 from agent.serial import SchemaError
@@ -117,9 +118,9 @@ class _Part:
                          read_as=self.sid, note="; ".join(self.note))
 
 
-_LOG_IDS = ("vpn-log", "vpn-client-log", "vpn-dns-log")   # logs: cut from prose around them, unwrapped, joined
+_LOG_IDS = (source_ids.VPN_LOG, source_ids.VPN_CLIENT_LOG, source_ids.VPN_DNS_LOG)   # logs: cut from prose around them, unwrapped, joined
 # Kinds whose heading comment belongs to the text (a resolv.conf header says who wrote it).
-_KEEPS_HEADING = ("resolv.conf", "nsswitch.conf", "vpn-profile")
+_KEEPS_HEADING = (source_ids.RESOLV_CONF, source_ids.NSSWITCH_CONF, source_ids.VPN_PROFILE)
 
 
 def _families(text: str) -> set[str]:
@@ -141,24 +142,24 @@ def _concatenable(sid: str, first: str, later: str) -> bool:
     another moment (then only the first is read)."""
     if sid in _LOG_IDS:
         return True
-    if sid == "nmcli":
+    if sid == source_ids.NMCLI:
         rx = r"^\s*GENERAL\.DEVICES?:\s*(\S+)"
         a, b = _names(rx, first), _names(rx, later)
         return bool(a and b and not a & b)
-    if sid == "resolvectl":
+    if sid == source_ids.RESOLVECTL:
         rx = r"^\s*Link\s+\d+\s+\(([^)]*)\)"
         a, b = _names(rx, first), _names(rx, later)
         return bool(a and b and not a & b) and not (re.search(r"^\s*Global", first, re.M)
                                                      and re.search(r"^\s*Global", later, re.M))
-    if sid == "ipconfig":                     # `ipconfig`, then a fragment of `ipconfig /all`
+    if sid == source_ids.IPCONFIG:                     # `ipconfig`, then a fragment of `ipconfig /all`
         rx = r"^(\S[^\n]*\S)\s*:\s*$"
         a, b = _names(rx, first), _names(rx, later)
         return not a & b
-    if sid == "ifconfig":                     # `ifconfig utun0`, then `ifconfig utun9`
+    if sid == source_ids.IFCONFIG:                     # `ifconfig utun0`, then `ifconfig utun9`
         rx = r"^([^\s:][^\s:]*):? +(?:flags=|Link encap)"
         a, b = _names(rx, first), _names(rx, later)
         return bool(a and b and not a & b)
-    if sid in ("route-n", "route-names", "ip-route-text"):
+    if sid in (source_ids.ROUTE_N, source_ids.ROUTE_NAMES, source_ids.IP_ROUTE_TEXT):
         a, b = _families(first), _families(later)
         return bool(a and b and not a & b)
     return False
@@ -179,24 +180,24 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
     other text is split (platforms.ticket) and each part recognised on its own."""
     from platforms.parsers import ps_cmdlets, route_get
     from platforms.recognize import hinted, recognise, why_not
-    from platforms.ticket import log_span, split, unwrap_log
+    from platforms.ticket import Segment, log_span, split, unwrap_log
 
     sid, body = _raw_header(text)
     if sid is not None:
         return [_Part(name, 1, "", None, body, sid=sid)]
     ticket = split(text)
-    segments = list(ticket.segments)
-    for k, seg in enumerate(list(segments)):
-        body = [ln for ln in seg.text.split("\n") if ln.strip()]
-        if len(body) >= 3 and all(ln.startswith("#") for ln in body) and recognise(seg.text, seg.hint) is None:
+    slots: list[Segment | None] = list(ticket.segments)     # None: a segment replaced by what it holds
+    for seg in ticket.segments:
+        kept = [ln for ln in seg.text.split("\n") if ln.strip()]
+        if len(kept) >= 3 and all(ln.startswith("#") for ln in kept) and recognise(seg.text, seg.hint) is None:
             # every line commented out ("### $ scutil --nwi"): read what is under the hashes
             inner = split("\n".join(re.sub(r"^#+ ?", "", ln) for ln in seg.text.split("\n")))
             if any(recognise(x.text, x.hint) for x in inner.segments):
                 offset = seg.first_line - 1
-                segments[segments.index(seg)] = None
-                segments.extend(replace(x, first_line=x.first_line + offset, last_line=x.last_line + offset,
+                slots[slots.index(seg)] = None
+                slots.extend(replace(x, first_line=x.first_line + offset, last_line=x.last_line + offset,
                                         notes=x.notes + ("'#' comment marks removed",)) for x in inner.segments)
-    segments = sorted((x for x in segments if x is not None), key=lambda x: x.first_line)
+    segments = sorted((x for x in slots if x is not None), key=lambda x: x.first_line)
     parts: list[_Part] = []
     for index, seg in enumerate(segments, 1):
         seg = replace(seg, index=index)
@@ -270,7 +271,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
         merged.append(part)
     for i, part in enumerate(merged, 1):
         part.part = i
-    out: list[_Part] = []
+    res: list[_Part] = []      # the parts returned (not `out`: that is a part in the loops above)
     for part in merged:
         if part.sid not in _LOG_IDS and part.sid is not None:
             # an output followed, after prose, by a log excerpt with no prompt between them
@@ -292,7 +293,7 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
             before, after = "\n".join(lines[:start]), "\n".join(lines[end:])
             if before.strip():       # the previous command's output, or prose, above the log
                 hit = recognise(before, part.command)
-                out.append(_Part(name, part.part, _span(first, lines, 0, start), part.command, before.rstrip() + "\n",
+                res.append(_Part(name, part.part, _span(first, lines, 0, start), part.command, before.rstrip() + "\n",
                                  sid=hit.source_id if hit else None, platform=hit.platform if hit else None,
                                  note=[] if hit else [why_not(before, part.command)]))
                 part.command = None
@@ -313,35 +314,35 @@ def _read_file_parts(name: str, text: str, decode_notes: tuple[str, ...]) -> lis
                     at = part.text.find(chunk.split("\n", 1)[0], offset)
                     start = part.text.count("\n", 0, at) if at >= 0 else 0
                     offset = max(at, offset)
-                    out.append(_Part(name, part.part, _span(first, part.text.split("\n"), start,
+                    res.append(_Part(name, part.part, _span(first, part.text.split("\n"), start,
                                                             start + chunk.count("\n")),
                                      part.command if n == 1 else None, chunk, sid=view, platform=part.platform,
                                      note=[f"view {n} of {len(views)} in this part (no prompt between them)"]))
                 continue
-        if part.sid and part.sid.startswith("route-get:"):
+        if part.sid and part.sid.startswith(source_ids.ROUTE_GET_PREFIX):
             chunks = route_get.split_outputs(part.text)
             if len(chunks) > 1:
                 for n, chunk in enumerate(chunks, 1):
                     addr = route_get.address_of(chunk) or f"unknown-{part.part}.{n}"
-                    out.append(_Part(name, part.part, part.lines, part.command, chunk, sid=f"route-get:{addr}",
+                    res.append(_Part(name, part.part, part.lines, part.command, chunk, sid=f"route-get:{addr}",
                                      platform=part.platform, note=[f"lookup {n} of {len(chunks)} in this part"]))
                 continue
-            if part.sid == "route-get:unknown" and part.command:
-                addr = route_get.address_of(part.command)
-                if addr:
-                    part.sid = f"route-get:{addr}"
-        out.append(part)
+            if part.sid == source_ids.route_get("unknown") and part.command:
+                named = route_get.address_of(part.command)
+                if named:
+                    part.sid = source_ids.route_get(named)
+        res.append(part)
     # number the parts in order; the lookups cut out of one part keep its number
     number, previous = 0, None
-    for part in out:
-        key = (part.part, part.lines) if part.sid and part.sid.startswith("route-get:") else id(part)
+    for part in res:
+        key = (part.part, part.lines) if part.sid and part.sid.startswith(source_ids.ROUTE_GET_PREFIX) else id(part)
         if key != previous:
             number += 1
         previous = key
         part.part = number
-    if out and decode_notes + ticket.notes:
-        out[0].note.extend(decode_notes + ticket.notes)
-    return out
+    if res and decode_notes + ticket.notes:
+        res[0].note.extend(decode_notes + ticket.notes)
+    return res
 
 
 def _from_files(files: list[tuple[str, str, tuple[str, ...]]], platform_hint: Platform | None,

@@ -8,29 +8,28 @@ Contents::
     report.html         the same report as one page with the DNS path drawn (opens offline)
     raw/NN-<id>.txt     one file per raw capture: command or path, exit code, duration, error, text
 
-Written atomically (a temporary file in the same folder, then ``os.replace``): a failed write
-leaves nothing behind, and an existing file is replaced only with ``force``.  One
+Written atomically by :mod:`agent.atomic`: a failed write leaves nothing behind, and an
+existing file is replaced only with ``force``.  One
 :class:`agent.redact.Redactor` serves every file, so a value gets the same token everywhere.
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable
 
+from agent import atomic
 from agent.model import Report, SourceCapture
 from agent.redact import Redactor
 
 RAW_HEADER = "# cvpn-doctor raw capture"
 
 
-class BundleError(Exception):
-    """The bundle could not be written; the message says why and what to do."""
+class BundleError(atomic.WriteError):
+    """The bundle could not be written or read; the message says why and what to do."""
 
 
 def raw_file_name(index: int, src: SourceCapture) -> str:
@@ -150,52 +149,30 @@ def build_entries(report: Report, redact: bool = True, redactor: Redactor | None
 
 def write_bundle(report: Report, path: Path, force: bool = False, redact: bool = True, *,
                  fsync: Callable[[int], None] = os.fsync, level: str = "default") -> Path:
-    """Write the bundle zip to ``path`` atomically and return it.
+    """Write the bundle zip to ``path`` atomically (agent.atomic) and return it.
 
     Raises BundleError when the file exists (without ``force``), the folder is missing or not
     writable, or the disk is full; nothing half-written is left behind.  ``fsync`` is injectable
     so tests can simulate a full disk."""
     path = Path(path)
     if path.is_dir():
-        raise BundleError(f"{path} is a folder; give a file name such as {path / 'cvpn-doctor-bundle.zip'}")
-    if path.exists() and not force:
-        raise BundleError(f"{path} exists; use --force to overwrite it")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise BundleError(f"cannot write {path}: the folder {parent} does not exist")
+        raise BundleError(f"{path} is a folder; give a file name such as {path / 'cvpn-doctor-bundle.zip'}",
+                          refused=True)
     entries = build_entries(report, redact=redact, level=level)
     stamp = _zip_time(report)
-    fd = None
-    tmp_name = None
+
+    def fill(fh) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, text in entries.items():
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, text.encode("utf-8"))
+
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-        with os.fdopen(fd, "wb") as fh:
-            fd = None
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, text in entries.items():
-                    info = zipfile.ZipInfo(name, date_time=stamp)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    zf.writestr(info, text.encode("utf-8"))
-            fh.flush()
-            fsync(fh.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except PermissionError:
-        raise BundleError(f"cannot write {path}: no permission to write in {parent}") from None
-    except OSError as err:
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise BundleError(f"cannot write {path}: the disk is full (free some space or choose another "
-                              "folder)") from None
-        raise BundleError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+        atomic.write(path, fill, force=force, binary=True, fsync=fsync)
+    except atomic.WriteError as err:
+        raise BundleError(str(err), refused=err.refused) from None
     return path
 
 

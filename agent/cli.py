@@ -1,17 +1,18 @@
 """The command line: typer parses the flags, ``agent.commands`` does the work, this
 module maps the result to an exit code.
 
-The options of ``diagnose`` and ``collect`` (and the global ones) are declared once in
-``agent.clispec``: typer's options are built from it here, and ``agent.launch`` (the
-console entry point) parses the common command lines with it before typer is imported.
-Only the commands (and the renderers they call) write to stdout; progress and logs go
-to stderr.  ``--json`` prints exactly one JSON document.
+Options are declared once in ``agent.clispec`` (the output options every command shares,
+the report files of diagnose/analyze, the global flags): typer's options are built from it
+here, and ``agent.launch`` (the console entry point) parses the common command lines with
+it before typer is imported.  The global flags travel in typer's context object (no
+module state).  Only the renderers' text reaches stdout (through ``agent.commands``);
+progress and logs go to stderr.  ``--json`` prints exactly one JSON document.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Any, Callable, List, Optional
 
 import typer
 
@@ -24,14 +25,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
                   pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]},
                   help=clispec.GLOBAL.help)
 
-_ui = commands.Ui()
-
 
 def _option(command: clispec.Command, dest: str):
     """The typer option for one declared option (agent.clispec)."""
     o = command.opt(dest)
     decls = (f"{o.flags[0]}/{o.off}",) if o.kind == clispec.SWITCH else o.flags
-    extra = {}
+    extra: dict[str, Any] = {}
     if o.kind == clispec.COUNT:
         extra["count"] = True
     if o.min is not None:
@@ -41,10 +40,12 @@ def _option(command: clispec.Command, dest: str):
     return typer.Option(o.default, *decls, help=o.help, **extra)
 
 
-def _call(fn: Callable[..., None], **kwargs) -> None:
-    """Run a command of agent.commands; its Exit and BadParameter become typer's."""
+def _call(fn: Callable[..., None], ctx: typer.Context, **kwargs) -> None:
+    """Run a command of agent.commands with the global flags' Ui (typer's context object);
+    its Exit and BadParameter become typer's."""
+    ui = ctx.find_object(commands.Ui) or commands.Ui()
     try:
-        fn(_ui, **kwargs)
+        fn(ui, **kwargs)
     except commands.Exit as done:
         raise typer.Exit(done.status) from None
     except commands.BadParameter as err:
@@ -57,20 +58,22 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit(0)
 
 
-_G, _D, _C = clispec.GLOBAL, clispec.DIAGNOSE, clispec.COLLECT
+_G, _D, _C, _E, _O = clispec.GLOBAL, clispec.DIAGNOSE, clispec.COLLECT, clispec.EXPLAIN, clispec.SHARED
+Fmt = Optional[str]     # the shared --format value
+Out = Optional[Path]    # an output file option
 
 
 @app.callback()
 def main_callback(
+    ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
                                  help=clispec.VERSION_HELP),
     verbose: int = _option(_G, "verbose"),
     quiet: bool = _option(_G, "quiet"),
     debug: bool = _option(_G, "debug"),
 ) -> None:
-    global _ui
-    _ui = commands.Ui(debug=debug, quiet=quiet, verbose=verbose)
-    commands.setup_logging(_ui)
+    ctx.obj = commands.Ui(debug=debug, quiet=quiet, verbose=verbose)
+    commands.setup_logging(ctx.obj)
 
 
 def parse_name(text: str):
@@ -82,45 +85,37 @@ def parse_name(text: str):
 
 
 # --------------------------------------------------------------------------- commands
+# Every command takes the shared output options (clispec.OUTPUT: --format, --json, --output,
+# --force); diagnose and analyze also write the report's other files (clispec.REPORT_FILES).
 
 
 @app.command(help=_D.help)
 def diagnose(
-    as_json: bool = _option(_D, "as_json"),
-    json_line: bool = _option(_D, "json_line"),
-    json_file: Optional[Path] = _option(_D, "json_file"),
-    markdown: Optional[Path] = _option(_D, "markdown"),
-    html: Optional[Path] = _option(_D, "html"),
-    no_diagram: bool = _option(_D, "no_diagram"),
-    bundle: Optional[Path] = _option(_D, "bundle"),
-    force: bool = _option(_D, "force"),
-    name: List[str] = _option(_D, "name"),
-    profile: Optional[Path] = _option(_D, "profile"),
-    log_file: Optional[Path] = _option(_D, "log_file"),
-    config: Optional[Path] = _option(_D, "config"),
-    timeout: Optional[float] = _option(_D, "timeout"),
-    redact: bool = _option(_D, "redact"),
-    redact_level: RedactLevel = _option(_D, "redact_level"),
-    no_probe: bool = _option(_D, "no_probe"),
-    redact_preview: bool = _option(_D, "redact_preview"),
+    ctx: typer.Context,
+    fmt: Fmt = _option(_D, "fmt"), as_json: bool = _option(_D, "as_json"), output: Out = _option(_D, "output"),
+    force: bool = _option(_D, "force"), json_line: bool = _option(_D, "json_line"),
+    json_file: Out = _option(_D, "json_file"), markdown: Out = _option(_D, "markdown"), html: Out = _option(_D, "html"),
+    no_diagram: bool = _option(_D, "no_diagram"), bundle: Out = _option(_D, "bundle"),
+    redact: bool = _option(_D, "redact"), redact_level: RedactLevel = _option(_D, "redact_level"),
+    redact_preview: bool = _option(_D, "redact_preview"), name: List[str] = _option(_D, "name"),
+    profile: Out = _option(_D, "profile"), log_file: Out = _option(_D, "log_file"), config: Out = _option(_D, "config"),
+    timeout: Optional[float] = _option(_D, "timeout"), no_probe: bool = _option(_D, "no_probe"),
 ) -> None:
-    _call(commands.diagnose, as_json=as_json, json_line=json_line, json_file=json_file, markdown=markdown, html=html,
-          no_diagram=no_diagram, bundle=bundle, force=force, name=name, profile=profile, log_file=log_file,
-          config=config, timeout=timeout, redact=redact, redact_level=redact_level, no_probe=no_probe,
-          redact_preview=redact_preview)
+    _call(commands.diagnose, **locals())
 
 
 @app.command(help=_C.help)
 def collect(
-    as_json: bool = _option(_C, "as_json"),
-    profile: Optional[Path] = _option(_C, "profile"),
-    log_file: Optional[Path] = _option(_C, "log_file"),
+    ctx: typer.Context,
+    fmt: Fmt = _option(_C, "fmt"), as_json: bool = _option(_C, "as_json"), output: Out = _option(_C, "output"),
+    force: bool = _option(_C, "force"), profile: Out = _option(_C, "profile"), log_file: Out = _option(_C, "log_file"),
 ) -> None:
-    _call(commands.collect, as_json=as_json, profile=profile, log_file=log_file)
+    _call(commands.collect, **locals())
 
 
 @app.command()
 def probe(
+    ctx: typer.Context,
     server: str = typer.Argument(..., help="The nameserver: ADDRESS, ADDRESS#PORT or [IPv6]:PORT."),
     names: List[str] = typer.Argument(None, help="Names to query (default: the canary)."),
     count: int = typer.Option(3, "--count", "-c", min=1, max=100, help="Queries per name and transport."),
@@ -128,61 +123,58 @@ def probe(
     timeout: float = typer.Option(2.0, "--timeout", min=0.1, max=30.0, help="Per-query timeout (seconds)."),
     udp_only: bool = typer.Option(False, "--udp", help="UDP only."),
     tcp_only: bool = typer.Option(False, "--tcp", help="TCP only."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    fmt: Fmt = _option(_O, "fmt"), as_json: bool = _option(_O, "as_json"), output: Out = _option(_O, "output"),
+    force: bool = _option(_O, "force"),
 ) -> None:
     """Probe one server over UDP and TCP with timings (dnsping-like)."""
-    _call(commands.probe, server=server, names=names or (), count=count, interval=interval, timeout=timeout,
-          udp_only=udp_only, tcp_only=tcp_only, as_json=as_json)
+    _call(commands.probe, **{**locals(), "names": names or ()})
 
 
 @app.command()
 def analyze(
+    ctx: typer.Context,
     path: Path = typer.Argument(..., exists=True, readable=True,
                                 help="A report.json, bundle.zip, a folder or a file of pasted outputs/logs/profile."),
     platform: Optional[str] = typer.Option(None, "--platform", help="Hint: linux, macos or windows."),
-    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON report on stdout."),
-    json_line: bool = typer.Option(False, "--json-line", help=clispec.JSON_LINE_HELP),
-    json_file: Optional[Path] = typer.Option(None, "--json-file", help=clispec.JSON_FILE_HELP),
-    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown report (- for stdout)."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML page with the DNS path drawn."),
-    no_diagram: bool = typer.Option(False, "--no-diagram", help="Leave the Mermaid DNS-path drawing out of the Markdown."),
-    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Write a zip with the reports and raw captures."),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
-    redact: bool = typer.Option(True, "--redact/--no-redact", help="Redact Markdown and bundles (default on)."),
-    redact_level: RedactLevel = typer.Option(RedactLevel.DEFAULT, "--redact-level", help=clispec.LEVEL_HELP),
-    redact_preview: bool = typer.Option(False, "--redact-preview",
-                                        help="Show what redaction would replace, instead of the report."),
+    fmt: Fmt = _option(_D, "fmt"), as_json: bool = _option(_D, "as_json"), output: Out = _option(_D, "output"),
+    force: bool = _option(_D, "force"), json_line: bool = _option(_D, "json_line"),
+    json_file: Out = _option(_D, "json_file"), markdown: Out = _option(_D, "markdown"), html: Out = _option(_D, "html"),
+    no_diagram: bool = _option(_D, "no_diagram"), bundle: Out = _option(_D, "bundle"),
+    redact: bool = _option(_D, "redact"), redact_level: RedactLevel = _option(_D, "redact_level"),
+    redact_preview: bool = _option(_D, "redact_preview"),
 ) -> None:
     """Re-classify offline: a saved report or bundle, or pasted command outputs."""
-    _call(commands.analyze, path=path, platform=platform, as_json=as_json, json_line=json_line, json_file=json_file,
-          markdown=markdown, html=html, no_diagram=no_diagram, bundle=bundle, force=force, redact=redact,
-          redact_level=redact_level, redact_preview=redact_preview)
+    _call(commands.analyze, **locals())
 
 
 @app.command()
 def triage(
+    ctx: typer.Context,
     paths: List[Path] = typer.Argument(..., help="report.json files, bundles (.zip) and folders of them."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, jsonl, markdown or json."),
-    as_json: bool = typer.Option(False, "--json", help="The counts as one JSON document (= --format json)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
     ids: int = typer.Option(10, "--ids", min=0, help="Report ids listed per finding code (0: all)."),
+    fmt: Fmt = _option(_O, "fmt"), as_json: bool = _option(_O, "as_json"), output: Out = _option(_O, "output"),
+    force: bool = _option(_O, "force"),
 ) -> None:
     """Many reports at once: counts per verdict, scenario, finding code, OS, VPN client,
     endpoint and region; CSV and JSON Lines give one record per report."""
-    _call(commands.triage, paths=paths, fmt=fmt, as_json=as_json, output=output, force=force, ids=ids)
+    _call(commands.triage, **locals())
 
 
-@app.command(help=clispec.EXPLAIN.help)
-def explain(code: Optional[str] = typer.Argument(None, help=clispec.EXPLAIN_CODE_HELP)) -> None:
-    _call(commands.explain, code=code)
+@app.command(help=_E.help)
+def explain(
+    ctx: typer.Context,
+    code: Optional[str] = typer.Argument(None, help=clispec.EXPLAIN_CODE_HELP),
+    fmt: Fmt = _option(_E, "fmt"), as_json: bool = _option(_E, "as_json"), output: Out = _option(_E, "output"),
+    force: bool = _option(_E, "force"),
+) -> None:
+    _call(commands.explain, **locals())
 
 
 _GLOBAL_FLAGS = {"-v", "-vv", "-vvv", "--verbose", "-q", "--quiet", "--debug"}
 
 
 def default_command(args: list[str]) -> list[str]:
-    """No command means diagnose (DESIGN.md): `cvpn-doctor -v` == `cvpn-doctor -v diagnose`."""
+    """No command means diagnose: `cvpn-doctor -v` == `cvpn-doctor -v diagnose`."""
     if all(a in _GLOBAL_FLAGS for a in args):
         return [*args, "diagnose"]
     return list(args)

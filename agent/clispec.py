@@ -80,35 +80,50 @@ GLOBAL = Command("cvpn-doctor", "Diagnose DNS on AWS Client VPN connections. Wit
 ))
 VERSION_HELP = "Print the version and exit."
 
-DIAGNOSE = Command("diagnose", "Collect, probe, classify and print the verdict (the default command).", (
-    Opt("as_json", ("--json",), FLAG, False, "Print exactly one JSON report on stdout."),
+FORMAT_HELP = "Output format: text (the default), json or markdown; triage also takes csv and jsonl."
+OUTPUT_HELP = "Write the output to FILE instead of stdout (atomically; --force overwrites)."
+
+# The output options every command takes, declared once (agent.commands.Output reads them).
+OUTPUT = (
+    Opt("fmt", ("--format", "-f"), VALUE, None, FORMAT_HELP),
+    Opt("as_json", ("--json",), FLAG, False, "Print one JSON document (= --format json)."),
+    Opt("output", ("--output", "-o"), VALUE, None, OUTPUT_HELP, _path),
+    Opt("force", ("--force",), FLAG, False, "Overwrite existing output files."),
+)
+
+# What a diagnosis can also write (diagnose and analyze): files beside the main output.
+REPORT_FILES = (
     Opt("json_line", ("--json-line",), FLAG, False, JSON_LINE_HELP),
     Opt("json_file", ("--json-file",), VALUE, None, JSON_FILE_HELP, _path),
     Opt("markdown", ("--markdown",), VALUE, None, "Write a Markdown report (- for stdout).", _path),
     Opt("html", ("--html",), VALUE, None, "Write one self-contained HTML page with the DNS path drawn.", _path),
     Opt("no_diagram", ("--no-diagram",), FLAG, False, "Leave the Mermaid DNS-path drawing out of the Markdown."),
     Opt("bundle", ("--bundle",), VALUE, None, "Write a zip with the reports and raw captures.", _path),
-    Opt("force", ("--force",), FLAG, False, "Overwrite existing output files."),
+    Opt("redact", ("--redact",), SWITCH, True, "Redact Markdown and bundles (default on).", off="--no-redact"),
+    Opt("redact_level", ("--redact-level",), VALUE, RedactLevel.DEFAULT, LEVEL_HELP, RedactLevel),
+    Opt("redact_preview", ("--redact-preview",), FLAG, False,
+        "Show what redaction would replace, instead of the report."),
+)
+
+DIAGNOSE = Command("diagnose", "Collect, probe, classify and print the verdict (the default command).", (
+    *OUTPUT, *REPORT_FILES,
     Opt("name", ("--name", "-n"), MULTI, [], NAME_HELP),
     Opt("profile", ("--profile",), VALUE, None, "The .ovpn profile in use.", _path),
     Opt("log_file", ("--log",), VALUE, None, "OpenVPN / AWS VPN Client log (found automatically).", _path),
     Opt("config", ("--config",), VALUE, None, "Organisation defaults (TOML).", _path),
     Opt("timeout", ("--timeout",), VALUE, None, "Global probe deadline in seconds (default 3).", _seconds,
         min=0.1, max=60.0),
-    Opt("redact", ("--redact",), SWITCH, True, "Redact Markdown and bundles (default on).", off="--no-redact"),
-    Opt("redact_level", ("--redact-level",), VALUE, RedactLevel.DEFAULT, LEVEL_HELP, RedactLevel),
     Opt("no_probe", ("--no-probe",), FLAG, False, "Collect and classify without sending any query."),
-    Opt("redact_preview", ("--redact-preview",), FLAG, False,
-        "Show what redaction would replace, instead of the report."),
 ))
 
 COLLECT = Command("collect", "Collect and parse only; print the snapshot (no packets are sent).", (
-    Opt("as_json", ("--json",), FLAG, False, "Print the snapshot as one JSON document."),
+    *OUTPUT,
     Opt("profile", ("--profile",), VALUE, None, "The .ovpn profile in use.", _path),
     Opt("log_file", ("--log",), VALUE, None, "OpenVPN / AWS VPN Client log.", _path),
 ))
 
-EXPLAIN = Command("explain", "Print the documentation of one finding code (or list all codes).", ())
+SHARED = Command("(every command)", "", OUTPUT)
+EXPLAIN = Command("explain", "Print the documentation of one finding code (or list all codes).", OUTPUT)
 EXPLAIN_CODE_HELP = "A finding code; none lists them all."
 
 FAST = {c.name: c for c in (DIAGNOSE, COLLECT, EXPLAIN)}
@@ -180,16 +195,17 @@ def parse(args: list[str]) -> Parsed | None:
         globals_[o.dest] = globals_[o.dest] + 1 if o.kind == COUNT else True
         i += 1
     rest = args[i:]
-    name = rest[0] if rest else "diagnose"      # no command means diagnose (DESIGN.md)
+    name = rest[0] if rest else "diagnose"      # no command means diagnose (docs/design.md)
     command = FAST.get(name)
     if command is None:
         return None
     tail = rest[1:]
-    if command is EXPLAIN:
-        if len(tail) > 1 or (tail and tail[0].startswith("-")):
-            return None
-        return Parsed("explain", globals_, {"code": tail[0] if tail else None})
-    options = _parse_options(command, tail, defaults(command))
+    start = defaults(command)
+    if command is EXPLAIN:       # explain [CODE] [OPTIONS]: the code first, if any
+        code = tail[0] if tail and not tail[0].startswith("-") else None
+        tail = tail[1:] if code is not None else tail
+        start["code"] = code
+    options = _parse_options(command, tail, start)
     if options is None:
         return None
     return Parsed(command.name, globals_, options)

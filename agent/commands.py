@@ -25,6 +25,8 @@ class ExitStatus(IntEnum):
     USAGE = 2
     NO_DATA = 3         # could not collect or probe at all
     CANNOT_TELL = 4     # no error found, but the evidence cannot support a verdict (report: "Could not tell")
+    WRITE_FAILED = 5    # could not write an output file that was asked for (disk full, no permission...)
+    INTERNAL = 70       # a bug in cvpn-doctor (sysexits' EX_SOFTWARE): the message asks for a report
     INTERRUPTED = 130
 
 
@@ -97,11 +99,11 @@ def parse_name(text: str):
     """NAME[=EXPECTED] where EXPECTED is an IP address, 'private' or 'public'."""
     from agent.model import NameCheck
 
-    name, _, expected = text.partition("=")
+    name, _, given = text.partition("=")
     name = name.strip().rstrip(".")
     if not name or " " in name or len(name) > 253:
         raise BadParameter(f"{text!r} is not a DNS name", param_hint="--name")
-    expected = expected.strip() or None
+    expected = given.strip() or None
     if expected is not None and expected not in ("private", "public"):
         try:
             ipaddress.ip_address(expected)
@@ -124,10 +126,37 @@ def exit_status(report) -> ExitStatus:
     return ExitStatus.OK
 
 
+FORMATS = ("text", "json", "markdown")
+
+
+def main_format(ui: Ui, fmt: Optional[str], as_json: bool, allowed: Sequence[str] = FORMATS,
+                default: str = "text") -> str:
+    """The format of a command's main output from the shared options (--format, --json)."""
+    chosen = (fmt or "").strip().lower() or None
+    if chosen == "text" and "text" not in allowed and "table" in allowed:
+        chosen = "table"     # triage: its text is a table
+    if chosen is not None and chosen not in allowed:
+        raise ui.fail(f"--format must be {', '.join(allowed[:-1])} or {allowed[-1]}, not {fmt!r}", ExitStatus.USAGE)
+    if as_json and chosen not in (None, "json"):
+        raise ui.fail(f"--json and --format {chosen} contradict each other", ExitStatus.USAGE)
+    return "json" if as_json else chosen or default
+
+
+def deliver(ui: Ui, text: str, output: Optional[Path], force: bool) -> None:
+    """A command's main output: to stdout, or atomically to ``output``."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        write_text(ui, output, text, force)
+        ui.err(f"wrote {output}")
+
+
 @dataclass(frozen=True)
 class Outputs:
-    """The output options every report-producing command shares (DESIGN: the same for every
-    command): what goes to stdout, which files are written, and how they are redacted."""
+    """The output options every report-producing command shares: the main output (format and
+    destination), which other files are written, and how they are redacted."""
+    fmt: str = "text"
+    output: Optional[Path] = None
     as_json: bool = False
     json_line: bool = False
     json_file: Optional[Path] = None
@@ -141,9 +170,13 @@ class Outputs:
 
     def check(self, ui: Ui) -> "Outputs":
         """Usage errors: two things that both want stdout, strict without redaction."""
-        to_stdout = [flag for flag, on in (("--json", self.as_json), ("--json-line", self.json_line),
-                                            ("--markdown -", self.markdown is not None and str(self.markdown) == "-"))
-                     if on]
+        main_to_stdout = self.output is None or str(self.output) == "-"
+        to_stdout = [flag for flag, on in (
+            ("--json", self.as_json), (f"--format {self.fmt}", self.fmt != "text" and not self.as_json),
+            ("--json-line", self.json_line), ("--markdown -", self.markdown is not None and str(self.markdown) == "-"))
+            if on]
+        if not main_to_stdout:
+            to_stdout = [f for f in to_stdout if f in ("--json-line", "--markdown -")]
         if len(to_stdout) > 1:
             raise ui.fail(f"{' and '.join(to_stdout)} all want stdout; keep one (give --markdown a file, "
                           "or use --json-file FILE)", ExitStatus.USAGE)
@@ -152,11 +185,11 @@ class Outputs:
         return self
 
 
-def outputs(ui: Ui, as_json, json_line, json_file, markdown, html, no_diagram, bundle, force, redact,
+def outputs(ui: Ui, fmt, as_json, output, json_line, json_file, markdown, html, no_diagram, bundle, force, redact,
             level) -> Outputs:
-    return Outputs(as_json=as_json, json_line=json_line, json_file=json_file, markdown=markdown, html=html,
-                   diagram=not no_diagram, bundle=bundle, force=force, redact=redact,
-                   level=getattr(level, "value", level)).check(ui)
+    return Outputs(fmt=main_format(ui, fmt, as_json), output=output, as_json=as_json, json_line=json_line,
+                   json_file=json_file, markdown=markdown, html=html, diagram=not no_diagram, bundle=bundle,
+                   force=force, redact=redact, level=getattr(level, "value", level)).check(ui)
 
 
 def emit(ui: Ui, report, out: Outputs, to_stdout: bool = True) -> None:
@@ -182,17 +215,20 @@ def emit(ui: Ui, report, out: Outputs, to_stdout: bool = True) -> None:
         try:
             path = bundle_mod.write_bundle(report, bundle, force=force, redact=out.redact, level=out.level)
         except bundle_mod.BundleError as err:
-            raise ui.fail(str(err), ExitStatus.USAGE) from None
+            raise ui.fail(str(err), ExitStatus.USAGE if err.refused else ExitStatus.WRITE_FAILED) from None
         ui.err(f"wrote {path}")
     if not to_stdout:
         return
-    if out.as_json:
-        sys.stdout.write(render(report, Format.JSON))
-    elif out.json_line:
+    if out.json_line:
         from agent.triage import json_line
         sys.stdout.write(json_line(report.to_dict()) + "\n")
-    elif markdown is None or str(markdown) != "-":
-        sys.stdout.write(render(report, Format.TEXT, color=style_for(sys.stdout).color, verbose=ui.verbose > 0))
+    main_to_stdout = out.output is None or str(out.output) == "-"
+    if main_to_stdout and (out.json_line or (markdown is not None and str(markdown) == "-")) and out.fmt == "text":
+        return      # stdout already has the one thing asked for
+    fmt = Format(out.fmt)
+    color = fmt is Format.TEXT and main_to_stdout and style_for(sys.stdout).color
+    deliver(ui, render(report, fmt, color=color, verbose=ui.verbose > 0, redact=out.redact, diagram=out.diagram,
+                       level=out.level), out.output, out.force)
 
 
 def preview_redaction(report, as_json: bool, level: str = "default") -> None:
@@ -213,35 +249,9 @@ def preview_redaction(report, as_json: bool, level: str = "default") -> None:
 
 
 def write_text(ui: Ui, path: Path, text: str, force: bool) -> None:
-    """Write atomically (a temporary file renamed over the target: a full disk or Ctrl-C
-    never leaves a half-written report); never overwrite a file without --force.
-    A target that exists but is not a regular file (a FIFO, /dev/stdout, /dev/full) is
-    written directly: renaming over it would replace the device node itself."""
-    import stat
-
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as err:
-            raise ui.fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
-        return
-    if mode is not None and not force:
-        raise ui.fail(f"{path} exists; use --force to overwrite it", ExitStatus.USAGE)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise ui.fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
-    except BaseException:   # Ctrl-C mid-write: no temporary file left behind
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write one output file atomically (agent.atomic); a refusal (exists without --force) is
+    a usage error, a failed write its own exit status."""
+    _to_file(ui, path, force, lambda fh: fh.write(text))
 
 
 def guard(ui: Ui, fn: Callable[[], None], passthrough: tuple[type[BaseException], ...] = ()) -> None:
@@ -258,54 +268,33 @@ def guard(ui: Ui, fn: Callable[[], None], passthrough: tuple[type[BaseException]
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise Exit(ExitStatus.OK) from None
-    except (Exit, BadParameter, *passthrough):
+    except (Exit, BadParameter):
+        raise
+    except passthrough:
         raise
     except Exception as err:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if ui.debug:
             raise
         ui.err(f"error: internal error: {type(err).__name__}: {err} (run with --debug for the traceback, "
                "and please report it)")
-        raise Exit(ExitStatus.NO_DATA) from None
+        raise Exit(ExitStatus.INTERNAL) from None
 
 
 def options(ui: Ui, names, timeout, log_file, profile, config, probe=True):
-    """run.Options from the flags and the organisation's config file (a flag wins)."""
+    """run.Options from the flags and the organisation's config file (agent.config merges them)."""
     from agent import config as config_mod
-    from agent import run
 
-    context = {}
-    expected_dns: tuple[str, ...] = ()
-    canary = None
-    large_answer = None
-    cfg_path = config
-    if cfg_path is None:
-        default = config_mod.default_config_path()
-        cfg_path = default if default is not None and default.exists() else None
-    if cfg_path is not None:
-        try:
-            cfg = config_mod.load(cfg_path)
-        except config_mod.ConfigError as err:
-            raise ui.fail(str(err), ExitStatus.USAGE) from None
-        given = {m.name for m in names}  # a --name wins over the config's entry for it
-        names = tuple(names) + tuple(n for n in cfg.names if n.name not in given)
-        expected_dns = tuple(cfg.expected_dns)
-        canary = cfg.canary
-        large_answer = cfg.large_answer_name
-        timeout = timeout if timeout is not None else cfg.timeout
-        profile = profile if profile is not None else (Path(cfg.profile) if cfg.profile else None)
-        context["config"] = str(cfg_path)
-    timeout = timeout if timeout is not None else run.DEFAULT_TIMEOUT_S
-    context["timeout_s"] = timeout
-    if expected_dns:
-        context["expected_dns"] = list(expected_dns)  # so `analyze` re-classifies with them
-    return run.Options(names=tuple(names), timeout_s=timeout, log_path=str(log_file) if log_file else None,
-                       profile_path=str(profile) if profile else None, expected_dns=expected_dns,
-                       canary=canary, large_answer_name=large_answer, probe=probe, context=context)
+    try:
+        return config_mod.run_options(names, timeout=timeout, log_file=log_file, profile=profile, config=config,
+                                      probe=probe)
+    except config_mod.ConfigError as err:
+        raise ui.fail(str(err), ExitStatus.USAGE) from None
 
 
 # --------------------------------------------------------------------------- commands
 
-def diagnose(ui: Ui, *, as_json: bool = False, json_line: bool = False, json_file: Optional[Path] = None,
+def diagnose(ui: Ui, *, fmt: Optional[str] = None, as_json: bool = False, output: Optional[Path] = None,
+             json_line: bool = False, json_file: Optional[Path] = None,
              markdown: Optional[Path] = None, html: Optional[Path] = None, no_diagram: bool = False,
              bundle: Optional[Path] = None, force: bool = False, name: Sequence[str] = (),
              profile: Optional[Path] = None, log_file: Optional[Path] = None, config: Optional[Path] = None,
@@ -315,8 +304,8 @@ def diagnose(ui: Ui, *, as_json: bool = False, json_line: bool = False, json_fil
     def body():
         from agent import run
 
-        out = outputs(ui, as_json, json_line, json_file, markdown, html, no_diagram, bundle, force, redact,
-                      redact_level)
+        out = outputs(ui, fmt, as_json, output, json_line, json_file, markdown, html, no_diagram, bundle, force,
+                      redact, redact_level)
         names = tuple(parse_name(n) for n in name)
         opts = options(ui, names, timeout, log_file, profile, config, probe=not no_probe)
         try:
@@ -336,39 +325,44 @@ def diagnose(ui: Ui, *, as_json: bool = False, json_line: bool = False, json_fil
                 ui.err("interrupted")
             raise Exit(ExitStatus.INTERRUPTED) from None
         if redact_preview:
-            preview_redaction(report, as_json, out.level)
+            preview_redaction(report, out.fmt == "json", out.level)
         else:
             emit(ui, report, out)
         raise Exit(exit_status(report))
     guard(ui, body)
 
 
-def collect(ui: Ui, *, as_json: bool = False, profile: Optional[Path] = None,
-            log_file: Optional[Path] = None) -> None:
+def collect(ui: Ui, *, fmt: Optional[str] = None, as_json: bool = False, output: Optional[Path] = None,
+            force: bool = False, profile: Optional[Path] = None, log_file: Optional[Path] = None) -> None:
     """Collect and parse only; print the snapshot (no packets are sent)."""
     def body():
         from agent import run
+        from agent.render import Format, render_snapshot
 
+        chosen = Format(main_format(ui, fmt, as_json))
         _raw, snapshot = run.collect(options(ui, (), None, log_file, profile, None, probe=False))
-        if as_json:
-            sys.stdout.write(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        else:
-            from agent.render.style import style_for
-            from agent.render.terminal import render_snapshot
-
-            sys.stdout.write(render_snapshot(snapshot, style_for(sys.stdout)))
+        deliver(ui, render_snapshot(snapshot, chosen, color=output is None and _color()), output, force)
         empty = not snapshot.interfaces and not snapshot.routes and not snapshot.dns.resolvers
         raise Exit(ExitStatus.NO_DATA if empty and snapshot.errors else ExitStatus.OK)
     guard(ui, body)
 
 
+def _color() -> bool:
+    from agent.render.style import style_for
+
+    return style_for(sys.stdout).color
+
+
 def probe(ui: Ui, *, server: str, names: Sequence[str] = (), count: int = 3, interval: float = 0.2,
-          timeout: float = 2.0, udp_only: bool = False, tcp_only: bool = False, as_json: bool = False) -> None:
+          timeout: float = 2.0, udp_only: bool = False, tcp_only: bool = False, fmt: Optional[str] = None,
+          as_json: bool = False, output: Optional[Path] = None, force: bool = False) -> None:
     """Probe one server over UDP and TCP with timings (dnsping-like)."""
     def body():
         from agent import dnsping, probes
         from agent.model import Transport
+        from agent.render import Format, render_ping
 
+        chosen = Format(main_format(ui, fmt, as_json))
         try:
             address, port = probes.parse_server(server)
         except ValueError as err:
@@ -379,15 +373,13 @@ def probe(ui: Ui, *, server: str, names: Sequence[str] = (), count: int = 3, int
                                   interval_s=interval, timeout_s=timeout, transports=transports)
         except ValueError as err:
             raise ui.fail(str(err), ExitStatus.USAGE) from None
-        if as_json:
-            sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
-        else:
-            sys.stdout.write(report.to_text())
+        deliver(ui, render_ping(report, chosen), output, force)
         raise Exit(ExitStatus.OK if report.any_received else ExitStatus.FINDINGS)
     guard(ui, body)
 
 
-def analyze(ui: Ui, *, path: Path, platform: Optional[str] = None, as_json: bool = False, json_line: bool = False,
+def analyze(ui: Ui, *, path: Path, platform: Optional[str] = None, fmt: Optional[str] = None, as_json: bool = False,
+            output: Optional[Path] = None, json_line: bool = False,
             json_file: Optional[Path] = None, markdown: Optional[Path] = None, html: Optional[Path] = None,
             no_diagram: bool = False, bundle: Optional[Path] = None, force: bool = False, redact: bool = True,
             redact_level="default", redact_preview: bool = False) -> None:
@@ -396,8 +388,8 @@ def analyze(ui: Ui, *, path: Path, platform: Optional[str] = None, as_json: bool
         from agent import analyze as analyze_mod
         from agent.model import Platform
 
-        out = outputs(ui, as_json, json_line, json_file, markdown, html, no_diagram, bundle, force, redact,
-                      redact_level)
+        out = outputs(ui, fmt, as_json, output, json_line, json_file, markdown, html, no_diagram, bundle, force,
+                      redact, redact_level)
         hint = None
         if platform is not None:
             try:
@@ -421,25 +413,24 @@ def analyze(ui: Ui, *, path: Path, platform: Optional[str] = None, as_json: bool
         for note in result.notes:
             ui.err(note)
         if redact_preview:
-            preview_redaction(result.report, as_json, out.level)
+            preview_redaction(result.report, out.fmt == "json", out.level)
         else:
             emit(ui, result.report, out)
         raise Exit(exit_status(result.report))
     guard(ui, body)
 
 
-def triage(ui: Ui, *, paths: Sequence[Path], fmt: str = "table", as_json: bool = False,
+TRIAGE_FORMATS = ("table", "csv", "jsonl", "markdown", "json")
+
+
+def triage(ui: Ui, *, paths: Sequence[Path], fmt: Optional[str] = None, as_json: bool = False,
            output: Optional[Path] = None, force: bool = False, ids: int = 10) -> None:
     """Many reports at once: counts per verdict, scenario, finding code, OS, VPN client,
     endpoint and region; CSV and JSON Lines give one record per report."""
     def body():
         from agent import triage as triage_mod
 
-        try:
-            chosen = triage_mod.OutputFormat("json" if as_json else fmt.strip().lower())
-        except ValueError:
-            raise ui.fail(f"--format must be table, csv, jsonl, markdown or json, not {fmt!r}",
-                          ExitStatus.USAGE) from None
+        chosen = triage_mod.OutputFormat(main_format(ui, fmt, as_json, TRIAGE_FORMATS, default="table"))
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise ui.fail(f"no such file or folder: {', '.join(missing)}", ExitStatus.USAGE)
@@ -480,56 +471,31 @@ def _count_hook(ui: Ui):
     return hook
 
 
-def _to_file(ui: Ui, path: Path, force: bool, write):
-    """Stream into a temporary file beside ``path`` and rename it over at the end (never a
-    half-written output; an existing file only with --force).  A device or FIFO (/dev/null)
-    is written directly."""
-    import stat
+def _to_file(ui: Ui, path: Path, force: bool, fill):
+    """Stream ``fill(fh)`` into ``path`` through agent.atomic; its errors become exit statuses."""
+    from agent import atomic
 
     try:
-        mode = path.stat().st_mode
-    except OSError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                return write(fh)
-        except OSError as err:
-            raise ui.fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
-    if mode is not None and not force:
-        raise ui.fail(f"{path} exists; use --force to overwrite it", ExitStatus.USAGE)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            result = write(fh)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise ui.fail(f"could not write {path}: {err.strerror or err}", ExitStatus.USAGE) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return result
+        return atomic.write(path, fill, force=force)
+    except atomic.WriteError as err:
+        raise ui.fail(str(err), ExitStatus.USAGE if err.refused else ExitStatus.WRITE_FAILED) from None
 
 
-def explain(ui: Ui, code: Optional[str] = None) -> None:
+def explain(ui: Ui, code: Optional[str] = None, *, fmt: Optional[str] = None, as_json: bool = False,
+            output: Optional[Path] = None, force: bool = False) -> None:
     """Print the documentation of one finding code (or list all codes)."""
-    from agent.findings import CATALOGUE
+    def body():
+        from agent.findings import CATALOGUE
+        from agent.render import Format, render_catalogue
 
-    out = []
-    if code is None:
-        width = max(len(c) for c in CATALOGUE)
-        for c, d in sorted(CATALOGUE.items()):
-            out.append(f"{c.ljust(width)}  {d.severity.value:<7}  {d.title}\n")
-    else:
-        d = CATALOGUE.get(code.strip().lower())
-        if d is None:
-            raise ui.fail(f"unknown finding code {code!r}; 'cvpn-doctor explain' lists them", ExitStatus.USAGE)
-        out.append(f"{d.code} ({d.severity.value}): {d.title}\n\n"
-                   f"What it means:\n  {d.explanation}\n\n"
-                   f"Evidence that triggers it:\n  {d.observes}\n\n"
-                   f"What you can do:\n  {d.user_fix}\n\n"
-                   f"What the VPN administrator must change:\n  {d.admin_fix}\n\n"
-                   f"Documentation: {d.doc}\n")
-    sys.stdout.write("".join(out))
-    raise Exit(ExitStatus.OK)
+        chosen = Format(main_format(ui, fmt, as_json))
+        if code is None:
+            docs = [d for _c, d in sorted(CATALOGUE.items())]
+        else:
+            d = CATALOGUE.get(code.strip().lower())
+            if d is None:
+                raise ui.fail(f"unknown finding code {code!r}; 'cvpn-doctor explain' lists them", ExitStatus.USAGE)
+            docs = [d]
+        deliver(ui, render_catalogue(docs, chosen, listing=code is None), output, force)
+        raise Exit(ExitStatus.OK)
+    guard(ui, body)

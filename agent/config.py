@@ -26,7 +26,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from agent.model import NameCheck, Platform
 
@@ -51,7 +51,7 @@ class OrgConfig:
     large_answer_name: str | None = None
 
 
-def default_config_path(platform: Platform | None = None, environ: dict | None = None,
+def default_config_path(platform: Platform | None = None, environ: Mapping[str, str] | None = None,
                         home: str | None = None) -> Path | None:
     """The per-user config file location: ``$XDG_CONFIG_HOME/cvpn-doctor/config.toml``
     (``~/.config/...``) on Linux and macOS, ``%APPDATA%\\cvpn-doctor\\config.toml`` on Windows.
@@ -130,6 +130,7 @@ def parse(text: str, path: str = "<config>") -> OrgConfig:
         if not isinstance(expected, str):
             raise _err(path, text, name, 'the expectation must be a string: an IP address, "private" or "public"',
                        table="names")
+        exp: str | None                 # None: "any" (no expectation)
         exp = expected.strip()
         if exp.lower() in ("private", "public"):
             exp = exp.lower()
@@ -208,3 +209,38 @@ def load(path: Path | str) -> OrgConfig:
         cfg = OrgConfig(cfg.names, cfg.expected_dns, str(path.parent / cfg.profile), cfg.timeout, cfg.canary, cfg.path,
                         cfg.large_answer_name)
     return cfg
+
+
+def run_options(names=(), *, timeout: float | None = None, log_file: Path | None = None,
+                profile: Path | None = None, config: Path | None = None, probe: bool = True):
+    """``run.Options`` from the command line's values merged with the organisation's config file
+    (``config``, else the platform's default path when that file exists).  A value given on the
+    command line wins over the file; a ``--name`` wins over the file's entry for the same name.
+    Raises :class:`ConfigError` for a file that cannot be read or parsed."""
+    from agent import run
+
+    context: dict[str, Any] = {}
+    expected_dns: tuple[str, ...] = ()
+    canary = None
+    large_answer = None
+    cfg_path = config
+    if cfg_path is None:
+        default = default_config_path()
+        cfg_path = default if default is not None and default.exists() else None
+    if cfg_path is not None:
+        cfg = load(cfg_path)
+        given = {m.name for m in names}
+        names = tuple(names) + tuple(n for n in cfg.names if n.name not in given)
+        expected_dns = tuple(cfg.expected_dns)
+        canary = cfg.canary
+        large_answer = cfg.large_answer_name
+        timeout = timeout if timeout is not None else cfg.timeout
+        profile = profile if profile is not None else (Path(cfg.profile) if cfg.profile else None)
+        context["config"] = str(cfg_path)
+    timeout = timeout if timeout is not None else run.DEFAULT_TIMEOUT_S
+    context["timeout_s"] = timeout
+    if expected_dns:
+        context["expected_dns"] = list(expected_dns)  # so `analyze` re-classifies with them
+    return run.Options(names=tuple(names), timeout_s=timeout, log_path=str(log_file) if log_file else None,
+                       profile_path=str(profile) if profile else None, expected_dns=expected_dns,
+                       canary=canary, large_answer_name=large_answer, probe=probe, context=context)

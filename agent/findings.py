@@ -1,7 +1,7 @@
 """The finding catalogue: every stable code, its documentation and default fixes.
 
 This is what ``cvpn-doctor explain CODE`` prints and what rules build findings from.
-Codes are stable: add new ones, never rename (DESIGN.md).  A rule fills in the
+Codes are stable: add new ones, never rename (docs/design.md).  A rule fills in the
 observed evidence and may sharpen the explanation and fixes with what it saw.
 """
 from __future__ import annotations

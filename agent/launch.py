@@ -19,6 +19,7 @@ def version_line() -> str:
 
 
 def main() -> None:
+    status: int | str | None
     try:
         status = _main(sys.argv[1:])
     except SystemExit as done:          # typer ends with sys.exit
@@ -69,9 +70,13 @@ def _fast(args: list[str]) -> int | None:
     parsed = clispec.parse(args)
     if parsed is None:
         return None
+    from typing import Callable     # here, not at the top: --version never imports typing
+
     from agent import commands
 
-    run = {"diagnose": commands.diagnose, "collect": commands.collect, "explain": commands.explain}[parsed.command]
+    runs: dict[str, Callable[..., None]] = {"diagnose": commands.diagnose, "collect": commands.collect,
+                                            "explain": commands.explain}
+    run = runs[parsed.command]
     if parsed.command == "diagnose":
         try:  # a bad --name is typer's to report (with the usage line)
             for name in parsed.options["name"]:

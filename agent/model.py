@@ -10,7 +10,7 @@ All records are frozen, slotted dataclasses that convert to and from plain JSON
 (``to_dict`` / ``from_dict``).  Addresses are validated with :mod:`ipaddress` and kept
 as strings; enums are serialised by value; times are UTC ISO-8601 strings.
 Any change here is a change of the report contract: bump SCHEMA_VERSION, regenerate
-``schema/report.schema.json`` (``python -m agent.schema``) and update DESIGN notes.
+``schema/report.schema.json`` (``make schema``) and update docs/design.md ("The report contract").
 """
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ import ipaddress
 import re
 import secrets
 import socket
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from agent import netclass
 from agent.model import InterfaceKind, Report
@@ -465,7 +465,7 @@ class _Strict:
         self.single_names: set[str] = set()       # single-label names under test (always host labels)
         self._label_tokens: set[str] = set()
         self._iface_pattern: re.Pattern[str] | None = None
-        self._domain_pattern: re.Pattern[str] | None = None
+        self._domain_pattern: re.Pattern[str] | Literal[False] | None = None   # False: none to match
 
     # ------------------------------------------------------------ learning
 
@@ -634,9 +634,8 @@ class _Strict:
         if m:
             token = "ip-" + self.address(".".join(m.groups())).replace(".", "-")
         else:
-            token = self.labels.get(key)
-            if token is None:
-                token = f"name-{len(self.labels) + 1}"
+            known = self.labels.get(key)
+            token = known if known is not None else f"name-{len(self.labels) + 1}"
         self.labels[key] = token
         self._label_tokens.add(token)
         return token

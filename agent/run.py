@@ -55,12 +55,12 @@ def collect(options: Options, env=None, platform: Platform | None = None,
     depend on it.  An adapter without ``collect_dns`` (Windows: one PowerShell run) is
     collected whole."""
     from platforms import adapter_for, current_platform
-    from platforms.base import Env
+    from platforms.base import Env, is_staged
 
     env = env or Env()
     platform = platform or current_platform()
     adapter = adapter_for(platform)
-    if on_servers is None or not hasattr(adapter, "collect_dns"):
+    if on_servers is None or not is_staged(adapter):
         from platforms.local_evidence import local_sources
         from platforms.vpn_evidence import vpn_sources
 
@@ -215,6 +215,7 @@ def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None]
     first probe.  The final plan is made from the whole snapshot, as without overlap, and
     the report lists exactly its probes, in its order: only the timings differ."""
     from agent import probes
+    from platforms.base import Hook
 
     if not options.probe:
         raw, snapshot = collect(options, env)
@@ -222,8 +223,8 @@ def diagnose(options: Options, env=None, on_progress: Callable[[int, int], None]
         probe_run = ProbeRun(names=names, skipped="probing disabled (--no-probe)")
         return assemble(raw, snapshot, probe_run, names, options.context, options.expected_dns)
 
-    # env.extra["resolve"] replaces getaddrinfo (tests: the real one may query beyond loopback)
-    session = probes.Session(options.timeout_s, resolve=(env.extra.get("resolve") if env is not None else None))
+    # Hook.RESOLVE replaces getaddrinfo (tests: the real one may query beyond loopback)
+    session = probes.Session(options.timeout_s, resolve=(env.hook(Hook.RESOLVE) if env is not None else None))
 
     def start_probing(partial: Snapshot) -> None:
         early, system = probe_inputs(partial, names_for(partial, options), options)

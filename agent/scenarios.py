@@ -4,7 +4,7 @@ AWS Knowledge Center, "How does DNS work with my AWS Client VPN endpoint?":
 scenario 1 (no custom DNS, full tunnel; example 1 a local resolver with a static route
 outside the tunnel, example 2 a public resolver reached through the tunnel) and
 scenario 2 (custom DNS, split tunnel).  S3 (custom DNS, full tunnel) and S0 (no custom
-DNS, split tunnel) extend the table (DESIGN.md).
+DNS, split tunnel) extend the table (docs/design.md, "Scenarios").
 """
 from __future__ import annotations
 

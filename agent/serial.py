@@ -100,7 +100,8 @@ class Record:
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any], _where: str | None = None) -> T:
         where = _where or cls.__name__
-        hints = _hints(cls)
+        klass: type = cls   # mypy does not see that type[T] is Hashable (lru_cache's argument)
+        hints = _hints(klass)
         kwargs = {}
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             if f.name in data:

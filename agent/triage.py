@@ -155,7 +155,7 @@ def check_schema(doc: Any) -> str:
     if major != READ_MAJOR:
         newer = "newer: read it with a newer cvpn-doctor" if major > READ_MAJOR else "older than this cvpn-doctor reads"
         raise NotReadable(Status.UNSUPPORTED, f"schema {version} ({newer}; this one reads {READ_MAJOR}.x)")
-    return version
+    return m.group(0)       # the whole of `version` (a str: it matched)
 
 
 _OPENVPN_BANNER = re.compile(r"\bOpenVPN (\d+\.\d+(?:\.\d+)?(?:_[A-Za-z0-9]+)?) [A-Za-z0-9_]+-[\w.-]+")

@@ -146,7 +146,7 @@ def bench_scenario(running, binaries, args) -> list[str]:
     anchor_times: dict[str, list[float]] = {label: [] for label in anchor_argv}
     anchor_cpus: dict[str, list[float]] = {label: [] for label in anchor_argv}
     verdicts: dict[str, str] = {}
-    for label, binary in binaries:        # warm-up (page cache, .pyc)
+    for _label, binary in binaries:       # warm-up (page cache, .pyc)
         _doctor_once(binary, running, args.deadline)
     for i in range(args.runs):
         for label, binary in binaries:

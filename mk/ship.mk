@@ -7,12 +7,21 @@
 BUILD_STAMP := $(VENV)/.installed-build
 BENCH_RUNS  ?= 5
 
-.PHONY: build smoke bench
+.PHONY: build smoke bench lock
 
-# PyInstaller (the `build` extra) and jsonschema (`test`, for the smoke test's schema checks).
-$(BUILD_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[build,test]'
+# PyInstaller (the `build` extra) and jsonschema (`test`, for the smoke test's schema checks),
+# at the versions locked in packaging/constraints.txt: the binaries are built from known
+# versions, not whatever pip picks that day.  `make lock` refreshes the file.
+$(BUILD_STAMP): $(STAMP) packaging/constraints.txt
+	$(BIN)/python -m pip install --quiet -c packaging/constraints.txt -e '.[build,test]'
 	touch $(BUILD_STAMP)
+
+## Refresh packaging/constraints.txt: every dependency of the binaries and their tests, pinned,
+## for Linux, macOS and Windows at once (uv's universal resolution; pip-tools resolves for one OS)
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip compile pyproject.toml --extra build --extra test --universal \
+		--python-version 3.10 --custom-compile-command "make lock" -o packaging/constraints.txt
 
 ## Build the one-folder and one-file binaries for this OS into dist/ (PyInstaller)
 build: $(BUILD_STAMP)

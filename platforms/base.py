@@ -13,9 +13,10 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol
+from enum import Enum
+from typing import Any, Callable, Iterable, Protocol, TypeGuard, TypeVar
 
-from agent.model import Platform, RawCapture, Snapshot, SourceCapture, SourceKind, utc_now
+from agent.model import CollectionError, Evidence, Platform, RawCapture, Snapshot, SourceCapture, SourceKind, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,8 @@ def run_command(argv: tuple[str, ...], timeout_s: float, stdin: str | None = Non
     finally:
         if not out.thread.is_alive() and not err_out.thread.is_alive():
             for pipe in (proc.stdout, proc.stderr):
-                pipe.close()
+                if pipe is not None:     # always set (both are PIPE); the check is for the type
+                    pipe.close()
     duration = time.perf_counter() - started
     truncated = out.seen > MAX_OUTPUT_BYTES
     log.debug("ran %s in %.3f s (exit %s, %d bytes)", " ".join(argv), duration, proc.returncode, out.seen)
@@ -194,14 +196,57 @@ def read_file(path: str) -> str:
         return decode_bytes(fh.read(MAX_OUTPUT_BYTES))
 
 
+class Hook(str, Enum):
+    """The keys of ``Env.extra``: side effects beyond running a command and reading a file,
+    each replaced by a fake in tests.  A key that is not one of these is refused by Env (a
+    misspelt hook would otherwise fall back, silently, to the real operating system)."""
+    LISTDIR = "listdir"                # (dir) -> [(path, mtime)]: regular files in a directory
+    LISTSUBDIRS = "listsubdirs"        # (dir) -> [path]: directories in a directory
+    WHICH = "which"                    # shutil.which
+    EXISTS = "exists"                  # os.path.isfile
+    PROCESSES = "processes"            # () -> [{pid, name, argv, cwd}]: running processes
+    HOME = "home"                      # str: the home directory of the user diagnosed
+    HOME_OF = "home_of"                # (user name) -> home directory
+    ENVIRON = "environ"                # mapping: environment variables
+    READLINK = "readlink"              # os.readlink
+    RESOLVED_DBUS = "resolved_dbus"    # () -> systemd-resolved's state (platforms.resolved_dbus.read)
+    INTERFACES = "interfaces"          # () -> psutil interface read (platforms.parsers.interfaces.read_psutil)
+    WINREG = "winreg"                  # the winreg module (None: not readable)
+    WINDOWS_TOOLS = "windows_tools"    # platforms.windows.SystemTools: where the Windows programs are
+    READ_PLIST = "read_plist"          # (path) -> dict: a macOS property list
+    KERNEL_RELEASE = "kernel_release"  # () -> str: os.uname().release
+    RESOLVE = "resolve"                # getaddrinfo replacement for the probes
+
+    def __str__(self) -> str:
+        return self.value
+
+
+
 @dataclass(frozen=True)
 class Env:
     """The side effects an adapter may use, injected so tests pass fakes (Tailscale's
-    newOSConfigEnv).  ``extra`` carries adapter-specific hooks (D-Bus, winreg)."""
+    newOSConfigEnv).  ``extra`` carries the other hooks (D-Bus, winreg, ...): its keys are
+    :class:`Hook` members (their string values are accepted too); any other key raises
+    ValueError naming the valid ones.  Read a hook with :meth:`hook`."""
     run: Runner = run_command
     read: FileReader = read_file
     clock: Callable[[], str] = utc_now
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        valid = {h.value for h in Hook}
+        bad = sorted(str(k) for k in self.extra if not isinstance(k, str) or k not in valid)
+        if bad:
+            raise ValueError(f"unknown Env hook(s) {', '.join(map(repr, bad))}: "
+                             f"valid hooks are {', '.join(sorted(valid))}")
+        object.__setattr__(self, "extra", {Hook(k): v for k, v in self.extra.items()})
+
+    def hook(self, name: Hook, default: Any = None) -> Any:
+        """The hook ``name`` if one was given (even None), else ``default``."""
+        return self.extra.get(Hook(name), default)
+
+    def has_hook(self, name: Hook) -> bool:
+        return Hook(name) in self.extra
 
 
 def capture_source(source: Source, env: Env) -> SourceCapture:
@@ -325,9 +370,177 @@ class Adapter(Protocol):
         """Pure: raw text to Snapshot. Never raises; failures become CollectionErrors.
         Any subset of the sources parses (a partial capture gives a partial snapshot)."""
 
-    # Optional, for probing while collecting (agent.run.collect): an adapter that has them
-    # reads its resolver sources first, so their servers can be probed while the rest is read.
-    #   collect_dns(env) -> tuple[SourceCapture, ...]
-    #       the sources that name the nameservers (resolv.conf + resolved, scutil --dns)
-    #   collect_rest(env, first, addresses=()) -> RawCapture
-    #       everything else; collect(env, a) == collect_rest(env, collect_dns(env), a)
+    # Optional, for probing while collecting: see StagedAdapter.
+
+
+class StagedAdapter(Adapter, Protocol):
+    """An adapter that collects in two stages, for probing while collecting (agent.run.collect):
+    it reads its resolver sources first, so their servers can be probed while the rest is read.
+    Windows (one PowerShell run) has no stages."""
+
+    def collect_dns(self, env: Env) -> tuple[SourceCapture, ...]:
+        """The sources that name the nameservers (resolv.conf + resolved, scutil --dns)."""
+
+    def collect_rest(self, env: Env, first: Iterable[SourceCapture], addresses: Iterable[str] = ()) -> RawCapture:
+        """Everything else; ``collect(env, a) == collect_rest(env, collect_dns(env), a)``."""
+
+
+def is_staged(adapter: Adapter) -> TypeGuard[StagedAdapter]:
+    """True when ``adapter`` has the two stages of :class:`StagedAdapter`."""
+    return hasattr(adapter, "collect_dns")
+
+
+T = TypeVar("T")
+
+# What a stage may raise and cost itself only: a parser's complaint, or a record that fails
+# the model's validation (ValueError), or a shape a parser did not expect.
+STAGE_ERRORS: tuple[type[Exception], ...] = (ParseError, ValueError, KeyError, TypeError)
+
+
+# The stages a trace line may name instead of a source id (``<where>: <message>``).
+TRACE_STAGES: frozenset[str] = frozenset({
+    "collect",       # what collection did (a fallback run, a source stopped)
+    "dns",           # who manages DNS, which resolver answers what
+    "routes",        # the routing table, route lookups, policy rules
+    "interfaces",    # the interface inventory and where names came from
+    "tunnel",        # whether a VPN tunnel is up, full or split (platforms.tunnel)
+    "nrpt",          # Windows' Name Resolution Policy Table
+    "vpn",           # the VPN client's evidence: logs, pushed options (platforms.vpn_evidence)
+    "local",         # hosts file, browsers, containers, port 53 (platforms.local_evidence)
+})
+
+
+def _say(what: str, label: str | None, consequence: str | None) -> str:
+    return (f"{label}: " if label else "") + what + (f": {consequence}" if consequence else "")
+
+
+class ParseRun:
+    """One pure parse of a RawCapture: the scaffold every adapter's ``parse()`` stands on.
+
+    * :meth:`text` reads a source's text: a source not captured is None; one that failed
+      without output is None and a CollectionError; one that failed after printing something
+      is kept, with a CollectionError saying so; one cut at the size limit is traced.
+    * :meth:`parse` reads it with a parser: a ParseError becomes the CollectionError
+      "<what> could not be read: ...", never an exception.
+    * :meth:`stage` guards one part of the snapshot: any of :data:`STAGE_ERRORS` costs that
+      part only.  A stage runs once (its result is kept by name), so a stage that needs
+      another asks for it and gets it computed on demand: no order the caller must know.
+    * :meth:`error`, :meth:`trace` and :meth:`capture` record a CollectionError, a decision
+      and what the sources told (:class:`agent.model.Evidence`).
+
+    Trace convention: every line is ``<where>: <message>``, ``where`` being a source id
+    (``agent.source_ids``) or one of :data:`TRACE_STAGES` (``dns``, ``routes``, ``tunnel``, ...).
+
+    What a stage records is kept with that stage; :attr:`errors` and :attr:`trace_lines`
+    list the stages in ``order`` first, then the others in the order they first recorded
+    something -- so the same stages computed in another order give the same snapshot."""
+
+    def __init__(self, raw: RawCapture, order: Iterable[str] = ()) -> None:
+        self.raw = raw
+        self.captured: set[Evidence] = set()   # what the sources told (unknown is not absent)
+        self._order = tuple(order)
+        self._records: dict[str, tuple[list[CollectionError], list[str]]] = {}
+        self._running: list[str] = [""]
+        self._results: dict[str, Any] = {}
+
+    # -- recording -------------------------------------------------------------
+
+    def _record(self) -> tuple[list[CollectionError], list[str]]:
+        return self._records.setdefault(self._running[-1], ([], []))
+
+    def error(self, source: str, message: str) -> None:
+        self._record()[0].append(CollectionError(source=source, message=message))
+
+    def trace(self, where: str, message: str) -> None:
+        """Record a decision as ``<where>: <message>`` (where: a source id or a stage)."""
+        self._record()[1].append(f"{where}: {message}")
+
+    def trace_all(self, where: str, messages: Iterable[str]) -> None:
+        for message in messages:
+            self.trace(where, message)
+
+    def capture(self, *evidence: Evidence) -> None:
+        self.captured.update(evidence)
+
+    def _ordered(self) -> list[tuple[list[CollectionError], list[str]]]:
+        keys = [k for k in self._order if k in self._records]
+        keys += [k for k in self._records if k not in keys]
+        return [self._records[k] for k in keys]
+
+    @property
+    def errors(self) -> tuple[CollectionError, ...]:
+        return tuple(e for errors, _ in self._ordered() for e in errors)
+
+    @property
+    def trace_lines(self) -> tuple[str, ...]:
+        return tuple(t for _, lines in self._ordered() for t in lines)
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(e for e in Evidence if e in self.captured)
+
+    # -- reading ----------------------------------------------------------------
+
+    def source(self, source_id: str) -> SourceCapture | None:
+        return self.raw.get(source_id)
+
+    def text(self, source: str | SourceCapture | None, consequence: str | None = None, *,
+             required: bool = True, label: str | None = None) -> str | None:
+        """The text of ``source`` (an id or a capture), or None.
+
+        A failure without output is a CollectionError "[<label>: ]<error>[: <consequence>]"
+        (only a trace line "<id>: <error>" when not ``required``); a failure after some
+        output keeps the output, with the CollectionError "<error> (partial output kept)"."""
+        cap = self.raw.get(source) if isinstance(source, str) else source
+        if cap is None:
+            return None
+        text = cap.text
+        if text is None or (cap.error and not text.strip()):
+            why = cap.error or "no output"
+            if required:
+                self.error(cap.id, _say(why, label, consequence))
+            else:
+                self.trace(cap.id, why)
+            return None
+        if cap.error:
+            self.error(cap.id, _say(f"{cap.error} (partial output kept)", label, None))
+        if cap.truncated:
+            self.trace(cap.id, "output was cut at the size limit")
+        return text
+
+    def parse(self, source: str | SourceCapture | None, fn: Callable[[str], T], what: str, *,
+              consequence: str | None = None, required: bool = True, label: str | None = None,
+              skip_empty: bool = False, unreadable: Callable[[ParseError], str] | None = None) -> T | None:
+        """``fn`` of the text of ``source`` (see :meth:`text`), or None.  A ParseError becomes
+        the CollectionError "<what> could not be read: <error>" (or ``unreadable(error)``)."""
+        cap = self.raw.get(source) if isinstance(source, str) else source
+        text = self.text(cap, consequence, required=required, label=label)
+        if cap is None or text is None or (skip_empty and not text):
+            return None
+        try:
+            return fn(text)
+        except ParseError as err:
+            self.error(cap.id, unreadable(err) if unreadable else f"{what} could not be read: {err}")
+            return None
+
+    # -- stages -------------------------------------------------------------------
+
+    def stage(self, name: str, fn: Callable[[], T], default: T | None = None) -> T | None:
+        """``fn()``, run once per ``name`` (later calls return the first result).  Any of
+        :data:`STAGE_ERRORS` it raises becomes a CollectionError of ``name`` and ``default``."""
+        if name in self._results:
+            return self._results[name]
+        if name in self._running:
+            raise RuntimeError(f"parse stage {name!r} needs itself ({' -> '.join(self._running[1:])})")
+        self._running.append(name)
+        result: T | None
+        try:
+            result = fn()
+        except STAGE_ERRORS as err:
+            log.debug("stage %s failed", name, exc_info=True)
+            self.error(name, f"could not be parsed ({err}); this part of the snapshot is missing")
+            result = default
+        finally:
+            self._running.pop()
+        self._results[name] = result
+        return result

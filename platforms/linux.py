@@ -48,15 +48,17 @@ import ipaddress
 import json
 import logging
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from enum import Enum
 from functools import partial
 from typing import Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, LinkSearch, Platform,
-                         RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, ip_of)
+from agent.model import (DnsConfig, DnsManager, Evidence, Family, Interface, LinkSearch, Platform,
+                         RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot, SourceCapture, VpnEvidence, ip_of)
 from platforms import resolved_dbus
 from agent.routing import RouteTable
-from platforms.base import Env, ParseError, Source, api_capture, capture_concurrently, capture_source
+from agent import source_ids as sid
+from platforms.base import Env, Hook, ParseError, ParseRun, Source, api_capture, capture_concurrently, capture_source
 from platforms.parsers import interfaces as interfaces_parser
 from platforms.parsers import ifconfig_linux, ip_route, nmcli, nsswitch, proc_net_route, resolv_conf, resolvectl, route_n
 from platforms.parsers.resolvectl import ResolvedLink, ResolvedState
@@ -65,12 +67,19 @@ from platforms.tunnel import detect_tunnel, interface_kind
 log = logging.getLogger(__name__)
 
 RESOLV_CONF = "/etc/resolv.conf"
-_STAGE_ERRORS = (ParseError, ValueError, KeyError, TypeError)   # ValueError: model validation
+
+
+class IpMode(Enum):
+    """How ``ip`` answered at collection: JSON (``ip -j``), text only (old iproute2), or not
+    at all (then /proc/net/route is read and the route lookups come from that table)."""
+    JSON = "json"
+    TEXT = "text"
+    MISSING = "missing"
 
 
 def _source_argv_route_get(address: str, json_ok: bool, ifnames: dict[str, str] | None = None) -> tuple[str, ...]:
     addr, _, zone = address.partition("%")
-    base = ("ip", "-j") if json_ok else ("ip",)
+    base: tuple[str, ...] = ("ip", "-j") if json_ok else ("ip",)
     if ":" in addr:
         base += ("-6",)
     argv = base + ("route", "get", addr)
@@ -105,7 +114,7 @@ def _json_list(text: str | None) -> bool:
 
 
 def _read_link(env: Env) -> dict:
-    readlink = env.extra.get("readlink", os.readlink)
+    readlink = env.hook(Hook.READLINK, os.readlink)
     try:
         target = readlink(RESOLV_CONF)
     except OSError as err:
@@ -134,16 +143,16 @@ class LinuxAdapter:
         self.dbus_timeout_s = dbus_timeout_s
         t = command_timeout_s
         self.sources: tuple[Source, ...] = (
-            Source("resolv.conf", path=RESOLV_CONF),
-            Source("nsswitch.conf", path="/etc/nsswitch.conf", optional=True),
-            Source("os-release", path="/etc/os-release", optional=True),
-            Source("resolvectl", argv=("resolvectl", "status", "--no-pager"), timeout_s=t, optional=True),
-            Source("ip-route", argv=("ip", "-j", "-4", "route", "show", "table", "all"), timeout_s=t),
-            Source("ip-route6", argv=("ip", "-j", "-6", "route", "show", "table", "all"), timeout_s=t),
-            Source("ip-rule", argv=("ip", "-j", "rule", "show"), timeout_s=t),
-            Source("ip-route-text", argv=("ip", "route", "show", "table", "all"), timeout_s=t, optional=True),
-            Source("ip-rule-text", argv=("ip", "rule", "show"), timeout_s=t, optional=True),
-            Source("proc-net-route", path="/proc/net/route", optional=True),
+            Source(sid.RESOLV_CONF, path=RESOLV_CONF),
+            Source(sid.NSSWITCH_CONF, path="/etc/nsswitch.conf", optional=True),
+            Source(sid.OS_RELEASE, path="/etc/os-release", optional=True),
+            Source(sid.RESOLVECTL, argv=("resolvectl", "status", "--no-pager"), timeout_s=t, optional=True),
+            Source(sid.IP_ROUTE, argv=("ip", "-j", "-4", "route", "show", "table", "all"), timeout_s=t),
+            Source(sid.IP_ROUTE6, argv=("ip", "-j", "-6", "route", "show", "table", "all"), timeout_s=t),
+            Source(sid.IP_RULE, argv=("ip", "-j", "rule", "show"), timeout_s=t),
+            Source(sid.IP_ROUTE_TEXT, argv=("ip", "route", "show", "table", "all"), timeout_s=t, optional=True),
+            Source(sid.IP_RULE_TEXT, argv=("ip", "rule", "show"), timeout_s=t, optional=True),
+            Source(sid.PROC_NET_ROUTE, path="/proc/net/route", optional=True),
         )
         self._by_id = {s.id: s for s in self.sources}
 
@@ -156,15 +165,15 @@ class LinuxAdapter:
         """The sources that name the nameservers, read first (run.diagnose starts probing
         them while the rest is collected): resolv.conf, its symlink, nsswitch,
         os-release, and systemd-resolved over D-Bus (resolvectl when D-Bus fails)."""
-        caps = [capture_source(self._by_id["resolv.conf"], env),
-                api_capture("resolv.conf-link", f"readlink {RESOLV_CONF}", partial(_read_link, env)),
-                capture_source(self._by_id["nsswitch.conf"], env),
-                capture_source(self._by_id["os-release"], env)]
-        dbus_read = env.extra.get("resolved_dbus") or partial(resolved_dbus.read, self.dbus_timeout_s)
-        dbus = api_capture("resolved-dbus", "systemd-resolved D-Bus read", dbus_read)
+        caps = [capture_source(self._by_id[sid.RESOLV_CONF], env),
+                api_capture(sid.RESOLV_CONF_LINK, f"readlink {RESOLV_CONF}", partial(_read_link, env)),
+                capture_source(self._by_id[sid.NSSWITCH_CONF], env),
+                capture_source(self._by_id[sid.OS_RELEASE], env)]
+        dbus_read = env.hook(Hook.RESOLVED_DBUS) or partial(resolved_dbus.read, self.dbus_timeout_s)
+        dbus = api_capture(sid.RESOLVED_DBUS, "systemd-resolved D-Bus read", dbus_read)
         caps.append(dbus)
         if dbus.error:
-            caps.append(capture_source(self._by_id["resolvectl"], env))
+            caps.append(capture_source(self._by_id[sid.RESOLVECTL], env))
         return tuple(caps)
 
     def collect_rest(self, env: Env, first: Iterable[SourceCapture], addresses: Iterable[str] = ()) -> RawCapture:
@@ -177,41 +186,40 @@ class LinuxAdapter:
             caps.append(cap)
             return cap
 
-        caps.append(api_capture("interfaces", "psutil interface read",
-                                env.extra.get("interfaces") or interfaces_parser.read_psutil))
+        caps.append(api_capture(sid.INTERFACES, "psutil interface read",
+                                env.hook(Hook.INTERFACES) or interfaces_parser.read_psutil))
 
-        route = run("ip-route")
-        ip_mode = "json"
+        route = run(sid.IP_ROUTE)
         if _ran(route) and _json_list(route.text):
             # Modern iproute2: the IPv6 table, the rules and the route to each server do not
             # depend on each other: run them at once (same captures, in the same order).
             targets = self._route_targets(caps, addresses)
             ifnames = self._ifnames(caps, targets)
-            gets = [Source(f"route-get:{addr}", argv=_source_argv_route_get(addr, True, ifnames),
+            gets = [Source(sid.route_get(addr), argv=_source_argv_route_get(addr, True, ifnames),
                            timeout_s=self.command_timeout_s) for addr in targets]
-            found = capture_concurrently([self._by_id["ip-route6"], self._by_id["ip-rule"], *gets], env)
+            found = capture_concurrently([self._by_id[sid.IP_ROUTE6], self._by_id[sid.IP_RULE], *gets], env)
             caps.extend(found[:2])
-            caps.append(api_capture("route-targets", "addresses to look up routes for",
+            caps.append(api_capture(sid.ROUTE_TARGETS, "addresses to look up routes for",
                                     lambda: {"addresses": list(targets)}))
             caps.extend(found[2:])
             return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
         if _not_runnable(route):
-            ip_mode = "missing"
+            ip_mode = IpMode.MISSING
         else:
-            text = run("ip-route-text")
-            ip_mode = "missing" if _not_runnable(text) else "text"
-            if ip_mode == "text":
-                run("ip-rule-text")
-        if ip_mode == "missing":
-            run("proc-net-route")
+            text = run(sid.IP_ROUTE_TEXT)
+            ip_mode = IpMode.MISSING if _not_runnable(text) else IpMode.TEXT
+            if ip_mode is IpMode.TEXT:
+                run(sid.IP_RULE_TEXT)
+        if ip_mode is IpMode.MISSING:
+            run(sid.PROC_NET_ROUTE)
 
         targets = self._route_targets(caps, addresses)
         ifnames = self._ifnames(caps, targets)
-        caps.append(api_capture("route-targets", "addresses to look up routes for",
+        caps.append(api_capture(sid.ROUTE_TARGETS, "addresses to look up routes for",
                                 lambda: {"addresses": list(targets)}))
-        if ip_mode != "missing":
+        if ip_mode is not IpMode.MISSING:
             for addr in targets:
-                src = Source(f"route-get:{addr}", argv=_source_argv_route_get(addr, ip_mode == "json", ifnames),
+                src = Source(sid.route_get(addr), argv=_source_argv_route_get(addr, ip_mode is IpMode.JSON, ifnames),
                              timeout_s=self.command_timeout_s)
                 caps.append(capture_source(src, env))
         return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
@@ -220,7 +228,7 @@ class LinuxAdapter:
     def _ifnames(caps: list[SourceCapture], targets: tuple[str, ...]) -> dict[str, str]:
         """Numeric zone ids (ifindex) to interface names: from resolved's links, else the OS."""
         by_id = {c.id: c for c in caps}
-        state = _resolved_state(by_id.get("resolved-dbus"), by_id.get("resolvectl"))[0]
+        state = _resolved_state(by_id.get(sid.RESOLVED_DBUS), by_id.get(sid.RESOLVECTL))[0]
         names = {str(link.index): link.name for link in (state.links if state else ()) if link.name}
         for addr in targets:
             zone = addr.partition("%")[2]
@@ -234,13 +242,13 @@ class LinuxAdapter:
         stubs left out (their route is `lo`, which tells nothing)."""
         found: list[str] = []
         by_id = {c.id: c for c in caps}
-        rc = by_id.get("resolv.conf")
+        rc = by_id.get(sid.RESOLV_CONF)
         if rc is not None and rc.text:
             try:
                 found.extend(resolv_conf.parse(rc.text).nameservers)
             except ParseError:
                 pass
-        state = _resolved_state(by_id.get("resolved-dbus"), by_id.get("resolvectl"))[0]
+        state = _resolved_state(by_id.get(sid.RESOLVED_DBUS), by_id.get(sid.RESOLVECTL))[0]
         if state is not None:
             for link in (state.global_,) + state.links:
                 found.extend(s.address for s in link.servers)
@@ -255,26 +263,7 @@ class LinuxAdapter:
     # ------------------------------------------------------------------ parse
 
     def parse(self, raw: RawCapture) -> Snapshot:
-        p = _Parse(raw)
-        os_release = p.stage("os-release", p.os_release) or ""
-        interfaces = p.stage("interfaces", p.interfaces) or ()
-        devices = p.stage("nmcli", p.nmcli) or ()
-        routes = p.stage("routes", p.routes) or ()
-        if not routes and devices:
-            routes = p.stage("nmcli-routes", partial(p.nmcli_routes, devices)) or ()
-        p.stage("ip-rule", p.rules)
-        if not interfaces:
-            interfaces = p.stage("interface-names", partial(p.interfaces_from_names, routes, devices)) or ()
-        dns = p.stage("dns", partial(p.dns, devices)) or DnsConfig()
-        lookups = p.stage("route-get", partial(p.lookups, routes)) or ()
-        vpn = detect_tunnel(interfaces, routes)
-        p.trace.extend(f"vpn: {r}" for r in vpn.reasons)
-        if lookups:
-            p.captured.add(Evidence.ROUTE_LOOKUPS)
-        return Snapshot(platform=Platform.LINUX, collected_at=raw.collected_at, os_release=os_release,
-                        interfaces=tuple(interfaces), routes=tuple(routes), route_lookups=tuple(lookups),
-                        dns=dns, vpn=vpn, errors=tuple(p.errors), trace=tuple(p.trace),
-                        captured=tuple(e for e in Evidence if e in p.captured))
+        return _Parse(raw).snapshot()
 
 
 # --------------------------------------------------------------------------- parse helpers
@@ -292,7 +281,7 @@ def _resolved_state(dbus: SourceCapture | None, text: SourceCapture | None) -> t
         notes.append(f"dbus: {dbus.error}")
     if text is not None and text.text and text.text.strip():
         try:
-            return resolvectl.parse(text.text), "resolvectl"
+            return resolvectl.parse(text.text), sid.RESOLVECTL
         except ParseError as err:
             notes.append(f"resolvectl unreadable ({err})")
     elif text is not None:
@@ -300,44 +289,87 @@ def _resolved_state(dbus: SourceCapture | None, text: SourceCapture | None) -> t
     return None, "; ".join(notes) or "not collected"
 
 
-@dataclass
-class _Parse:
-    raw: RawCapture
-    errors: list[CollectionError] = field(default_factory=list)
-    trace: list[str] = field(default_factory=list)
-    ip_missing: bool = False
-    captured: set[Evidence] = field(default_factory=set)   # what the sources told (unknown is not absent)
+# The parts of a Linux snapshot, in the order their errors and trace lines are listed (any
+# order of computing them gives the same snapshot: each asks for the parts it needs).
+_STAGES = ("os-release", "interfaces", "nmcli", "routes", "nmcli-routes", "ip-rule", "interface-names", "dns",
+           "route-get", "tunnel")
 
-    def error(self, source: str, message: str) -> None:
-        self.errors.append(CollectionError(source=source, message=message))
 
-    def stage(self, name: str, fn):
-        # parse() must never raise: a parser's complaint, or a record that fails
-        # validation, costs this one stage only.
-        try:
-            return fn()
-        except _STAGE_ERRORS as err:
-            log.debug("stage %s failed", name, exc_info=True)
-            self.error(name, f"could not be parsed ({err}); this part of the snapshot is missing")
-            return None
+class _Parse(ParseRun):
+    """One pure parse of a Linux RawCapture.  Each part of the snapshot is a method that
+    computes it once (a ParseRun stage) and asks for the parts it depends on: the routes
+    for the interface names and the route lookups, nmcli's devices for the routes, the
+    interfaces and DNS.  No part relies on another having been computed before it."""
 
-    def text(self, source_id: str, meaning: str, required: bool = True) -> str | None:
-        """The text of a source, or None; a failed required source becomes an error."""
-        cap = self.raw.get(source_id)
-        if cap is None:
-            return None
-        if cap.text is None:
-            if required:
-                self.error(source_id, f"{cap.error or 'no output'}: {meaning}")
-            else:
-                self.trace.append(f"{source_id}: {cap.error or 'no output'}")
-            return None
-        return cap.text
+    PARTS = ("os_release", "interfaces", "devices", "routes", "rules", "dns", "lookups", "vpn")
+
+    def __init__(self, raw: RawCapture) -> None:
+        super().__init__(raw, _STAGES)
+
+    def snapshot(self, order: Iterable[str] = PARTS) -> Snapshot:
+        """The snapshot; ``order`` (names from PARTS) only says which parts are computed
+        first, which changes nothing (a test checks it)."""
+        for part in (*order, *self.PARTS):     # every part, the rules too (they only trace)
+            getattr(self, part)()
+        return Snapshot(platform=Platform.LINUX, collected_at=self.raw.collected_at, os_release=self.os_release(),
+                        interfaces=tuple(self.interfaces()), routes=tuple(self.routes()),
+                        route_lookups=tuple(self.lookups()), dns=self.dns(), vpn=self.vpn(), errors=self.errors,
+                        trace=self.trace_lines, captured=self.evidence)
+
+    # -- the parts, each computed once, on demand ---------------------------------
+
+    def os_release(self) -> str:
+        return self.stage("os-release", self._os_release) or ""
+
+    def inventory(self) -> tuple[Interface, ...]:
+        """The interface inventory (psutil, or a pasted ifconfig)."""
+        return self.stage("interfaces", self._interfaces) or ()
+
+    def devices(self) -> tuple:
+        """NetworkManager's devices (a pasted ``nmcli device show``)."""
+        return self.stage("nmcli", self._nmcli) or ()
+
+    def table(self) -> tuple[Route, ...]:
+        """The routing table as captured (ip -j, ip text, /proc/net/route, pasted tables)."""
+        return self.stage("routes", self._routes) or ()
+
+    def routes(self) -> tuple[Route, ...]:
+        """The routing table, else the routes nmcli lists."""
+        table = self.table()
+        if table or not self.devices():
+            return table
+        return self.stage("nmcli-routes", self._nmcli_routes) or ()
+
+    def rules(self) -> None:
+        self.stage("ip-rule", self._rules)
+
+    def interfaces(self) -> tuple[Interface, ...]:
+        """The inventory, else the names nmcli, the routes and resolved's links use."""
+        return self.inventory() or self.stage("interface-names", self._interfaces_from_names) or ()
+
+    def dns(self) -> DnsConfig:
+        return self.stage("dns", self._dns) or DnsConfig()
+
+    def lookups(self) -> tuple[RouteLookup, ...]:
+        return self.stage("route-get", self._lookups) or ()
+
+    def vpn(self) -> VpnEvidence:
+        return self.stage("tunnel", self._tunnel) or VpnEvidence()
+
+    @property
+    def ip_missing(self) -> bool:
+        """No usable ``ip``: collect read /proc/net/route, and the route lookups come from it."""
+        return self.raw.get(sid.PROC_NET_ROUTE) is not None
+
+    def _tunnel(self) -> VpnEvidence:
+        vpn = detect_tunnel(self.interfaces(), self.routes())
+        self.trace_all("tunnel", vpn.reasons)
+        return vpn
 
     # -- os-release, interfaces -------------------------------------------------
 
-    def os_release(self) -> str:
-        text = self.text("os-release", "the distribution is unknown", required=False)
+    def _os_release(self) -> str:
+        text = self.text(sid.OS_RELEASE, "the distribution is unknown", required=False)
         values = {}
         for line in (text or "").splitlines():
             key, sep, value = line.partition("=")
@@ -345,61 +377,59 @@ class _Parse:
                 values[key.strip()] = value.strip().strip('"').strip("'")
         return values.get("PRETTY_NAME") or values.get("NAME") or ""
 
-    def interfaces(self) -> tuple[Interface, ...]:
-        if self.raw.get("interfaces") is None and self.raw.get("ifconfig") is not None:
+    def _interfaces(self) -> tuple[Interface, ...]:
+        if self.raw.get(sid.INTERFACES) is None and self.raw.get(sid.IFCONFIG) is not None:
             return self.pasted_ifconfig()
-        text = self.text("interfaces", "interfaces (and so tunnel interfaces) are unknown")
-        if text is None:
+        found = self.parse(sid.INTERFACES, interfaces_parser.parse, "the interface inventory",
+                           consequence="interfaces (and so tunnel interfaces) are unknown",
+                           unreadable=lambda err: f"interface inventory unreadable ({err}): tunnel interfaces "
+                                                  "are unknown")
+        if found is None:
             return ()
-        try:
-            found = interfaces_parser.parse(text)
-        except ParseError as err:
-            self.error("interfaces", f"interface inventory unreadable ({err}): tunnel interfaces are unknown")
-            return ()
-        self.captured.add(Evidence.INTERFACES)
+        self.capture(Evidence.INTERFACES)
         return found
 
     def pasted_ifconfig(self) -> tuple[Interface, ...]:
         """A pasted net-tools ``ifconfig`` (``-a`` or not: without it only the interfaces
         that are up are listed, which is what tunnel detection needs)."""
-        text = self.text("ifconfig", "interfaces are unknown", required=False)
+        text = self.text(sid.IFCONFIG, "interfaces are unknown", required=False)
         if not text:
             return ()
         try:
             found = ifconfig_linux.parse(text)
         except ParseError as err:
-            self.error("ifconfig", f"ifconfig output unreadable ({err}): interfaces are unknown")
+            self.error(sid.IFCONFIG, f"ifconfig output unreadable ({err}): interfaces are unknown")
             return ()
-        self.captured.add(Evidence.INTERFACES)
-        self.trace.append(f"interfaces: {len(found)} from a pasted ifconfig: " + ", ".join(i.name for i in found))
+        self.capture(Evidence.INTERFACES)
+        self.trace("interfaces", f"{len(found)} from a pasted ifconfig: " + ", ".join(i.name for i in found))
         return found
 
-    def interfaces_from_names(self, routes: tuple[Route, ...], devices: tuple) -> tuple[Interface, ...]:
+    def _interfaces_from_names(self) -> tuple[Interface, ...]:
         """No interface inventory: the devices nmcli listed (with kind, state, addresses),
         then the names the routing table and systemd-resolved's links use."""
-        out: dict[str, Interface] = {i.name: i for i in nmcli.interfaces(devices)}
+        out: dict[str, Interface] = {i.name: i for i in nmcli.interfaces(self.devices())}
         if out:
             # NetworkManager lists every device it knows, managed or not: an interface list
-            self.captured.add(Evidence.INTERFACES)
-            self.trace.append("interfaces: inventory unavailable; devices taken from nmcli: " + ", ".join(out))
-        from_routes = [r.interface for r in routes if r.interface and r.interface not in out]
+            self.capture(Evidence.INTERFACES)
+            self.trace("interfaces", "inventory unavailable; devices taken from nmcli: " + ", ".join(out))
+        from_routes = [r.interface for r in self.routes() if r.interface and r.interface not in out]
         for name in dict.fromkeys(from_routes):
             out[name] = Interface(name=name, kind=interface_kind(name))
         if from_routes:
-            self.trace.append("interfaces: inventory unavailable; interface names taken from the routing table")
-        state, _how = _resolved_state(self.raw.get("resolved-dbus"), self.raw.get("resolvectl"))
+            self.trace("interfaces", "inventory unavailable; interface names taken from the routing table")
+        state, _how = _resolved_state(self.raw.get(sid.RESOLVED_DBUS), self.raw.get(sid.RESOLVECTL))
         from_resolved = [link for link in (state.links if state else ()) if link.name and link.name not in out]
         for link in from_resolved:
             out[link.name] = Interface(name=link.name, index=link.index, kind=interface_kind(link.name))
         if from_resolved:
-            self.trace.append("interfaces: names taken from systemd-resolved's links: "
-                              + ", ".join(link.name for link in from_resolved))
+            self.trace("interfaces", "names taken from systemd-resolved's links: "
+                                     + ", ".join(link.name for link in from_resolved))
         return tuple(out.values())
 
     # -- nmcli (pasted) -------------------------------------------------------
 
-    def nmcli(self) -> tuple:
-        cap = self.raw.get("nmcli")
+    def _nmcli(self) -> tuple:
+        cap = self.raw.get(sid.NMCLI)
         if cap is None or not cap.text:
             return ()
         device = None
@@ -410,104 +440,103 @@ class _Parse:
         try:
             devices = nmcli.parse(cap.text, device=device)
         except ParseError as err:
-            self.error("nmcli", f"`nmcli device show` output unreadable ({err})")
+            self.error(sid.NMCLI, f"`nmcli device show` output unreadable ({err})")
             return ()
         for dev in devices:
             dns = ", ".join(dev.ip4_dns + dev.ip6_dns) or "-"
-            self.trace.append(f"nmcli: {dev.device or '(device not named)'} type={dev.type or '?'} "
-                              f"state={dev.state or '?'} dns={dns} gateway={dev.ip4_gateway or '-'}")
+            self.trace(sid.NMCLI, f"{dev.device or '(device not named)'} type={dev.type or '?'} "
+                                  f"state={dev.state or '?'} dns={dns} gateway={dev.ip4_gateway or '-'}")
         return devices
 
-    def nmcli_routes(self, devices: tuple) -> tuple[Route, ...]:
-        found = nmcli.routes(devices)
+    def _nmcli_routes(self) -> tuple[Route, ...]:
+        found = nmcli.routes(self.devices())
         if found:
-            self.trace.append(f"routes: no routing table captured; {len(found)} route(s) from nmcli "
-                              "(NetworkManager's own routes only: routes a VPN client added by hand are not listed)")
+            self.trace("routes", f"no routing table captured; {len(found)} route(s) from nmcli "
+                                 "(NetworkManager's own routes only: routes a VPN client added by hand are not listed)")
         return found
 
     # -- routes ---------------------------------------------------------------
 
     def pasted_table(self) -> list[Route]:
         """net-tools ``route -n`` / ``netstat -rn`` (or without -n), as pasted."""
-        numeric, named = self.raw.get("route-n"), self.raw.get("route-names")
+        numeric, named = self.raw.get(sid.ROUTE_N), self.raw.get(sid.ROUTE_NAMES)
         cap = numeric if numeric is not None and numeric.text else named
         if cap is None or not cap.text:
             return []
         if cap is numeric and named is not None:
-            self.trace.append("routes: `route`/`netstat -r` output with names ignored: the `route -n` table was read")
+            self.trace("routes", "`route`/`netstat -r` output with names ignored: the `route -n` table was read")
         try:
             table = route_n.parse(cap.text)
         except ParseError as err:
             self.error(cap.id, f"routing table unreadable ({err}): routes are unknown")
             return []
         for line in table.skipped:
-            self.trace.append(f"{cap.id}: {line} skipped")
+            self.trace(cap.id, f"{line} skipped")
         for row in table.rows:
             if row.gateway_name:
-                self.trace.append(f"{cap.id}: gateway of {row.cidr} printed as the name {row.gateway_name!r}: "
-                                  "its address is unknown")
-        self.trace.append(f"routes: {len(table.rows)} from the net-tools table ({cap.id})")
+                self.trace(cap.id, f"gateway of {row.cidr} printed as the name {row.gateway_name!r}: "
+                                   "its address is unknown")
+        self.trace("routes", f"{len(table.rows)} from the net-tools table ({cap.id})")
         families = {row.family for row in table.rows}
-        self.captured.add(Evidence.ROUTES)      # the IPv4 table was printed, even if empty
+        self.capture(Evidence.ROUTES)      # the IPv4 table was printed, even if empty
         if Family.INET6 in families or "Kernel IPv6" in cap.text:
-            self.captured.add(Evidence.ROUTES6)
+            self.capture(Evidence.ROUTES6)
         out = []
         for row in table.rows:
             try:
                 out.append(row.to_route())
             except ValueError as err:
-                self.trace.append(f"{cap.id}: row {row.destination!r} skipped ({err})")
+                self.trace(cap.id, f"row {row.destination!r} skipped ({err})")
         return out
 
-    def routes(self) -> tuple[Route, ...]:
+    def _routes(self) -> tuple[Route, ...]:
         routes: list[Route] = []
-        text_cap = self.raw.get("ip-route-text")
-        proc_cap = self.raw.get("proc-net-route")
-        route_cap = self.raw.get("ip-route")
-        pasted = self.raw.get("route-n") is not None or self.raw.get("route-names") is not None
-        if proc_cap is None and text_cap is None and route_cap is None and self.raw.get("ip-route6") is None and pasted:
+        text_cap = self.raw.get(sid.IP_ROUTE_TEXT)
+        proc_cap = self.raw.get(sid.PROC_NET_ROUTE)
+        route_cap = self.raw.get(sid.IP_ROUTE)
+        pasted = self.raw.get(sid.ROUTE_N) is not None or self.raw.get(sid.ROUTE_NAMES) is not None
+        if proc_cap is None and text_cap is None and route_cap is None and self.raw.get(sid.IP_ROUTE6) is None and pasted:
             routes.extend(self.pasted_table())
             pasted = False
         elif proc_cap is not None:
-            self.ip_missing = True
             why = route_cap.error if route_cap is not None else "ip was not run"
             if text_cap is not None and text_cap.error:
                 why = text_cap.error
-            self.error("ip-route", f"{why}: routes come from /proc/net/route (IPv4 main table only, "
+            self.error(sid.IP_ROUTE, f"{why}: routes come from /proc/net/route (IPv4 main table only, "
                                    "no IPv6, no policy rules) and route lookups from that table")
-            text = self.text("proc-net-route", "the routing table is unknown")
+            text = self.text(sid.PROC_NET_ROUTE, "the routing table is unknown")
             if text is not None:
                 try:
                     found = proc_net_route.parse(text)
                     routes.extend(found)
-                    self.trace.extend(f"proc-net-route: {line} skipped" for line in getattr(found, "skipped", ()))
-                    self.captured.add(Evidence.ROUTES)
-                    self.trace.append(f"routes: {len(routes)} from /proc/net/route (ip unavailable)")
+                    self.trace_all(sid.PROC_NET_ROUTE, (f"{line} skipped" for line in getattr(found, "skipped", ())))
+                    self.capture(Evidence.ROUTES)
+                    self.trace("routes", f"{len(routes)} from /proc/net/route (ip unavailable)")
                 except ParseError as err:
-                    self.error("proc-net-route", f"/proc/net/route unreadable ({err}): routes are unknown")
+                    self.error(sid.PROC_NET_ROUTE, f"/proc/net/route unreadable ({err}): routes are unknown")
         elif text_cap is not None:
             if route_cap is not None:
-                self.trace.append(f"routes: `ip -j` unusable ({route_cap.error or 'output is not JSON'}); "
-                                  "using `ip route show table all` text")
-            text = self.text("ip-route-text", "the routing table is unknown")
+                self.trace("routes", f"`ip -j` unusable ({route_cap.error or 'output is not JSON'}); "
+                                     "using `ip route show table all` text")
+            text = self.text(sid.IP_ROUTE_TEXT, "the routing table is unknown")
             if text is not None:
                 try:
                     found = ip_route.parse(text)
                 except ParseError as err:
-                    self.error("ip-route-text", f"`ip route` output unreadable ({err}): routes are unknown")
+                    self.error(sid.IP_ROUTE_TEXT, f"`ip route` output unreadable ({err}): routes are unknown")
                 else:
                     routes.extend(found)
                     # `ip route` shows one family: IPv4 unless every route is IPv6
                     families = {r.family for r in found} or {Family.INET}
-                    self.captured.update(Evidence.ROUTES6 if f is Family.INET6 else Evidence.ROUTES for f in families)
+                    self.capture(*(Evidence.ROUTES6 if f is Family.INET6 else Evidence.ROUTES for f in families))
         else:
-            for source_id, family in (("ip-route", Family.INET), ("ip-route6", Family.INET6)):
+            for source_id, family in ((sid.IP_ROUTE, Family.INET), (sid.IP_ROUTE6, Family.INET6)):
                 label = "IPv4" if family is Family.INET else "IPv6"
                 cap = self.raw.get(source_id)
                 if cap is not None and cap.error and not (cap.text or "").strip():
                     if family is Family.INET6 and "not supported" in (cap.stderr or ""):
-                        self.trace.append("routes: IPv6 is disabled in the kernel (no IPv6 routes)")
-                        self.captured.add(Evidence.ROUTES6)
+                        self.trace("routes", "IPv6 is disabled in the kernel (no IPv6 routes)")
+                        self.capture(Evidence.ROUTES6)
                     else:
                         self.error(source_id, f"{cap.error}: {label} routes are unknown")
                     continue
@@ -520,13 +549,13 @@ class _Parse:
                     self.error(source_id, f"`ip -j route` output unreadable ({err}): {label} routes are unknown")
                     continue
                 routes.extend(found)
-                self.captured.add(Evidence.ROUTES if family is Family.INET else Evidence.ROUTES6)
+                self.capture(Evidence.ROUTES if family is Family.INET else Evidence.ROUTES6)
         if pasted:
             # a paste with `ip route show table 101` and `route -n` (the main table): both
             seen = {(r.destination, r.gateway, r.interface) for r in routes}
             extra = [r for r in self.pasted_table() if (r.destination, r.gateway, r.interface) not in seen]
             if extra:
-                self.trace.append(f"routes: {len(extra)} more from the pasted net-tools table")
+                self.trace("routes", f"{len(extra)} more from the pasted net-tools table")
             routes.extend(extra)
         unique = list(dict.fromkeys(routes))
         for r in unique:
@@ -535,11 +564,11 @@ class _Parse:
                     and r.network.prefixlen == 0):
                 via = f" via {r.gateway}" if r.gateway else ""
                 metric = f" metric {r.metric}" if r.metric is not None else ""
-                self.trace.append(f"routes: default ({r.family}){via} dev {r.interface}{metric}")
+                self.trace("routes", f"default ({r.family}){via} dev {r.interface}{metric}")
         return tuple(unique)
 
-    def rules(self) -> None:
-        source_id = "ip-rule-text" if self.raw.get("ip-rule-text") is not None else "ip-rule"
+    def _rules(self) -> None:
+        source_id = sid.IP_RULE_TEXT if self.raw.get(sid.IP_RULE_TEXT) is not None else sid.IP_RULE
         text = self.text(source_id, "policy-routing rules are unknown", required=False)
         if text is None:
             return
@@ -550,42 +579,43 @@ class _Parse:
             return
         extra = [r for r in rules if not r.is_default]
         if not extra:
-            self.trace.append("routes: only the default policy rules (local, main, default)")
+            self.trace("routes", "only the default policy rules (local, main, default)")
         for r in extra:
             note = " (packets without that mark do not use it: `ip route get` may not show the tunnel path)" \
                 if r.fwmark else ""
-            self.trace.append(f"routes: policy rule {r.describe()}{note}")
+            self.trace("routes", f"policy rule {r.describe()}{note}")
 
     # -- DNS ------------------------------------------------------------------
 
-    def dns(self, devices: tuple = ()) -> DnsConfig:
+    def _dns(self) -> DnsConfig:
+        devices = self.devices()
         rc = None
-        rc_text = self.text("resolv.conf", "the nameservers programs read from /etc/resolv.conf are unknown")
+        rc_text = self.text(sid.RESOLV_CONF, "the nameservers programs read from /etc/resolv.conf are unknown")
         if rc_text is not None:
             try:
                 rc = resolv_conf.parse(rc_text)
             except ParseError as err:
-                self.error("resolv.conf", f"/etc/resolv.conf is not a valid resolv.conf ({err}): "
+                self.error(sid.RESOLV_CONF, f"/etc/resolv.conf is not a valid resolv.conf ({err}): "
                                           "the nameservers programs read from it are unknown")
             if rc is not None and rc.invalid:
-                self.error("resolv.conf", "/etc/resolv.conf has lines the resolver ignores: "
+                self.error(sid.RESOLV_CONF, "/etc/resolv.conf has lines the resolver ignores: "
                                           + "; ".join(rc.invalid[:5]))
         link_target = None
-        link_text = self.text("resolv.conf-link", "whether /etc/resolv.conf is a symlink is unknown", required=False)
+        link_text = self.text(sid.RESOLV_CONF_LINK, "whether /etc/resolv.conf is a symlink is unknown", required=False)
         if link_text:
             try:
                 link = json.loads(link_text)
                 link_target = link.get("resolved") or link.get("target")
             except (ValueError, AttributeError):
-                self.trace.append("resolv.conf-link: unreadable")
+                self.trace(sid.RESOLV_CONF_LINK, "unreadable")
         nss = None
-        nss_text = self.text("nsswitch.conf", "whether glibc asks systemd-resolved is unknown", required=False)
+        nss_text = self.text(sid.NSSWITCH_CONF, "whether glibc asks systemd-resolved is unknown", required=False)
         if nss_text is not None:
             try:
                 nss = nsswitch.parse(nss_text)
             except ParseError as err:
-                self.trace.append(f"nsswitch.conf: unreadable ({err})")
-        state, how = _resolved_state(self.raw.get("resolved-dbus"), self.raw.get("resolvectl"))
+                self.trace(sid.NSSWITCH_CONF, f"unreadable ({err})")
+        state, how = _resolved_state(self.raw.get(sid.RESOLVED_DBUS), self.raw.get(sid.RESOLVECTL))
 
         # --- the decision (Tailscale dnsMode / resolvOwner / resolvedIsActuallyResolver)
         owner = rc.owner if rc else None
@@ -616,18 +646,18 @@ class _Parse:
             rc_word = "openvpn+" + rc_word
         nss_word = ",".join(nss.hosts) if nss and nss.hosts else ("unknown" if nss is None else "default")
         resolved_word = how if state is not None else "no"
-        self.trace.append(f"dns: rc={rc_word} link={link_target or 'none'} stub={'yes' if stub else 'no'} "
+        self.trace("dns", f"rc={rc_word} link={link_target or 'none'} stub={'yes' if stub else 'no'} "
                           f"nss={nss_word} resolved={resolved_word} ret={manager.value}")
         if state is None and how != "not collected":
-            self.trace.append(f"dns: systemd-resolved not readable ({how})")
+            self.trace("dns", f"systemd-resolved not readable ({how})")
         if state is not None and state.resolv_conf_mode:
-            self.trace.append(f"dns: resolved reports resolv.conf mode {state.resolv_conf_mode}")
+            self.trace("dns", f"resolved reports resolv.conf mode {state.resolv_conf_mode}")
 
         if state is not None:
-            self.captured.add(Evidence.DNS_LINKS)
+            self.capture(Evidence.DNS_LINKS)
         if state is not None and not resolved_is_resolver and rc is not None:
             busy = sum(1 for link in state.links if link.servers)
-            self.trace.append(f"dns: systemd-resolved runs ({busy} link(s) with servers) but glibc does not ask it")
+            self.trace("dns", f"systemd-resolved runs ({busy} link(s) with servers) but glibc does not ask it")
 
         resolvers: list[Resolver] = []
         search: tuple[str, ...] = rc.search if rc else ()
@@ -635,8 +665,8 @@ class _Parse:
             why = ("resolv.conf points at the 127.0.0.53 stub" if stub else
                    "/etc/resolv.conf links to stub-resolv.conf" if rc is None and stub_link else
                    "nsswitch asks resolve before dns")
-            self.trace.append(f"dns: systemd-resolved is the resolver ({why}): servers from resolved ({how})")
-            self.captured.add(Evidence.DNS_GLOBAL)
+            self.trace("dns", f"systemd-resolved is the resolver ({why}): servers from resolved ({how})")
+            self.capture(Evidence.DNS_GLOBAL)
             resolvers = self.resolved_resolvers(state)
             search = tuple(dict.fromkeys(d for link in (state.global_,) + state.links
                                          for d in link.domains if not d.startswith("~")))
@@ -651,7 +681,7 @@ class _Parse:
                                    f"could not be read ({how}): the real nameservers are unknown")
             # Programs still ask the stub: it is the resolver in use (probing it shows whether it
             # answers at all -- resolved stopped), what stands behind it is not known.
-            self.captured.add(Evidence.DNS_GLOBAL)
+            self.capture(Evidence.DNS_GLOBAL)
             for i, ns in enumerate(rc.used_nameservers if rc else ("127.0.0.53",)):
                 resolvers.append(Resolver(address=ns, scope=ResolverScope.GLOBAL, order=i,
                                           origin="resolv.conf (the systemd-resolved stub; resolved's own servers "
@@ -659,15 +689,15 @@ class _Parse:
         elif rc is None and state is not None:
             # resolved's state alone (a pasted `resolvectl status`): its servers are listed, but
             # whether programs ask resolved is unknown without /etc/resolv.conf -- not "no".
-            self.trace.append(f"dns: /etc/resolv.conf not captured: resolved's servers ({how}) are listed; "
+            self.trace("dns", f"/etc/resolv.conf not captured: resolved's servers ({how}) are listed; "
                               "whether programs ask systemd-resolved is unknown")
             resolvers = self.resolved_resolvers(state)
             search = tuple(dict.fromkeys(d for link in (state.global_,) + state.links
                                          for d in link.domains if not d.startswith("~")))
         elif rc is not None:
-            self.captured.add(Evidence.DNS_GLOBAL)
+            self.capture(Evidence.DNS_GLOBAL)
             if manager is DnsManager.SYSTEMD_RESOLVED:
-                self.trace.append("dns: resolved writes resolv.conf but is not the resolver (uplink/static "
+                self.trace("dns", "resolved writes resolv.conf but is not the resolver (uplink/static "
                                   "mode): programs query its servers directly, per-link split DNS is bypassed")
             in_block = {ns: b.device for b in rc.openvpn_blocks for ns in b.nameservers}
             for i, ns in enumerate(rc.used_nameservers):
@@ -675,10 +705,10 @@ class _Parse:
                 resolvers.append(Resolver(address=ns, scope=ResolverScope.GLOBAL, order=i, origin=origin))
             if len(rc.nameservers) > resolv_conf.GLIBC_MAXNS:
                 ignored = ", ".join(rc.nameservers[resolv_conf.GLIBC_MAXNS:])
-                self.trace.append(f"dns: glibc reads only the first {resolv_conf.GLIBC_MAXNS} nameservers; "
+                self.trace("dns", f"glibc reads only the first {resolv_conf.GLIBC_MAXNS} nameservers; "
                                   f"ignored: {ignored}")
             if not rc.nameservers:
-                self.trace.append("dns: resolv.conf lists no nameserver (glibc then asks 127.0.0.1)")
+                self.trace("dns", "resolv.conf lists no nameserver (glibc then asks 127.0.0.1)")
             if state is not None:
                 # resolved holds servers (the VPN's on its tunnel link, often) that programs never
                 # ask: kept, as UNUSED, so that what the machine shows of the VPN's DNS is not lost.
@@ -689,13 +719,13 @@ class _Parse:
                         if r.scope is not ResolverScope.INACTIVE]
                 resolvers += [r for r in held if r.address not in {x.address for x in resolvers}]
         if state is not None and state.skipped:
-            self.trace.extend(f"dns: resolvectl: {line} (skipped)" for line in state.skipped)
+            self.trace_all("dns", (f"resolvectl: {line} (skipped)" for line in state.skipped))
         if devices and not resolvers and rc is None and state is None:
             resolvers = list(nmcli.resolvers(devices))
             search = tuple(dict.fromkeys(d for dev in devices for d in dev.ip4_domains + dev.ip6_domains))
             if resolvers:
-                self.captured.add(Evidence.DNS_LINKS)
-                self.trace.append("dns: /etc/resolv.conf not captured: the servers NetworkManager set per device "
+                self.capture(Evidence.DNS_LINKS)
+                self.trace("dns", "/etc/resolv.conf not captured: the servers NetworkManager set per device "
                                   "(nmcli) are listed; whether programs use them directly or through "
                                   "systemd-resolved is not known (not captured)")
         elif devices and (resolvers or rc is not None):
@@ -708,25 +738,25 @@ class _Parse:
                     continue
                 if stub and state is None:
                     resolvers.append(replace(r, origin=f"{r.origin} (handed to systemd-resolved)"))
-                    self.trace.append(f"dns: {r.address} on {r.interface}: NetworkManager's server, which "
+                    self.trace("dns", f"{r.address} on {r.interface}: NetworkManager's server, which "
                                       "systemd-resolved gets for that link (resolved's own state not captured)")
                 elif rc is not None and not stub and state is None:
                     resolvers.append(replace(r, scope=ResolverScope.UNUSED,
                                              origin=f"{r.origin} (not in /etc/resolv.conf)"))
-                    self.trace.append(f"dns: {r.address} on {r.interface}: set by NetworkManager but not in "
+                    self.trace("dns", f"{r.address} on {r.interface}: set by NetworkManager but not in "
                                       "/etc/resolv.conf, so programs do not ask it")
             by_server = {ns: dev.device for dev in devices if dev.device for ns in dev.ip4_dns + dev.ip6_dns}
             annotated = []
             for r in resolvers:
                 dev = by_server.get(r.address)
                 if r.interface is None and dev:
-                    self.trace.append(f"dns: {r.address} ({r.origin}) was set by NetworkManager on {dev} (nmcli)")
+                    self.trace("dns", f"{r.address} ({r.origin}) was set by NetworkManager on {dev} (nmcli)")
                     r = replace(r, interface=dev)
                 annotated.append(r)
             resolvers = annotated
         link_search: list[LinkSearch] = []
         if rc is not None:
-            self.captured.add(Evidence.RESOLV_CONF)
+            self.capture(Evidence.RESOLV_CONF)
             link_search.append(LinkSearch(None, rc.search, "/etc/resolv.conf search"))
         if state is not None:
             for link in (state.global_,) + state.links:
@@ -741,14 +771,13 @@ class _Parse:
         if not by and rc is not None and rc.owner == "openvpn3":
             by = "openvpn3"      # OpenVPN 3 Linux writes the file itself (NetCfg::DNS::ResolvConfFile)
         if by:
-            self.trace.append(f"dns: /etc/resolv.conf was written by {by} (its header says so)")
+            self.trace("dns", f"/etc/resolv.conf was written by {by} (its header says so)")
         return DnsConfig(manager=manager, resolvers=tuple(resolvers), search_domains=tuple(search),
                          options=rc.options if rc else (), resolv_conf_nameservers=rc.nameservers if rc else (),
                          stub=stub, link_search=tuple(link_search), resolv_conf_by=by)
 
-    def resolved_resolvers(self, state: ResolvedState, trace: bool = True) -> list[Resolver]:
+    def resolved_resolvers(self, state: ResolvedState) -> list[Resolver]:
         out: list[Resolver] = []
-        trace_lines = self.trace if trace else []
         order = 0
 
         def add(link: ResolvedLink, scope: ResolverScope, interface: str | None, origin: str) -> None:
@@ -763,7 +792,7 @@ class _Parse:
         g = state.global_
         if g.servers:
             add(g, ResolverScope.GLOBAL, None, "resolved global")
-            trace_lines.append(f"dns: resolved global: {len(g.servers)} server(s), "
+            self.trace("dns", f"resolved global: {len(g.servers)} server(s), "
                               f"domains={' '.join(g.domains) or '-'} -> global")
         for link in state.links:
             if not link.servers:
@@ -782,20 +811,20 @@ class _Parse:
             else:
                 scope, why = ResolverScope.INACTIVE, "DefaultRoute=no and no domains"
             add(link, scope, (link.name or str(link.index)) if link.index > 0 else None, f"resolved {label}")
-            trace_lines.append(f"dns: resolved {label}: default-route={_yesno(link.default_route)} "
+            self.trace("dns", f"resolved {label}: default-route={_yesno(link.default_route)} "
                               f"domains={' '.join(link.domains) or '-'} -> {scope.value} ({why})")
         if not any(r.scope is not ResolverScope.INACTIVE for r in out) and state.fallback_servers:
             fb = ResolvedLink(index=0, name="fallback", servers=state.fallback_servers)
             add(fb, ResolverScope.GLOBAL, None, "resolved fallback")
-            trace_lines.append("dns: no other server configured: resolved uses its fallback servers")
+            self.trace("dns", "no other server configured: resolved uses its fallback servers")
         return out
 
     # -- route lookups --------------------------------------------------------
 
-    def lookups(self, routes: tuple[Route, ...]) -> tuple[RouteLookup, ...]:
+    def _lookups(self) -> tuple[RouteLookup, ...]:
         out: list[RouteLookup] = []
-        for cap in self.raw.with_prefix("route-get:"):
-            address = cap.id.split(":", 1)[1]
+        for cap in self.raw.with_prefix(sid.ROUTE_GET_PREFIX):
+            address = sid.route_get_address(cap.id)
             if cap.text and cap.text.strip():
                 try:
                     out.append(ip_route.parse_route_get(cap.text, address))
@@ -811,18 +840,20 @@ class _Parse:
                 self.error(cap.id, f"{cap.error}: the interface that carries packets to {address} is unknown")
                 out.append(RouteLookup(address=address, error=cap.error, method="ip route get"))
         if self.ip_missing:
-            targets_text = self.text("route-targets", "route lookups are missing", required=False)
+            targets_text = self.text(sid.ROUTE_TARGETS, "route lookups are missing", required=False)
             try:
                 targets = json.loads(targets_text or "{}").get("addresses", [])
             except (ValueError, AttributeError):
                 targets = []
-            table = RouteTable(routes)
+            table = RouteTable(self.routes())
             for address in targets:
                 if _valid_address(str(address)):
                     out.append(table.lookup(str(address)))
             if targets:
-                self.trace.append(f"routes: {len(targets)} lookup(s) computed from the table by longest prefix "
-                                  "(no `ip route get`: policy rules are not seen)")
+                self.trace("routes", f"{len(targets)} lookup(s) computed from the table by longest prefix "
+                                     "(no `ip route get`: policy rules are not seen)")
+        if out:
+            self.capture(Evidence.ROUTE_LOOKUPS)
         return tuple(out)
 
 

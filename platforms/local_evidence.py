@@ -3,11 +3,11 @@ own DNS-over-HTTPS, Docker and WSL, and local DNS agents on port 53 -- collected
 folded into ``Snapshot.local`` (pure), the way :mod:`platforms.vpn_evidence` does for logs.
 
 :func:`local_sources` reads through the injected :class:`platforms.base.Env` (files via
-``env.read``, directory listings via ``env.extra['listdir']`` / ``['listsubdirs']``, macOS
-property lists via ``env.extra['read_plist']``, the Windows registry via ``env.extra['winreg']``,
-the home directory via ``env.extra['home']`` (the invoking user's under ``sudo``, looked up with
-``env.extra['home_of']``), environment
-variables via ``env.extra['environ']``, command look-up via ``env.extra['which']``, commands via
+``env.read``, directory listings via ``Hook.LISTDIR`` / ``Hook.LISTSUBDIRS``, macOS
+property lists via ``Hook.READ_PLIST``, the Windows registry via ``Hook.WINREG``,
+the home directory via ``Hook.HOME`` (the invoking user's under ``sudo``, looked up with
+``Hook.HOME_OF``), environment
+variables via ``Hook.ENVIRON``, command look-up via ``Hook.WHICH``, commands via
 ``env.run``: argv lists, timeouts, ``LC_ALL=C``) and returns these captures; it never raises:
 
 ==================  =========================================================================
@@ -42,15 +42,16 @@ from typing import Any, Iterable
 
 from agent.model import (CollectionError, ContainerDns, Evidence, Platform, RawCapture, Snapshot,
                          SourceCapture)
-from platforms.base import Env, ParseError, Source, api_capture, capture_source, load_json
+from agent import source_ids as sid
+from platforms.base import Env, Hook, ParseError, Source, api_capture, capture_source, load_json
 from platforms.parsers import browser_dns, container_dns, hosts as hosts_parser, port53
 
 log = logging.getLogger(__name__)
 
-HOSTS_SOURCE = "hosts"
-BROWSER_SOURCE = "browser-dns"
-CONTAINER_SOURCE = "container-dns"
-PORT53_SOURCE = "port53"
+HOSTS_SOURCE = sid.HOSTS
+BROWSER_SOURCE = sid.BROWSER_DNS
+CONTAINER_SOURCE = sid.CONTAINER_DNS
+PORT53_SOURCE = sid.PORT53
 SOURCE_IDS = (HOSTS_SOURCE, BROWSER_SOURCE, CONTAINER_SOURCE, PORT53_SOURCE)
 
 PORT53_TIMEOUT_S = 3.0
@@ -71,14 +72,14 @@ def _join(platform: Platform, *parts: str) -> str:
 
 
 def user_home(env: Env) -> str:
-    """The home of the user the diagnosis is for: ``env.extra['home']``, else the invoking
+    """The home of the user the diagnosis is for: ``Hook.HOME``, else the invoking
     user's under ``sudo`` (browser profiles are theirs, not root's), else ``~``."""
-    if env.extra.get("home"):
-        return env.extra["home"]
-    environ = env.extra.get("environ", os.environ)
+    if env.hook(Hook.HOME):
+        return env.hook(Hook.HOME)
+    environ = env.hook(Hook.ENVIRON, os.environ)
     sudo_user = environ.get("SUDO_USER")
     if sudo_user and sudo_user != "root":
-        home = env.extra.get("home_of", _home_of)(sudo_user)
+        home = env.hook(Hook.HOME_OF, _home_of)(sudo_user)
         if home:
             return home
     return os.path.expanduser("~")
@@ -212,7 +213,7 @@ class _Reader:
         return text
 
     def files(self, directory: str, suffix: str) -> list[str]:
-        listdir = self.env.extra.get("listdir", _list_files)
+        listdir = self.env.hook(Hook.LISTDIR, _list_files)
         try:
             found = sorted(p for p, _m in listdir(directory) if p.lower().endswith(suffix))
         except FileNotFoundError:
@@ -223,7 +224,7 @@ class _Reader:
         return found[:MAX_POLICY_FILES]
 
     def subdirs(self, directory: str) -> list[str]:
-        lister = self.env.extra.get("listsubdirs", list_subdirs)
+        lister = self.env.hook(Hook.LISTSUBDIRS, list_subdirs)
         try:
             return list(lister(directory))[:MAX_PROFILES]
         except FileNotFoundError:
@@ -233,7 +234,7 @@ class _Reader:
             return []
 
     def plist(self, path: str) -> Any:
-        reader = self.env.extra.get("read_plist", read_plist)
+        reader = self.env.hook(Hook.READ_PLIST, read_plist)
         try:
             data = reader(path)
         except FileNotFoundError:
@@ -262,7 +263,7 @@ def _pref_lines(text: str) -> str:
 
 def read_browser_settings(env: Env, platform: Platform) -> dict:
     """Every browser DoH setting this OS keeps, reduced to the DoH keys (see the module docstring)."""
-    environ = env.extra.get("environ", os.environ)
+    environ = env.hook(Hook.ENVIRON, os.environ)
     home = user_home(env)
     r = _Reader(env)
     if platform is Platform.LINUX:
@@ -332,7 +333,7 @@ def read_browser_settings(env: Env, platform: Platform) -> dict:
 
 
 def _read_windows_policies(env: Env, r: _Reader) -> None:
-    reg = env.extra["winreg"] if "winreg" in env.extra else _default_winreg()
+    reg = env.hook(Hook.WINREG) if env.has_hook(Hook.WINREG) else _default_winreg()
     if reg is None:
         r.errors.append("winreg is not available (not Windows): browser policies in the registry were not read")
         return
@@ -371,7 +372,7 @@ def _read_windows_policies(env: Env, r: _Reader) -> None:
 
 def _default_winreg() -> Any:
     try:
-        import winreg  # type: ignore[import-not-found]
+        import winreg
     except ImportError:
         return None
     return winreg
@@ -382,7 +383,7 @@ _DOCKER_KEYS = ("dns", "dns-search", "dns-opts", "bip")
 
 def read_container_settings(env: Env, platform: Platform) -> dict:
     """Docker's and WSL's DNS-relevant settings (see the module docstring)."""
-    environ = env.extra.get("environ", os.environ)
+    environ = env.hook(Hook.ENVIRON, os.environ)
     home = user_home(env)
     r = _Reader(env)
     out: dict[str, Any] = {"files": []}
@@ -405,10 +406,10 @@ def read_container_settings(env: Env, platform: Platform) -> dict:
     if platform is Platform.LINUX:
         # The kernel's release names Microsoft inside WSL ("5.15.133.1-microsoft-standard-WSL2").
         try:
-            out["kernel_release"] = str(env.extra.get("kernel_release", lambda: os.uname().release)())
+            out["kernel_release"] = str(env.hook(Hook.KERNEL_RELEASE, lambda: os.uname().release)())
         except (AttributeError, OSError) as err:
             r.errors.append(f"kernel release: {err}")
-    which = env.extra.get("which", shutil.which)
+    which = env.hook(Hook.WHICH, shutil.which)
     try:
         out["docker_command"] = bool(which("docker"))
     except Exception:  # noqa: BLE001 - a broken PATH entry is not a reason to lose the rest
@@ -419,7 +420,7 @@ def read_container_settings(env: Env, platform: Platform) -> dict:
 
 def local_sources(env: Env, platform: Platform) -> tuple[SourceCapture, ...]:
     """The captures of the module docstring; never raises."""
-    environ = env.extra.get("environ", os.environ)
+    environ = env.hook(Hook.ENVIRON, os.environ)
     caps = [capture_source(Source(HOSTS_SOURCE, path=hosts_path(platform, environ)), env),
             api_capture(BROWSER_SOURCE, "browser DNS-over-HTTPS settings read",
                         lambda: read_browser_settings(env, platform)),
@@ -438,7 +439,7 @@ def local_sources(env: Env, platform: Platform) -> tuple[SourceCapture, ...]:
 
 def attach_local_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
     """Fold the local captures into ``snapshot.local`` and ``snapshot.captured`` (pure)."""
-    if not any(raw.get(sid) is not None for sid in SOURCE_IDS):
+    if not any(raw.get(source_id) is not None for source_id in SOURCE_IDS):
         return snapshot
     trace: list[str] = []
     errors: list[CollectionError] = []
@@ -473,7 +474,7 @@ def attach_local_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
     cap = raw.get(BROWSER_SOURCE)
     data = json_of(cap) if cap is not None else None
     if data is not None:
-        found = []
+        found: list[browser_dns.BrowserDns] = []
         for item in data.get("items") or ():
             try:
                 found.extend(browser_dns.read_item(item))

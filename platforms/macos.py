@@ -57,10 +57,11 @@ import logging
 import re
 from typing import Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, Interface, InterfaceKind,
+from agent.model import (DnsConfig, DnsManager, Evidence, Family, Interface, InterfaceKind,
                          LinkSearch, Platform, RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot,
                          SourceCapture, VpnEvidence)
-from platforms.base import Env, ParseError, Source, capture_source
+from agent import source_ids as sid
+from platforms.base import Env, ParseError, ParseRun, Source, capture_source
 from platforms.parsers import ifconfig_bsd, netstat_rn, route_get, scutil_dns, scutil_nwi
 from platforms.tunnel import detect_tunnel, interface_kind
 
@@ -73,16 +74,16 @@ IFCONFIG = "/sbin/ifconfig"
 SW_VERS = "/usr/bin/sw_vers"
 
 SOURCES: tuple[Source, ...] = (
-    Source("scutil-dns", argv=(SCUTIL, "--dns")),
-    Source("scutil-nwi", argv=(SCUTIL, "--nwi"), optional=True),
-    Source("netstat-inet", argv=(NETSTAT, "-rn", "-f", "inet")),
-    Source("netstat-inet6", argv=(NETSTAT, "-rn", "-f", "inet6"), optional=True),
-    Source("ifconfig", argv=(IFCONFIG, "-a")),
-    Source("resolv.conf", path="/etc/resolv.conf", optional=True),
-    Source("sw-vers", argv=(SW_VERS,), optional=True),
+    Source(sid.SCUTIL_DNS, argv=(SCUTIL, "--dns")),
+    Source(sid.SCUTIL_NWI, argv=(SCUTIL, "--nwi"), optional=True),
+    Source(sid.NETSTAT_INET, argv=(NETSTAT, "-rn", "-f", "inet")),
+    Source(sid.NETSTAT_INET6, argv=(NETSTAT, "-rn", "-f", "inet6"), optional=True),
+    Source(sid.IFCONFIG, argv=(IFCONFIG, "-a")),
+    Source(sid.RESOLV_CONF, path="/etc/resolv.conf", optional=True),
+    Source(sid.SW_VERS, argv=(SW_VERS,), optional=True),
 )
-NETSTAT_IDS = ("netstat-inet", "netstat-inet6", "netstat-rn")
-ROUTE_GET_PREFIX = "route-get:"
+NETSTAT_IDS = (sid.NETSTAT_INET, sid.NETSTAT_INET6, sid.NETSTAT_RN)
+ROUTE_GET_PREFIX = sid.ROUTE_GET_PREFIX
 MAX_ROUTE_LOOKUPS = 16          # bounds collect() time whatever scutil lists
 ROUTE_GET_TIMEOUT_S = 3.0
 
@@ -92,7 +93,7 @@ _NAMESERVER_LINE = re.compile(r"^[^\S\n]*nameserver\s+(\S+)", re.M)  # not ^\s*:
 def route_get_source(address: str) -> Source:
     """The ``route -n get`` source for one address (``-inet6`` for IPv6)."""
     argv = (ROUTE, "-n", "get", "-inet6", address) if ":" in address else (ROUTE, "-n", "get", address)
-    return Source(ROUTE_GET_PREFIX + address, argv=argv, timeout_s=ROUTE_GET_TIMEOUT_S)
+    return Source(sid.route_get(address), argv=argv, timeout_s=ROUTE_GET_TIMEOUT_S)
 
 
 def _valid_ip(text: str) -> bool:
@@ -137,7 +138,7 @@ class MacosAdapter:
         """The other sources, then ``route -n get`` for every nameserver in ``first``
         (scutil) and each of ``addresses``."""
         caps = [*first, *(capture_source(s, env) for s in SOURCES[1:])]
-        dns_text = next((c.text for c in caps if c.id == "scutil-dns"), None)
+        dns_text = next((c.text for c in caps if c.id == sid.SCUTIL_DNS), None)
         wanted: list[str] = []
         for addr in (*nameservers_in(dns_text), *addresses):
             if _valid_ip(addr) and addr not in wanted:
@@ -161,7 +162,8 @@ def _origin(r: scutil_dns.ScutilResolver) -> str:
 
 
 def resolution_model(info: scutil_dns.DnsInfo) -> tuple[tuple[Resolver, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """scutil --dns resolvers -> (Resolvers with scope, search domains, options, trace)."""
+    """scutil --dns resolvers -> (Resolvers with scope, search domains, options, trace of the ``dns``
+    stage: messages without their ``dns: `` prefix)."""
     resolvers: list[Resolver] = []
     trace: list[str] = []
     search: tuple[str, ...] = ()
@@ -173,25 +175,26 @@ def resolution_model(info: scutil_dns.DnsInfo) -> tuple[tuple[Resolver, ...], tu
         where = _origin(r) + (f" ({r.if_name})" if r.if_name else "")
         addrs = [ns for ns in r.nameservers if _valid_ip(ns)]
         for bad in (ns for ns in r.nameservers if not _valid_ip(ns)):
-            trace.append(f"dns: {where}: nameserver {bad!r} is not an address (redacted paste?): ignored")
+            trace.append(f"{where}: nameserver {bad!r} is not an address (redacted paste?): ignored")
         if not addrs:
             if not first_checked and not r.domain and not r.supplemental:
-                trace.append(f"dns: {where} is the default slot but lists no nameserver: "
+                trace.append(f"{where} is the default slot but lists no nameserver: "
                              "no default resolver, unscoped lookups outside match domains fail")
             elif r.domain:
                 kind = (r.options or "no nameserver").strip()
-                trace.append(f"dns: {where} domain {r.domain} is served by {kind}, not by a DNS server: skipped")
+                trace.append(f"{where} domain {r.domain} is served by {kind}, not by a DNS server: skipped")
             first_checked = True
             continue
         first_checked = True
         port = r.port or 53
+        domains: tuple[str, ...]
         if r.domain:
             domain = r.domain.rstrip(".") or "."
             scope, domains = ResolverScope.DOMAIN, (domain,)
-            trace.append(f"dns: {where} serves only names under {domain} (order {r.order}): scope=domain")
+            trace.append(f"{where} serves only names under {domain} (order {r.order}): scope=domain")
         elif r.supplemental:
             scope, domains = ResolverScope.DOMAIN, ()
-            trace.append(f"dns: {where} is Supplemental without a match domain (order {r.order}): macOS does not "
+            trace.append(f"{where} is Supplemental without a match domain (order {r.order}): macOS does not "
                          f"use it as the default; scope=domain with no domain"
                          + (f" (carries search domains {', '.join(r.search_domains)})" if r.search_domains else ""))
         else:
@@ -200,26 +203,26 @@ def resolution_model(info: scutil_dns.DnsInfo) -> tuple[tuple[Resolver, ...], tu
                 default_seen = True
                 search = r.search_domains
                 options = tuple((r.options or "").split())
-                trace.append(f"dns: {where} is the default resolver ({', '.join(addrs)}): scope=global")
+                trace.append(f"{where} is the default resolver ({', '.join(addrs)}): scope=global")
             else:
-                trace.append(f"dns: {where} has no domain: an extra default resolver ({', '.join(addrs)}): scope=global")
+                trace.append(f"{where} has no domain: an extra default resolver ({', '.join(addrs)}): scope=global")
         for ns in addrs:
             resolvers.append(Resolver(address=ns, scope=scope, port=port, interface=r.if_name, domains=domains,
                                       order=r.order, origin=_origin(r)))
     if not default_seen and main:
-        trace.append("dns: no default resolver with a nameserver in the main section")
+        trace.append("no default resolver with a nameserver in the main section")
     # configd hands the search list to the first resolver it prints (resolver #1), whatever
     # its flags -- a Supplemental VPN resolver or one whose nameservers are gone included
     listed = tuple(dict.fromkeys(d for r in sorted(main, key=lambda r: r.number) for d in r.search_domains))
     if listed and listed != tuple(search):
-        trace.append(f"dns: search domains {' '.join(listed)} (from the resolvers' search domain lines)")
+        trace.append(f"search domains {' '.join(listed)} (from the resolvers' search domain lines)")
         search = listed
     for r in (*info.section(scutil_dns.SCOPED), *info.section(scutil_dns.SERVICE_SPECIFIC)):
         addrs = [ns for ns in r.nameservers if _valid_ip(ns)]
         if not addrs:
             continue
         what = "interface-bound apps" if r.section == scutil_dns.SCOPED else "service-specific queries"
-        trace.append(f"dns: {_origin(r)} ({r.if_name or 'no interface'}) {', '.join(addrs)} is used only by {what}: scope=scoped")
+        trace.append(f"{_origin(r)} ({r.if_name or 'no interface'}) {', '.join(addrs)} is used only by {what}: scope=scoped")
         for ns in addrs:
             resolvers.append(Resolver(address=ns, scope=ResolverScope.SCOPED, port=r.port or 53,
                                       interface=r.if_name, order=r.order, origin=_origin(r)))
@@ -244,67 +247,40 @@ def os_release_of(text: str) -> str:
     return f"{name} {version}" + (f" ({build})" if build else "")
 
 
-class _Parse:
-    """One pure parse of a RawCapture; failures become CollectionErrors."""
-
-    def __init__(self, raw: RawCapture) -> None:
-        self.raw = raw
-        self.errors: list[CollectionError] = []
-        self.trace: list[str] = []
-        self.captured: set[Evidence] = set()   # what the sources told (unknown is not absent)
-
-    def _text(self, src: SourceCapture) -> str | None:
-        if src.error and not (src.text and src.text.strip()):
-            self.errors.append(CollectionError(source=src.id, message=src.error))
-            return None
-        if src.error:
-            self.errors.append(CollectionError(source=src.id, message=f"{src.error} (partial output kept)"))
-        if src.truncated:
-            self.trace.append(f"{src.id}: output was cut at the size limit")
-        return src.text
-
-    def _parse(self, src: SourceCapture, fn, what: str):
-        text = self._text(src)
-        if text is None:
-            return None
-        try:
-            return fn(text)
-        except ParseError as err:
-            self.errors.append(CollectionError(source=src.id, message=f"{what} could not be read: {err}"))
-            return None
+class _Parse(ParseRun):
+    """One pure parse of a RawCapture (platforms.base.ParseRun); failures become CollectionErrors."""
 
     def snapshot(self) -> Snapshot:
         raw = self.raw
         os_release = ""
-        if (src := raw.get("sw-vers")) is not None:
-            os_release = self._parse(src, os_release_of, "sw_vers output") or ""
+        if (src := raw.get(sid.SW_VERS)) is not None:
+            os_release = self.parse(src, os_release_of, "sw_vers output") or ""
 
         interfaces: tuple[Interface, ...] = ()
         have_ifconfig = False
-        if (src := raw.get("ifconfig")) is not None:
-            parsed = self._parse(src, ifconfig_bsd.parse, "the interface list (ifconfig -a)")
+        if (src := raw.get(sid.IFCONFIG)) is not None:
+            parsed = self.parse(src, ifconfig_bsd.parse, "the interface list (ifconfig -a)")
             if parsed is not None:
                 interfaces, have_ifconfig = parsed, True
-                self.captured.add(Evidence.INTERFACES)
+                self.capture(Evidence.INTERFACES)
 
         routes: list[Route] = []
         seen_routes: set[tuple] = set()
         for src in (s for s in raw.sources if s.id in NETSTAT_IDS):   # a folder may hold several pastes
-            sid = src.id
-            rows = self._parse(src, netstat_rn.parse, "the routing table (netstat -rn)")
+            source_id = src.id
+            rows = self.parse(src, netstat_rn.parse, "the routing table (netstat -rn)")
             if rows is not None:
                 families = {str(row.family) for row in rows}
-                if sid == "netstat-inet6" or "inet6" in families:
-                    self.captured.add(Evidence.ROUTES6)
-                if sid != "netstat-inet6" and ("inet" in families or not families):
-                    self.captured.add(Evidence.ROUTES)
+                if source_id == sid.NETSTAT_INET6 or "inet6" in families:
+                    self.capture(Evidence.ROUTES6)
+                if source_id != sid.NETSTAT_INET6 and ("inet" in families or not families):
+                    self.capture(Evidence.ROUTES)
             last = len((src.text or "").rstrip().splitlines())
             for number, line, why in getattr(rows, "skipped", ()):
                 if number == last and "cannot split" in why:
-                    self.errors.append(CollectionError(source=sid, message="the last line of the routing table is "
-                                                       "incomplete (cut output): it was skipped"))
+                    self.error(source_id, "the last line of the routing table is incomplete (cut output): it was skipped")
                 else:
-                    self.trace.append(f"{sid}: line {number} skipped ({why}): {line}")
+                    self.trace(source_id, f"line {number} skipped ({why}): {line}")
             for row in rows or ():
                 key = (row.family, row.destination, row.gateway, row.flags, row.netif)
                 if key in seen_routes:
@@ -313,7 +289,7 @@ class _Parse:
                 try:
                     routes.append(row.to_route())
                 except ValueError as err:   # an address the model refuses: keep going
-                    self.errors.append(CollectionError(source=sid, message=f"route {row.destination!r} skipped: {err}"))
+                    self.error(source_id, f"route {row.destination!r} skipped: {err}")
 
         lookups = self._route_lookups()
         if not routes:
@@ -326,41 +302,41 @@ class _Parse:
                                             interface=lk.interface))
                     except ValueError:
                         continue
-                    self.trace.append(f"routes: no routing table; the default route `route -n get {lk.address}` "
-                                      f"answered is recorded (via {lk.gateway or 'link'} on {lk.interface})")
+                    self.trace("routes", f"no routing table; the default route `route -n get {lk.address}` "
+                                         f"answered is recorded (via {lk.gateway or 'link'} on {lk.interface})")
 
         dns = DnsConfig()
         info = None
-        if (src := raw.get("scutil-dns")) is not None:
-            info = self._parse(src, scutil_dns.parse, "the DNS configuration (scutil --dns)")
+        if (src := raw.get(sid.SCUTIL_DNS)) is not None:
+            info = self.parse(src, scutil_dns.parse, "the DNS configuration (scutil --dns)")
         if info is not None:
-            self.captured.update((Evidence.DNS_GLOBAL, Evidence.DNS_LINKS))
+            self.capture(Evidence.DNS_GLOBAL, Evidence.DNS_LINKS)
             resolvers, search, options, dns_trace = resolution_model(info)
-            self.trace.append(f"dns: manager=macos-configd (scutil --dns: {len(info.resolvers)} resolver blocks, "
+            self.trace("dns", f"manager=macos-configd (scutil --dns: {len(info.resolvers)} resolver blocks, "
                               f"sections {', '.join(info.sections)})")
-            self.trace.extend(dns_trace)
+            self.trace_all("dns", dns_trace)
             dns = DnsConfig(manager=DnsManager.MACOS_CONFIGD, resolvers=resolvers, search_domains=search,
                             options=options, link_search=_link_search(info, search))
         else:
-            self.trace.append("dns: scutil --dns not available: the resolvers macOS uses are unknown")
-        if (src := raw.get("resolv.conf")) is not None:
-            text = self._text(src)
+            self.trace("dns", "scutil --dns not available: the resolvers macOS uses are unknown")
+        if (src := raw.get(sid.RESOLV_CONF)) is not None:
+            text = self.text(src)
             if text is not None:
                 flat = tuple(ns for ns in _NAMESERVER_LINE.findall(text) if _valid_ip(ns))
                 dns = _replace(dns, resolv_conf_nameservers=flat)
-                self.captured.add(Evidence.RESOLV_CONF)
-                self.trace.append(f"dns: /etc/resolv.conf lists {', '.join(flat) or 'no nameserver'} "
+                self.capture(Evidence.RESOLV_CONF)
+                self.trace("dns", f"/etc/resolv.conf lists {', '.join(flat) or 'no nameserver'} "
                                   "(secondary view: macOS does not consult it)")
 
         nwi = None
-        if (src := raw.get("scutil-nwi")) is not None:
-            nwi = self._parse(src, scutil_nwi.parse, "the network order (scutil --nwi)")
+        if (src := raw.get(sid.SCUTIL_NWI)) is not None:
+            nwi = self.parse(src, scutil_nwi.parse, "the network order (scutil --nwi)")
         if nwi is not None:
             order = [i.name for i in nwi.interfaces if i.family == "inet"]
-            self.trace.append(f"nwi: IPv4 service order {' > '.join(order) or '(none)'}")
+            self.trace(sid.SCUTIL_NWI, f"IPv4 service order {' > '.join(order) or '(none)'}")
             for i in nwi.interfaces:
                 if i.vpn_server:
-                    self.trace.append(f"nwi: {i.name} is a VPN service (server {i.vpn_server})")
+                    self.trace(sid.SCUTIL_NWI, f"{i.name} is a VPN service (server {i.vpn_server})")
 
         if not have_ifconfig:
             interfaces = self._interfaces_from_names(routes, info, nwi, lookups)
@@ -368,11 +344,10 @@ class _Parse:
             interfaces = self._add_missing_resolver_interfaces(interfaces, info)
         vpn = self._tunnel(interfaces, routes, have_ifconfig, lookups)
         if any(lk.interface or lk.error for lk in lookups):
-            self.captured.add(Evidence.ROUTE_LOOKUPS)
+            self.capture(Evidence.ROUTE_LOOKUPS)
         return Snapshot(platform=Platform.MACOS, collected_at=raw.collected_at, os_release=os_release,
                         interfaces=interfaces, routes=tuple(routes), route_lookups=lookups, dns=dns, vpn=vpn,
-                        errors=tuple(self.errors), trace=tuple(self.trace),
-                        captured=tuple(e for e in Evidence if e in self.captured))
+                        errors=self.errors, trace=self.trace_lines, captured=self.evidence)
 
     def _route_lookups(self) -> tuple[RouteLookup, ...]:
         out: list[RouteLookup] = []
@@ -381,27 +356,27 @@ class _Parse:
             text = "\n".join(t for t in (src.text, src.stderr) if t and t.strip())
             if not text:
                 out.append(RouteLookup(address=address, error=src.error or "no output", method="route -n get"))
-                self.errors.append(CollectionError(source=src.id, message=src.error or "route -n get printed nothing"))
+                self.error(src.id, src.error or "route -n get printed nothing")
                 continue
             try:
                 answers = route_get.parse_all(text)
             except ParseError as err:
-                self.errors.append(CollectionError(source=src.id, message=f"route -n get output could not be read: {err}"))
+                self.error(src.id, f"route -n get output could not be read: {err}")
                 out.append(RouteLookup(address=address, error=str(err), method="route -n get"))
                 continue
             if len(answers) > 1:     # a paste of several lookups under one source
-                self.trace.append(f"{src.id}: {len(answers)} route lookups in one output, all read")
+                self.trace(src.id, f"{len(answers)} route lookups in one output, all read")
             for n, got in enumerate(answers):
                 addr = address if n == 0 else (got.route_to or f"{address}#{n + 1}")
                 if any(lk.address == addr for lk in out):
                     continue
                 if got.error:
-                    self.trace.append(f"route: the kernel has no route to {addr} ({got.error})")
+                    self.trace("routes", f"the kernel has no route to {addr} ({got.error})")
                 try:
                     out.append(RouteLookup(address=addr, interface=got.interface, gateway=got.gateway_address,
                                            destination=got.cidr, error=got.error, method="route -n get"))
                 except ValueError as err:
-                    self.errors.append(CollectionError(source=src.id, message=f"route -n get: {err}"))
+                    self.error(src.id, f"route -n get: {err}")
         return tuple(out)
 
     def _add_missing_resolver_interfaces(self, interfaces: tuple[Interface, ...], info) -> tuple[Interface, ...]:
@@ -413,13 +388,13 @@ class _Parse:
         extra: list[Interface] = []
         for r in (info.resolvers if info else ()):
             if r.if_index and not r.if_name and any(_valid_ip(ns) for ns in r.nameservers):
-                self.trace.append(f"dns: {_origin(r)} is bound to if_index {r.if_index}, which has no name any more: "
+                self.trace("dns", f"{_origin(r)} is bound to if_index {r.if_index}, which has no name any more: "
                                   "the interface is gone (a VPN that did not clean up?)")
             if r.if_name and r.if_name not in known:
                 known.add(r.if_name)
                 extra.append(Interface(name=r.if_name, index=r.if_index, kind=interface_kind(r.if_name), is_up=False))
-                self.trace.append(f"interfaces: {r.if_name} is named by {_origin(r)} but absent from ifconfig -a: "
-                                  "recorded as down")
+                self.trace("interfaces", f"{r.if_name} is named by {_origin(r)} but absent from ifconfig -a: "
+                                         "recorded as down")
         return interfaces + tuple(extra)
 
     def _interfaces_from_names(self, routes, info, nwi, lookups=()) -> tuple[Interface, ...]:
@@ -434,8 +409,8 @@ class _Parse:
             if i.name not in names:
                 names.append(i.name)
         if names:
-            self.trace.append("interfaces: no ifconfig output; interface names taken from routes/route lookups/scutil: "
-                              + ", ".join(names))
+            self.trace("interfaces", "no ifconfig output; interface names taken from routes/route lookups/scutil: "
+                                     + ", ".join(names))
         return tuple(Interface(name=n, kind=interface_kind(n)) for n in names)
 
     def _tunnel(self, interfaces: tuple[Interface, ...], routes: list[Route], have_ifconfig: bool,
@@ -458,9 +433,9 @@ class _Parse:
                 candidates.append(iface)
             else:
                 what = "a macOS system utun (Private Relay/Handoff)" if iface.name.startswith("utun") else "an idle tunnel"
-                self.trace.append(f"tunnel: {iface.name} has no routable address and no route: {what}, not a VPN")
+                self.trace("tunnel", f"{iface.name} has no routable address and no route: {what}, not a VPN")
         vpn = detect_tunnel(candidates, routes)
-        self.trace.extend(f"tunnel: {r}" for r in vpn.reasons)
+        self.trace_all("tunnel", vpn.reasons)
         return vpn
 
 
@@ -469,7 +444,7 @@ def _link_search(info: scutil_dns.DnsInfo, default_search: tuple[str, ...]) -> t
     (global), then each resolver's own list with its interface (a VPN's Supplemental resolver
     carries the VPN's search domains)."""
     out = [LinkSearch(None, tuple(default_search), "scutil default resolver")]
-    seen = {(None, tuple(default_search))}
+    seen: set[tuple[str | None, tuple[str, ...]]] = {(None, tuple(default_search))}
     for r in info.resolvers:
         key = (r.if_name, tuple(r.search_domains))
         if r.search_domains and key not in seen:

@@ -194,6 +194,7 @@ def _normalise(text: str) -> tuple[list[str], list[int], list[str]]:
     if len(body) >= 3 and len(wrapped) * 5 >= len(body) * 4:
         for i in wrapped:
             m = _EMPHASIS.match(out[i])
+            assert m is not None     # it matched when wrapped was built
             out[i] = m["lead"] + m["text"]
         notes.append(f"*emphasis* around {len(wrapped)} line(s) removed")
     if quoted:

@@ -2,11 +2,11 @@ r"""VPN evidence: find every VPN client log, the AWS VPN Client's own evidence a
 and fold what they say into a Snapshot (pure).
 
 * :func:`vpn_sources` looks in the documented places per OS (AWS Client VPN user guide,
-  reference/failure-catalogue.md) through the injected :class:`platforms.base.Env` -- file
-  reads via ``env.read``, directory listings via ``env.extra['listdir']`` (default
-  :func:`list_files`), the home directory via ``env.extra['home']``, environment variables
-  via ``env.extra['environ']``, command look-up via ``env.extra['which']`` (default
-  :func:`shutil.which`) and ``env.extra['exists']`` (default :func:`os.path.isfile`), commands
+  docs/domain.md "Where the client-side evidence lives") through the injected :class:`platforms.base.Env` -- file
+  reads via ``env.read``, directory listings via ``Hook.LISTDIR`` (default
+  :func:`list_files`), the home directory via ``Hook.HOME``, environment variables
+  via ``Hook.ENVIRON``, command look-up via ``Hook.WHICH`` (default
+  :func:`shutil.which`) and ``Hook.EXISTS`` (default :func:`os.path.isfile`), commands
   via ``env.run`` (argv, timeout, ``LC_ALL=C``) -- and returns these captures:
 
   ``vpn-log``          the best OpenVPN log (the AWS client's ``ovpn_aws_vpn_client_*``, OpenVPN
@@ -41,25 +41,26 @@ import posixpath
 import shutil
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from agent.model import (CollectionError, Evidence, Family, Platform, PushedConfig, RawCapture, Route, Snapshot,
                          SourceCapture, SourceKind, TunnelMode)
+from agent import source_ids
 from platforms import vpn_processes
-from platforms.base import Env, ParseError, Source, api_capture, capture_source
+from platforms.base import Env, Hook, ParseError, Source, api_capture, capture_source
 from platforms.parsers import aws_vpn_cli, openvpn_log, ovpn_profile
 from platforms.tunnel import client_shown
 
 log = logging.getLogger(__name__)
 
-LOG_SOURCE = "vpn-log"
-SERVICE_LOG_SOURCE = "vpn-service-log"
-CLIENT_LOG_SOURCE = "vpn-client-log"
-DNS_LOG_SOURCE = "vpn-dns-log"
-JOURNAL_SOURCE = "vpn-journal"
-CLI_CONNECTIONS_SOURCE = "aws-vpn-client-connections"
-CLI_STATUS_SOURCE = "aws-vpn-client-status"
-PROFILE_SOURCE = "vpn-profile"
+LOG_SOURCE = source_ids.VPN_LOG
+SERVICE_LOG_SOURCE = source_ids.VPN_SERVICE_LOG
+CLIENT_LOG_SOURCE = source_ids.VPN_CLIENT_LOG
+DNS_LOG_SOURCE = source_ids.VPN_DNS_LOG
+JOURNAL_SOURCE = source_ids.VPN_JOURNAL
+CLI_CONNECTIONS_SOURCE = source_ids.AWS_VPN_CLIENT_CONNECTIONS
+CLI_STATUS_SOURCE = source_ids.AWS_VPN_CLIENT_STATUS
+PROFILE_SOURCE = source_ids.VPN_PROFILE
 # Log sources, in the order their evidence is preferred when times cannot be compared.
 LOG_SOURCES = (LOG_SOURCE, SERVICE_LOG_SOURCE, JOURNAL_SOURCE, DNS_LOG_SOURCE, CLIENT_LOG_SOURCE)
 CLI_SOURCES = (CLI_STATUS_SOURCE, CLI_CONNECTIONS_SOURCE)
@@ -197,7 +198,7 @@ def _service_rank(exclude: set[str]) -> Callable[[str], int]:
 
 def _newest(env: Env, dirs: Iterable[str], rank: Callable[[str], int]) -> tuple[str | None, list[str]]:
     """The best-ranked, then newest file in ``dirs`` (None if none), and the directories looked in."""
-    listdir: Listdir = env.extra.get("listdir", list_files)
+    listdir: Listdir = env.hook(Hook.LISTDIR, list_files)
     best: tuple[int, float, str] | None = None
     looked: list[str] = []
     for d in dict.fromkeys(dirs):
@@ -252,8 +253,8 @@ def _scrubbed(cap: SourceCapture) -> SourceCapture:
 
 
 def _find_cli(env: Env, platform: Platform, environ: dict) -> str | None:
-    which = env.extra.get("which", shutil.which)
-    exists = env.extra.get("exists", os.path.isfile)
+    which = env.hook(Hook.WHICH, shutil.which)
+    exists = env.hook(Hook.EXISTS, os.path.isfile)
     name = "aws-vpn-client.exe" if platform is Platform.WINDOWS else "aws-vpn-client"
     try:
         found = which(name)
@@ -303,7 +304,7 @@ def _running_sessions(env: Env) -> SourceCapture:
     this machine's VPN session."""
     def read() -> list[dict]:
         out = []
-        for proc in env.extra.get("processes", vpn_processes.read_processes)():
+        for proc in env.hook(Hook.PROCESSES, vpn_processes.read_processes)():
             argv = [str(a) for a in proc.get("argv") or ()]
             found_log, found_config = vpn_processes.paths_of(argv, proc.get("cwd"))
             text = ""
@@ -342,8 +343,8 @@ def vpn_sources(env: Env, platform: Platform, log_path: str | None = None,
 
     Never raises.  When nothing is found the capture has ``path=None`` and an ``error`` saying
     where it looked (absence is normal: a user may not use the AWS client)."""
-    home = env.extra.get("home") or os.path.expanduser("~")
-    environ = env.extra.get("environ", os.environ)
+    home = env.hook(Hook.HOME) or os.path.expanduser("~")
+    environ = env.hook(Hook.ENVIRON, os.environ)
     caps: list[SourceCapture] = []
     running_log, running_config, procs = None, None, None
     if not (log_path and profile_path):
@@ -435,7 +436,10 @@ def _comparable(values: list[str | None]) -> bool:
         and len({v.endswith("Z") for v in vals}) == 1
 
 
-def _pick(items: list[tuple[str | None, int, object]]) -> object | None:
+_Payload = TypeVar("_Payload")
+
+
+def _pick(items: list[tuple[str | None, int, _Payload]]) -> _Payload | None:
     """The newest of (timestamp, rank, payload) when all timestamps compare, else the best rank."""
     if not items:
         return None
@@ -567,14 +571,14 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
         # Whole pushes beat partial ones (a helper's DNS options) unless the partial one is newer.
         pushes = [(r.log.pushed.seen_at, r.rank, r) for r in reads if r.log.pushed is not None]
         whole = [it for it in pushes if it[2].log.pushed.tunnel_mode is not TunnelMode.UNKNOWN]  # type: ignore[union-attr]
-        chosen: _Read | None = _pick(whole) if whole else _pick(pushes)  # type: ignore[assignment]
+        chosen: _Read | None = _pick(whole) if whole else _pick(pushes)
         if whole and len(pushes) > len(whole):
             newest = _pick(pushes)
             if newest is not chosen and _comparable([it[0] for it in pushes]) and all(it[0] for it in pushes):
-                chosen = newest  # type: ignore[assignment]
+                chosen = newest
         events = [(r.log.connected_at if r.log.connected else r.log.disconnected_at, r.rank, r)
                   for r in reads if r.log.connected is not None]
-        decider: _Read | None = _pick(events)  # type: ignore[assignment]
+        decider: _Read | None = _pick(events)
         primary = chosen or decider or reads[0]
         pushed = chosen.log.pushed if chosen else None
         if chosen is not None and pushed is not None:
@@ -596,6 +600,7 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
         errs: list[str] = []
         for r in sorted(reads, key=lambda r: r.rank):
             errs.extend(e for e in r.log.errors if e not in errs)
+        default_gw = gateway_from.log.default_gateway if gateway_from else None
         vpn = replace(vpn, pushed=pushed, log_path=primary.where,
                       connected_at=decider.log.connected_at if decider else primary.log.connected_at,
                       disconnected_at=decider.log.disconnected_at if decider else primary.log.disconnected_at,
@@ -603,9 +608,8 @@ def attach_vpn_evidence(snapshot: Snapshot, raw: RawCapture) -> Snapshot:
                       log_errors=tuple(errs[:MAX_ERRORS]), log_sources=tuple(r.where for r in reads),
                       client=client_from.log.client if client_from else vpn.client,
                       log_device=device_from.log.device if device_from else None,
-                      log_default_route=(Route(Family.INET, "0.0.0.0/0", gateway=gateway_from.log.default_gateway[0],
-                                               interface=gateway_from.log.default_gateway[1])
-                                         if gateway_from else None),
+                      log_default_route=(Route(Family.INET, "0.0.0.0/0", gateway=default_gw[0], interface=default_gw[1])
+                                         if default_gw else None),
                       log_tunnel_mode=(pushed.tunnel_mode if pushed is not None and pushed.tunnel_mode is not TunnelMode.UNKNOWN
                                        else primary.log.tunnel_mode),
                       saml=saml_from.log.saml if saml_from else None,

@@ -14,7 +14,9 @@ import os
 import posixpath
 import re
 
-SOURCE_ID = "vpn-processes"
+from agent import source_ids
+
+SOURCE_ID = source_ids.VPN_PROCESSES
 # OpenVPN 2.x (openvpn, openvpn.exe), the AWS VPN Client's bundled OpenVPN (acvc-openvpn),
 # OpenVPN GUI's and Tunnelblick's own builds (openvpn-<version>...).
 _NAME = re.compile(r"^(?:acvc-)?openvpn(?:[-_.][\w.-]*)?(?:\.exe)?$", re.I)

@@ -6,7 +6,7 @@ Sources (ids are what ``parse`` and the report's raw capture use):
 ``powershell``      the collection script's JSON lines (``platforms.windows_script``), one
                     process, 45 s timeout, what it printed before a timeout is kept
 ``winreg-nrpt``     api_capture of the NRPT keys (local and Group Policy) and
-                    ``DisableSmartNameResolution``, read through ``env.extra['winreg']``
+                    ``DisableSmartNameResolution``, read through ``Hook.WINREG``
                     (default: the real ``winreg`` module, which exists only on Windows)
 ``ipconfig``        ``ipconfig /all``  -- only when PowerShell is missing, blocked, too slow
                     or did not deliver the interface sections
@@ -73,13 +73,16 @@ import ntpath
 import os
 import re
 from dataclasses import dataclass, field
+from enum import Enum
+from functools import partial
 from typing import Any, Callable, Iterable
 
-from agent.model import (CollectionError, DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind,
+from agent.model import (DnsConfig, DnsManager, Evidence, Family, IfAddress, Interface, InterfaceKind,
                          LinkSearch, NrptRule, Platform, RawCapture, Resolver, ResolverScope, Route, RouteLookup, Snapshot,
                          SourceCapture, ip_of)
 from agent.routing import RouteTable
-from platforms.base import Env, ParseError, Source, api_capture, capture_source
+from agent import source_ids as sid
+from platforms.base import Env, Hook, ParseError, ParseRun, Source, api_capture, capture_source
 from platforms.parsers import ipconfig as ipconfig_parser
 from platforms.parsers import nrpt as nrpt_parser
 from platforms.parsers import ps_cmdlets
@@ -148,8 +151,8 @@ def system_tools(windows_dir: str, isdir: Callable[[str], bool] = os.path.isdir)
 
 
 def _tools(env: Env) -> SystemTools:
-    if "windows_tools" in env.extra:                  # tests, and a caller that knows better
-        return env.extra["windows_tools"]
+    if env.has_hook(Hook.WINDOWS_TOOLS):              # tests, and a caller that knows better
+        return env.hook(Hook.WINDOWS_TOOLS)
     return system_tools(default_windows_dir())
 
 
@@ -160,7 +163,7 @@ def default_winreg() -> Any:
     """The real winreg module, or None off Windows (imported lazily: the module must
     import on any OS)."""
     try:
-        import winreg  # type: ignore[import-not-found]
+        import winreg
     except ImportError:
         return None
     return winreg
@@ -265,6 +268,17 @@ def _registry_errors(src: SourceCapture | None) -> list[str]:
 # --------------------------------------------------------------------------- working state
 
 
+class _Origin(Enum):
+    """Which input an interface was first seen in (route print's interface addresses that no
+    adapter owns become interfaces of their own: ROUTE_PRINT_ADDRESS)."""
+    POWERSHELL = sid.POWERSHELL
+    CMDLET = "cmdlet"
+    IPCONFIG = sid.IPCONFIG
+    ROUTE_PRINT = sid.ROUTE_PRINT
+    ROUTE_PRINT_ADDRESS = "route-print-address"
+    UNKNOWN = ""
+
+
 @dataclass
 class _Iface:
     index: int | None
@@ -280,15 +294,16 @@ class _Iface:
     dns: dict = field(default_factory=dict)            # Family -> [server, ...]
     suffix: str | None = None
     position: int = 0                                  # order seen (ipconfig binding order)
-    origin: str = ""
+    origin: _Origin = _Origin.UNKNOWN
     kind_from_alias: bool = False                      # a tunnel only by its alias (nothing else known)
 
 
-class _State:
-    def __init__(self) -> None:
+class _State(ParseRun):
+    """The parse (platforms.base.ParseRun) and the interfaces merged so far."""
+
+    def __init__(self, raw: RawCapture) -> None:
+        super().__init__(raw)
         self.ifaces: list[_Iface] = []
-        self.trace: list[str] = []
-        self.errors: list[CollectionError] = []
         self.ipconfig_ifaces: dict[int, _Iface] = {}     # ipconfig adapter position -> interface
 
     def find(self, index: int | None = None, name: str | None = None, description: str | None = None) -> _Iface | None:
@@ -306,7 +321,7 @@ class _State:
                     return i
         return None
 
-    def get(self, index: int | None, name: str = "", origin: str = "") -> _Iface:
+    def get(self, index: int | None, name: str = "", origin: _Origin = _Origin.UNKNOWN) -> _Iface:
         found = self.find(index, name)
         if found is None:
             found = _Iface(index=index, name=name or (f"ifIndex {index}" if index is not None else "?"),
@@ -330,7 +345,7 @@ def _family_of_address(address: str) -> Family:
 # --------------------------------------------------------------------------- merging sources
 
 
-def _merge_collection(state: _State, col: win_json.WinCollection, origin: str) -> None:
+def _merge_collection(state: _State, col: win_json.WinCollection, origin: _Origin) -> None:
     for a in col.adapters:
         i = state.get(a.index, a.name, origin)
         if a.name:
@@ -357,9 +372,9 @@ def _merge_collection(state: _State, col: win_json.WinCollection, origin: str) -
             if server not in lst:
                 lst.append(server)
     for s in col.suffixes:
-        i = state.find(s.index)
-        if i is not None and s.suffix:
-            i.suffix = s.suffix
+        found = state.find(s.index)
+        if found is not None and s.suffix:
+            found.suffix = s.suffix
 
 
 def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
@@ -369,11 +384,11 @@ def _merge_ipconfig(state: _State, res: ipconfig_parser.IpconfigResult) -> None:
         if i is None:
             # a fragment with no header: the fields of one adapter whose name was not pasted
             name = a.name or (f"ifIndex {a.index}" if a.index is not None else f"adapter {n + 1} (no header)")
-            i = _Iface(index=a.index, name=name, position=len(state.ifaces), origin="ipconfig")
+            i = _Iface(index=a.index, name=name, position=len(state.ifaces), origin=_Origin.IPCONFIG)
             state.ifaces.append(i)
         elif i.index is None and a.index is not None:
             i.index = a.index
-        if a.name and (i.name.startswith("ifIndex ") or i.origin == "route-print"):
+        if a.name and (i.name.startswith("ifIndex ") or i.origin is _Origin.ROUTE_PRINT):
             i.name = a.name
         state.ipconfig_ifaces[n] = i
         i.description = i.description or a.description
@@ -399,7 +414,7 @@ def _merge_route_print_interfaces(state: _State, res: route_print_parser.RoutePr
         i = state.find(entry.index) or state.find(None, None, entry.description)
         if i is None:
             i = _Iface(index=entry.index, name=entry.description, description=entry.description,
-                       position=len(state.ifaces), origin="route-print")
+                       position=len(state.ifaces), origin=_Origin.ROUTE_PRINT)
             state.ifaces.append(i)
         else:
             i.index = i.index if i.index is not None else entry.index
@@ -409,10 +424,10 @@ def _merge_route_print_interfaces(state: _State, res: route_print_parser.RoutePr
 def _trace_skipped(state: _State, source_id: str, skipped: tuple[str, ...], notes: tuple[str, ...]) -> None:
     """Lines a parser could not read are traced (the rest of the output is used)."""
     for note in notes[:10]:
-        state.trace.append(f"{source_id}: {note}")
+        state.trace(source_id, f"{note}")
     if skipped:
         shown = "; ".join(skipped[:5]) + (f"; ... ({len(skipped) - 5} more)" if len(skipped) > 5 else "")
-        state.trace.append(f"{source_id}: {len(skipped)} line(s) could not be read and were skipped: {shown}")
+        state.trace(source_id, f"{len(skipped)} line(s) could not be read and were skipped: {shown}")
 
 
 # --------------------------------------------------------------------------- building the snapshot
@@ -450,11 +465,11 @@ def _interface_records(state: _State) -> tuple[Interface, ...]:
                              addresses=tuple(i.addresses), mac=i.mac, description=i.description,
                              guid=i.guid, metric=metric))
         if kind is InterfaceKind.TUNNEL and i.kind_from_alias:
-            state.trace.append(f"interface {i.name!r} (ifIndex {i.index}) taken for a VPN tunnel by its alias alone: "
-                               "the input gives no driver description (Get-NetAdapter or ipconfig /all would)")
+            state.trace("interfaces", f"interface {i.name!r} (ifIndex {i.index}) taken for a VPN tunnel by its alias alone: "
+                                      "the input gives no driver description (Get-NetAdapter or ipconfig /all would)")
         elif kind is InterfaceKind.TUNNEL:
-            state.trace.append(f"interface {i.name!r} (ifIndex {i.index}) is a tunnel: driver description "
-                               f"{i.description!r} (the alias is not used)")
+            state.trace("interfaces", f"interface {i.name!r} (ifIndex {i.index}) is a tunnel: driver description "
+                                      f"{i.description!r} (the alias is not used)")
     return tuple(out)
 
 
@@ -471,11 +486,11 @@ def _routes_from_collection(state: _State, col: win_json.WinCollection) -> list[
                             interface=i.name if i else (r.alias or f"ifIndex {r.index}"), metric=metric,
                             protocol=None))
     if routes:
-        state.trace.append("routes: metric = RouteMetric + InterfaceMetric of the route's interface and family "
-                           "(the cost Windows compares)")
+        state.trace("routes", "metric = RouteMetric + InterfaceMetric of the route's interface and family "
+                              "(the cost Windows compares)")
     if missing_metric:
-        state.trace.append(f"routes: {missing_metric} route(s) without a known interface metric: metric is the "
-                           "route metric alone")
+        state.trace("routes", f"{missing_metric} route(s) without a known interface metric: metric is the "
+                              "route metric alone")
     return routes
 
 
@@ -491,7 +506,7 @@ def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintRe
             if owner is None:
                 unowned += 1
                 owner = _Iface(index=None, name=f"interface {r.interface_address}", position=len(state.ifaces),
-                               origin="route-print-address",
+                               origin=_Origin.ROUTE_PRINT_ADDRESS,
                                addresses=[IfAddress(family=Family.INET, address=r.interface_address)])
                 state.ifaces.append(owner)
         elif r.interface_index is not None:
@@ -499,12 +514,12 @@ def _routes_from_route_print(state: _State, res: route_print_parser.RoutePrintRe
         routes.append(Route(family=Family(r.family), destination=r.destination, gateway=r.gateway,
                             interface=owner.name if owner else None, metric=r.metric,
                             source=r.interface_address))
-    state.trace.append("routes: from route print (fallback); its Metric column is already route metric + "
-                       f"interface metric; {persistent} persistent route(s) are configuration and were skipped")
+    state.trace("routes", "from route print (fallback); its Metric column is already route metric + "
+                          f"interface metric; {persistent} persistent route(s) are configuration and were skipped")
     if unowned:
-        names = sorted({i.name for i in state.ifaces if i.origin == "route-print-address"})
-        state.trace.append(f"routes: interface address(es) no adapter in the input owns became interfaces of their "
-                           f"own ({', '.join(names[:6])}): route print alone does not map addresses to adapters")
+        names = sorted({i.name for i in state.ifaces if i.origin is _Origin.ROUTE_PRINT_ADDRESS})
+        state.trace("routes", f"interface address(es) no adapter in the input owns became interfaces of their "
+                              f"own ({', '.join(names[:6])}): route print alone does not map addresses to adapters")
     return routes
 
 
@@ -550,8 +565,8 @@ def _routes_from_gateways(state: _State, ipc: ipconfig_parser.IpconfigResult | N
             return
         seen.add(key)
         out.append(Route(family=family, destination=dest, gateway=gateway, interface=i.name))
-        state.trace.append(f"routes: default route via {gateway or 'on-link'} on {i.name!r} from its {origin} "
-                           "(no routing table in the input)")
+        state.trace("routes", f"default route via {gateway or 'on-link'} on {i.name!r} from its {origin} "
+                              "(no routing table in the input)")
 
     for part in parts:
         for g in part.gateways:
@@ -582,7 +597,7 @@ def _adapter_resolvers(state: _State, metrics_known: bool) -> list[Resolver]:
                 entries.append((metric if metric is not None else 1 << 30, i.position, pos, i, fam, server))
         dropped = [s for lst in i.dns.values() for s in lst if ip_of(s) in _PLACEHOLDER_DNS]
         if dropped:
-            state.trace.append(f"dns: {i.name!r}: fec0:0:0:ffff::1-3 placeholders ignored (no IPv6 DNS configured)")
+            state.trace("dns", f"{i.name!r}: fec0:0:0:ffff::1-3 placeholders ignored (no IPv6 DNS configured)")
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     resolvers = []
     rank = 0
@@ -596,10 +611,10 @@ def _adapter_resolvers(state: _State, metrics_known: bool) -> list[Resolver]:
         resolvers.append(Resolver(address=server, scope=scope, interface=i.name, order=rank if active else None,
                                   origin=origin))
         why = (f"interface metric {metric}" if metric < (1 << 30) else "interface metric unknown: adapter order")
-        state.trace.append(f"dns: {server} on {i.name!r} ({fam}) -> "
+        state.trace("dns", f"{server} on {i.name!r} ({fam}) -> "
                            + (f"order {rank} ({why}, position {pos})" if active else "inactive (adapter is down)"))
     if entries and not metrics_known:
-        state.trace.append("dns: interface metrics unknown (no PowerShell): order follows the adapters' order "
+        state.trace("dns", "interface metrics unknown (no PowerShell): order follows the adapters' order "
                            "in the input, which may differ from Windows' choice")
     return resolvers
 
@@ -627,7 +642,7 @@ def _rule_owner(state: _State, rule: NrptRule, interfaces: tuple[Interface, ...]
     up = [t for t in tunnels if t.is_up is not False]
     owner = (up or tunnels)[0].name if len(up) == 1 or (not up and len(tunnels) == 1) else None
     if owner:
-        state.trace.append(f"nrpt: rule {rule.name} attributed to tunnel adapter {owner!r} (written by its VPN client)")
+        state.trace("nrpt", f"rule {rule.name} attributed to tunnel adapter {owner!r} (written by its VPN client)")
     return owner
 
 
@@ -649,11 +664,11 @@ def _nrpt_resolvers(state: _State, rules: tuple[NrptRule, ...], gpo_present: boo
                                 interface=owner,
                                 origin=f"NRPT rule {rule.name} ({rule.source})"))
         if ignored:
-            state.trace.append(f"nrpt: local rule {rule.name} {domains} ignored: a Group Policy DnsPolicyConfig key "
-                               "exists and replaces the local table")
+            state.trace("nrpt", f"local rule {rule.name} {domains} ignored: a Group Policy DnsPolicyConfig key "
+                                "exists and replaces the local table")
         elif rule.servers:
-            state.trace.append(f"nrpt: rule {rule.name} ({rule.source}) sends {', '.join(domains) or '?'} to "
-                               f"{', '.join(rule.servers)}")
+            state.trace("nrpt", f"rule {rule.name} ({rule.source}) sends {', '.join(domains) or '?'} to "
+                                f"{', '.join(rule.servers)}")
     return out
 
 
@@ -664,39 +679,39 @@ def _read_powershell(src: SourceCapture | None, state: _State
     if src is None:
         return None, None
     if src.error:
-        state.errors.append(CollectionError("powershell", f"PowerShell collection: {src.error}"))
+        state.error(sid.POWERSHELL, f"PowerShell collection: {src.error}")
     doc = ps_document.read_document(src.text or "")
     if doc is None:
         if (src.text or "").strip():
-            state.errors.append(CollectionError("powershell", "PowerShell collection could not be read: no "
-                                                              "cvpn-doctor document in its output"))
-        state.errors.append(CollectionError(
-            "powershell", "PowerShell gave no usable result: the report uses ipconfig /all and route print "
-                          "instead, which show no interface metrics, NRPT rules or Find-NetRoute answers"))
-        state.trace.append("collect: PowerShell failed -> fallback to ipconfig /all + route print")
+            state.error(sid.POWERSHELL, "PowerShell collection could not be read: no "
+                                                              "cvpn-doctor document in its output")
+        state.error(
+            sid.POWERSHELL, "PowerShell gave no usable result: the report uses ipconfig /all and route print "
+                          "instead, which show no interface metrics, NRPT rules or Find-NetRoute answers")
+        state.trace("collect", "PowerShell failed -> fallback to ipconfig /all + route print")
         return None, None
     try:
         col = win_json.parse_document(doc.data)
-    except ParseError as err:
-        state.errors.append(CollectionError("powershell", f"PowerShell collection could not be read: {err}"))
+    except ParseError as exc:     # not `err`: the loop below binds that name to a str
+        state.error(sid.POWERSHELL, f"PowerShell collection could not be read: {exc}")
         return doc, None
     for err in col.errors:
         section = err.split(":", 1)[0]
-        state.errors.append(CollectionError(f"powershell:{section}", f"PowerShell section failed: {err}"))
+        state.error(sid.POWERSHELL_SECTION_PREFIX + section, f"PowerShell section failed: {err}")
     mode = doc.data.get("languageMode")
     if isinstance(mode, str) and mode:
-        state.trace.append(f"powershell: {col.ps_version or '?'}, language mode {mode}"
-                           + (" (an application control policy such as AppLocker or WDAC restricts scripts)"
+        state.trace(sid.POWERSHELL, f"{col.ps_version or '?'}, language mode {mode}"
+                                    + (" (an application control policy such as AppLocker or WDAC restricts scripts)"
                               if mode != "FullLanguage" else ""))
     if not doc.complete:
         missing = [s for s in doc.missing if s != "modules"]
-        state.errors.append(CollectionError(
-            "powershell", "PowerShell collection did not finish: "
+        state.error(
+            sid.POWERSHELL, "PowerShell collection did not finish: "
                           + (f"not captured: {', '.join(missing)}" if missing else "its last line is missing")
                           + (f"; {doc.cut_objects} line(s) cut mid-way" if doc.cut_objects else "")
-                          + (f"; captured: {', '.join(doc.sections)}" if doc.sections else "")))
-        state.trace.append("collect: PowerShell stopped before the end; the sections printed before the stop "
-                           "are used" + (", ipconfig /all and route print fill in" if missing else ""))
+                          + (f"; captured: {', '.join(doc.sections)}" if doc.sections else ""))
+        state.trace("collect", "PowerShell stopped before the end; the sections printed before the stop "
+                               "are used" + (", ipconfig /all and route print fill in" if missing else ""))
     return doc, col
 
 
@@ -709,68 +724,56 @@ class WindowsAdapter:
         servers), one winreg read; ipconfig and route print only when PowerShell failed or
         did not deliver the sections they replace."""
         tools = _tools(env)
-        ps_source = Source("powershell", argv=(tools.powershell, *POWERSHELL_ARGS), timeout_s=POWERSHELL_TIMEOUT_S,
+        ps_source = Source(sid.POWERSHELL, argv=(tools.powershell, *POWERSHELL_ARGS), timeout_s=POWERSHELL_TIMEOUT_S,
                            stdin=build_script(addresses), keep_partial=True)
         caps: list[SourceCapture] = [capture_source(ps_source, env)]
-        reg = env.extra["winreg"] if "winreg" in env.extra else default_winreg()
-        caps.append(api_capture("winreg-nrpt", "winreg read of the NRPT keys", lambda: read_nrpt_registry(reg)))
+        reg = env.hook(Hook.WINREG) if env.has_hook(Hook.WINREG) else default_winreg()
+        caps.append(api_capture(sid.WINREG_NRPT, "winreg read of the NRPT keys", lambda: read_nrpt_registry(reg)))
         doc = ps_document.read_document(caps[0].text or "")
         got = set(doc.sections) if doc is not None else set()
         if not got.issuperset(_IPCONFIG_SECTIONS) or not got.issuperset(_ROUTE_SECTIONS):
             log.debug("PowerShell gave %s (%s): running ipconfig /all and route print as well",
                       f"sections {sorted(got)}" if doc is not None else "no document", caps[0].error or "no error")
-            caps.append(capture_source(Source("ipconfig", argv=(tools.ipconfig, "/all"), timeout_s=TOOL_TIMEOUT_S), env))
-            caps.append(capture_source(Source("route-print", argv=(tools.route, "print"), timeout_s=TOOL_TIMEOUT_S), env))
+            caps.append(capture_source(Source(sid.IPCONFIG, argv=(tools.ipconfig, "/all"), timeout_s=TOOL_TIMEOUT_S), env))
+            caps.append(capture_source(Source(sid.ROUTE_PRINT, argv=(tools.route, "print"), timeout_s=TOOL_TIMEOUT_S), env))
         return RawCapture(platform=self.platform, collected_at=env.clock(), sources=tuple(caps))
 
     def parse(self, raw: RawCapture) -> Snapshot:
         """Pure: any subset of the sources above -> Snapshot.  Never raises."""
-        state = _State()
+        state = _State(raw)
         col: win_json.WinCollection | None = None
         cmdlets: list[win_json.WinCollection] = []
-        ipc = rp = dump = None
 
         def attempt(source_id: str, what: str, fn: Callable[[str], Any]) -> Any:
-            src = raw.get(source_id)
-            if src is None:
-                return None
-            if src.error:
-                state.errors.append(CollectionError(source_id, f"{what}: {src.error}"))
-            if not src.text:
-                return None
-            try:
-                return fn(src.text)
-            except ParseError as err:
-                state.errors.append(CollectionError(source_id, f"{what} could not be read: {err}"))
-                return None
+            return state.parse(source_id, fn, what, label=what, skip_empty=True)
 
-        doc, col = _read_powershell(raw.get("powershell"), state)
-        for sid in win_json.CMDLET_SOURCES:
-            part = attempt(sid, f"pasted {sid} JSON", lambda t, s=sid: win_json.parse_cmdlet(t, s))
+        doc, col = _read_powershell(raw.get(sid.POWERSHELL), state)
+        for source_id in sid.CMDLET_SOURCES:
+            part = attempt(source_id, f"pasted {source_id} JSON", partial(win_json.parse_cmdlet, source_id=source_id))
             if part is not None:
                 cmdlets.append(part)
-        for sid in ps_cmdlets.SOURCE_IDS:
-            part = attempt(sid, f"pasted {sid} text", lambda t, s=sid: ps_cmdlets.parse(t, s))
+        for source_id in sid.PS_TEXT_SOURCES:
+            part = attempt(source_id, f"pasted {source_id} text", partial(ps_cmdlets.parse, source_id=source_id))
             if part is not None:
                 cmdlets.append(part)
-                _trace_skipped(state, sid, part.skipped, part.notes)
-        ipc = attempt("ipconfig", "ipconfig /all", ipconfig_parser.parse)
-        rp = attempt("route-print", "route print", route_print_parser.parse)
-        dump = attempt("winreg-nrpt", "NRPT registry read", nrpt_parser.parse)
+                _trace_skipped(state, source_id, part.skipped, part.notes)
+        ipc = attempt(sid.IPCONFIG, "ipconfig /all", ipconfig_parser.parse)
+        rp = attempt(sid.ROUTE_PRINT, "route print", route_print_parser.parse)
+        dump = attempt(sid.WINREG_NRPT, "NRPT registry read", nrpt_parser.parse)
         if ipc is not None:
-            _trace_skipped(state, "ipconfig", ipc.skipped, ())
+            _trace_skipped(state, sid.IPCONFIG, ipc.skipped, ())
         if rp is not None:
-            _trace_skipped(state, "route-print", rp.skipped,
+            _trace_skipped(state, sid.ROUTE_PRINT, rp.skipped,
                            (f"{rp.log_prefixed} row(s) read after removing a log prefix",) if rp.log_prefixed else ())
 
         # Interfaces: JSON first (ifIndex keys), then ipconfig, then route print's list.
         for part in ([col] if col else []) + cmdlets:
-            _merge_collection(state, part, "powershell" if part is col else "cmdlet")
+            _merge_collection(state, part, _Origin.POWERSHELL if part is col else _Origin.CMDLET)
         if ipc is not None:
             _merge_ipconfig(state, ipc)
             if ipc.unknown_labels:
-                state.trace.append(f"ipconfig: labels not in the known languages {ipconfig_parser.KNOWN_LANGUAGES}: "
-                                   f"{', '.join(ipc.unknown_labels[:6])} (structural fallback used)")
+                state.trace(sid.IPCONFIG, f"labels not in the known languages {ipconfig_parser.KNOWN_LANGUAGES}: "
+                                          f"{', '.join(ipc.unknown_labels[:6])} (structural fallback used)")
         if rp is not None:
             _merge_route_print_interfaces(state, rp)
 
@@ -806,28 +809,28 @@ class WindowsAdapter:
         rules: tuple[NrptRule, ...] = ()
         gpo_present = False
         smart: bool | None = None
-        for err in _registry_errors(raw.get("winreg-nrpt")):
-            state.errors.append(CollectionError("winreg-nrpt", f"NRPT registry key unreadable: {err}"))
+        for err in _registry_errors(raw.get(sid.WINREG_NRPT)):
+            state.error(sid.WINREG_NRPT, f"NRPT registry key unreadable: {err}")
         if dump is not None:
             rules = dump.rules
             gpo_present = bool(dump.gpo_present)
             if dump.gpo_present is None:
-                state.trace.append("nrpt: the Group Policy DnsPolicyConfig key was not read: whether it overrides "
-                                   "the local rules is unknown")
+                state.trace("nrpt", "the Group Policy DnsPolicyConfig key was not read: whether it overrides "
+                                    "the local rules is unknown")
             if dump.smart_read:
                 smart = dump.disable_smart_name_resolution != 1
-                state.trace.append("dns: smart multi-homed name resolution "
+                state.trace("dns", "smart multi-homed name resolution "
                                    + ("on (DisableSmartNameResolution not set to 1): Windows may query every "
                                       "adapter's DNS servers in parallel" if smart
                                       else "off (DisableSmartNameResolution=1)"))
             if gpo_present:
-                state.trace.append("nrpt: Group Policy DnsPolicyConfig key present: only its rules apply")
+                state.trace("nrpt", "Group Policy DnsPolicyConfig key present: only its rules apply")
         elif any(p.nrpt for p in ([col] if col else []) + cmdlets):
             policies = [p for part in ([col] if col else []) + cmdlets for p in part.nrpt]
             rules = tuple(NrptRule(name=f"policy-{n + 1}", namespaces=p.namespaces, servers=p.servers,
                                    source="effective") for n, p in enumerate(policies))
-            state.trace.append("nrpt: registry not readable; rules from Get-DnsClientNrptPolicy (effective policy, "
-                               "GPO vs local unknown)")
+            state.trace("nrpt", "registry not readable; rules from Get-DnsClientNrptPolicy (effective policy, "
+                                "GPO vs local unknown)")
         resolvers = _nrpt_resolvers(state, rules, gpo_present, interfaces) + resolvers
 
         known = {lk.address for lk in lookups}
@@ -844,20 +847,20 @@ class WindowsAdapter:
                 why = failed[address].error
                 if found.error:       # the table has no route either: keep what Find-NetRoute said
                     found = dataclasses.replace(failed[address], error=f"{why}; {found.error}")
-                    state.trace.append(f"routes: Find-NetRoute for {address}: {why} -> no route in the table either")
+                    state.trace("routes", f"Find-NetRoute for {address}: {why} -> no route in the table either")
                 else:
-                    state.trace.append(f"routes: Find-NetRoute for {address}: {why} -> route chosen from the table")
+                    state.trace("routes", f"Find-NetRoute for {address}: {why} -> route chosen from the table")
             table_lookups.append(found)
             known.add(address)
         lookups.extend(table_lookups)
         lookups.extend(lk for lk in unanswered if lk.address not in known)
         if doc is not None and doc.skipped_lookups:
-            state.trace.append(f"routes: {len(doc.skipped_lookups)} address(es) not looked up by Find-NetRoute "
-                               f"(at most {MAX_ROUTE_LOOKUPS} per run, {ROUTE_LOOKUP_BUDGET_S} s): "
-                               + ", ".join(doc.skipped_lookups[:8]))
+            state.trace("routes", f"{len(doc.skipped_lookups)} address(es) not looked up by Find-NetRoute "
+                                  f"(at most {MAX_ROUTE_LOOKUPS} per run, {ROUTE_LOOKUP_BUDGET_S} s): "
+                                  + ", ".join(doc.skipped_lookups[:8]))
         if any(lk.method == "table" for lk in table_lookups):
-            state.trace.append("routes: no Find-NetRoute answer for some servers: route chosen from the table "
-                               "(longest prefix, then lowest metric)")
+            state.trace("routes", "no Find-NetRoute answer for some servers: route chosen from the table "
+                                  "(longest prefix, then lowest metric)")
 
         search: list[str] = list((col.global_search_list if col else ()) or (ipc.search_list if ipc else ()))
         for i in state.ifaces:
@@ -866,7 +869,7 @@ class WindowsAdapter:
 
         vpn = detect_tunnel(interfaces, routes)
         if not raw.sources:
-            state.errors.append(CollectionError("windows", "no source was captured"))
+            state.error("windows", "no source was captured")
         os_release = (col.os_version or "") if col else ""
         link_search = [LinkSearch(None, tuple((col.global_search_list if col else ()) or
                                               (ipc.search_list if ipc else ())), "suffix search list")]
@@ -877,5 +880,5 @@ class WindowsAdapter:
                         smart_multihomed=smart, link_search=tuple(link_search))
         return Snapshot(platform=Platform.WINDOWS, collected_at=raw.collected_at, os_release=os_release,
                         interfaces=interfaces, routes=tuple(routes), route_lookups=tuple(lookups), dns=dns,
-                        vpn=vpn, errors=tuple(state.errors), trace=tuple(state.trace),
+                        vpn=vpn, errors=state.errors, trace=state.trace_lines,
                         captured=_captured(([col] if col else []) + cmdlets, ipc, rp, dump, lookups))

@@ -1,4 +1,4 @@
-"""What each part may import (DESIGN: rules and renderers read the Snapshot, the probes and
+"""What each part may import (docs/architecture.md, section 2: rules and renderers read the Snapshot, the probes and
 the Facts; a renderer never re-runs classifier code, and no rule imports a platform adapter)."""
 from __future__ import annotations
 

@@ -360,7 +360,7 @@ CASES = {
         run(ok("192.168.1.1", [CANARY])),
         "S0-no-custom-dns-split", set(), Verdict.HEALTHY),
     "S0-ipv6-lan-resolver-by-design": (
-        # Without custom DNS the LAN's resolvers are the design (DOMAIN.md: the device keeps its
+        # Without custom DNS the LAN's resolvers are the design (docs/domain.md: the device keeps its
         # own DNS), for IPv6 as for IPv4: not a leak.
         snapshot(tunnel_routes=(VPC,), pushed_dns=(), resolvers=(resolver("192.168.1.1"), resolver("2001:db8::53")),
                  extra_ifaces=(("wlan0", "2001:db8:1::23/64"),)),

@@ -1,6 +1,6 @@
 """Property tests: every parser is total over hostile text, and reports survive a round trip.
 
-Contract under test (platforms.base, DESIGN "Data flow"): a parser returns a result or raises
+Contract under test (platforms.base; docs/architecture.md, "The data flow"): a parser returns a result or raises
 its documented :class:`platforms.base.ParseError`; nothing else escapes.  ``looks_like``
 sniffers and :func:`platforms.recognize.recognise` follow the same rule.  Every adapter's
 ``parse(raw)`` (and the VPN-evidence fold that ``agent.run.reparse`` adds) is total: any
@@ -333,7 +333,7 @@ def json_mutated(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 6))):
         paths: list[tuple[Any, Any]] = []
 
-        def walk(node: Any) -> None:
+        def walk(node: Any, paths: list[tuple[Any, Any]] = paths) -> None:   # this round's list
             if len(paths) > 2000:
                 return
             if isinstance(node, dict):

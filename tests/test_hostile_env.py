@@ -27,11 +27,14 @@ from pathlib import Path
 
 import pytest
 
+from agent.commands import ExitStatus
 from agent.model import Platform, RawCapture, Snapshot
 from platforms.base import (MAX_OUTPUT_BYTES, CommandError, Env, Source, capture_source, read_file,
                             run_command)
 from tests import platform_limits as limits
 from tests.conftest import ROOT, must_run_all
+
+WRITE_FAILED = ExitStatus.WRITE_FAILED
 
 PY = sys.executable
 NOBODY = 65534
@@ -460,7 +463,7 @@ def _analyze(saved: Path, *extra: str, preexec=None) -> subprocess.CompletedProc
 @pytest.mark.skipif(not limits.has_dev_full(), reason=limits.NO_DEV_FULL)
 def test_markdown_to_a_full_device_is_a_clear_error(saved_report):
     res = _analyze(saved_report, "--markdown", "/dev/full")
-    assert res.returncode == 2, res.stderr
+    assert res.returncode == WRITE_FAILED, res.stderr
     assert "could not write /dev/full" in res.stderr and "No space left" in res.stderr
     assert "Traceback" not in res.stderr
     assert Path("/dev/full").is_char_device(), "the device node must never be replaced"
@@ -476,7 +479,7 @@ def _limit_file_size():
 def test_a_disk_filling_up_mid_write_leaves_nothing_half_written(saved_report, tmp_path):
     out = tmp_path / "report.md"
     res = _analyze(saved_report, "--markdown", str(out), preexec=_limit_file_size)
-    assert res.returncode == 2, res.stderr
+    assert res.returncode == WRITE_FAILED, res.stderr
     assert "could not write" in res.stderr and "Traceback" not in res.stderr
     assert list(tmp_path.iterdir()) == [], "no report and no temporary file may be left"
 
@@ -518,7 +521,7 @@ def test_output_to_a_read_only_directory_is_a_clear_error(saved_report, open_tmp
         res = _as_nobody(argv, tmp_path / "home")
     else:
         res = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
-    assert res.returncode == 2, res.stderr
+    assert res.returncode == WRITE_FAILED, res.stderr
     assert "could not write" in res.stderr and "Permission denied" in res.stderr
     assert "Traceback" not in res.stderr
     assert list(ro.iterdir()) == []
@@ -526,4 +529,4 @@ def test_output_to_a_read_only_directory_is_a_clear_error(saved_report, open_tmp
 
 def test_output_into_a_missing_directory_is_a_clear_error(saved_report, tmp_path):
     res = _analyze(saved_report, "--markdown", str(tmp_path / "no" / "such" / "report.md"))
-    assert res.returncode == 2 and "could not write" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == WRITE_FAILED and "could not write" in res.stderr and "Traceback" not in res.stderr

@@ -143,7 +143,7 @@ def test_resolved_stub_over_dbus_full_tunnel():
                for t in snap.trace)
     assert "routes: policy rule 5270: from all fwmark 0xca6c lookup 52 (packets without that mark do not use " \
            "it: `ip route get` may not show the tunnel path)" in snap.trace
-    assert any(t.startswith("vpn: 0.0.0.0/1 and 128.0.0.0/1 go through the tunnel") for t in snap.trace)
+    assert any(t.startswith("tunnel: 0.0.0.0/1 and 128.0.0.0/1 go through the tunnel") for t in snap.trace)
     assert snap.errors == ()
 
 

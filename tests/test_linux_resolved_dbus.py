@@ -12,10 +12,10 @@ jeepney = pytest.importorskip("jeepney", reason="jeepney (the D-Bus client) is n
 from jeepney import new_error, new_method_return  # noqa: E402
 from jeepney.low_level import HeaderFields  # noqa: E402
 
-from agent.model import ResolverScope
-from platforms import resolved_dbus
-from platforms.base import Env, api_capture
-from platforms.linux import LinuxAdapter
+from agent.model import ResolverScope  # noqa: E402 - after the importorskip above
+from platforms import resolved_dbus  # noqa: E402
+from platforms.base import Env, api_capture  # noqa: E402
+from platforms.linux import LinuxAdapter  # noqa: E402
 
 V4 = socket.AF_INET
 V6 = socket.AF_INET6

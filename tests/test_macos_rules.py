@@ -166,7 +166,7 @@ def test_stale_vpn_dns_when_the_utun_of_the_resolver_is_gone() -> None:
     assert gone.interface("utun7").is_up is False
     f = tunnel.stale_vpn_dns_after_disconnect(Context(gone))
     assert f is not None and "192.87.106.106" in f.explanation
-    # vpn-not-connected fires too: no tunnel is up (DOMAIN.md), the stale finding says why names fail.
+    # vpn-not-connected fires too: no tunnel is up (docs/domain.md), the stale finding says why names fail.
     assert tunnel.vpn_not_connected(Context(gone)) is not None
 
 

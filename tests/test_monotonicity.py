@@ -1,4 +1,4 @@
-"""Removing evidence never adds a conclusion (DESIGN: unknown is not absent).
+"""Removing evidence never adds a conclusion (docs/design.md: unknown is not absent).
 
 For every multi-source fixture set -- the lab's recorded reports (real OpenVPN + dnsmasq in
 network namespaces: raw captures and probes, tests/fixtures/lab) and sets of real Windows

@@ -17,14 +17,6 @@ def test_fixtures_exist():
     assert len(CASES) >= 4
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_fixture(case: Path):
-    expected = json.loads(case.with_suffix(".json").read_text())
-    text = case.read_text()
-    assert ovpn_profile.looks_like(text)
-    assert ovpn_profile.parse(text).to_dict() == expected
-
-
 def test_inline_blocks_are_skipped_not_parsed():
     text = (FIXTURES / "ovpn-profile--inline-keys-tcp-dns.out").read_text()
     prof = ovpn_profile.parse(text, path="/home/x/p.ovpn")

@@ -1,13 +1,13 @@
 """Golden tests of the terminal and JSON renderings, and colour/NO_COLOR handling.
 
-Regenerate after an intended change with: UPDATE_GOLDEN=1 pytest tests/test_render.py
-(then read the diff: it is the user-visible change)."""
+Regenerate after an intended change with the one switch of tests/fixture_pairs.py:
+CVPN_REGEN_FIXTURES=1 pytest tests/test_render.py (refused under CI; then read the diff:
+it is the user-visible change)."""
 from __future__ import annotations
 
 import dataclasses
 import io
 import json
-import os
 
 import pytest
 
@@ -16,6 +16,7 @@ from agent.render import Format, render
 from agent.render.style import Style, style_for, table
 from agent.run import assemble
 from tests.conftest import ROOT
+from tests.fixture_pairs import check_text
 from tests.test_classify import CASES
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -29,10 +30,7 @@ def _report(case: str) -> Report:
 
 
 def _check(path, text: str) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path.name}: run with UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    check_text(path, text)
 
 
 @pytest.mark.parametrize("case", GOLDEN_CASES)

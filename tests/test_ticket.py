@@ -3,8 +3,9 @@
 Fixture pairs under tests/fixtures/ticket/: ``<case>.out`` is a real public paste (or, where
 SOURCES.md says so, a composition of real captures), ``<case>.json`` lists the parts the paste
 is cut into (part, lines, command, what it was read as) and facts the snapshot must show.
-Regenerate after a deliberate change with ``python tests/test_ticket.py --regen`` and review
-the diff.
+The pairs are checked by the one fixture harness (tests/fixture_pairs.py: ``ticket_summary``);
+regenerate after a deliberate change with ``CVPN_REGEN_FIXTURES=1 pytest tests/test_fixture_pairs.py
+-k ticket`` and review the diff.
 """
 from __future__ import annotations
 
@@ -236,28 +237,7 @@ class _none:
 # --------------------------------------------------------------------------- ticket fixtures
 
 
-def _summary(path: Path) -> dict:
-    result = analyze.analyze_path(path)
-    snap = result.report.snapshot
-    return {
-        "parts": [[p.part, p.lines, p.command, p.read_as] for p in result.inputs],
-        "platform": result.report.platform.value,
-        "facts": {
-            "resolvers": sorted({f"{r.address} {r.interface or '-'} {r.scope.value}" for r in snap.dns.resolvers}),
-            "default_routes": sorted({f"{r.gateway or '-'} {r.interface or '-'}" for r in snap.routes
-                                      if r.destination in ("0.0.0.0/0", "::/0") and not r.scoped}),
-            "tunnel_interfaces": sorted(snap.vpn.tunnel_interfaces),
-            "tunnel_mode": snap.vpn.mode.value,
-            "search_domains": list(snap.dns.search_domains),
-            "route_lookups": sorted(f"{lk.address} {lk.interface or '-'}" for lk in snap.route_lookups),
-        },
-    }
-
-
-@pytest.mark.parametrize("path", TICKETS, ids=[p.name for p in TICKETS])
-def test_ticket_fixture(path: Path):
-    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    assert _summary(path) == expected
+from tests.fixture_pairs import ticket_summary as _summary  # noqa: E402 - the one harness
 
 
 def test_tickets_show_the_tunnel():
@@ -280,17 +260,6 @@ def test_route_get_lookups_pasted_together_are_all_read(tmp_path: Path):
     (tmp_path / "x.txt").write_text(bare)
     got = analyze.analyze_path(tmp_path / "x.txt").report.snapshot.route_lookups
     assert sorted(lk.interface for lk in got) == ["en0", "utun3"]
-
-
-def _regen() -> None:
-    for path in TICKETS:
-        path.with_suffix(".json").write_text(json.dumps(_summary(path), indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
-        print("wrote", path.with_suffix(".json").name)
-
-
-if __name__ == "__main__" and "--regen" in sys.argv:
-    _regen()
 
 
 def test_what_was_read_in_json_markdown_and_text(tmp_path: Path):

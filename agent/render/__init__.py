@@ -33,3 +33,27 @@ def render(report: Report, fmt: Format, *, color: bool = False, verbose: bool = 
         from agent.render import html
         return html.render(report, redact=redact, level=level)
     raise AssertionError(f"unhandled format {fmt!r}")  # pragma: no cover - exhaustive
+
+
+def render_snapshot(snapshot, fmt: Format, *, color: bool = False) -> str:
+    """``collect``: what the machine's configuration shows (no diagnosis)."""
+    from agent.render import plain
+    return plain.snapshot(snapshot, _simple(fmt), color=color)
+
+
+def render_ping(report, fmt: Format) -> str:
+    """``probe``: one server's answers over UDP and TCP with timings."""
+    from agent.render import plain
+    return plain.ping(report, _simple(fmt))
+
+
+def render_catalogue(docs, fmt: Format, *, listing: bool) -> str:
+    """``explain``: finding codes with their meaning and fixes (``listing``: every code)."""
+    from agent.render import plain
+    return plain.catalogue(docs, _simple(fmt), listing)
+
+
+def _simple(fmt: Format) -> str:
+    if fmt not in (Format.TEXT, Format.JSON, Format.MARKDOWN):
+        raise ValueError(f"{fmt.value} is for reports only")
+    return fmt.value

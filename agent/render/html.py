@@ -84,7 +84,8 @@ def _layout(model: PathModel, d: Diagram) -> _Layout:
         if n.column:
             max_lines = max(max_lines, len(n.lines))
     row_h = max_lines * LINE_H + 2 * PAD_Y
-    xs, x = [], MARGIN
+    xs: list[float] = []
+    x: float = MARGIN
     for w in widths:
         xs.append(x)
         x += (w + GAP_X) if w else 0

@@ -236,11 +236,11 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
         out.append(f"Not sent: {esc(report.probe_skipped)}")
         out.append("")
     rows = []
-    for p in report.probes:
-        answers = ", ".join(a.address for a in p.answers[:4]) + (" ..." if len(p.answers) > 4 else "")
-        rows.append([esc(p.server + ("" if p.port == 53 else f"#{p.port}")), esc(p.transport.value), esc(p.name),
-                     esc(p.qtype), esc(p.outcome.value), esc(answers or p.detail or "-"), _ms(p.rtt_ms),
-                     esc(p.interface or "-")])
+    for probe in report.probes:     # not `p`: that is the PushedConfig above
+        answers = ", ".join(a.address for a in probe.answers[:4]) + (" ..." if len(probe.answers) > 4 else "")
+        rows.append([esc(probe.server + ("" if probe.port == 53 else f"#{probe.port}")), esc(probe.transport.value),
+                     esc(probe.name), esc(probe.qtype), esc(probe.outcome.value), esc(answers or probe.detail or "-"),
+                     _ms(probe.rtt_ms), esc(probe.interface or "-")])
     out += table(["Server", "Transport", "Name", "Type", "Result", "Answers / detail", "Time (ms)", "Via"], rows)
     if rows:
         out.append("")

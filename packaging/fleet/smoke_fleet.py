@@ -44,7 +44,8 @@ def _schema_check(report: dict) -> None:
     try:
         jsonschema.validate(report, schema)
     except jsonschema.ValidationError as err:
-        raise Failure(f"the report written does not fit the schema at {list(err.absolute_path)}: {err.message}")
+        raise Failure(f"the report written does not fit the schema at {list(err.absolute_path)}: "
+                      f"{err.message}") from None
 
 
 def _report(path: Path) -> dict:

@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import socket
+from typing import Any
 from dataclasses import dataclass
 
 from agent.model import PREFIX_LENGTHS, Family, Route, RouteLookup, is_plain_ip
@@ -205,7 +206,7 @@ def _shared_fields(entry: dict, memo: dict) -> tuple:
             _address(memo, entry.get("prefsrc")))
 
 
-_ONE_HOP = ({},)
+_ONE_HOP: tuple[dict, ...] = ({},)
 
 
 def _word(memo: dict, value):
@@ -264,7 +265,7 @@ def _route_from_text(head: list[str], hops: list[list[str]], family: Family | No
     fam = family or _family_of(dst, fields.get("via"), fields.get("src"))
     if fam is None:
         fam = Family.INET6 if "pref" in fields else Family.INET
-    base = dict(family=fam, destination=_cidr(dst, fam), metric=_int(fields.get("metric")),
+    base: dict[str, Any] = dict(family=fam, destination=_cidr(dst, fam), metric=_int(fields.get("metric")),
                 table=fields.get("table", "main"), type=rtype, protocol=fields.get("proto"),
                 scope=fields.get("scope"), source=_gateway(fields.get("src")))
     if not hops:
@@ -310,7 +311,7 @@ class _NotCompact(Exception):
     """Not the compact ``[{...},{...}]`` `ip -j` prints: decode the text whole instead."""
 
 
-_scan_once = json.JSONDecoder().scan_once
+_scan_once = json.JSONDecoder().scan_once   # type: ignore[attr-defined]  # the C scanner: exists, not in typeshed
 
 
 def _compact_array(text: str):

@@ -431,6 +431,11 @@ def _strip_markup(line: str) -> str:
     return line
 
 
+def _first(values: list[str] | None) -> str | None:
+    """The first value of a global setting, None when it has none."""
+    return values[0] if values else None
+
+
 def parse(text: str) -> IpconfigResult:
     """Parse ``ipconfig /all`` (or plain ``ipconfig``) output, whole or a fragment.
 
@@ -509,10 +514,10 @@ def parse(text: str) -> IpconfigResult:
             current.add(key, value)
     if not adapters and not glob:
         raise ParseError("ipconfig: no adapter section or global setting found")
-    host = (glob.get("host_name") or [None])[0]
+    host = _first(glob.get("host_name"))
     return IpconfigResult(
         host_name=host,
-        primary_dns_suffix=(glob.get("primary_dns_suffix") or [None])[0],
+        primary_dns_suffix=_first(glob.get("primary_dns_suffix")),
         search_list=tuple(glob.get("search_list", [])),
         adapters=tuple(a.build() for a in adapters),
         unknown_labels=tuple(unknown),

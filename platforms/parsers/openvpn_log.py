@@ -43,6 +43,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from typing import Callable, TypeVar
 
 from agent.model import PushedConfig, SamlState, TunnelMode, VpnClient
 from platforms.base import ParseError
@@ -664,7 +665,10 @@ def _client(text: str, source: str, banner: bool) -> VpnClient | None:
     return VpnClient.OPENVPN if banner or _OPENVPN2.search(head) else None
 
 
-def _newest(items: list, key) -> object | None:
+_Item = TypeVar("_Item")
+
+
+def _newest(items: list[_Item], key: Callable[[_Item], _Line]) -> _Item | None:
     """The newest of ``items`` (each mapped by ``key`` to its _Line): by timestamp when all have
     comparable ones, else by position."""
     if not items:
@@ -873,7 +877,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
 
     # The newest push: by time (a reconnect's push, or the later of two pasted sessions), else position.
     full_pushes = [p for p in pushes if p.complete]
-    chosen: _Push | None = _newest(full_pushes or pushes, key=lambda p: p.line)  # type: ignore[assignment]
+    chosen: _Push | None = _newest(full_pushes or pushes, key=lambda p: p.line)
     pushed = None
     dropped: tuple[str, ...] = ()
     if chosen is not None:
@@ -891,7 +895,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     # A SAML challenge means this attempt is not connected (yet): it ends the connection state too.
     events = [(ln, True) for ln in connects] + [(ln, False) for ln in disconnects + saml_starts]
     newest_event = _newest(events, key=lambda e: e[0])
-    connected = newest_event[1] if newest_event is not None else None  # type: ignore[index]
+    connected = newest_event[1] if newest_event is not None else None
     newest_connect = _newest(connects, key=lambda ln: ln)
     newest_disconnect = _newest(disconnects, key=lambda ln: ln)
     device = _newest(devices, key=lambda d: d[0])
@@ -902,7 +906,7 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
     if start is not None:
         order = _ordered(lines)
         rank = {ln.pos: i for i, ln in enumerate(order)}
-        after = rank[start.pos]  # type: ignore[union-attr]
+        after = rank[start.pos]
         if any(rank[c.pos] > after for c in connects):
             saml = SamlState.COMPLETED
         elif any(rank[a.pos] > after for a in auth_failures):
@@ -910,13 +914,13 @@ def _parse_cached(text: str, source: str) -> OpenVpnLog:
         else:
             saml = SamlState.PENDING
     return OpenVpnLog(pushed=pushed,
-                      connected_at=newest_connect.stamp.text if newest_connect else None,  # type: ignore[union-attr]
-                      disconnected_at=newest_disconnect.stamp.text if newest_disconnect else None,  # type: ignore[union-attr]
+                      connected_at=newest_connect.stamp.text if newest_connect else None,
+                      disconnected_at=newest_disconnect.stamp.text if newest_disconnect else None,
                       connected=connected, tunnel_mode=mode,
-                      last_event_at=newest_event[0].stamp.text if newest_event is not None else None,  # type: ignore[index]
+                      last_event_at=newest_event[0].stamp.text if newest_event is not None else None,
                       errors=tuple(errors[-MAX_ERRORS:]), filtered=dropped,
-                      unresolvable_endpoint=unresolvable, device=device[1] if device else None,  # type: ignore[index]
-                      default_gateway=gateway[1] if gateway else None,  # type: ignore[index]
+                      unresolvable_endpoint=unresolvable, device=device[1] if device else None,
+                      default_gateway=gateway[1] if gateway else None,
                       client=_client(text, source, any(_BANNER.search(ln.msg) for ln in lines)), saml=saml, profile_name=profile, pushes=len(pushes),
                       server_log=server, skipped=tuple(skipped[:MAX_SKIPPED]))
 

@@ -39,6 +39,7 @@ import re
 from typing import Callable
 
 from agent.model import Family
+from agent import source_ids
 from platforms.base import ParseError
 from platforms.parsers import ps_format
 from platforms.parsers import win_json
@@ -46,8 +47,7 @@ from platforms.parsers.ps_format import PsBlock, cells, display_width, is_cut, s
 from platforms.parsers.win_json import (AddressRec, AdapterRec, DnsServersRec, IpInterfaceRec, NrptPolicyRec,
                                         RouteRec, WinCollection)
 
-SOURCE_IDS = ("ps-dnsclientserveraddress", "ps-netipinterface", "ps-netroute", "ps-netipconfiguration",
-              "ps-netadapter", "ps-nrpt", "netsh-interfaces")
+SOURCE_IDS = source_ids.PS_TEXT_SOURCES
 
 _MARKERS = ("ServerAddresses", "InterfaceMetric", "DestinationPrefix", "InterfaceDescription", "IPv4DefaultGateway",
             "DNSServer", "NameServers", "InterfaceAlias", "Namespace", "Idx")
@@ -247,20 +247,20 @@ class _Reader:
         reader then validates the values and reports the row when they make no sense."""
         row_re, required = _TYPED_ROWS.get(view, (None, frozenset()))
         # the default columns (one may be misspelt: a paste that lost a header letter)
-        typed = row_re is not None and len(required - {_norm(c) for c in block.columns}) <= 1
+        typed_re = row_re if row_re is not None and len(required - {_norm(c) for c in block.columns}) <= 1 else None
         out: list[tuple[int, dict[str, str], str]] = []
         rows = list(block.rows)
         i = 0
         while i < len(rows):
             row, line_no = rows[i], block.row_lines[i]
-            m = row_re.fullmatch(row.strip()) if typed else None
-            if typed and i + 1 < len(rows) and row_re.fullmatch(rows[i + 1].strip()) is None \
+            m = typed_re.fullmatch(row.strip()) if typed_re is not None else None
+            if typed_re is not None and i + 1 < len(rows) and typed_re.fullmatch(rows[i + 1].strip()) is None \
                     and (m is None or len(rows[i + 1].split()) == 1):
                 # the console wrapped this row: its rest is the next line ("Active" / "Store");
                 # a rest that starts with blanks was cut between two values
                 rest = rows[i + 1]
                 seps = (" ",) if rest[:1] in (" ", "\t") else ("", " ")
-                joined = next((j for j in (row_re.fullmatch(row.strip() + sep + rest.strip()) for sep in seps) if j),
+                joined = next((j for j in (typed_re.fullmatch(row.strip() + sep + rest.strip()) for sep in seps) if j),
                               None)
                 if joined is not None:
                     m = joined

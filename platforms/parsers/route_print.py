@@ -246,7 +246,7 @@ def parse(text: str) -> RoutePrintResult:
         if m and family != "inet":
             flush_v6()
             try:
-                net = ipaddress.IPv6Network(m.group("dst"), strict=False)
+                net6 = ipaddress.IPv6Network(m.group("dst"), strict=False)
             except ValueError:
                 skip(n, line, "not a readable IPv6 route")
                 continue
@@ -255,7 +255,7 @@ def parse(text: str) -> RoutePrintResult:
                 skip(n, line, "gateway not readable")
                 continue
             prefixed += had_prefix
-            pending_v6 = dict(family="inet6", destination=str(net), gateway=gw,
+            pending_v6 = dict(family="inet6", destination=str(net6), gateway=gw,
                               interface_index=int(m.group("ifindex")), metric=int(m.group("metric")),
                               persistent=section == 2)
             if m.group("gw"):

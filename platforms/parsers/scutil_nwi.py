@@ -84,7 +84,7 @@ def parse(text: str) -> NwiInfo:
         raise ParseError("scutil --nwi: empty output")
     family: str | None = None
     ifaces: list[dict] = []
-    reach = {"inet": (), "inet6": ()}
+    reach: dict[str, tuple[str, ...]] = {"inet": (), "inet6": ()}
     names: tuple[str, ...] = ()
     seen = False
     for raw in text.splitlines():

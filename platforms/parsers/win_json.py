@@ -33,12 +33,13 @@ from typing import Any
 
 from agent.model import Family
 from agent.serial import Record
+from agent import source_ids
 from platforms.base import ParseError
 from platforms.parsers import ps_document
 
 SCRIPT_MARKER = ps_document.MARKER      # top-level key of the collection script's document
 
-CMDLET_SOURCES = ("cmdlet-dns-servers", "cmdlet-routes", "cmdlet-ip-interfaces", "cmdlet-adapters")
+CMDLET_SOURCES = source_ids.CMDLET_SOURCES
 
 
 # --------------------------------------------------------------------------- records

@@ -449,7 +449,7 @@ def check(fact: Fact, result: Any) -> tuple[bool | None, str]:
     if cat == "client":
         if not hasattr(vpn, "client"):
             return None, UNSCORED
-        return str(getattr(vpn, "client") or "").lower() == want, f"client {getattr(vpn, 'client')}"
+        return str(vpn.client or "").lower() == want, f"client {vpn.client}"
     raise ValueError(f"unknown fact category {cat}")
 
 

@@ -231,7 +231,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "resolved-vpn-not-default", "S2 with systemd-resolved: the VPN servers sit on tun0 with "
         "DefaultRoute=no and no routing domain, so every name goes to the LAN's resolver",
-        # DOMAIN.md: the tunnel's servers get no queries; the private name fails through the
+        # docs/domain.md: the tunnel's servers get no queries; the private name fails through the
         # OS while the pushed servers answer it when asked directly.
         Expect("S2-custom-dns-split", frozenset({"linux-resolved-vpn-not-default",
                                                  "system-resolver-disagrees"}), "degraded", 0),
@@ -273,7 +273,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "resolved-stub-down", "S2 with systemd-resolved (~. on tun0), then resolved stops (crashed, "
         "or stopped by hand): resolv.conf still names the 127.0.0.53 stub, which answers nothing",
         # With the log: the pushed servers answer, but nothing on the machine hands them to
-        # programs any more (DOMAIN.md: the AWS client on Linux needs resolved).
+        # programs any more (docs/domain.md: the AWS client on Linux needs resolved).
         Expect("S2-custom-dns-split", frozenset({"pushed-dns-not-applied"}), "broken", 1),
         push=S2_PUSH, names=(CANARY, PRIVATE), dns=Dns.RESOLVED, resolved_stops=True,
         expect_no_log=CANNOT_TELL,

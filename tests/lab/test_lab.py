@@ -250,7 +250,7 @@ def test_doctor_diagnosis(up: Running, request, lab_reports: Path) -> None:
     assert wall <= DEADLINE + SLACK, f"diagnosis took {wall:.2f}s"
     # Network safety: DNS packets only to the servers being diagnosed ...
     assert sent_to <= allowed, f"DNS packets to {sorted(sent_to - allowed)}, diagnosed {sorted(allowed)}"
-    # ... and every one of them probed (DESIGN: every resolver in use and every pushed one).
+    # ... and every one of them probed (docs/design.md "Probes": every resolver in use and every pushed one).
     assert sent_to == allowed, f"never probed: {sorted(allowed - sent_to)}"
     # Dual stack: where the OS resolver (getaddrinfo: resolv.conf, or the stub -> resolved)
     # found the canary, it got the AAAA answer too.
