@@ -36,6 +36,7 @@ include mk/lab.mk
 include mk/ship.mk
 include mk/corpus.mk
 -include mk/fuzz.mk
+-include mk/mutants.mk
 
 ## Regenerate the generated docs (the finding catalogue) from the code
 docs: $(STAMP)
