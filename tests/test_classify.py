@@ -25,6 +25,12 @@ DB2 = NameCheck("db2.corp.internal", expected="private", origin="user")
 DBCFG = NameCheck("db.corp.internal", expected="private", origin="config")
 PUB0 = NameCheck("www.example.org", expected="public", origin="user")
 PUBCFG = NameCheck("www.example.net", expected="public", origin="config")
+SAME = NameCheck("web.corp.internal", origin="user")
+V6ONLY = NameCheck("v6.corp.internal", origin="user")
+NOSYS = NameCheck("nosys.corp.internal", origin="user")
+APICFG = NameCheck("api.corp.internal", origin="config")
+RDS2 = NameCheck("other.abc123.eu-west-1.rds.amazonaws.com", expected="private", origin="user")
+PINNED = NameCheck("pinned.corp.internal", expected="10.1.5.5", origin="user")
 ENDPOINT = NameCheck("a1b2c3.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com", origin="profile")
 VPC2 = "10.0.0.2"
 NAMES = (CANARY, DB)
@@ -611,6 +617,56 @@ CASES.update({
             system=[("intranet", (), "Name or service not known"), ("vpn.example.com", (), "Name or service not known"),
                     (ENDPOINT.name, (), "Name or service not known")]),
         "S2-custom-dns-split", {"endpoint-name-unresolvable"}, Verdict.BROKEN),
+    "stale-positive-cache-among-other-names": (
+        # only db.corp.internal (user) and api.corp.internal (config) are stale: a probe-only name, a
+        # public name whose addresses rotate (the canary), a name the OS was not asked, one it gives IPv6
+        # only, one it gives as the servers do, are not
+        s2(), run(ok(IE1, [CANARY]), ok(IE2, [CANARY]), probe(IE1, BIG.name, "nodata", qtype="TXT"),
+                  ok(IE1, [SAME], ("10.1.5.7",)), ok(IE1, [V6ONLY], ("10.1.5.8",)), ok(IE1, [NOSYS], ("10.1.5.9",)),
+                  ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [DB], ("10.1.5.5",)), probe(IE1, APICFG.name, "nxdomain"),
+                  names=(BIG, CANARY, NOSYS, V6ONLY, SAME, DB, APICFG),
+                  system=[(BIG.name, ("10.9.9.1",), None), (CANARY.name, ("198.51.100.7",), None),
+                          (V6ONLY.name, ("2001:db8::8",), None), (SAME.name, ("10.1.5.7",), None),
+                          (DB.name, ("54.77.1.2", "2001:db8::1", "54.77.1.1"), None), (APICFG.name, ("54.77.1.3",), None)]),
+        # (api.corp.internal's NXDOMAIN from the VPN's resolver, which answers the canary: the zone)
+        "S2-custom-dns-split", {"stale-positive-cache", "phz-not-associated"}, Verdict.BROKEN),
+    "public-answers-for-two-private-names": (
+        # a public name is not this code's; an expectation of one address met by one of the answers is met
+        s2(), run(ok(IE1, [CANARY]), ok(IE2, [CANARY]), ok(IE1, [PUB], ("93.184.216.34",)),
+                  ok(IE1, [RDS], ("54.77.1.2",)), ok(IE1, [RDS2], ("54.77.1.3",)),
+                  ok(IE1, [PINNED], ("10.1.5.5", "54.77.1.4")), names=(CANARY, PUB, RDS, RDS2, PINNED)),
+        "S2-custom-dns-split", {"public-answer-for-private-service"}, Verdict.BROKEN),
+    "pushed-dns-behind-an-answering-stub": (
+        # only the stub's address is shown (its own servers were not read) and it answers: the pushed
+        # server may well be behind it -- not a finding
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("127.0.0.53"),),
+                 captured={Evidence.INTERFACES, Evidence.ROUTES, Evidence.ROUTES6, Evidence.DNS_GLOBAL, Evidence.VPN_LOG}),
+        run(ok("127.0.0.53", [CANARY]), ok("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "pushed-dns-behind-a-silent-stub": (
+        # the stub answers nothing: the pushed server is not in use (manager unknown, source not named)
+        _vpn(snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("127.0.0.53"),),
+                      manager=DnsManager.UNKNOWN,
+                      captured={Evidence.INTERFACES, Evidence.ROUTES, Evidence.ROUTES6, Evidence.DNS_GLOBAL,
+                                Evidence.VPN_LOG}),
+             pushed=PushedConfig(dns_servers=("10.0.0.2",), routes=(VPC,), source="", tunnel_mode=TunnelMode.SPLIT)),
+        run(silent("127.0.0.53", [CANARY]), ok("10.0.0.2", [CANARY])),
+        "S2-custom-dns-split", {"pushed-dns-not-applied"}, Verdict.BROKEN),
+    "large-answer-lost-on-one-of-four": (
+        # 10.1.0.10 gets the large answer over UDP; 10.1.0.11 not over TCP either; 10.0.0.3 answers small
+        # names over TCP only; 10.0.0.2 alone loses the large UDP answer that TCP brings
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2, VPC2, "10.0.0.3"),
+                 resolvers=(resolver(IE1), resolver(IE2), resolver(VPC2), resolver("10.0.0.3"))),
+        run(ok(IE1, [CANARY]), probe(IE1, BIG.name, "nodata", transports=("udp",), qtype="TXT"),
+            probe(IE1, BIG.name, "nodata", transports=("tcp",), qtype="TXT"),
+            ok(IE2, [CANARY]), probe(IE2, BIG.name, "timeout", qtype="TXT"),
+            probe("10.0.0.3", CANARY.name, "timeout", transports=("udp",)),
+            probe("10.0.0.3", CANARY.name, "answer", ("203.0.113.80",), transports=("tcp",)),
+            probe("10.0.0.3", BIG.name, "timeout", transports=("udp",), qtype="TXT"),
+            probe("10.0.0.3", BIG.name, "nodata", transports=("tcp",), qtype="TXT"),
+            ok(VPC2, [CANARY]), probe(VPC2, BIG.name, "timeout", transports=("udp",), qtype="TXT"),
+            probe(VPC2, BIG.name, "nodata", transports=("tcp",), qtype="TXT"), names=(CANARY, BIG)),
+        "S2-custom-dns-split", {"dns-large-answer-lost", "dns-udp-blocked"}, Verdict.DEGRADED),
     "saml-pending": (
         snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),), saml=SamlState.PENDING),
         run(ok("192.168.1.1", [CANARY])),
