@@ -127,6 +127,11 @@ CASES = {
         s2(), run(ok(IE1, [CANARY]), probe(IE1, DB.name, "nxdomain"), ok(IE2, [CANARY]), probe(IE2, DB.name, "nxdomain"),
                   names=NAMES, system=[("db.corp.internal", (), "Name or service not known")]),
         "S2-custom-dns-split", {"phz-not-associated"}, Verdict.BROKEN),
+    "S2-zone-not-associated-probes-in-another-order": (
+        # the same as S2-zone-not-associated with the private name probed before the canary
+        s2(), run(probe(IE1, DB.name, "nxdomain"), ok(IE1, [CANARY]), probe(IE2, DB.name, "nxdomain"), ok(IE2, [CANARY]),
+                  names=(DB, CANARY), system=[("db.corp.internal", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"phz-not-associated"}, Verdict.BROKEN),
     "S2-primary-servfail": (
         s2(), run(probe(IE1, CANARY.name, "servfail"), probe(IE1, DB.name, "servfail"),
                   ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)), names=NAMES,
