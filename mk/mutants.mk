@@ -15,7 +15,7 @@ MUTANTS_CHILDREN ?= 2
 
 ## Mutation testing of the diagnosis with mutmut (slow; prints the score per module)
 mutants: $(STAMP)
-	$(BIN)/python -m pip install --quiet 'mutmut>=3.3,<4'
+	$(BIN)/python -m pip install --quiet -e '.[mutants]'
 	$(BIN)/mutmut run --max-children $(MUTANTS_CHILDREN) $(MUTANTS_ARGS)
 	$(BIN)/python tests/mutation_score.py
 
