@@ -982,3 +982,64 @@ def test_each_rule_that_fires_is_traced(caplog):
     msgs = [r.getMessage() for r in caplog.records if r.name == "agent.classify"]
     assert "rule vpn_not_connected fired: vpn-not-connected" in msgs
     assert "rule stale_vpn_dns_after_disconnect fired: stale-vpn-dns-after-disconnect" in msgs
+
+
+# --------------------------------------------------------------------------- agent/rules/context.py in detail
+
+from agent.model import Answer, Outcome, ProbeResult, SystemLookup, Transport as _T  # noqa: E402
+from agent.rules.context import ServerStatus, expectation_met, says_not_found  # noqa: E402
+
+
+def _p(name, outcome, transport=_T.UDP, answers=()):
+    return ProbeResult(server="10.0.0.2", port=53, name=name, qtype="A", transport=transport, outcome=Outcome(outcome),
+                       answers=tuple(Answer(a, a.startswith("10.")) for a in answers), rtt_ms=12.0)
+
+
+@pytest.mark.parametrize("expected,addresses,met", [
+    (None, ("10.0.0.1",), None), ("", ("10.0.0.1",), None),
+    ("private", (), False), ("public", (), False), ("10.0.0.1", (), False),
+    ("private", ("10.0.0.1", "192.168.1.9"), True), ("private", ("10.0.0.1", "54.1.2.3"), False),
+    ("public", ("54.1.2.3", "93.184.216.34"), True), ("public", ("54.1.2.3", "10.0.0.1"), False),
+    ("10.0.0.1", ("10.0.0.9", "10.0.0.1"), True), ("10.0.0.1", ("10.0.0.9",), False),
+])
+def test_expectation_met(expected, addresses, met):
+    assert expectation_met(expected, addresses) is met
+
+
+@pytest.mark.parametrize("lookup,not_found", [
+    (None, False),
+    (SystemLookup("x", addresses=(), error="Name or service not known"), True),
+    (SystemLookup("x", addresses=(), error="No address associated with hostname"), True),
+    (SystemLookup("x", addresses=(), error="Temporary failure in name resolution"), False),
+    (SystemLookup("x", addresses=(), error=""), False),
+    (SystemLookup("x", addresses=(Answer("10.0.0.1", True),), error="Name or service not known"), False),
+])
+def test_says_not_found_only_for_a_definite_no(lookup, not_found):
+    assert says_not_found(lookup) is not_found
+
+
+def test_outcome_for_prefers_udp_then_falls_back_to_tcp_for_that_name_only():
+    st = ServerStatus("10.0.0.2", (_p("a", "timeout", _T.TCP), _p("a", "nxdomain", _T.UDP), _p("b", "answer", _T.TCP),
+                                   _p("c", "servfail", _T.UDP)))
+    assert st.outcome_for("a") is Outcome.NXDOMAIN                 # UDP first
+    assert st.outcome_for("a", _T.TCP) is Outcome.TIMEOUT
+    assert st.outcome_for("b") is Outcome.ANSWER                   # no UDP result: the TCP one
+    assert st.outcome_for("c", _T.TCP) is None                     # no fallback from TCP to UDP
+    assert st.outcome_for("zzz") is None
+
+
+def test_best_is_a_reply_over_udp_then_tcp_and_a_truncated_one_last():
+    tc = _p("a", "truncated", _T.UDP)
+    st = ServerStatus("10.0.0.2", (_p("a", "timeout", _T.UDP), tc, _p("a", "answer", _T.TCP, ("10.0.0.1",))))
+    assert st.best("a").transport is _T.TCP and st.best("a").outcome is Outcome.ANSWER
+    st = ServerStatus("10.0.0.2", (_p("a", "timeout", _T.TCP), tc))
+    assert st.best("a") is tc
+    st = ServerStatus("10.0.0.2", (_p("a", "timeout", _T.TCP), _p("a", "nodata", _T.UDP)))
+    assert st.best("a").outcome is Outcome.NODATA
+    assert ServerStatus("10.0.0.2", ()).best("a") is None
+
+
+def test_summary_lists_each_transport_probed():
+    assert ServerStatus("10.0.0.2", ()).summary() == "10.0.0.2 not probed"
+    st = ServerStatus("10.0.0.2", (_p("a", "answer", _T.TCP, ("10.0.0.1",)), _p("b", "timeout", _T.TCP)))
+    assert st.summary() == "10.0.0.2 tcp: answer/timeout (2 probes, 12-12 ms)"
