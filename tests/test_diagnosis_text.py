@@ -1,5 +1,5 @@
 """What the diagnosis SAYS, pinned: the scenario's evidence and every finding's severity,
-title, explanation and evidence lines, for every classifier table case
+title, explanation, evidence lines and fixes (the user's and the administrator's), for every classifier table case
 (tests/test_classify.py) and every pasted fixture and fixture set
 (tests/test_platform_table.py).
 
@@ -29,7 +29,8 @@ REGEN = os.environ.get("CVPN_REGEN_DIAGNOSIS") == "1"
 def _text(scenario, findings, verdict) -> dict:
     return {"scenario": scenario.id, "scenario_title": scenario.title, "scenario_evidence": list(scenario.evidence), "verdict": verdict.value,
             "findings": [{"code": f.code, "severity": f.severity.value, "title": f.title,
-                          "explanation": f.explanation, "evidence": list(f.evidence)} for f in findings]}
+                          "explanation": f.explanation, "evidence": list(f.evidence),
+                          "user_fix": f.user_fix, "admin_fix": f.admin_fix} for f in findings]}
 
 
 def _case(key: str) -> dict:
