@@ -542,6 +542,15 @@ CASES.update({
                  extra_captured={Evidence.RESOLV_CONF}),
         run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY]), ok(IE2, [CANARY])),
         "S2-custom-dns-split", {"linux-resolv-conf-not-stub", "pushed-dns-not-applied"}, Verdict.BROKEN),
+    "resolv-conf-not-stub-only-the-tunnels-unused-servers": (
+        # resolved's unused server on eth0 is not one of the VPN's held ones
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2),
+                 resolvers=(resolver("192.168.1.1"), resolver("192.168.1.53", "unused", "eth0", origin=NOT_ASKED),
+                            resolver(IE1, "unused", "tun0", origin=NOT_ASKED),
+                            resolver(IE2, "unused", "tun0", origin=NOT_ASKED)),
+                 extra_captured={Evidence.RESOLV_CONF}),
+        run(ok("192.168.1.1", [CANARY]), ok(IE1, [CANARY]), ok(IE2, [CANARY])),
+        "S2-custom-dns-split", {"linux-resolv-conf-not-stub", "pushed-dns-not-applied"}, Verdict.BROKEN),
     "resolved-own-inactive-link-is-another-cause": (
         # resolved itself asks nothing of tun0 (DefaultRoute=no, no domain): not this code
         snapshot(tunnel_routes=(VPC, PEER), manager=DnsManager.SYSTEMD_RESOLVED, stub=True,
