@@ -335,6 +335,12 @@ SETS = {
     "windows/split-multihomed+nrpt": (
         _set(Platform.WINDOWS, powershell="powershell--aws-split-multihomed.out", winreg_nrpt="winreg-nrpt--empty.out"),
         ("S2-custom-dns-split", {"windows-multihomed-dns"}, "degraded")),
+    "windows/split-multihomed+nrpt-gpo": (
+        # the same machine with a Group Policy NRPT that overrides the local rules (a real export)
+        _set(Platform.WINDOWS, powershell="powershell--aws-split-multihomed.out",
+             winreg_nrpt="winreg-nrpt--gpo-overrides-local.out"),
+        # (the VPN adapter's 10.0.0.2 is still asked first: the ignored local rule is a warning)
+        ("S2-custom-dns-split", {"windows-multihomed-dns", "windows-nrpt-gpo-override"}, "degraded")),
     "windows/full-tunnel-local-dns": (
         # full tunnel through the AWS TAP, only the LAN's resolver in use and no VPN log: whether
         # the endpoint pushes DNS (S3 not applied) or none (S1) is unknown
