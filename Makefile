@@ -37,6 +37,7 @@ include mk/ship.mk
 include mk/corpus.mk
 include mk/locale.mk
 -include mk/fuzz.mk
+-include mk/mutants.mk
 
 ## Regenerate the generated docs (the finding catalogue) from the code
 docs: $(STAMP)

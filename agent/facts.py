@@ -239,12 +239,27 @@ def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]
     if has_ifaces:
         return Known.ABSENT, (), notes
     if has_routes:
-        # No inventory: the routing table names every interface that carries a route.
+        # No inventory: the routing table names every interface that carries a route -- by a
+        # name that tells a tunnel (tun0, utun3, ppp0) on Linux and macOS; on Windows by an
+        # address, an index or an alias ("Ethernet 2" is as likely the TAP-Windows adapter),
+        # which tells nothing unless the adapter list came with it (route print's header).
         named_tunnel = any(r.interface and snapshot.interface(r.interface) is not None
                            and snapshot.interface(r.interface).kind is InterfaceKind.TUNNEL
                            for r in snapshot.dns.resolvers)
+        unnamed = sorted({r.interface for r in snapshot.routes if r.interface and _kind_unknown(snapshot, r.interface)})
+        listed = any(not _kind_unknown(snapshot, i.name) for i in snapshot.interfaces)
+        if unnamed and not listed:
+            notes.append(f"the routing table names {', '.join(unnamed[:3])}{' ...' if len(unnamed) > 3 else ''} only: "
+                         "whether one is a VPN tunnel needs the adapter list")
+            return Known.NOT_CAPTURED, (), notes
         return (Known.NOT_CAPTURED if named_tunnel else Known.ABSENT), (), notes
     return Known.NOT_CAPTURED, (), notes
+
+
+def _kind_unknown(snapshot: Snapshot, name: str) -> bool:
+    """An interface known by an address, index or alias only (no record, or of no known kind)."""
+    iface = snapshot.interface(name)
+    return iface is None or iface.kind is InterfaceKind.OTHER
 
 
 def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMode, str]:

@@ -51,9 +51,47 @@ def test_missing_folder_and_folder_target(tmp_path: Path):
         bundle.write_bundle(report, tmp_path, force=False, redact=True)
 
 
+_UNWRITABLE_AS_NOBODY = """
+import sys
+from pathlib import Path
+sys.path.insert(0, "tests")
+import planted
+from agent import bundle
+ro = Path(sys.argv[1]) / "ro"
+ro.mkdir()
+ro.chmod(0o500)
+try:
+    bundle.write_bundle(planted.planted_report(), ro / "x.zip", force=False, redact=True)
+    print("written")
+except bundle.BundleError as e:
+    print(f"BundleError: {e}")
+finally:
+    ro.chmod(0o700)
+print(sorted(p.name for p in ro.iterdir()))
+"""
+
+
 @pytest.mark.skipif(platform_limits.WINDOWS, reason=platform_limits.NO_POSIX_PERMISSIONS)
-@pytest.mark.skipif(platform_limits.is_root(), reason="root can write anywhere")
 def test_unwritable_folder(tmp_path: Path):
+    if platform_limits.is_root():
+        # root writes anywhere: the same check as an unprivileged user (nobody), as CI runs as root
+        import shutil
+        import tempfile
+
+        from tests.test_hostile_env import PY, _as_nobody, _can_drop_privileges, _skip_or_fail
+        if not _can_drop_privileges():
+            _skip_or_fail("root, and no way to run as nobody (setpriv, an interpreter nobody can run)")
+        work = Path(tempfile.mkdtemp(prefix="cvpn-bundle-"))   # pytest's tmp_path is under a 0700 dir
+        try:
+            work.chmod(0o777)
+            res = _as_nobody([PY, "-c", _UNWRITABLE_AS_NOBODY, str(work)], tmp_path / "home", timeout=120)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        assert res.returncode == 0, res.stderr
+        lines = res.stdout.splitlines()
+        assert lines[0].startswith("BundleError: ") and "no permission" in lines[0], res.stdout
+        assert lines[-1] == "[]", "nothing left behind"
+        return
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o500)

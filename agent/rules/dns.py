@@ -155,7 +155,8 @@ def secondary_dns_unreachable(ctx: Context) -> Finding | None:
     if primary_dead:
         title = _("The primary DNS server {server} does not answer").format(server=silent[0].address)
         explanation = _("{server} (the primary) is silent while {other} answers. Every lookup first waits for "
-                        "the primary to time out.").format(server=silent[0].address, other=answering[0].address)
+                        "the primary to time out, then fails over: a timeout per query (slow, not broken)."
+                        ).format(server=silent[0].address, other=answering[0].address)
     else:
         title = _("The secondary DNS server {server} does not answer").format(server=silent[0].address)
         explanation = _("{server} (the secondary) is silent while {other} answers.").format(
@@ -220,14 +221,36 @@ def dns_tcp53_blocked(ctx: Context) -> Finding | None:
                    [st.summary() for st in hits])
 
 
+def _udp_failover(ctx: Context, silent: set[str]) -> str | None:
+    """The VPN's server clients fail over to when every UDP-silent one is among the VPN's
+    servers and another of them answers over UDP (AWS KC: the client fails over when a
+    server is unreachable -- over UDP, where lookups go, silence is unreachable)."""
+    group = ctx.custom_dns if ctx.tunnel_up else ()
+    if len(group) < 2 or not silent <= set(group):
+        return None
+    return next((a for a in group if a not in silent and ctx.status(a).responded(Transport.UDP)), None)
+
+
 def dns_udp_blocked(ctx: Context) -> Finding | None:
-    """TCP answers but UDP does not: UDP 53 filtered, or fragments lost in the tunnel."""
+    """TCP answers but UDP does not: UDP 53 filtered, or fragments lost in the tunnel.  One of
+    the VPN's two servers silent over UDP while the other answers is the same failover as
+    secondary-dns-unreachable (a timeout per query, not a failure): a warning, as there."""
     hits = _answers_only_over(ctx, Transport.TCP, Transport.UDP)
     if not hits:
         return None
-    return finding("dns-udp-blocked",
-                   _("{servers} answer over TCP but not UDP.").format(servers=", ".join(st.address for st in hits)),
-                   [st.summary() for st in hits])
+    text = _("{servers} answer over TCP but not UDP.").format(servers=", ".join(st.address for st in hits))
+    evidence = [st.summary() for st in hits]
+    partner = _udp_failover(ctx, {st.address for st in hits})
+    if partner is None:
+        return finding("dns-udp-blocked", text, evidence)
+    evidence.append(ctx.status(partner).summary())
+    if ctx.custom_dns[0] in {st.address for st in hits}:
+        text += " " + _("Every lookup first waits for the primary's UDP timeout, then fails over to {partner}, "
+                        "which answers: a timeout per query (slow, not broken).").format(partner=partner)
+    else:
+        text += " " + _("Lookups go to {partner} first, which answers; a failover to the secondary would wait "
+                        "for a timeout and get no UDP answer.").format(partner=partner)
+    return finding("dns-udp-blocked", text, evidence, severity=Severity.WARNING)
 
 
 def phz_not_associated(ctx: Context) -> Finding | None:
