@@ -8,6 +8,7 @@ from agent.model import Diagnosis, Facts, Finding, NameCheck, ProbeRun, Resolver
 from agent.rules import RULES
 from agent.rules.context import Context
 from agent.scenarios import CANNOT_TELL, NOT_CONNECTED, identify
+from agent.vocab import Code
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def verdict_of(scenario_id: str, findings: tuple[Finding, ...], facts: Facts | N
     known, the DNS servers were probed, and no server in use was silent without a finding
     to say why (a cause the evidence cannot name is not health): else cannot-tell.
     ``facts`` None: probed, nothing silent (verdict tables)."""
-    if any(f.severity is Severity.ERROR and f.code != "vpn-not-connected" for f in findings):
+    if any(f.severity is Severity.ERROR and f.code != Code.VPN_NOT_CONNECTED for f in findings):
         return Verdict.BROKEN
     if scenario_id == NOT_CONNECTED:
         return Verdict.NOT_CONNECTED

@@ -21,6 +21,7 @@ from agent.facts import derive
 from agent.i18n import N_, _
 from agent.model import Facts, Finding, Known, Outcome, Report, ServerFact, Transport, TunnelMode, outcome_text
 from agent.netclass import address_class
+from agent.vocab import Code
 
 
 class Where:
@@ -43,15 +44,15 @@ class Place:
 
 
 MARK_PLACE: dict[str, str] = {
-    "vpn-not-connected": Place.TUNNEL, "endpoint-name-unresolvable": Place.TUNNEL,
-    "custom-dns-no-route": Place.ROUTE, "route-outside-tunnel": Place.ROUTE, "lan-overlaps-vpc": Place.ROUTE,
-    "local-dns-bypasses-tunnel": Place.ROUTE, "ipv6-dns-leak": Place.ROUTE, "dns-tcp53-blocked": Place.ROUTE,
-    "dns-udp-blocked": Place.ROUTE,
-    "custom-dns-unreachable": Place.SERVER, "secondary-dns-unreachable": Place.SERVER,
-    "primary-servfail-no-failover": Place.SERVER, "phz-not-associated": Place.SERVER,
-    "public-answer-for-private-service": Place.SERVER, "dns-server-is-other-vpc-plus2": Place.SERVER,
-    "dns-server-linklocal": Place.SERVER, "no-custom-dns-private-names": Place.SERVER,
-    "full-tunnel-public-dns-no-egress": Place.EGRESS,
+    Code.VPN_NOT_CONNECTED: Place.TUNNEL, Code.ENDPOINT_NAME_UNRESOLVABLE: Place.TUNNEL,
+    Code.CUSTOM_DNS_NO_ROUTE: Place.ROUTE, Code.ROUTE_OUTSIDE_TUNNEL: Place.ROUTE, Code.LAN_OVERLAPS_VPC: Place.ROUTE,
+    Code.LOCAL_DNS_BYPASSES_TUNNEL: Place.ROUTE, Code.IPV6_DNS_LEAK: Place.ROUTE, Code.DNS_TCP53_BLOCKED: Place.ROUTE,
+    Code.DNS_UDP_BLOCKED: Place.ROUTE,
+    Code.CUSTOM_DNS_UNREACHABLE: Place.SERVER, Code.SECONDARY_DNS_UNREACHABLE: Place.SERVER,
+    Code.PRIMARY_SERVFAIL_NO_FAILOVER: Place.SERVER, Code.PHZ_NOT_ASSOCIATED: Place.SERVER,
+    Code.PUBLIC_ANSWER_FOR_PRIVATE_SERVICE: Place.SERVER, Code.DNS_SERVER_IS_OTHER_VPC_PLUS2: Place.SERVER,
+    Code.DNS_SERVER_LINKLOCAL: Place.SERVER, Code.NO_CUSTOM_DNS_PRIVATE_NAMES: Place.SERVER,
+    Code.FULL_TUNNEL_PUBLIC_DNS_NO_EGRESS: Place.EGRESS,
 }   # every other code concerns the machine's own DNS configuration
 
 

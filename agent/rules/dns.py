@@ -8,6 +8,7 @@ from agent.model import (LARGE_ANSWER_ORIGIN, PROBE_ORIGINS, Evidence, Finding, 
                          Severity, Transport, TunnelMode)
 from agent.netclass import is_loopback, is_private, is_single_label
 from agent.rules.context import Context, expectation_met, says_not_found
+from agent.vocab import Code
 
 _FAILED = (Outcome.NXDOMAIN, Outcome.NODATA, Outcome.SERVFAIL, Outcome.REFUSED)
 
@@ -47,7 +48,7 @@ def full_tunnel_public_dns_no_egress(ctx: Context) -> Finding | None:
         evidence += [ri.describe(), st.summary()]
     evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known
                     else _("no DNS servers pushed by the endpoint"))
-    return finding("full-tunnel-public-dns-no-egress",
+    return finding(Code.FULL_TUNNEL_PUBLIC_DNS_NO_EGRESS,
                    _("The resolver(s) {servers} are reached through the full tunnel and give no answer over UDP "
                      "or TCP.").format(servers=", ".join(d[0] for d in dead)), evidence)
 
@@ -65,7 +66,7 @@ def local_dns_bypasses_tunnel(ctx: Context) -> Finding | None:
         return None
     evidence = [ri.describe() for ri in outside]
     evidence += [ctx.status(ri.address).summary() for ri in outside if ctx.status(ri.address).probed]
-    return finding("local-dns-bypasses-tunnel",
+    return finding(Code.LOCAL_DNS_BYPASSES_TUNNEL,
                    _("The resolver(s) {servers} are reached outside the tunnel.").format(
                        servers=", ".join(ri.address for ri in outside)),
                    evidence)
@@ -115,7 +116,7 @@ def no_custom_dns_private_names(ctx: Context) -> Finding | None:
         return None
     evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known else
                     _("no DNS servers pushed by the endpoint (no resolver on the tunnel interface)"))
-    return finding("no-custom-dns-private-names",
+    return finding(Code.NO_CUSTOM_DNS_PRIVATE_NAMES,
                    _("{names} did not resolve as expected.").format(names=", ".join(failing)), evidence)
 
 
@@ -136,7 +137,7 @@ def custom_dns_unreachable(ctx: Context) -> Finding | None:
     if not any(ri.via_tunnel for ri in routes):
         return None  # custom-dns-no-route / lan-overlaps-vpc explain it
     evidence = [ri.describe() for ri in routes] + [st.summary() for st in statuses]
-    return finding("custom-dns-unreachable",
+    return finding(Code.CUSTOM_DNS_UNREACHABLE,
                    _("No answer from {servers} over UDP or TCP 53.").format(servers=", ".join(ctx.custom_dns)),
                    evidence)
 
@@ -162,7 +163,7 @@ def secondary_dns_unreachable(ctx: Context) -> Finding | None:
         explanation = _("{server} (the secondary) is silent while {other} answers.").format(
             server=silent[0].address, other=answering[0].address)
     evidence = [ctx.route_to(st.address).describe() for st in silent] + [st.summary() for st in statuses]
-    return finding("secondary-dns-unreachable", explanation, evidence, title=title)
+    return finding(Code.SECONDARY_DNS_UNREACHABLE, explanation, evidence, title=title)
 
 
 def primary_servfail_no_failover(ctx: Context) -> Finding | None:
@@ -186,7 +187,7 @@ def primary_servfail_no_failover(ctx: Context) -> Finding | None:
                 break
     if not names:
         return None
-    return finding("primary-servfail-no-failover",
+    return finding(Code.PRIMARY_SERVFAIL_NO_FAILOVER,
                    _("The primary {server} answers SERVFAIL for {names}; the secondary resolves it.").format(
                        server=primary.address, names=", ".join(names)),
                    evidence)
@@ -216,7 +217,7 @@ def dns_tcp53_blocked(ctx: Context) -> Finding | None:
     hits = _answers_only_over(ctx, Transport.UDP, Transport.TCP)
     if not hits:
         return None
-    return finding("dns-tcp53-blocked",
+    return finding(Code.DNS_TCP53_BLOCKED,
                    _("{servers} answer over UDP but not TCP.").format(servers=", ".join(st.address for st in hits)),
                    [st.summary() for st in hits])
 
@@ -242,7 +243,7 @@ def dns_udp_blocked(ctx: Context) -> Finding | None:
     evidence = [st.summary() for st in hits]
     partner = _udp_failover(ctx, {st.address for st in hits})
     if partner is None:
-        return finding("dns-udp-blocked", text, evidence)
+        return finding(Code.DNS_UDP_BLOCKED, text, evidence)
     evidence.append(ctx.status(partner).summary())
     if ctx.custom_dns[0] in {st.address for st in hits}:
         text += " " + _("Every lookup first waits for the primary's UDP timeout, then fails over to {partner}, "
@@ -250,7 +251,7 @@ def dns_udp_blocked(ctx: Context) -> Finding | None:
     else:
         text += " " + _("Lookups go to {partner} first, which answers; a failover to the secondary would wait "
                         "for a timeout and get no UDP answer.").format(partner=partner)
-    return finding("dns-udp-blocked", text, evidence, severity=Severity.WARNING)
+    return finding(Code.DNS_UDP_BLOCKED, text, evidence, severity=Severity.WARNING)
 
 
 def phz_not_associated(ctx: Context) -> Finding | None:
@@ -275,7 +276,7 @@ def phz_not_associated(ctx: Context) -> Finding | None:
                 evidence += [_describe(st.best(c)) for c in ctx.canaries if st.best(c) is not None][:1]
     if not names:
         return None
-    return finding("phz-not-associated",
+    return finding(Code.PHZ_NOT_ASSOCIATED,
                    _("The VPN's resolver answers public names but not {names}.").format(names=", ".join(names)),
                    evidence)
 
@@ -298,7 +299,7 @@ def public_answer_for_private_service(ctx: Context) -> Finding | None:
                 break
     if not names:
         return None
-    return finding("public-answer-for-private-service",
+    return finding(Code.PUBLIC_ANSWER_FOR_PRIVATE_SERVICE,
                    _("{names} resolve(s) to a public address through the VPN's resolver.").format(
                        names=", ".join(names)), evidence)
 
@@ -334,7 +335,7 @@ def pushed_dns_not_applied(ctx: Context) -> Finding | None:
                               for r in unused)))
     if ctx.snapshot.dns.manager.value != "unknown":
         evidence.append(_("DNS is managed by {manager}").format(manager=ctx.snapshot.dns.manager.value))
-    return finding("pushed-dns-not-applied", None, evidence)
+    return finding(Code.PUSHED_DNS_NOT_APPLIED, None, evidence)
 
 
 def _negative_disagreements(ctx: Context) -> list[str]:
@@ -372,7 +373,7 @@ def system_resolver_disagrees(ctx: Context) -> Finding | None:
     negative = _negative_disagreements(ctx)
     if not negative:
         return None
-    return finding("system-resolver-disagrees", None, negative)
+    return finding(Code.SYSTEM_RESOLVER_DISAGREES, None, negative)
 
 
 def stale_positive_cache(ctx: Context) -> Finding | None:
@@ -410,7 +411,7 @@ def stale_positive_cache(ctx: Context) -> Finding | None:
             name=check.name, result=", ".join(sorted(a.address for a in sys_lookup.addresses))))
     if not evidence:
         return None
-    return finding("stale-positive-cache", None, evidence)
+    return finding(Code.STALE_POSITIVE_CACHE, None, evidence)
 
 
 def single_label_name_fails(ctx: Context) -> Finding | None:
@@ -448,7 +449,7 @@ def single_label_name_fails(ctx: Context) -> Finding | None:
         evidence.append(_("system resolver {name}: {result}").format(name=short, result=lk.error))
         evidence.append(f"{full}: {how}")
     evidence += _search_lists(ctx, [full for _s, _l, full, _h in hits])
-    return finding("single-label-name-fails",
+    return finding(Code.SINGLE_LABEL_NAME_FAILS,
                    _("{short} do(es) not resolve, {full} do(es).").format(
                        short=", ".join(h[0] for h in hits), full=", ".join(h[2] for h in hits)),
                    evidence)
@@ -510,7 +511,7 @@ def dns_large_answer_lost(ctx: Context) -> Finding | None:
     for _s, u, t, small in hits:
         evidence += [_describe(small), _("{probe} (EDNS buffer 4096, {qtype})").format(probe=_describe(u), qtype=u.qtype),
                      _describe(t)]
-    return finding("dns-large-answer-lost",
+    return finding(Code.DNS_LARGE_ANSWER_LOST,
                    _("{servers}: the large answer for {name} never arrives over UDP.").format(
                        servers=", ".join(h[0] for h in hits), name=large[0]), evidence)
 
@@ -541,7 +542,7 @@ def dns_firewall_blocks(ctx: Context) -> Finding | None:
             evidence += [_describe(r), _describe(ref)]
     if not names:
         return None
-    return finding("dns-firewall-blocks",
+    return finding(Code.DNS_FIREWALL_BLOCKS,
                    _("The VPN's DNS blocks {names}, which another server resolves.").format(names=", ".join(names)),
                    evidence, severity=Severity.ERROR if serious else None)
 
@@ -569,4 +570,4 @@ def endpoint_name_unresolvable(ctx: Context) -> Finding | None:
         explanation = _("{host} could not be resolved.").format(host=profile.remote_host)
     else:
         explanation = _("The endpoint could not be resolved.")
-    return finding("endpoint-name-unresolvable", explanation, evidence)
+    return finding(Code.ENDPOINT_NAME_UNRESOLVABLE, explanation, evidence)

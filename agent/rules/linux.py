@@ -5,6 +5,7 @@ from agent.findings import finding
 from agent.i18n import _
 from agent.model import DnsManager, Evidence, Finding, Platform, ResolverScope
 from agent.rules.context import Context
+from agent.vocab import Code
 
 
 def linux_resolved_vpn_not_default(ctx: Context) -> Finding | None:
@@ -31,7 +32,7 @@ def linux_resolved_vpn_not_default(ctx: Context) -> Finding | None:
                                                                     scope=r.scope.value) for r in lan_default]
     explanation = (_("Both the tunnel and the LAN are default DNS routes: queries race.") if racing else
                    _("The tunnel's DNS servers get no queries at all (no routing domain, DefaultRoute off)."))
-    return finding("linux-resolved-vpn-not-default", explanation, evidence)
+    return finding(Code.LINUX_RESOLVED_VPN_NOT_DEFAULT, explanation, evidence)
 
 
 def linux_resolv_conf_not_stub(ctx: Context) -> Finding | None:
@@ -63,6 +64,6 @@ def linux_resolv_conf_not_stub(ctx: Context) -> Finding | None:
         st = ctx.status(r.address)
         if st.probed:
             evidence.append(st.summary())
-    return finding("linux-resolv-conf-not-stub",
+    return finding(Code.LINUX_RESOLV_CONF_NOT_STUB,
                    _("systemd-resolved has the VPN's DNS {servers}, but programs read /etc/resolv.conf, which names "
                      "other servers.").format(servers=", ".join(dict.fromkeys(r.address for r in held))), evidence)

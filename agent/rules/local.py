@@ -13,6 +13,7 @@ from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManage
                          Outcome, Platform, ResolverScope, Severity)
 from agent.netclass import is_loopback, is_private
 from agent.rules.context import Context
+from agent.vocab import Code
 
 # Tailscale's MagicDNS resolver (tailscale net/dns: 100.100.100.100 and fd7a:115c:a1e0::53).
 OVERLAY_RESOLVERS = frozenset({"100.100.100.100", "fd7a:115c:a1e0::53"})
@@ -86,7 +87,7 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
                           "switched off on this network)"))
     strict = any(b.mode is DohMode.SECURE for b in hits)
     browsers = ", ".join(sorted({b.browser for b in hits}))
-    return finding("browser-secure-dns",
+    return finding(Code.BROWSER_SECURE_DNS,
                    _browsers_explanation(len({b.browser for b in hits}) == 1, strict).format(
                        browsers=browsers.capitalize()), evidence)
 
@@ -144,7 +145,7 @@ def container_dns_not_vpn(ctx: Context) -> Finding | None:
             evidence.append(_("{source}: {setting} (the VPN's DNS: {servers})").format(
                 source=c.source, setting='"dns": ' + ", ".join(c.dns_servers), servers=", ".join(sorted(vpn))))
     if evidence:
-        return finding("container-dns-not-vpn", _("Docker's daemon.json gives containers DNS servers that are not "
+        return finding(Code.CONTAINER_DNS_NOT_VPN, _("Docker's daemon.json gives containers DNS servers that are not "
                                                   "the VPN's."), evidence)
     dns = ctx.snapshot.dns
     # Docker's default bridge is there (docker0 in the interface list): its containers copy
@@ -161,7 +162,7 @@ def container_dns_not_vpn(ctx: Context) -> Finding | None:
             evidence += [f"{r.origin}: {r.address}" for r in others]
             evidence += [_("{origin}: {server} (the VPN's)").format(origin=r.origin, server=r.address) for r in tunnel]
             evidence.append(_("Docker's default bridge docker0 is up here"))
-            return finding("container-dns-not-vpn", _("Containers on Docker's default network get resolved's servers "
+            return finding(Code.CONTAINER_DNS_NOT_VPN, _("Containers on Docker's default network get resolved's servers "
                                                       "as one flat list, the LAN's first, without its per-link "
                                                       "routing."),
                            evidence, severity=Severity.INFO)
@@ -180,7 +181,7 @@ def wsl_dns_not_vpn(ctx: Context) -> Finding | None:
             return None
         for c in local.containers:
             if c.kind == "wslconfig" and c.settings.get("dnsTunneling") in ("false", "0"):
-                return finding("wsl-dns-not-vpn", _("WSL's DNS tunneling is switched off in .wslconfig."),
+                return finding(Code.WSL_DNS_NOT_VPN, _("WSL's DNS tunneling is switched off in .wslconfig."),
                                [f"{c.source}: " + ", ".join(f"{k}={v}" for k, v in c.settings.items()),
                                 _("the VPN's DNS servers: {servers}").format(servers=", ".join(_vpn_servers(ctx)))])
         return None
@@ -197,7 +198,7 @@ def wsl_dns_not_vpn(ctx: Context) -> Finding | None:
                   "tunneling it would be {address})").format(servers=", ".join(servers),
                                                              address=WSL_DNS_TUNNELING_ADDRESS)]
     evidence += [_("system resolver {name}: {result}").format(name=n, result=ctx.system(n).error) for n in failing]
-    return finding("wsl-dns-not-vpn", _("This Linux runs inside WSL 2 without DNS tunneling, and names fail."),
+    return finding(Code.WSL_DNS_NOT_VPN, _("This Linux runs inside WSL 2 without DNS tunneling, and names fail."),
                    evidence)
 
 
@@ -253,7 +254,7 @@ def hosts_file_override(ctx: Context) -> Finding | None:
     explanation = (_("The hosts file gives {names} a fixed address that the DNS server does not give.") if stale else
                    _("The hosts file gives {names} a fixed address (the same as DNS, for now).")).format(
         names=", ".join(hit_names))
-    return finding("hosts-file-override", explanation, evidence,
+    return finding(Code.HOSTS_FILE_OVERRIDE, explanation, evidence,
                    severity=Severity.WARNING if stale else Severity.INFO)
 
 
@@ -309,7 +310,7 @@ def local_dns_agent(ctx: Context) -> Finding | None:
     explanation = (_("DNS goes through a local agent at {agents}, which fails {names} that the VPN's DNS "
                      "answers.") if worse else _("DNS goes through a local agent at {agents}.")).format(
         agents=", ".join(agents), names=", ".join(dict.fromkeys(worse)))
-    return finding("local-dns-agent", explanation, evidence, severity=severity)
+    return finding(Code.LOCAL_DNS_AGENT, explanation, evidence, severity=severity)
 
 
 # --------------------------------------------------------------------------- another VPN
@@ -347,7 +348,7 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
     evidence.append(_("the AWS VPN's DNS servers: {servers}").format(servers=", ".join(aws) if aws else _("none in use")))
     who = "Tailscale (MagicDNS)" if any(t.address in OVERLAY_RESOLVERS or writer == "tailscale" for t in takers) \
         else _("another VPN")
-    return finding("other-vpn-takes-dns", _("{who} is asked for every name while the AWS tunnel is up.").format(who=who),
+    return finding(Code.OTHER_VPN_TAKES_DNS, _("{who} is asked for every name while the AWS tunnel is up.").format(who=who),
                    evidence)
 
 

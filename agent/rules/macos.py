@@ -14,6 +14,7 @@ from agent.i18n import _
 from agent.model import Evidence, Finding, Platform, Resolver, ResolverScope
 from agent.rules.context import Context
 from agent.facts import select_resolvers  # the one model of macOS resolver choice
+from agent.vocab import Code
 
 _APP_TEST = "dscacheutil -q host -a name {name}"
 _FLUSH = "sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder"
@@ -101,7 +102,7 @@ def _finding(explanation: str, evidence: list[str], names: list[str], default: R
                  "like apps do: {test} (dig and nslookup bypass the macOS resolver, so they can disagree with "
                  "apps).").format(clear=f"networksetup -setdnsservers {service} empty", flush=_FLUSH,
                                   test=_APP_TEST.format(name=name))
-    return finding("macos-vpn-resolver-not-used", explanation, evidence, user_fix=user_fix)
+    return finding(Code.MACOS_VPN_RESOLVER_NOT_USED, explanation, evidence, user_fix=user_fix)
 
 
 def macos_resolv_conf_not_vpn(ctx: Context) -> Finding | None:
@@ -120,7 +121,7 @@ def macos_resolv_conf_not_vpn(ctx: Context) -> Finding | None:
         return None
     evidence = [_("/etc/resolv.conf lists {servers}").format(servers=", ".join(listed))]
     evidence += [_describe(r) for r in used]
-    return finding("macos-resolv-conf-not-vpn",
+    return finding(Code.MACOS_RESOLV_CONF_NOT_VPN,
                    _("The VPN's DNS {servers} is in scutil --dns but not in /etc/resolv.conf ({listed}).").format(
                        servers=", ".join(vpn), listed=", ".join(listed)),
                    evidence)

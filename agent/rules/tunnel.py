@@ -8,6 +8,7 @@ from agent.i18n import _
 from agent.model import Finding, ResolverScope, SamlState, TunnelMode
 from agent.netclass import is_linklocal, is_private
 from agent.rules.context import Context
+from agent.vocab import Code
 
 
 def vpn_not_connected(ctx: Context) -> Finding | None:
@@ -19,7 +20,7 @@ def vpn_not_connected(ctx: Context) -> Finding | None:
     evidence = list(ctx.snapshot.vpn.reasons)
     if ctx.snapshot.vpn.disconnected_at:
         evidence.append(_("VPN log: disconnected at {time}").format(time=ctx.snapshot.vpn.disconnected_at))
-    return finding("vpn-not-connected", None, evidence)
+    return finding(Code.VPN_NOT_CONNECTED, None, evidence)
 
 
 def saml_login_not_completed(ctx: Context) -> Finding | None:
@@ -39,7 +40,7 @@ def saml_login_not_completed(ctx: Context) -> Finding | None:
     evidence += list(vpn.reasons)[:2]
     if vpn.log_sources:
         evidence.append(_("logs read: {files}").format(files=", ".join(vpn.log_sources[:3])))
-    return finding("saml-login-not-completed", None, evidence)
+    return finding(Code.SAML_LOGIN_NOT_COMPLETED, None, evidence)
 
 
 def _stale_addresses(ctx: Context) -> tuple[str, ...]:
@@ -76,7 +77,7 @@ def stale_vpn_dns_after_disconnect(ctx: Context) -> Finding | None:
         st = ctx.status(a)
         if st.probed:
             evidence.append(st.summary())
-    return finding("stale-vpn-dns-after-disconnect",
+    return finding(Code.STALE_VPN_DNS_AFTER_DISCONNECT,
                    _("The resolver(s) {servers} come from the VPN, which is down.").format(servers=", ".join(stale)),
                    evidence)
 
@@ -90,7 +91,7 @@ def multiple_vpn_dns_conflict(ctx: Context) -> Finding | None:
     if len(by_iface) < 2:
         return None
     evidence = [f"{iface}: DNS {', '.join(addrs)}" for iface, addrs in sorted(by_iface.items())]
-    return finding("multiple-vpn-dns-conflict",
+    return finding(Code.MULTIPLE_VPN_DNS_CONFLICT,
                    _("{count} tunnel interfaces have their own DNS servers.").format(count=len(by_iface)), evidence)
 
 
@@ -111,7 +112,7 @@ def custom_dns_no_route(ctx: Context) -> Finding | None:
     evidence = [ri.describe() for ri in bad] + [ctx.status(ri.address).summary() for ri in bad]
     evidence.append(_("routes through the tunnel: {routes}").format(
         routes=", ".join(ctx.snapshot.vpn.tunnel_routes) or _("none")))
-    return finding("custom-dns-no-route",
+    return finding(Code.CUSTOM_DNS_NO_ROUTE,
                    _("The pushed DNS server(s) {servers} are not covered by any route through the tunnel.").format(
                        servers=", ".join(ri.address for ri in bad)), evidence)
 
@@ -130,7 +131,7 @@ def route_outside_tunnel(ctx: Context) -> Finding | None:
             bad.append(ri)
     if not bad:
         return None
-    return finding("route-outside-tunnel",
+    return finding(Code.ROUTE_OUTSIDE_TUNNEL,
                    _("The DNS server(s) {servers} are routed outside the full tunnel.").format(
                        servers=", ".join(ri.address for ri in bad)),
                    [ri.describe() for ri in bad])
@@ -155,7 +156,7 @@ def lan_overlaps_vpc(ctx: Context) -> Finding | None:
     for a, lan, ri in hits:
         evidence.append(_("{server} is on the local subnet {lan}").format(server=a, lan=lan))
         evidence.append(ri.describe())
-    return finding("lan-overlaps-vpc",
+    return finding(Code.LAN_OVERLAPS_VPC,
                    _("The VPN DNS server(s) {servers} overlap the LAN.").format(servers=", ".join(h[0] for h in hits)),
                    evidence)
 
@@ -169,7 +170,7 @@ def dns_server_linklocal(ctx: Context) -> Finding | None:
     if not bad:
         return None
     evidence = [ctx.route_to(a).describe() for a in bad] + [ctx.status(a).summary() for a in bad]
-    return finding("dns-server-linklocal", _("The VPN DNS server is {servers}.").format(servers=", ".join(bad)),
+    return finding(Code.DNS_SERVER_LINKLOCAL, _("The VPN DNS server is {servers}.").format(servers=", ".join(bad)),
                    evidence)
 
 
@@ -189,7 +190,7 @@ def ipv6_dns_leak(ctx: Context) -> Finding | None:
     evidence = [f"IPv6 resolver {r.address} ({r.origin or r.scope.value}{', ' + r.interface if r.interface else ''})"
                 for r in leaks]
     evidence.append(_("no IPv6 default route (::/0, ::/1+8000::/1, 2000::/3) goes through the tunnel"))
-    return finding("ipv6-dns-leak", None, evidence)
+    return finding(Code.IPV6_DNS_LEAK, None, evidence)
 
 
 def dns_server_is_other_vpc_plus2(ctx: Context) -> Finding | None:
@@ -221,4 +222,4 @@ def dns_server_is_other_vpc_plus2(ctx: Context) -> Finding | None:
         evidence.append(_("{server} is the base+2 address of {cidr}, routed through the tunnel").format(
             server=a, cidr=cidr))
         evidence.append(st.summary())
-    return finding("dns-server-is-other-vpc-plus2", None, evidence)
+    return finding(Code.DNS_SERVER_IS_OTHER_VPC_PLUS2, None, evidence)

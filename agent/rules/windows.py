@@ -14,6 +14,7 @@ from agent.findings import finding
 from agent.i18n import _
 from agent.model import Finding, Platform, ResolverScope, Severity, TunnelMode
 from agent.rules.context import Context
+from agent.vocab import Code
 
 
 def _iface(ctx: Context, name: str | None):
@@ -71,7 +72,7 @@ def windows_multihomed_dns(ctx: Context) -> Finding | None:
                      "the lower metric, so Windows asks it first.") if lan_first else
                    _("The VPN adapter's DNS ({vpn}) and the LAN's ({lan}) are both in use.")).format(
         vpn=", ".join(r.address for r in vpn), lan=", ".join(r.address for r in lan))
-    return finding("windows-multihomed-dns", explanation, evidence, user_fix=user_fix)
+    return finding(Code.WINDOWS_MULTIHOMED_DNS, explanation, evidence, user_fix=user_fix)
 
 
 def windows_nrpt_gpo_override(ctx: Context) -> Finding | None:
@@ -101,7 +102,7 @@ def windows_nrpt_gpo_override(ctx: Context) -> Finding | None:
         explanation = _("No local rule is ignored right now, but any NRPT rule the VPN client writes would be; the "
                         "GPO rules take precedence for their namespaces.")
         severity = Severity.INFO
-    return finding("windows-nrpt-gpo-override", explanation, evidence, severity=severity,
+    return finding(Code.WINDOWS_NRPT_GPO_OVERRIDE, explanation, evidence, severity=severity,
                    user_fix=_("Ask IT. Get-DnsClientNrptPolicy shows the rules Windows applies; {check} shows "
                               "which server answers. Then ipconfig /flushdns.").format(
                        check=f"Resolve-DnsName {_probe_name(ctx)}"))
@@ -143,7 +144,7 @@ def windows_full_tunnel_dns_forced(ctx: Context) -> Finding | None:
         severity = Severity.ERROR
     servers = ", ".join(r.address for r, _ri in lan)
     return finding(
-        "windows-full-tunnel-dns-forced",
+        Code.WINDOWS_FULL_TUNNEL_DNS_FORCED,
         (_("The local resolver(s) {servers} have a route outside the tunnel, which is what KC scenario 1 example 1 "
            "relies on; Windows does not honour it for DNS. Lookups through the system resolver fail.") if failing else
          _("The local resolver(s) {servers} have a route outside the tunnel, which is what KC scenario 1 example 1 "
