@@ -16,7 +16,7 @@ a log, or the profile, adds the servers the endpoint pushed; "no custom DNS" nee
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable
+from typing import Any, Iterable
 
 from agent.model import (Evidence, Facts, Family, InterfaceKind, Known, NameCheck, NameResolution, Outcome, Platform,
                          ProbeFact, ProbeResult, ProbeRun, Resolver, ResolverScope, RouteFact, ServerFact, Snapshot,
@@ -197,7 +197,7 @@ class _Routes:
             return RouteFact(address=address, error="not an IP address")
         family = Family.INET if ip.version == 4 else Family.INET6
         tp = self.tunnel_specific.route(address)
-        common = dict(address=address, tunnel_prefix=tp.destination if tp is not None else None, lan=self.lan(address))
+        common: dict[str, Any] = dict(address=address, tunnel_prefix=tp.destination if tp is not None else None, lan=self.lan(address))
         lk = self.snapshot.lookup(address)
         if lk is not None and (lk.interface or lk.error):
             dest = lk.destination
@@ -243,9 +243,8 @@ def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]
         # name that tells a tunnel (tun0, utun3, ppp0) on Linux and macOS; on Windows by an
         # address, an index or an alias ("Ethernet 2" is as likely the TAP-Windows adapter),
         # which tells nothing unless the adapter list came with it (route print's header).
-        named_tunnel = any(r.interface and snapshot.interface(r.interface) is not None
-                           and snapshot.interface(r.interface).kind is InterfaceKind.TUNNEL
-                           for r in snapshot.dns.resolvers)
+        named_tunnel = any(r.interface and (iface := snapshot.interface(r.interface)) is not None
+                           and iface.kind is InterfaceKind.TUNNEL for r in snapshot.dns.resolvers)
         unnamed = sorted({r.interface for r in snapshot.routes if r.interface and _kind_unknown(snapshot, r.interface)})
         listed = any(not _kind_unknown(snapshot, i.name) for i in snapshot.interfaces)
         if unnamed and not listed:
@@ -269,7 +268,7 @@ def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMo
         return TunnelMode.NONE, "interfaces" if snapshot.has(Evidence.INTERFACES) else "routes"
     # The logs' own reading (the push's redirect-gateway or 0/0 route, else the 0/1 + 128/1 the client
     # installed); a partial push (configure-dns helper, an up script) tells no mode.
-    logged = snapshot.vpn.log_tunnel_mode
+    logged: TunnelMode | None = snapshot.vpn.log_tunnel_mode
     if logged not in (TunnelMode.FULL, TunnelMode.SPLIT):
         logged = None
     # Split or full is an IPv4 question (a full tunnel is 0/1 + 128/1 or 0/0 through it): an

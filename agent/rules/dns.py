@@ -4,8 +4,8 @@ from __future__ import annotations
 from agent.findings import finding
 from agent.i18n import _
 from agent.model import outcome_text
-from agent.model import (LARGE_ANSWER_ORIGIN, PROBE_ORIGINS, Evidence, Finding, Outcome, Platform, ResolverScope,
-                         Severity, Transport, TunnelMode)
+from agent.model import (LARGE_ANSWER_ORIGIN, PROBE_ORIGINS, Evidence, Finding, Outcome, Platform, ProbeResult,
+                         ResolverScope, Severity, Transport, TunnelMode)
 from agent.netclass import is_loopback, is_private, is_single_label
 from agent.rules.context import Context, expectation_met, says_not_found
 from agent.vocab import Code
@@ -76,8 +76,7 @@ def _name_fails(ctx: Context, servers: tuple[str, ...], check) -> tuple[bool, li
     """Does an expected name fail (or miss its expectation) through these servers and the
     OS resolver?  Returns (fails, evidence)."""
     evidence: list[str] = []
-    results = [ctx.status(s).best(check.name) for s in servers]
-    results = [r for r in results if r is not None]
+    results = [r for s in servers if (r := ctx.status(s).best(check.name)) is not None]
     sys_lookup = ctx.system(check.name)
     verdicts = []
     for r in results:
@@ -403,7 +402,7 @@ def stale_positive_cache(ctx: Context) -> Finding | None:
             continue
         if check.origin not in ("user", "config") and given:
             continue                     # a public name's addresses rotate: only NXDOMAIN says "not so"
-        shown = {}
+        shown: dict[str, ProbeResult] = {}
         for p in told:
             shown.setdefault(p.server, p)
         evidence += [_describe(p) for p in shown.values()]
@@ -434,7 +433,7 @@ def single_label_name_fails(ctx: Context) -> Finding | None:
     hits = []
     for short in shorts:
         lk = ctx.system(short)
-        if not says_not_found(lk):
+        if lk is None or not says_not_found(lk):
             continue
         full = next((n for n in fqdns if n.name.strip(".").split(".")[0].lower() == short.lower()), None)
         if full is None:
@@ -445,9 +444,9 @@ def single_label_name_fails(ctx: Context) -> Finding | None:
     if not hits:
         return None
     evidence = []
-    for short, lk, full, how in hits:
+    for short, lk, full_name, how in hits:
         evidence.append(_("system resolver {name}: {result}").format(name=short, result=lk.error))
-        evidence.append(f"{full}: {how}")
+        evidence.append(f"{full_name}: {how}")
     evidence += _search_lists(ctx, [full for _s, _l, full, _h in hits])
     return finding(Code.SINGLE_LABEL_NAME_FAILS,
                    _("{short} do(es) not resolve, {full} do(es).").format(
@@ -508,8 +507,8 @@ def dns_large_answer_lost(ctx: Context) -> Finding | None:
     if not hits:
         return None
     evidence = []
-    for _s, u, t, small in hits:
-        evidence += [_describe(small), _("{probe} (EDNS buffer 4096, {qtype})").format(probe=_describe(u), qtype=u.qtype),
+    for _s, u, t, answered in hits:
+        evidence += [_describe(answered), _("{probe} (EDNS buffer 4096, {qtype})").format(probe=_describe(u), qtype=u.qtype),
                      _describe(t)]
     return finding(Code.DNS_LARGE_ANSWER_LOST,
                    _("{servers}: the large answer for {name} never arrives over UDP.").format(
@@ -559,7 +558,7 @@ def endpoint_name_unresolvable(ctx: Context) -> Finding | None:
             if check.origin != "profile" or profile.remote_host not in check.name:
                 continue
             sys_lookup = ctx.system(check.name)
-            if says_not_found(sys_lookup):
+            if sys_lookup is not None and says_not_found(sys_lookup):
                 lookup_failed = True
                 evidence.append(_("system resolver {name}: {result}").format(name=check.name, result=sys_lookup.error))
     if not evidence:
