@@ -175,9 +175,10 @@ _GLOBAL_FLAGS = {"-v", "-vv", "-vvv", "--verbose", "-q", "--quiet", "--debug"}
 
 
 def default_command(args: list[str]) -> list[str]:
-    """No command means diagnose: `cvpn-doctor -v` == `cvpn-doctor -v diagnose`."""
-    if all(a in _GLOBAL_FLAGS for a in args):
-        return [*args, "diagnose"]
+    """No command means diagnose: `cvpn-doctor -v --json` == `cvpn-doctor -v diagnose --json`."""
+    i = next((k for k, a in enumerate(args) if a not in _GLOBAL_FLAGS), len(args))   # --lang: already taken
+    if i >= len(args) or (args[i].startswith("-") and args[i] not in ("--help", "-h", "--version")):
+        return [*args[:i], "diagnose", *args[i:]]
     return list(args)
 
 

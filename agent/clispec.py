@@ -203,11 +203,12 @@ def parse(args: list[str]) -> Parsed | None:
         globals_[o.dest] = globals_[o.dest] + 1 if o.kind == COUNT else True
         i += 1
     rest = args[i:]
-    name = rest[0] if rest else "diagnose"      # no command means diagnose (docs/design.md)
-    command = FAST.get(name)
+    # no command means diagnose (docs/design.md): `cvpn-doctor --json` is `cvpn-doctor diagnose --json`
+    named = bool(rest) and not rest[0].startswith("-")
+    command = FAST.get(rest[0] if named else "diagnose")
     if command is None:
         return None
-    tail = rest[1:]
+    tail = rest[1:] if named else rest
     start = defaults(command)
     if command is EXPLAIN:       # explain [CODE] [OPTIONS]: the code first, if any
         code = tail[0] if tail and not tail[0].startswith("-") else None

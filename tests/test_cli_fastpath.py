@@ -108,6 +108,7 @@ def test_fast_parse_defers_or_agrees_with_typer(globals_, command, tokens):
      "--profile", "p.ovpn", "--config", "c.toml", "--timeout=0.5"],
     ["diagnose", "--json-line", "--json-file", "r.json", "--html", "r.html", "--no-diagram", "--redact-level", "strict"],
     ["collect"], ["-q", "collect", "--json", "--log", "x.log", "--profile", "p.ovpn"],
+    ["--no-probe", "--json"], ["-v", "--format", "markdown", "--no-probe"],     # no command: diagnose
 ])
 def test_common_command_lines_take_the_fast_path(args):
     fast = clispec.parse(args)
