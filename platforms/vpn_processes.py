@@ -55,10 +55,12 @@ def read_processes() -> list[dict]:
 
     ours = _net_namespace("self")
     found = []
-    for proc in psutil.process_iter(["pid", "name", "cmdline"]):
+    for proc in psutil.process_iter(["pid", "name", "cmdline", "status"]):
         try:
             name = proc.info.get("name") or ""
             argv = proc.info.get("cmdline") or []
+            if not argv or proc.info.get("status") == psutil.STATUS_ZOMBIE:
+                continue     # exited, not yet reaped (or a kernel thread): no client runs there
             exe = posixpath.basename(ntpath.basename(argv[0])) if argv else ""
             if not (_NAME.match(name) or _NAME.match(exe)):
                 continue

@@ -62,3 +62,24 @@ def test_an_openvpn_server_on_the_same_machine_is_not_the_session(tmp_path: Path
     caps = {c.id: c for c in vpn_sources(env, Platform.LINUX)}
     assert caps["vpn-log"].text is None and caps["vpn-log"].path is None
     assert is_server(["openvpn", "--mode", "server"]) and not is_server(["openvpn", "--client"], "server 10.0.0.0\n")
+
+
+def test_an_exited_client_not_yet_reaped_is_no_running_client(monkeypatch) -> None:
+    """A zombie (or exiting) openvpn has a name but no argv: it runs no tunnel and names no log.
+    Seen in the lab: the previous scenario's client, not yet reaped, showed up in the next one."""
+    import psutil
+
+    from platforms import vpn_processes
+
+    class Proc:
+        def __init__(self, pid, name, cmdline, status):
+            self.info = {"pid": pid, "name": name, "cmdline": cmdline, "status": status}
+
+        def cwd(self):
+            return "/home/u"
+
+    procs = [Proc(10, "openvpn", [], psutil.STATUS_ZOMBIE), Proc(11, "openvpn", None, psutil.STATUS_RUNNING),
+             Proc(12, "openvpn", ["openvpn", "--config", "c.ovpn"], psutil.STATUS_SLEEPING)]
+    monkeypatch.setattr(psutil, "process_iter", lambda attrs=None: iter(procs))
+    monkeypatch.setattr(vpn_processes, "_net_namespace", lambda pid: None)
+    assert [p["pid"] for p in vpn_processes.read_processes()] == [12]
