@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import IO, Callable, TypeVar
 
@@ -52,13 +52,15 @@ def write(path: Path, fill: Callable[[IO], T], *, force: bool = False, binary: b
     parent = path.parent if str(path.parent) else Path(".")
     tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        # created like any file the user writes (0o666 less the umask), under a name no one else uses
+        name = str(parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        tmp_name = name              # ours from here on: removed if anything below fails
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
                        newline=None if binary else "") as fh:
             result = fill(fh)
             fh.flush()
             fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644 & ~_umask())
         os.replace(tmp_name, path)
         tmp_name = None
         return result
@@ -72,18 +74,8 @@ def write(path: Path, fill: Callable[[IO], T], *, force: bool = False, binary: b
                 pass
 
 
-def write_text(path: Path, text: str, *, force: bool = False) -> None:
-    write(path, lambda fh: fh.write(text), force=force)
-
-
 def _open(path: Path, mode: str, binary: bool):
     return open(path, mode) if binary else open(path, mode, encoding="utf-8", newline="")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _why(path: Path, err: OSError) -> str:

@@ -210,12 +210,8 @@ def emit(ui: Ui, report, out: Outputs, to_stdout: bool = True) -> None:
         write_text(ui, out.html, render(report, Format.HTML, redact=out.redact, level=out.level), force)
         ui.err(_("wrote {path}").format(path=out.html))
     if markdown is not None:
-        text = render(report, Format.MARKDOWN, redact=out.redact, diagram=out.diagram, level=out.level)
-        if str(markdown) == "-":
-            sys.stdout.write(text)
-        else:
-            write_text(ui, markdown, text, force)
-            ui.err(_("wrote {path}").format(path=markdown))
+        deliver(ui, render(report, Format.MARKDOWN, redact=out.redact, diagram=out.diagram, level=out.level),
+                markdown, force)
     if bundle is not None:
         from agent import bundle as bundle_mod
         try:
