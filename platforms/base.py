@@ -221,7 +221,6 @@ class Hook(str, Enum):
         return self.value
 
 
-
 @dataclass(frozen=True)
 class Env:
     """The side effects an adapter may use, injected so tests pass fakes (Tailscale's
