@@ -22,6 +22,7 @@ from agent.model import (Evidence, Facts, Family, InterfaceKind, Known, NameChec
                          ProbeFact, ProbeResult, ProbeRun, Resolver, ResolverScope, RouteFact, ServerFact, Snapshot,
                          Transport, TunnelMode, Unknown, ip_of)
 from agent.netclass import address_class, is_linklocal
+from agent.overlay import is_overlay_link, is_overlay_resolver
 from agent.i18n import N_, _
 from agent.routing import RouteTable, prefix_bits
 
@@ -285,9 +286,16 @@ def _mode(snapshot: Snapshot, tunnel: Known, notes: list[str]) -> tuple[TunnelMo
 
 
 def _vpn_side(server: str, resolvers: list[Resolver], route: RouteFact, tunnels: frozenset[str],
-              mode: TunnelMode, mode_from: str, lan_gateways: frozenset[str]) -> tuple[Known, str]:
-    """Does the machine show ``server`` as a server of the VPN (tunnel up)?"""
+              mode: TunnelMode, mode_from: str, lan_gateways: frozenset[str],
+              overlays: frozenset[str] = frozenset()) -> tuple[Known, str]:
+    """Does the machine show ``server`` as a server of the VPN (tunnel up)?  ``overlays``: the
+    tunnel links another VPN owns (tailscale0): a resolver there, or reached through one, is
+    that VPN's, not the endpoint's."""
     on_link = next((r.interface for r in resolvers if r.interface in tunnels), None)
+    overlay = on_link if on_link in overlays else route.interface if route.interface in overlays else None
+    if is_overlay_resolver(server) or overlay:
+        return Known.ABSENT, _("another VPN's resolver ({what}), not the AWS endpoint's").format(
+            what=overlay or _("Tailscale's MagicDNS address"))
     if on_link:
         return Known.OBSERVED, _("the OS attaches it to the tunnel link {link}").format(link=on_link)
     if route.lan and server in lan_gateways:
@@ -356,6 +364,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     tunnels = frozenset(tunnel_ifaces)
     routes = _Routes(snapshot, tunnels, tunnel is not Known.NOT_CAPTURED)
     lan_gateways = frozenset(r.gateway for r in snapshot.routes if r.gateway and r.interface not in tunnels)
+    overlays = frozenset(t for t in tunnels if is_overlay_link(t, (i.description if (i := snapshot.interface(t)) else None)))
 
     # -- every server: resolvers in the OS order, then pushed, profile, expected, NRPT
     by_addr: dict[str, list[Resolver]] = {}
@@ -389,7 +398,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
         entries = by_addr.get(address, [])
         route = routes.fact(address)
         if tunnel is Known.OBSERVED:
-            side, because = _vpn_side(address, entries, route, tunnels, mode, mode_from, lan_gateways)
+            side, because = _vpn_side(address, entries, route, tunnels, mode, mode_from, lan_gateways, overlays)
         else:
             side, because = Known.NOT_CAPTURED, ""
         if address in pushed or address in profile:

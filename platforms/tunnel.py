@@ -24,6 +24,7 @@ from typing import Iterable
 
 from agent.i18n import _
 from agent.model import Interface, InterfaceKind, LinkSearch, Resolver, Route, TunnelMode, VpnClient, VpnEvidence
+from agent.overlay import is_overlay_resolver
 
 _TUNNEL_NAME = re.compile(r"^(tun|tap|utun|wg|ppp|ipsec|gpd|vpn|tailscale|zt|nordlynx|cscotun|ovpn-dco)\d*", re.I)
 _TUNNEL_DESCRIPTION = re.compile(
@@ -168,8 +169,7 @@ _OTHER_ADAPTER = re.compile(
     r"^outline-tap|Firezone|NetBird|Twingate", re.I)
 # Linux/macOS interface names only one client uses
 _OTHER_NAME = re.compile(r"^(?:tailscale\d*|nordlynx|CloudflareWARP|wg-mullvad)$", re.I)
-# Tailscale's MagicDNS: its resolver addresses and its domain
-_TAILSCALE_RESOLVERS = frozenset({"100.100.100.100", "fd7a:115c:a1e0::53"})
+# Tailscale's MagicDNS: its domain (its resolver addresses: agent.overlay)
 _TAILSCALE_DOMAIN = re.compile(r"(?:^|\.)ts\.net\.?$", re.I)
 # resolv.conf headers (DnsConfig.resolv_conf_by) that name a VPN client
 _WRITERS = {"openvpn3": VpnClient.OPENVPN3, "tailscale": VpnClient.OTHER, "netbird": VpnClient.OTHER,
@@ -214,7 +214,7 @@ def client_shown(interfaces: Iterable[Interface], tunnels: Iterable[str] = (), r
         if _TAILSCALE_DOMAIN.search(domain.strip().lstrip("~")):
             found.append((0, VpnClient.OTHER, f"Tailscale's MagicDNS domain {domain}"))
     for r in resolvers:
-        if r.address.split("%", 1)[0] in _TAILSCALE_RESOLVERS:
+        if is_overlay_resolver(r.address):
             found.append((0, VpnClient.OTHER, f"Tailscale's MagicDNS resolver {r.address}"))
     if resolv_conf_by in _WRITERS:
         found.append((0, _WRITERS[resolv_conf_by], f"/etc/resolv.conf written by {resolv_conf_by}"))

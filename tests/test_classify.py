@@ -831,23 +831,17 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     # issue 23
                     "S2-secondary-udp-blocked", "S2-both-udp-blocked", "S2-udp-blocked-other-answers-tcp-only",
                     "S3-single-server-udp-blocked", "S2-secondary-down", "S3-own-vpc-plus2-silent",
-                    "S2-own-vpc-plus2-silent"}  # (S1 cases need the log: "no custom DNS" is the log's)
+                    "S2-own-vpc-plus2-silent",
+                    # an overlay VPN's resolver on its own tunnel link is not the endpoint's (agent/overlay.py)
+                    "tailscale-ipv6-resolver-is-no-lan-leak"}  # (S1 cases need the log: "no custom DNS" is the log's)
 
 
-# Known wrong (issue 23): without the log, every resolver on a tunnel link is taken for the
-# AWS VPN's (facts._vpn_side), an overlay VPN's too (Tailscale's fd7a:115c:a1e0::53 on
-# tailscale0), so custom-dns-no-route is added for it.  The overlay test of rules/local.py
-# should be shared with the derive stage.
-KNOWN_WRONG_WITHOUT_LOG = {"tailscale-ipv6-resolver-is-no-lan-leak"}
 # Probes that only the log gives rise to (the short form of a name under a pushed DOMAIN is asked
 # of the OS because the log declares the domain): without the log they would not exist.
 PROBES_FROM_THE_LOG = {"single-label-short-form-of-a-pushed-domain"}
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="known wrong: an overlay "
-                                                                          "VPN's resolver taken for the AWS VPN's"))
-                                  if c in KNOWN_WRONG_WITHOUT_LOG else c for c in sorted(CASES) if c not in PROBES_FROM_THE_LOG],
-                         ids=[c for c in sorted(CASES) if c not in PROBES_FROM_THE_LOG])
+@pytest.mark.parametrize("case", [c for c in sorted(CASES) if c not in PROBES_FROM_THE_LOG])
 def test_case_without_the_log(case):
     """Removing the log removes at most what only the log shows; the cases the machine tells
     give the same scenario, codes and verdict."""

@@ -99,6 +99,29 @@ def test_a_server_on_the_tunnel_link_is_the_vpns() -> None:
     assert facts.server("192.168.1.1").vpn is Known.ABSENT
 
 
+@pytest.mark.parametrize("server,link,routed,why", [
+    ("fd7a:115c:a1e0::53", "tailscale0", False, "tailscale0"),               # on the overlay's link
+    ("100.100.100.100", None, False, "Tailscale's MagicDNS address"),        # resolv.conf, no link, no route
+    ("100.100.100.100", None, True, "tailscale0"),
+    ("100.64.0.53", None, True, "tailscale0"),                               # routed into the overlay
+])
+def test_an_overlay_vpns_resolver_is_not_the_endpoints(server, link, routed, why) -> None:
+    """Tailscale's link is a tunnel too, but not the AWS VPN's: without the log, a resolver on it,
+    its MagicDNS address, or a server it routes is not taken for custom DNS (the tun0 one is)."""
+    snap = snapshot(tunnels=(("tun0", "10.250.0.2/27"), ("tailscale0", "100.101.102.103/32")), tunnel_routes=(VPC,),
+                    extra_routes=(("100.64.0.0/10", None, "tailscale0"),) if routed else (),
+                    resolvers=(resolver(IE1, "link", "tun0"), resolver(server, "link", link)))
+    facts = derive(snap)
+    assert facts.custom_dns_servers == (IE1,)
+    assert facts.server(server).vpn is Known.ABSENT
+    assert facts.server(server).vpn_because == f"another VPN's resolver ({why}), not the AWS endpoint's"
+    # the same link name with the log pushing it: the log wins (an endpoint may push any address)
+    logged = derive(snapshot(tunnels=(("tun0", "10.250.0.2/27"), ("tailscale0", "100.101.102.103/32")),
+                             tunnel_routes=(VPC,), pushed_dns=(IE1, "100.100.100.100"),
+                             resolvers=(resolver(IE1, "link", "tun0"),)))
+    assert logged.server("100.100.100.100").vpn is Known.OBSERVED
+
+
 def test_full_tunnel_private_resolver_outside_every_lan_is_the_vpns() -> None:
     snap = snapshot(tunnel_routes=FULL, resolvers=(resolver("10.0.0.2"),))
     facts = derive(snap)
