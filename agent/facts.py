@@ -239,6 +239,12 @@ def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]
         return Known.NOT_CAPTURED, (), notes
     if has_ifaces:
         return Known.ABSENT, (), notes
+    if has_routes and not snapshot.has(Evidence.ROUTES):
+        # An IPv6 table alone: a tunnel need not carry IPv6 at all (Client VPN's are IPv4, and a
+        # tun device may have no link-local address), so no tun route there proves nothing.
+        notes.append(_("only the IPv6 routing table was read: a VPN tunnel need not carry IPv6, so the IPv4 "
+                       "routing table or the interface list must tell whether one is up"))
+        return Known.NOT_CAPTURED, (), notes
     if has_routes:
         # No inventory: the routing table names every interface that carries a route -- by a
         # name that tells a tunnel (tun0, utun3, ppp0) on Linux and macOS; on Windows by an
@@ -254,6 +260,13 @@ def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]
             return Known.NOT_CAPTURED, (), notes
         return (Known.NOT_CAPTURED if named_tunnel else Known.ABSENT), (), notes
     return Known.NOT_CAPTURED, (), notes
+
+
+def tunnel_evidence_given(captured: Iterable[Evidence]) -> bool:
+    """Was an interface list or a routing table given at all?  (When the tunnel is not known
+    with one, it is because what was given cannot show it: an IPv6 table alone, interfaces
+    named by an index only.)"""
+    return bool({Evidence.INTERFACES, Evidence.ROUTES, Evidence.ROUTES6} & set(captured))
 
 
 def _kind_unknown(snapshot: Snapshot, name: str) -> bool:
@@ -465,7 +478,9 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     # -- what could not be told, and what would tell it
     if tunnel is Known.NOT_CAPTURED:
         unknowns.append(Unknown("tunnel", _("whether a VPN tunnel is up (no interface list or routing table was "
-                                            "captured)"), _commands("tunnel", platforms)))
+                                            "captured)") if not tunnel_evidence_given(snapshot.captured) else
+                                _("whether a VPN tunnel is up (the routing table or interface list given does not "
+                                  "show it)"), _commands("tunnel", platforms)))
     elif tunnel is Known.OBSERVED and mode is TunnelMode.UNKNOWN:
         unknowns.append(Unknown("tunnel-mode", _("whether the tunnel is split or full (no route through the tunnel "
                                                  "was captured)"), _commands("tunnel-mode", platforms)))

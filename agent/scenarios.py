@@ -9,6 +9,7 @@ DNS, split tunnel) extend the table (docs/design.md, "Scenarios").
 from __future__ import annotations
 
 from agent.i18n import _
+from agent.facts import tunnel_evidence_given
 from agent.model import Known, Scenario, TunnelMode
 from agent.rules.context import Context
 
@@ -34,7 +35,9 @@ def identify(ctx: Context) -> Scenario:
     if facts.tunnel is Known.ABSENT:
         return Scenario(NOT_CONNECTED, TITLES[NOT_CONNECTED], tuple(evidence))
     if facts.tunnel is Known.NOT_CAPTURED:
-        evidence.append(_("no interface list or routing table was captured: whether a VPN tunnel is up is unknown"))
+        evidence.append(_("no interface list or routing table was captured: whether a VPN tunnel is up is unknown")
+                        if not tunnel_evidence_given(facts.captured) else
+                        _("the routing table or interface list given does not show whether a VPN tunnel is up"))
         evidence += _log_says(ctx)
         evidence += list(facts.notes)
         return _cannot_tell(evidence)

@@ -47,6 +47,23 @@ def test_a_routing_table_alone_shows_the_tunnel() -> None:
     assert facts.tunnel is Known.OBSERVED and facts.tunnel_mode is TunnelMode.SPLIT
 
 
+def test_an_ipv6_routing_table_alone_does_not_prove_no_tunnel() -> None:
+    """A tunnel need not carry IPv6 (a Client VPN tunnel is IPv4): no tun route in `ip -6 route`
+    proves nothing, while one there still shows the tunnel."""
+    none = without(snapshot(tunnels=(), resolvers=(resolver("192.168.1.1"),)), Evidence.INTERFACES, Evidence.ROUTES)
+    facts = derive(none)
+    assert facts.tunnel is Known.NOT_CAPTURED
+    assert any("only the IPv6 routing table was read" in n for n in facts.notes)
+    tunnel = next(u for u in facts.unknowns if u.topic == "tunnel")
+    assert tunnel.what == "whether a VPN tunnel is up (the routing table or interface list given does not show it)"
+    d = classify(none, run(ok("192.168.1.1", [CANARY])))
+    assert d.scenario.id == "cannot-tell" and "vpn-not-connected" not in {f.code for f in d.findings}
+    assert "the routing table or interface list given does not show whether a VPN tunnel is up" in d.scenario.evidence
+    shown = without(snapshot(tunnel_routes=("fd00:a::/64",), resolvers=(resolver(IE1),)),
+                    Evidence.INTERFACES, Evidence.ROUTES)
+    assert derive(shown).tunnel is Known.OBSERVED
+
+
 def test_tunnel_mode_from_the_log_when_no_routing_table_was_captured() -> None:
     snap = snapshot(tunnel_routes=FULL, pushed_dns=("10.0.0.2",), redirect=True, resolvers=(resolver("10.0.0.2"),))
     snap = dataclasses.replace(snap, routes=(), vpn=dataclasses.replace(snap.vpn, mode=TunnelMode.UNKNOWN),

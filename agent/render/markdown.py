@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agent.facts import derive, route_fact
+from agent.facts import derive, route_fact, tunnel_evidence_given
 from agent.i18n import N_, _
 from agent.model import Facts, Known, Report, Severity, Verdict, outcome_text
 from agent.redact import Redactor
@@ -163,7 +163,9 @@ def render(report: Report, redact: bool = True, redactor: Redactor | None = None
     out.append(_("## VPN"))
     out.append("")
     if facts.tunnel is Known.NOT_CAPTURED:
-        rows = [[_("Tunnel"), _("not known (no interface list or routing table was captured)")]]
+        rows = [[_("Tunnel"), _("not known (no interface list or routing table was captured)")
+                 if not tunnel_evidence_given(facts.captured) else
+                 _("not known (the routing table or interface list given does not show it)")]]
     else:
         from agent.render.terminal import mode_word
         rows = [[_("Tunnel"), esc(mode_word(facts.tunnel_mode))

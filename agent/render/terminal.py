@@ -2,7 +2,7 @@
 the evidence tables (resolvers with scope and route, probes with timings)."""
 from __future__ import annotations
 
-from agent.facts import derive, route_fact
+from agent.facts import derive, route_fact, tunnel_evidence_given
 from agent.path import PathModel, hops, outcome_words
 from agent.path import build as build_path
 from agent.i18n import N_, _
@@ -73,7 +73,9 @@ def render_snapshot_lines(snap: Snapshot, s: Style, facts: Facts | None = None) 
     facts = facts or derive(snap)
     tunnels = set(facts.tunnel_interfaces)
     if facts.tunnel is Known.NOT_CAPTURED:
-        out = [s(_("Tunnel"), "bold") + _(": not known (no interface list or routing table was captured)")]
+        out = [s(_("Tunnel"), "bold") + (_(": not known (no interface list or routing table was captured)")
+                                          if not tunnel_evidence_given(facts.captured) else
+                                          _(": not known (the routing table or interface list given does not show it)"))]
     else:
         out = [s(_("Tunnel"), "bold") + f": {mode_word(facts.tunnel_mode)}"
                + (_(" via {interfaces}").format(interfaces=", ".join(facts.tunnel_interfaces))
