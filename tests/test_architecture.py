@@ -43,6 +43,14 @@ def test_the_derive_stage_is_pure() -> None:
     assert not bad, sorted(bad)
 
 
+def test_the_overlay_knowledge_is_shared_and_pure() -> None:
+    """agent/overlay.py (whose links and resolvers belong to another VPN) is asked by the derive
+    stage, the rules and the adapters alike, so it imports nothing of the project."""
+    assert not {m for m in _imports(ROOT / "agent" / "overlay.py") if m.startswith(("agent", "platforms"))}
+    for user in ("agent/facts.py", "agent/rules/local.py", "platforms/tunnel.py"):
+        assert "agent.overlay" in _imports(ROOT / user), user
+
+
 def test_the_cli_stays_thin() -> None:
     """agent/cli.py only declares the typer commands (options come from agent.clispec, the work
     from agent.commands): under 200 lines, and no module-level state it rebinds."""

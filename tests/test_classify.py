@@ -527,6 +527,14 @@ CASES.update({
                  extra_captured={Evidence.RESOLV_CONF}),
         run(ok("100.100.100.100", [CANARY])),
         "cannot-tell", {"other-vpn-takes-dns"}, Verdict.DEGRADED),
+    "tailscale-alone-no-aws-tunnel": (
+        # the only tunnel up is Tailscale's own: it takes every name, but there is no AWS tunnel
+        # to take them from (and nothing says the AWS VPN is connected)
+        snapshot(tunnels=(("tailscale0", "100.101.102.103/32"),), tunnel_routes=("100.64.0.0/10",),
+                 resolvers=(resolver("100.100.100.100"),), resolv_conf_by="tailscale",
+                 extra_captured={Evidence.RESOLV_CONF}),
+        run(ok("100.100.100.100", [CANARY])),
+        "cannot-tell", set(), Verdict.CANNOT_TELL),
     "tailscale-ipv6-resolver-is-no-lan-leak": (
         # an IPv6 resolver on another VPN's tunnel goes into that tunnel, not onto the LAN: the
         # other VPN's codes say it, ipv6-dns-leak does not

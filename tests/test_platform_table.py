@@ -73,7 +73,8 @@ PASTES = {
     "windows/ipconfig--en-netbird-987-wireguard-cut.out": ("cannot-tell", set(), "cannot-tell"),
     # NordLynx up with its own DNS beside Ethernet's 1.1.1.1: another VPN, several adapters with DNS;
     # no routing table, so split/full is unknown
-    "windows/ipconfig--en-nordlynx-dco-flush-left.out": ("cannot-tell", {"other-vpn-takes-dns", "windows-multihomed-dns"}, "degraded"),
+    # NordLynx is the only tunnel up: no AWS tunnel for it to take names from
+    "windows/ipconfig--en-nordlynx-dco-flush-left.out": ("cannot-tell", {"windows-multihomed-dns"}, "degraded"),
     "windows/ipconfig--en-sv-lethean-77-tap-placeholder-zone.out": ("cannot-tell", set(), "cannot-tell"),
     "windows/ipconfig--en-win10-tailscale.out": ("cannot-tell", set(), "cannot-tell"),
     # WARP's tunnel with DNS 127.0.2.2/.3 (a local agent) beside the Wi-Fi's; no routing table

@@ -317,6 +317,9 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
     taker."""
     if not ctx.tunnel_up or not ctx.resolvers_known and not ctx.has(Evidence.DNS_LINKS):
         return None
+    if all(is_overlay_link(t, i.description if (i := ctx.snapshot.interface(t)) else None)
+           for t in ctx.tunnel_interfaces):
+        return None     # the only tunnel up is the overlay's own: no AWS tunnel for it to take names from
     writer = ctx.snapshot.dns.resolv_conf_by if ctx.has(Evidence.RESOLV_CONF) else ""
     takers = []
     for r in ctx.resolvers:
