@@ -255,8 +255,8 @@ def _tunnel_state(snapshot: Snapshot) -> tuple[Known, tuple[str, ...], list[str]
         unnamed = sorted({r.interface for r in snapshot.routes if r.interface and _kind_unknown(snapshot, r.interface)})
         listed = any(not _kind_unknown(snapshot, i.name) for i in snapshot.interfaces)
         if unnamed and not listed:
-            notes.append(f"the routing table names {', '.join(unnamed[:3])}{' ...' if len(unnamed) > 3 else ''} only: "
-                         "whether one is a VPN tunnel needs the adapter list")
+            notes.append(_("the routing table names {interfaces} only: whether one is a VPN tunnel needs the adapter "
+                           "list").format(interfaces=", ".join(unnamed[:3]) + (" ..." if len(unnamed) > 3 else "")))
             return Known.NOT_CAPTURED, (), notes
         return (Known.NOT_CAPTURED if named_tunnel else Known.ABSENT), (), notes
     return Known.NOT_CAPTURED, (), notes
@@ -447,8 +447,8 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
             notes.append(_("the VPN log's PUSH_REPLY has no dhcp-option DNS: the VPN servers the OS uses were set "
                            "on this machine (by hand or another tool)"))
         elif tunnel is Known.OBSERVED:
-            notes.append("custom DNS told by the machine alone: no VPN log was read to confirm what the endpoint "
-                         "pushed")
+            notes.append(_("custom DNS told by the machine alone: no VPN log was read to confirm what the endpoint "
+                           "pushed"))
     else:
         custom, custom_from = [], ""
     if custom:
