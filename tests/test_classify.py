@@ -218,6 +218,13 @@ CASES = {
         s2(), run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
                   names=NAMES, system=[("db.corp.internal", (), "Name or service not known")]),
         "S2-custom-dns-split", {"system-resolver-disagrees"}, Verdict.DEGRADED),
+    "S2-system-disagrees-on-two-names": (
+        # both names are named in the evidence, each with the server's answer and the OS's error
+        s2(), run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE1, [DB2], ("10.1.5.6", "10.1.5.7")),
+                  ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)), ok(IE2, [DB2], ("10.1.5.6", "10.1.5.7")),
+                  names=(CANARY, DB, DB2), system=[("db.corp.internal", (), "Name or service not known"),
+                                                   ("db2.corp.internal", (), "No address associated with hostname")]),
+        "S2-custom-dns-split", {"system-resolver-disagrees"}, Verdict.DEGRADED),
     "S2-pushed-not-applied": (
         snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("192.168.1.1"),)),
         run(ok("10.0.0.2", [CANARY]), ok("192.168.1.1", [CANARY])),
@@ -597,6 +604,22 @@ CASES.update({
             system=[("db.corp.internal", ("10.1.5.5",), None), ("db", (), "Name or service not known"),
                     ("intranet", ("10.1.5.9",), None)]),
         "S2-custom-dns-split", {"single-label-name-fails"}, Verdict.DEGRADED),
+    "single-label-three-names-two-domains-missing": (
+        # no per-link lists: the global one is shown (two domains, one written with its root dot);
+        # db/web/app fail short and resolve in full, mail fails both ways (not a search-list
+        # problem: left out); corp.internal is on the list, apps.internal and svc.internal are not
+        _dns(s2(), search_domains=("corp.internal.", "lab.internal")),
+        run(ok(IE1, [CANARY]), ok(IE2, [CANARY]),
+            names=(CANARY, NameCheck("db", origin="user"), NameCheck("web", origin="user"),
+                   NameCheck("app", origin="user"), NameCheck("mail", origin="user"),
+                   NameCheck("db.corp.internal", origin="user"), NameCheck("web.apps.internal", origin="user"),
+                   NameCheck("app.svc.internal", origin="user"), NameCheck("mail.corp.internal", origin="user")),
+            system=[("db", (), "Name or service not known"), ("web", (), "Name or service not known"),
+                    ("app", (), "Name or service not known"), ("mail", (), "Name or service not known"),
+                    ("db.corp.internal", ("10.1.5.5",), None), ("web.apps.internal", ("10.1.6.6", "10.1.6.7"), None),
+                    ("app.svc.internal", ("10.1.7.7",), None),
+                    ("mail.corp.internal", (), "Name or service not known")]),
+        "S2-custom-dns-split", {"single-label-name-fails"}, Verdict.DEGRADED),
     "single-label-with-suffix": (
         s2(), run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), ok(IE2, [CANARY]), ok(IE2, [DB], ("10.1.5.5",)),
                   names=(CANARY, DB, SHORT), system=[("db.corp.internal", ("10.1.5.5",), None),
@@ -824,7 +847,7 @@ def _without_log(snap: Snapshot) -> Snapshot:
 # tunnel link, or (full tunnel) at a private address only the tunnel reaches.
 SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail", "S2-primary-down",
                     "S2-all-silent-in-tunnel", "S2-tcp-blocked", "S2-udp-blocked", "S2-public-answer-rds",
-                    "S2-system-disagrees", "S2-lan-overlaps", "S3-healthy", "S3-other-vpc-plus2",
+                    "S2-system-disagrees", "S2-system-disagrees-on-two-names", "S2-lan-overlaps", "S3-healthy", "S3-other-vpc-plus2",
                     "resolved-vpn-not-default", "resolved-vpn-default-ok", "resolved-split-dns-domain-only",
                     "two-vpns", "S2-ipv6-leak", "not-connected", "S2-linklocal",
                     # issue 17: the machine tells these too
@@ -833,7 +856,7 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     "docker-installed-but-no-bridge",
                     "browser-firefox-rollout-vpn-dns-does-not-opt-out", "browser-firefox-rollout-vpn-dns-opts-out", "docker-resolved-stub-flattened",
                     "wsl-dns-tunneling-off", "inside-wsl-nat-dns", "resolved-stub-is-not-an-agent",
-                    "tailscale-takes-dns", "single-label-no-suffix", "single-label-with-suffix", "large-answer-lost",
+                    "tailscale-takes-dns", "single-label-no-suffix", "single-label-three-names-two-domains-missing", "single-label-with-suffix", "large-answer-lost",
                     "large-answer-fine", "dns-firewall-blocks-canary", "saml-completed-tunnel-up",
                     "macos-resolv-conf-not-vpn",
                     # issue 23

@@ -14,13 +14,12 @@ _FAILED = (Outcome.NXDOMAIN, Outcome.NODATA, Outcome.SERVFAIL, Outcome.REFUSED)
 
 
 
-def _answers(result) -> tuple[str, ...]:
-    return tuple(a.address for a in result.answers) if result is not None else ()
+def _answers(result: ProbeResult) -> tuple[str, ...]:
+    return tuple(a.address for a in result.answers)
 
 
-def _describe(result) -> str:
-    if result is None:
-        return _("not probed")
+def _describe(result: ProbeResult) -> str:
+    """One probe as an evidence line (every caller has a result in hand)."""
     answers = ", ".join(_answers(result))
     got = f"{outcome_text(result.outcome)}{' ' + answers if answers else ''}"
     line = f"{result.server} {result.transport.value} {result.name}: {got}"
@@ -272,7 +271,9 @@ def phz_not_associated(ctx: Context) -> Finding | None:
                 if check.name not in names:
                     names.append(check.name)
                 evidence.append(_describe(r))
-                evidence += [_describe(st.best(c)) for c in ctx.canaries if st.best(c) is not None][:1]
+                canary = next((b for c in ctx.canaries if (b := st.best(c)) is not None), None)
+                if canary is not None:      # the first public name it did answer
+                    evidence.append(_describe(canary))
     if not names:
         return None
     return finding(Code.PHZ_NOT_ASSOCIATED,
@@ -358,8 +359,8 @@ def _negative_disagreements(ctx: Context) -> list[str]:
         for s in servers[:1]:
             r = ctx.status(s).best(check.name)
             if r is not None and r.outcome is Outcome.ANSWER and says_not_found(sys_lookup):
-                out += [_describe(r), _("system resolver {name}: {result}").format(
-                    name=check.name, result=sys_lookup.error or _("no address"))]
+                # says_not_found: an error text and no address
+                out += [_describe(r), _("system resolver {name}: {result}").format(name=check.name, result=sys_lookup.error)]
     return out
 
 
