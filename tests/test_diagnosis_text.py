@@ -11,6 +11,7 @@ under CI), and read the diff.
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -18,11 +19,10 @@ import pytest
 
 from tests.fixture_pairs import regenerating
 
-from agent.analyze import AnalyzeError, analyze_path
 from agent.classify import classify
 from agent.model import ProbeRun, Snapshot
 from tests.test_classify import CASES
-from tests.test_platform_table import FIX, PASTES, SETS, diagnose
+from tests.test_platform_table import PASTES, SETS, pasted, set_report
 
 GOLDEN = Path(__file__).parent / "golden" / "diagnosis.json"
 
@@ -41,15 +41,12 @@ def _case(key: str) -> dict:
 
 
 def _paste(key: str) -> dict | None:
-    try:
-        r = analyze_path(FIX / key).report
-    except AnalyzeError:
-        return None
-    return _text(r.scenario, r.findings, r.verdict)
+    r = pasted(key)
+    return None if r is None else _text(r.scenario, r.findings, r.verdict)
 
 
 def _set(key: str) -> dict:
-    r = diagnose(SETS[key][0])
+    r = set_report(key)
     return _text(r.scenario, r.findings, r.verdict)
 
 
@@ -62,6 +59,7 @@ def _compute(key: str) -> dict | None:
     return {"case": _case, "paste": _paste, "set": _set}[kind](name)
 
 
+@functools.cache
 def _recorded() -> dict:
     return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
 
@@ -72,6 +70,7 @@ def test_regenerate_when_asked() -> None:
         return
     GOLDEN.write_text(json.dumps({k: _compute(k) for k in KEYS}, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                       encoding="utf-8")
+    _recorded.cache_clear()
 
 
 def test_every_case_is_recorded() -> None:

@@ -12,18 +12,18 @@ reviewed like code: after a deliberate change rewrite it with CVPN_REGEN_FIXTURE
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import pytest
 
-from agent.analyze import AnalyzeError, analyze_path
 from agent.facts import derive
 from agent.model import Facts, ProbeRun, ServerFact, Snapshot
 from tests.fixture_pairs import regenerating
 from tests.test_classify import CASES
 from tests.test_diagnosis_text import KEYS
-from tests.test_platform_table import FIX, SETS, diagnose
+from tests.test_platform_table import pasted, set_report
 
 GOLDEN = Path(__file__).parent / "golden" / "facts.json"
 
@@ -56,16 +56,17 @@ def _facts(key: str) -> list[str] | None:
         snap, probes, *_ = CASES[name]
         return lines(derive(Snapshot.from_dict(snap.to_dict()), ProbeRun.from_dict(probes.to_dict())))
     if kind == "paste":
-        try:
-            facts = analyze_path(FIX / name).report.facts
-        except AnalyzeError:
+        report = pasted(name)
+        if report is None:
             return None
+        facts = report.facts
     else:
-        facts = diagnose(SETS[name][0]).facts
+        facts = set_report(name).facts
     assert facts is not None
     return lines(facts)
 
 
+@functools.cache
 def _recorded() -> dict:
     return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
 
@@ -76,6 +77,7 @@ def test_regenerate_when_asked() -> None:
         return
     GOLDEN.write_text(json.dumps({k: _facts(k) for k in KEYS}, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                       encoding="utf-8")
+    _recorded.cache_clear()
 
 
 def test_every_case_is_recorded() -> None:
