@@ -91,7 +91,7 @@ def _commands(topic: str, platforms: tuple[Platform, ...], extra: tuple[str, ...
 
 def _under(name: str, domain: str) -> bool:
     name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
-    return domain in ("", ".") or name == domain or name.endswith("." + domain)
+    return not domain or name == domain or name.endswith("." + domain)     # "" or ".": the root, every name
 
 
 def select_resolvers(resolvers: Iterable[Resolver], name: str) -> tuple[Resolver, ...]:
@@ -211,7 +211,7 @@ class _Routes:
             dest, method = lk.destination, "table"
         else:
             return RouteFact(**common)
-        via: bool | None = lk.interface in self.tunnels if lk.interface else False
+        via: bool | None = lk.interface in self.tunnels
         if not self.tunnel_known:
             via = None
         if common["lan"] is None and self.lans is None and lk.interface and lk.interface not in self.tunnels \

@@ -262,3 +262,102 @@ def test_an_expected_server_with_a_port_is_its_address() -> None:
     facts = derive(snap, run(ok(IE1, [CANARY])), (), ("10.1.0.99#5353", IE2))
     assert [s.address for s in facts.servers] == [IE1, "10.1.0.99", IE2]
     assert facts.server("10.1.0.99").seen_as == ("expected",)
+
+
+# --------------------------------------------------------------------------- the pieces, at their edges
+# (issue 23: mutation testing found these boundaries unchecked by every table)
+
+from agent.facts import _is_default_prefix, _lan_networks, _under, probe_facts, route_fact, select_resolvers  # noqa: E402
+from agent.model import (Family, IfAddress, Interface, InterfaceKind, Outcome, ProbeResult, Resolver, ResolverScope,  # noqa: E402
+                         RouteLookup, Transport)
+
+
+@pytest.mark.parametrize("name,domain,under", [
+    ("db.corp.internal.", "corp.internal", True),      # the name's root dot
+    ("db.corp.internal", "corp.internal.", True),      # the domain's root dot
+    ("DB.Corp.Internal", "corp.INTERNAL", True),       # case
+    ("web.lab-X.", "LAB-x", True), ("a.lab-x", "lab-X", True),   # a label ending in X (not a dot)
+    ("corp.internal", "corp.internal", True),
+    ("db", "", True), ("db.corp", ".", True),          # the root domain: every name
+    ("xcorp.internal", "corp.internal", False),        # a suffix is not a parent domain
+    ("corp.internal", "db.corp.internal", False),
+])
+def test_a_name_under_a_match_domain(name, domain, under) -> None:
+    assert _under(name, domain) is under
+
+
+def _dom(address: str, *domains: str) -> Resolver:
+    return Resolver(address=address, scope=ResolverScope.DOMAIN, domains=domains, origin="scutil --dns")
+
+
+def test_macos_asks_the_longest_match_domain_and_every_resolver_tied_on_it() -> None:
+    glob = Resolver(address="192.168.1.1", scope=ResolverScope.GLOBAL, origin="scutil --dns")
+    root, one = _dom("10.9.0.1", "."), _dom("10.9.0.2", "internal")
+    two, two_b, empty = _dom("10.9.0.3", "corp.internal"), _dom("10.9.0.4", "CORP.internal."), _dom("10.9.0.5", "")
+    assert select_resolvers((glob, root, one), "db.internal") == (one,)             # 1 label beats the root
+    assert select_resolvers((glob, empty, one), "db.internal") == (one,)
+    assert select_resolvers((glob, two, one), "db.corp.internal") == (two,)         # longest first
+    assert select_resolvers((glob, one, two), "db.corp.internal") == (two,)         # ... in either order
+    assert select_resolvers((glob, two, one, two_b), "db.corp.internal") == (two, two_b)   # ties: all, in order
+    assert select_resolvers((glob, two, two), "db.corp.internal") == (two,)         # the same one once
+    assert select_resolvers((glob, root), "anything.example") == (root,)           # only the root matches
+    assert select_resolvers((glob, empty), "anything.example") == (empty,)
+    assert select_resolvers((glob, two), "www.example.com") == (glob,)              # no match: the GLOBAL ones
+
+
+def _p(transport: str, outcome: str, rtt: float | None) -> ProbeResult:
+    return ProbeResult(server="10.1.0.10", transport=Transport(transport), name="aws.amazon.com",
+                       outcome=Outcome(outcome), rtt_ms=rtt)
+
+
+def test_probe_facts_per_transport_with_the_outcomes_in_order_and_the_round_trips_of_replies() -> None:
+    facts = probe_facts([_p("tcp", "answer", 30.0), _p("udp", "timeout", 2000.0), _p("udp", "refused", 12.0),
+                         _p("udp", "truncated", 15.0), _p("udp", "refused", None)])
+    udp, tcp = facts
+    assert (udp.transport, udp.probes, udp.replies) == (Transport.UDP, 4, 3)
+    # Outcome's order (by meaning), not the probes' nor the alphabet's
+    assert udp.outcomes == (Outcome.REFUSED, Outcome.TRUNCATED, Outcome.TIMEOUT)
+    assert (udp.rtt_ms_min, udp.rtt_ms_max) == (12.0, 15.0)     # a timeout's elapsed time is no round trip
+    assert (tcp.transport, tcp.probes, tcp.replies, tcp.rtt_ms_min, tcp.rtt_ms_max) == (Transport.TCP, 1, 1, 30.0, 30.0)
+    assert probe_facts([_p("tcp", "timeout", None)])[0].rtt_ms_min is None
+
+
+@pytest.mark.parametrize("prefix,default", [
+    ("0.0.0.0/0", True), ("0.0.0.0/1", True), ("128.0.0.0/1", True), ("0.0.0.0/2", False), ("10.0.0.0/8", False),
+    ("::/0", True), ("::/1", True), ("8000::/1", True), ("2000::/3", True), ("fd00::/8", False), ("::/2", False),
+])
+def test_the_default_and_half_default_prefixes(prefix, default) -> None:
+    assert _is_default_prefix(prefix) is default
+
+
+def test_the_lans_are_the_subnets_of_links_that_are_not_tunnels() -> None:
+    def iface(name, kind, *addresses):
+        return Interface(name=name, kind=kind, addresses=tuple(
+            IfAddress(Family.INET6 if ":" in a else Family.INET, a.split("/")[0], int(a.split("/")[1]) if "/" in a else None)
+            for a in addresses))
+    snap = Snapshot(platform=Platform.WINDOWS, collected_at="t", interfaces=(
+        iface("Wi-Fi", InterfaceKind.WIRELESS, "192.168.1.23", "192.168.1.24/24", "fd00:1::5/64"),  # no prefix: skipped, not the end
+        iface("Ethernet 2", InterfaceKind.ETHERNET, "10.20.0.6/40", "10.20.0.5/16"),         # no such prefix: skipped
+        iface("Ethernet 3", InterfaceKind.ETHERNET, "172.16.0.130/27"),                        # the VPN's TAP (named a tunnel)
+        iface("lo", InterfaceKind.LOOPBACK, "127.0.0.1/8"),
+        iface("Host", InterfaceKind.ETHERNET, "10.9.9.9/32", "169.254.7.7/16", "fe80::1/64"),  # host and link-local
+    ))
+    lans = [(name, str(net)) for name, net in _lan_networks(snap, frozenset({"Ethernet 3"}))]
+    assert lans == [("Wi-Fi", "192.168.1.0/24"), ("Wi-Fi", "fd00:1::/64"), ("Ethernet 2", "10.20.0.0/16")]
+
+
+def test_route_facts_of_a_name_a_kernel_answer_without_prefix_and_an_unknown_tunnel() -> None:
+    snap = dataclasses.replace(
+        snapshot(tunnel_routes=(PEER,), resolvers=(resolver(IE1),)),
+        route_lookups=(RouteLookup(IE1, interface="tun0"),                                 # no prefix, no method
+                       RouteLookup("10.1.0.20", interface="eth0", method="ip route get")))  # the kernel says eth0
+    facts = derive(snap)
+    r = route_fact(snap, facts, IE1)
+    assert (r.interface, r.destination, r.method, r.via_tunnel) == ("tun0", PEER, "kernel", True)
+    other = route_fact(snap, facts, "10.1.0.20")
+    assert (other.interface, other.destination, other.via_tunnel) == ("eth0", None, False)   # the table's is tun0's
+    name = route_fact(snap, facts, "dns.corp.example")                                      # an NRPT server name
+    assert (name.address, name.error, name.interface, name.via_tunnel) == ("dns.corp.example", "not an IP address",
+                                                                           None, None)
+    unknown = dataclasses.replace(facts, tunnel=Known.NOT_CAPTURED, tunnel_interfaces=(), servers=())
+    assert route_fact(snap, unknown, IE1).via_tunnel is None        # null in the report, not false or ""
