@@ -143,7 +143,8 @@ def test_full_tunnel_private_resolver_outside_every_lan_is_the_vpns() -> None:
     snap = snapshot(tunnel_routes=FULL, resolvers=(resolver("10.0.0.2"),))
     facts = derive(snap)
     assert facts.custom_dns is Known.OBSERVED
-    assert "reached only through the full tunnel" in facts.server("10.0.0.2").vpn_because
+    assert facts.server("10.0.0.2").vpn_because == ("a private address outside every local subnet, reached only "
+                                                     "through the full tunnel (tun0)")
     assert classify(snap, run(ok("10.0.0.2", [CANARY]))).scenario.id == "S3-custom-dns-full"
 
 
@@ -361,3 +362,40 @@ def test_route_facts_of_a_name_a_kernel_answer_without_prefix_and_an_unknown_tun
                                                                            None, None)
     unknown = dataclasses.replace(facts, tunnel=Known.NOT_CAPTURED, tunnel_interfaces=(), servers=())
     assert route_fact(snap, unknown, IE1).via_tunnel is None        # null in the report, not false or ""
+
+
+def test_split_tunnel_a_server_the_kernel_sends_into_the_tunnel_outside_every_captured_prefix() -> None:
+    """The routing table shows a split tunnel; the kernel's answer for the server (a route the
+    captured table lacks: another routing table, a route added after the capture) is tun0."""
+    snap = snapshot(tunnel_routes=(VPC,), resolvers=(resolver(IE1),), lookups=((IE1, "tun0", None),))
+    server = derive(snap).server(IE1)
+    assert server.vpn is Known.OBSERVED
+    assert server.vpn_because == "the ip route get answer sends it into tun0 (split tunnel)"
+    # the same answer when the mode comes from the log only (no routing table): not told this way
+    logged = without(snapshot(tunnel_routes=(VPC,), pushed_dns=("10.2.0.2",), resolvers=(resolver(IE1),),
+                              lookups=((IE1, "tun0", None),)), Evidence.ROUTES, Evidence.ROUTES6)
+    assert logged.vpn.tunnel_interfaces and derive(logged).tunnel_mode_from == "VPN log"
+    assert derive(logged).server(IE1).vpn_because != "the ip route get answer sends it into tun0 (split tunnel)"
+
+
+def test_an_nrpt_server_given_by_name_is_not_told_either_way() -> None:
+    from agent.model import NrptRule
+    snap = snapshot(tunnel_routes=(VPC,), resolvers=(resolver(IE1, "link", "tun0"),))
+    snap = dataclasses.replace(snap, dns=dataclasses.replace(snap.dns, nrpt=(
+        NrptRule(name="{5c1d0e2a}", namespaces=(".corp.example",), servers=("dns.corp.example",)),)))
+    server = derive(snap).server("dns.corp.example")
+    assert (server.seen_as, server.vpn, server.vpn_because) == (("nrpt",), Known.NOT_CAPTURED, "")
+    assert server.route.error == "not an IP address"
+
+
+def test_without_an_interface_list_a_connected_route_outside_the_tunnel_is_the_lan() -> None:
+    base = snapshot(tunnel_routes=(VPC,), resolvers=(resolver("192.168.1.1"), resolver("172.16.0.129"),
+                                                     resolver("8.8.8.8")),
+                    extra_routes=(("0.0.0.0/1", None, "wwan0"),), lookups=(("192.168.7.53", "eth1", None),))
+    snap = without(base, Evidence.INTERFACES)
+    facts = derive(snap)
+    assert facts.server("192.168.1.1").route.lan == "eth0 192.168.1.0/24 (a connected route)"
+    assert facts.server("172.16.0.129").route.lan is None      # the tunnel's own connected subnet
+    assert facts.server("8.8.8.8").route.lan is None           # a gateway-less half default is no subnet
+    assert route_fact(snap, facts, "192.168.7.53").lan == "eth1 on-link (a connected route)"   # kernel: no prefix
+    assert derive(base).server("192.168.1.1").route.lan == "eth0 192.168.1.0/24"               # the inventory's
