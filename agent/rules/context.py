@@ -138,11 +138,6 @@ class Context:
             return vpn.profile.dns_servers
         return ()
 
-    @property
-    def pushed_known(self) -> bool:
-        """We saw what the endpoint pushed (a PUSH_REPLY), so 'no DNS pushed' is a fact."""
-        return self.facts.pushed is Known.OBSERVED
-
     @cached_property
     def tunnel_resolvers(self) -> tuple[Resolver, ...]:
         """Resolvers the OS attaches to a tunnel interface (resolved link, utun, TAP adapter)."""

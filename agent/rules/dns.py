@@ -45,8 +45,8 @@ def full_tunnel_public_dns_no_egress(ctx: Context) -> Finding | None:
     evidence = []
     for _a, ri, st in dead:
         evidence += [ri.describe(), st.summary()]
-    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known
-                    else _("no DNS servers pushed by the endpoint"))
+    # custom_dns_absent comes only from a PUSH_REPLY (agent/facts.py): the log was read
+    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)"))
     return finding(Code.FULL_TUNNEL_PUBLIC_DNS_NO_EGRESS,
                    _("The resolver(s) {servers} are reached through the full tunnel and give no answer over UDP "
                      "or TCP.").format(servers=", ".join(d[0] for d in dead)), evidence)
@@ -112,8 +112,7 @@ def no_custom_dns_private_names(ctx: Context) -> Finding | None:
             evidence += ev
     if not failing:
         return None
-    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known else
-                    _("no DNS servers pushed by the endpoint (no resolver on the tunnel interface)"))
+    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)"))   # custom_dns_absent: the log
     return finding(Code.NO_CUSTOM_DNS_PRIVATE_NAMES,
                    _("{names} did not resolve as expected.").format(names=", ".join(failing)), evidence)
 

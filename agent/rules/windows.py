@@ -127,8 +127,7 @@ def windows_full_tunnel_dns_forced(ctx: Context) -> Finding | None:
         return None
     evidence = [_("{route} -- on Windows the query still goes into the full tunnel").format(route=ri.describe())
                 for _r, ri in lan]
-    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)") if ctx.pushed_known
-                    else _("no DNS servers pushed by the endpoint"))
+    evidence.append(_("no DNS servers pushed by the endpoint (PUSH_REPLY seen)"))   # custom_dns_absent: the log
     failing = []
     for r, _ri in lan:
         st = ctx.status(r.address)
