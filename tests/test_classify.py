@@ -85,6 +85,13 @@ CASES = {
                  extra_routes=(("198.51.100.53/32", "192.168.1.1", "eth0"),)),
         run(ok("198.51.100.53", [CANARY])),
         "S1-local-dns", {"local-dns-bypasses-tunnel"}, Verdict.HEALTHY),
+    "S1-local-dns-two-resolvers": (
+        # the LAN router and a /32 kept outside: both named, each with its route and probes
+        snapshot(tunnel_routes=FULL, pushed_dns=(), redirect=True,
+                 resolvers=(resolver("192.168.1.1"), resolver("198.51.100.53")),
+                 extra_routes=(("198.51.100.53/32", "192.168.1.1", "eth0"),)),
+        run(ok("192.168.1.1", [CANARY]), ok("198.51.100.53", [CANARY])),
+        "S1-local-dns", {"local-dns-bypasses-tunnel"}, Verdict.HEALTHY),
     "S1-local-dns-behind-a-stub": (
         # a loopback resolver (the OS stub 127.0.0.53; ::1, a local agent: info) is not where the
         # packets go: the LAN resolver beside it decides the scenario
