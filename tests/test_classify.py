@@ -403,6 +403,15 @@ CASES = {
                  extra_ifaces=(("wlan0", "2001:db8:1::23/64"),)),
         run(ok(IE1, [CANARY]), ok(IE2, [CANARY]), ok("2001:db8::53", [CANARY])),
         "S2-custom-dns-split", {"ipv6-dns-leak"}, Verdict.DEGRADED),
+    "S2-ipv6-leak-on-a-resolved-link": (
+        # the same leak as systemd-resolved lists it: the link is named in the evidence
+        snapshot(tunnel_routes=(VPC, PEER), pushed_dns=(IE1, IE2), manager=DnsManager.SYSTEMD_RESOLVED,
+                 resolvers=(resolver(IE1, "link", "tun0", origin="resolved link 10 (tun0)"),
+                            resolver(IE2, "link", "tun0", origin="resolved link 10 (tun0)"),
+                            resolver("2001:db8::53", "link", "wlan0", origin="resolved link 3 (wlan0)")),
+                 extra_ifaces=(("wlan0", "2001:db8:1::23/64"),)),
+        run(ok(IE1, [CANARY]), ok(IE2, [CANARY]), ok("2001:db8::53", [CANARY])),
+        "S2-custom-dns-split", {"ipv6-dns-leak", "linux-resolved-vpn-not-default"}, Verdict.DEGRADED),
     "resolved-vpn-not-default": (
         snapshot(tunnel_routes=(VPC,), manager=DnsManager.SYSTEMD_RESOLVED,
                  resolvers=(resolver("192.168.1.1", "link", "eth0", origin="resolved link 2 (eth0)"),
@@ -856,7 +865,7 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     "S2-all-silent-in-tunnel", "S2-tcp-blocked", "S2-udp-blocked", "S2-public-answer-rds",
                     "S2-system-disagrees", "S2-system-disagrees-on-two-names", "S2-lan-overlaps", "S3-healthy", "S3-other-vpc-plus2",
                     "resolved-vpn-not-default", "resolved-vpn-default-ok", "resolved-split-dns-domain-only",
-                    "two-vpns", "S2-ipv6-leak", "not-connected", "S2-linklocal",
+                    "two-vpns", "S2-ipv6-leak", "S2-ipv6-leak-on-a-resolved-link", "not-connected", "S2-linklocal",
                     # issue 17: the machine tells these too
                     "hosts-stale-entry", "hosts-entry-same-as-dns", "stale-positive-cache", "browser-firefox-doh-only",
                     "browser-chrome-automatic", "browser-doh-excludes-the-private-domain", "docker-daemon-dns",

@@ -187,7 +187,8 @@ def ipv6_dns_leak(ctx: Context) -> Finding | None:
              and r.address not in ctx.custom_dns]
     if not leaks:
         return None
-    evidence = [f"IPv6 resolver {r.address} ({r.origin or r.scope.value}{', ' + r.interface if r.interface else ''})"
+    evidence = [_("IPv6 resolver {address} ({where})").format(
+                    address=r.address, where=(r.origin or r.scope.value) + (f", {r.interface}" if r.interface else ""))
                 for r in leaks]
     evidence.append(_("no IPv6 default route (::/0, ::/1+8000::/1, 2000::/3) goes through the tunnel"))
     return finding(Code.IPV6_DNS_LEAK, None, evidence)
