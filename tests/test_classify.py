@@ -134,6 +134,12 @@ CASES = {
         s2(), run(ok(IE1, [CANARY]), probe(IE1, DB.name, "nxdomain"), ok(IE2, [CANARY]), probe(IE2, DB.name, "nxdomain"),
                   names=NAMES, system=[("db.corp.internal", (), "Name or service not known")]),
         "S2-custom-dns-split", {"phz-not-associated"}, Verdict.BROKEN),
+    "S2-zone-not-associated-two-names": (
+        # both private names are named, once each, with each server's NXDOMAIN and its canary answer
+        s2(), run(ok(IE1, [CANARY]), probe(IE1, DB.name, "nxdomain"), probe(IE1, DB2.name, "nodata"),
+                  ok(IE2, [CANARY]), probe(IE2, DB.name, "nxdomain"), probe(IE2, DB2.name, "nodata"),
+                  names=(CANARY, DB, DB2)),
+        "S2-custom-dns-split", {"phz-not-associated"}, Verdict.BROKEN),
     "S2-zone-not-associated-probes-in-another-order": (
         # the same as S2-zone-not-associated with the private name probed before the canary
         s2(), run(probe(IE1, DB.name, "nxdomain"), ok(IE1, [CANARY]), probe(IE2, DB.name, "nxdomain"), ok(IE2, [CANARY]),
@@ -232,6 +238,12 @@ CASES = {
                   names=(CANARY, DB, DB2), system=[("db.corp.internal", (), "Name or service not known"),
                                                    ("db2.corp.internal", (), "No address associated with hostname")]),
         "S2-custom-dns-split", {"system-resolver-disagrees"}, Verdict.DEGRADED),
+    "S2-pushed-not-applied-two-lan-resolvers": (
+        # the OS keeps both of its own resolvers: both are listed
+        snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",),
+                 resolvers=(resolver("192.168.1.1"), resolver("192.168.1.2"))),
+        run(ok("10.0.0.2", [CANARY]), ok("192.168.1.1", [CANARY]), ok("192.168.1.2", [CANARY])),
+        "S2-custom-dns-split", {"pushed-dns-not-applied"}, Verdict.BROKEN),
     "S2-pushed-not-applied": (
         snapshot(tunnel_routes=(VPC,), pushed_dns=("10.0.0.2",), resolvers=(resolver("192.168.1.1"),)),
         run(ok("10.0.0.2", [CANARY]), ok("192.168.1.1", [CANARY])),
@@ -863,7 +875,7 @@ def _without_log(snap: Snapshot) -> Snapshot:
 # tunnel link, or (full tunnel) at a private address only the tunnel reaches.
 SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail", "S2-primary-down",
                     "S2-all-silent-in-tunnel", "S2-tcp-blocked", "S2-udp-blocked", "S2-public-answer-rds",
-                    "S2-system-disagrees", "S2-system-disagrees-on-two-names", "S2-lan-overlaps", "S3-healthy", "S3-other-vpc-plus2",
+                    "S2-system-disagrees", "S2-system-disagrees-on-two-names", "S2-zone-not-associated-two-names", "S2-lan-overlaps", "S3-healthy", "S3-other-vpc-plus2",
                     "resolved-vpn-not-default", "resolved-vpn-default-ok", "resolved-split-dns-domain-only",
                     "two-vpns", "S2-ipv6-leak", "S2-ipv6-leak-on-a-resolved-link", "not-connected", "S2-linklocal",
                     # issue 17: the machine tells these too

@@ -259,9 +259,12 @@ def phz_not_associated(ctx: Context) -> Finding | None:
     evidence, names = [], []
     for a in ctx.custom_dns:
         st = ctx.status(a)
-        canary_ok = any(st.outcome_for(c) is Outcome.ANSWER for c in ctx.canaries)
-        if not canary_ok:
+        # the first public name it answers: it works, only the private zone is missing
+        answered = next((b for c in ctx.canaries
+                         if st.outcome_for(c) is Outcome.ANSWER and (b := st.best(c)) is not None), None)
+        if answered is None:
             continue
+        missing = []
         for check in ctx.expectations:
             if check.expected == "public":
                 continue
@@ -269,10 +272,9 @@ def phz_not_associated(ctx: Context) -> Finding | None:
             if r is not None and r.outcome in (Outcome.NXDOMAIN, Outcome.NODATA):
                 if check.name not in names:
                     names.append(check.name)
-                evidence.append(_describe(r))
-                canary = next((b for c in ctx.canaries if (b := st.best(c)) is not None), None)
-                if canary is not None:      # the first public name it did answer
-                    evidence.append(_describe(canary))
+                missing.append(_describe(r))
+        if missing:
+            evidence += missing + [_describe(answered)]      # once per server
     if not names:
         return None
     return finding(Code.PHZ_NOT_ASSOCIATED,
