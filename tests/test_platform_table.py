@@ -16,6 +16,7 @@ dump: read only beside the outputs they belong to).  Written after reading each 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -268,11 +269,16 @@ def test_every_pasted_fixture_has_a_row() -> None:
     assert sorted(PASTES) == _PASTED
 
 
-@functools.cache
 def pasted(key: str) -> Report | None:
     """``analyze`` of one pasted fixture, None when it is not recognised alone.  Once per test
-    process: this table, the diagnosis text and the facts text all read the same report (the
-    code is the same for the whole process -- also under mutmut, one process per mutant)."""
+    process: this table, the diagnosis text and the facts text all read the same report.  The
+    cache is keyed by the process id: mutmut runs the tests once unmutated and then forks a
+    child per mutant, which must not inherit the unmutated reports."""
+    return _pasted(key, os.getpid())
+
+
+@functools.cache
+def _pasted(key: str, _pid: int) -> Report | None:
     try:
         return analyze_path(FIX / key).report
     except AnalyzeError:
@@ -306,9 +312,13 @@ def diagnose(raw: RawCapture) -> Report:
     return run.assemble(raw, run.reparse(raw), ProbeRun(), (), {}, ())
 
 
-@functools.cache
 def set_report(key: str) -> Report:
     """The report of one fixture set of SETS, once per test process (as ``pasted``)."""
+    return _set_report(key, os.getpid())
+
+
+@functools.cache
+def _set_report(key: str, _pid: int) -> Report:
     return diagnose(SETS[key][0])
 
 
