@@ -6,11 +6,18 @@ Score per module = killed (incl. timeouts) / (checked - equivalent); mutants not
 (a run cut short, or restricted by MUTANTS_ARGS) are shown, never counted.
 
     .venv/bin/python tests/mutation_score.py [--min 90]
+
+A full run is hours on a shared two-core machine.  --sample N prints (and does not score) up to N
+mutants not yet checked per module, chosen at random with --seed, to hand to mutmut; the score of a
+sample estimates the module's (mutant sampling):
+
+    .venv/bin/mutmut run $(.venv/bin/python tests/mutation_score.py --sample 40 --seed 23 --module facts)
 """
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import sys
 from collections import Counter
@@ -28,7 +35,18 @@ def equivalent() -> set[str]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--min", type=float, default=None, help="exit 1 below this score (percent), overall")
+    ap.add_argument("--sample", type=int, default=None, help="print up to N unchecked mutants per module")
+    ap.add_argument("--seed", type=int, default=23)
+    ap.add_argument("--module", action="append", default=[], help="with --sample: modules whose path has this")
     args = ap.parse_args()
+    if args.sample is not None:
+        rng = random.Random(args.seed)
+        for meta in sorted((ROOT / "mutants" / "agent").rglob("*.py.meta")):
+            if args.module and not any(m in meta.as_posix() for m in args.module):
+                continue
+            unchecked = sorted(k for k, code in json.loads(meta.read_text())["exit_code_by_key"].items() if code is None)
+            print("\n".join(sorted(rng.sample(unchecked, min(args.sample, len(unchecked))))))
+        return 0
     eq = equivalent()
     rows, total = [], Counter()
     for meta in sorted((ROOT / "mutants" / "agent").rglob("*.py.meta")):
