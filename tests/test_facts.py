@@ -325,6 +325,7 @@ def test_probe_facts_per_transport_with_the_outcomes_in_order_and_the_round_trip
 
 @pytest.mark.parametrize("prefix,default", [
     ("0.0.0.0/0", True), ("0.0.0.0/1", True), ("128.0.0.0/1", True), ("0.0.0.0/2", False), ("10.0.0.0/8", False),
+    ("32.0.0.0/3", False),                       # the bits of 2000::/3, but IPv4: no default
     ("::/0", True), ("::/1", True), ("8000::/1", True), ("2000::/3", True), ("fd00::/8", False), ("::/2", False),
 ])
 def test_the_default_and_half_default_prefixes(prefix, default) -> None:
