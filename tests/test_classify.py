@@ -1105,3 +1105,17 @@ def test_summary_lists_each_transport_probed():
     assert ServerStatus("10.0.0.2", ()).summary() == "10.0.0.2 not probed"
     st = ServerStatus("10.0.0.2", (_p("a", "answer", _T.TCP, ("10.0.0.1",)), _p("b", "timeout", _T.TCP)))
     assert st.summary() == "10.0.0.2 tcp: answer/timeout (2 probes, 12-12 ms)"
+
+
+def test_the_context_derives_its_facts_from_every_input_it_is_given():
+    """Context (what every rule reads) derives the facts from the names and expected servers the
+    caller gives, not only from the probes' own names."""
+    from agent.facts import derive
+    from agent.model import Platform
+    from agent.rules.context import Context
+    snap = snapshot(tunnel_routes=(VPC,), pushed_dns=(IE1,), resolvers=(resolver(IE1),), platform=Platform.MACOS)
+    probes = run(ok(IE1, [CANARY]), names=(CANARY,))
+    ctx = Context(snap, probes, (CANARY, DB), ("10.9.9.9",))
+    assert ctx.facts == derive(snap, probes, (CANARY, DB), ("10.9.9.9",))
+    assert ctx.facts.server("10.9.9.9").seen_as == ("expected",)
+    assert [r.name for r in ctx.facts.resolution] == ["aws.amazon.com", "db.corp.internal"]
