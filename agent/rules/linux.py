@@ -64,6 +64,10 @@ def linux_resolv_conf_not_stub(ctx: Context) -> Finding | None:
         st = ctx.status(r.address)
         if st.probed:
             evidence.append(st.summary())
-    return finding(Code.LINUX_RESOLV_CONF_NOT_STUB,
+    # resolv.conf(5): with no nameserver line, programs ask the name server on the local machine
+    explanation = (_("systemd-resolved has the VPN's DNS {servers}, but programs read /etc/resolv.conf, which names "
+                     "other servers.") if dns.resolv_conf_nameservers else
                    _("systemd-resolved has the VPN's DNS {servers}, but programs read /etc/resolv.conf, which names "
-                     "other servers.").format(servers=", ".join(dict.fromkeys(r.address for r in held))), evidence)
+                     "no nameserver: they ask 127.0.0.1, not resolved's stub 127.0.0.53."))
+    return finding(Code.LINUX_RESOLV_CONF_NOT_STUB,
+                   explanation.format(servers=", ".join(dict.fromkeys(r.address for r in held))), evidence)

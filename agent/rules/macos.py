@@ -87,9 +87,11 @@ def macos_vpn_resolver_not_used(ctx: Context) -> Finding | None:
                 to = select_resolvers(ctx.resolvers, n)
                 evidence.append(_("{name} -> {servers} (not the VPN's)").format(
                     name=n, servers=", ".join(r.address for r in to) or _("no resolver")))
-            explanation = _("{names} lie outside the VPN's match domains ({domains}), so macOS sends them to the "
-                            "default resolver instead of the VPN's.").format(names=", ".join(missed),
-                                                                              domains=", ".join(domains))
+            explanation = (_("{names} lies outside the VPN's match domains ({domains}), so macOS sends it to the "
+                             "default resolver instead of the VPN's.") if len(missed) == 1 else
+                           _("{names} lie outside the VPN's match domains ({domains}), so macOS sends them to the "
+                             "default resolver instead of the VPN's.")).format(names=", ".join(missed),
+                                                                               domains=", ".join(domains))
             return _finding(explanation, evidence, missed, first_default)
     return None
 
