@@ -383,7 +383,11 @@ def test_supplemental_vpn_resolver_behind_a_default_on_no_service_names_no_wi_fi
                     "order": 101400},
                    {"ns": ("192.168.1.1",), "order": 200000})
     f = macos_vpn_resolver_not_used(ctx(snap({"scutil-dns": text, "netstat-inet": ROUTES3}), ("db.corp.internal",)))
-    assert f is not None and "only scoped/supplemental without a match domain" in f.explanation
+    assert f is not None
+    assert f.explanation == ("The VPN's DNS server(s) 10.8.0.1 on utun3 are only scoped/supplemental without a match "
+                             "domain: ordinary apps never ask them." + _catalogue("macos-vpn-resolver-not-used"))
+    assert f.evidence == ("scutil resolver #1: 10.8.0.1 on utun3 [supplemental, no match domain, order 101400]",
+                          "default: scutil resolver #2: 192.168.1.1 on no interface [global, order 200000]")
     assert f.user_fix == _fix("<service>", "db.corp.internal")
 
 
