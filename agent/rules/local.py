@@ -8,10 +8,10 @@ from __future__ import annotations
 from agent.findings import finding
 from agent.i18n import _
 from agent.model import outcome_text
-from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManager, DohMode, Evidence, Finding,
-                         Outcome, Platform, ResolverScope, Severity)
+from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, BrowserDns, DnsManager, DohMode, Evidence, Finding,
+                         Outcome, Platform, ProbeResult, ResolverScope, Severity)
 from agent.netclass import is_loopback, is_private
-from agent.overlay import OVERLAY_RESOLVERS, OVERLAY_WRITERS, is_overlay_link, is_overlay_resolver
+from agent.overlay import OVERLAY_WRITERS, is_overlay_link, is_overlay_resolver
 from agent.rules.context import Context
 from agent.vocab import Code
 
@@ -25,12 +25,10 @@ def _answers(result) -> tuple[str, ...]:
     return tuple(a.address for a in result.answers) if result is not None else ()
 
 
-def _said(ctx: Context, server: str, name: str) -> str:
-    r = ctx.status(server).best(name)
-    if r is None:
-        return _("{server}: not probed for {name}").format(server=server, name=name)
+def _said(r: ProbeResult) -> str:
+    """One probe result as an evidence line: server, transport, name, outcome and answers."""
     got = ", ".join(_answers(r))
-    return f"{server} {r.transport.value} {name}: {outcome_text(r.outcome)}{' ' + got if got else ''}"
+    return f"{r.server} {r.transport.value} {r.name}: {outcome_text(r.outcome)}{' ' + got if got else ''}"
 
 
 def _vpn_servers(ctx: Context) -> tuple[str, ...]:
@@ -58,9 +56,11 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
             continue                    # the names under test stay on the OS resolver
         if b.mode is DohMode.SECURE:
             hits.append(b)
-        elif b.mode is DohMode.AUTOMATIC and b.browser == "firefox" and b.setting != "doh-rollout.mode":
+        elif b.mode is not DohMode.AUTOMATIC or b.browser != "firefox":
+            continue                    # Chrome's "automatic" stays with the OS resolver's provider
+        elif b.setting != "doh-rollout.mode":
             hits.append(b)              # Firefox TRR first: the provider is asked before the VPN's DNS
-        elif b.mode is DohMode.AUTOMATIC and b.setting == "doh-rollout.mode" and canary is True:
+        elif canary is True:
             hits.append(b)              # the rollout keeps DoH on: the VPN's DNS does not opt out
     if not hits:
         return None
@@ -79,19 +79,22 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
                           "stays on on this network)") if canary else
                         _("the VPN's DNS answers negatively for use-application-dns.net (Firefox's default DoH is "
                           "switched off on this network)"))
-    strict = any(b.mode is DohMode.SECURE for b in hits)
-    browsers = ", ".join(sorted({b.browser for b in hits}))
-    return finding(Code.BROWSER_SECURE_DNS,
-                   _browsers_explanation(len({b.browser for b in hits}) == 1, strict).format(
-                       browsers=browsers.capitalize()), evidence)
+    return finding(Code.BROWSER_SECURE_DNS, _browsers_explanation(hits), evidence)
 
 
-def _browsers_explanation(one: bool, strict: bool) -> str:
-    if one:
-        return (_("{browsers} is set to resolve names over DNS-over-HTTPS only (no fallback).") if strict else
-                _("{browsers} is set to resolve names over DNS-over-HTTPS first."))
-    return (_("{browsers} are set to resolve names over DNS-over-HTTPS only (no fallback).") if strict else
-            _("{browsers} are set to resolve names over DNS-over-HTTPS first."))
+def _browsers_explanation(hits: list[BrowserDns]) -> str:
+    """The browsers with DoH only (no fallback), then the one with DoH first (only Firefox has
+    that mode): a browser with both settings counts as DoH only."""
+    only = sorted({b.browser.capitalize() for b in hits if b.mode is DohMode.SECURE})
+    first = sorted({b.browser.capitalize() for b in hits} - set(only))
+    said = []
+    if only:
+        said.append((_("{browsers} is set to resolve names over DNS-over-HTTPS only (no fallback).") if len(only) == 1
+                     else _("{browsers} are set to resolve names over DNS-over-HTTPS only (no fallback).")).format(
+                         browsers=", ".join(only)))
+    if first:                   # only Firefox has DoH first (its TRR mode 2, its rollout): one browser
+        said.append(_("{browsers} is set to resolve names over DNS-over-HTTPS first.").format(browsers=first[0]))
+    return " ".join(said)
 
 
 def _under_any(name: str, domains: tuple[str, ...]) -> bool:
@@ -108,14 +111,12 @@ def _doh_canary(ctx: Context) -> bool | None:
     names = [n.name for n in ctx.names if n.origin == DOH_CANARY_ORIGIN]
     if not names:
         return None
-    seen = None
+    seen = []
     for server in _vpn_servers(ctx):
         r = ctx.status(server).best(names[0])
-        if r is None or not r.outcome.responded:
-            continue
-        positive = r.outcome is Outcome.ANSWER and bool(r.answers)
-        seen = positive if seen is None else (seen or positive)
-    return seen
+        if r is not None and r.outcome.responded:
+            seen.append(r.outcome is Outcome.ANSWER and bool(r.answers))
+    return any(seen) if seen else None
 
 
 # --------------------------------------------------------------------------- containers and WSL
@@ -235,7 +236,7 @@ def hosts_file_override(ctx: Context) -> Finding | None:
         for s in servers:
             r = ctx.status(s).best(name)
             if r is not None:
-                evidence.append(_said(ctx, s, name))
+                evidence.append(_said(r))
                 answered |= set(_answers(r))
         if not answered or not fixed & answered:
             stale = True
@@ -290,15 +291,18 @@ def local_dns_agent(ctx: Context) -> Finding | None:
             got = ctx.status(a).best(check.name)
             if got is None:
                 continue
-            evidence.append(_said(ctx, a, check.name))
+            evidence.append(_said(got))
             ref = next((r for s in vpn if (r := ctx.status(s).best(check.name)) is not None), None)
             if ref is not None:
-                evidence.append(_said(ctx, ref.server, check.name))
+                evidence.append(_said(ref))
             agent_ok = got.outcome is Outcome.ANSWER
             ref_ok = ref is not None and ref.outcome is Outcome.ANSWER
-            if (not agent_ok and (ref_ok or check.expected)) or (
-                    agent_ok and ref_ok and check.expected == "private"
-                    and not all(is_private(x) for x in _answers(got)) and all(is_private(x) for x in _answers(ref))):
+            # worse: the VPN's DNS answers what the agent fails, or gives private addresses where the
+            # agent gives a public one for a name expected private (a name the VPN's DNS fails too, or
+            # was not asked, is not the agent's doing that this can show)
+            if ref_ok and (not agent_ok or (
+                    check.expected == "private" and not all(is_private(x) for x in _answers(got))
+                    and all(is_private(x) for x in _answers(ref)))):
                 worse.append(check.name)
     severity = Severity.WARNING if worse else Severity.INFO
     explanation = (_("DNS goes through a local agent at {agents}, which fails {names} that the VPN's DNS "
@@ -341,8 +345,8 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
         evidence.append(_("/etc/resolv.conf was generated by {writer}").format(writer=writer))
     aws = [s for s in _vpn_servers(ctx) if s not in {t.address for t in takers}]
     evidence.append(_("the AWS VPN's DNS servers: {servers}").format(servers=", ".join(aws) if aws else _("none in use")))
-    who = "Tailscale (MagicDNS)" if any(t.address in OVERLAY_RESOLVERS or writer == "tailscale" for t in takers) \
-        else _("another VPN")
+    who = "Tailscale (MagicDNS)" if any(is_overlay_resolver(t.address) or writer == "tailscale" for t in takers) \
+        else _("Another VPN")
     return finding(Code.OTHER_VPN_TAKES_DNS, _("{who} is asked for every name while the AWS tunnel is up.").format(who=who),
                    evidence)
 
