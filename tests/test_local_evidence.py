@@ -621,8 +621,14 @@ def test_hosts_entry_is_compared_with_the_os_resolvers_servers_when_no_vpn_dns_i
 
 def test_hosts_file_without_an_entry_for_the_names_or_not_read_says_nothing() -> None:
     probes = run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), names=(CANARY, DB))
+    # another name under, over or beside it: a longer one, its domain, a look-alike (glibc compares
+    # ASCII letters only without case: 'ß' is not 'SS')
     other = LocalEvidence(hosts=(HostsEntry("10.9.9.9", ("db.corp.internal.example",), 1),
-                                 HostsEntry("10.9.9.8", ("corp.internal",), 2)))
+                                 HostsEntry("10.9.9.8", ("corp.internal",), 2),
+                                 HostsEntry("10.9.9.7", ("DB.CORP.INTERNALX",), 3),
+                                 HostsEntry("10.9.9.6", ("STRASSE.corp.internal",), 4)))
+    probes = run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5",)), names=(CANARY, DB, NameCheck("straße.corp.internal",
+                                                                                                  origin="user")))
     assert _hosts_rule(_split(other, {Evidence.HOSTS}), probes) is None
     assert _hosts_rule(_split(LocalEvidence(hosts=(HostsEntry("10.9.9.9", ("db.corp.internal",), 1),))), probes) is None
 
@@ -767,3 +773,25 @@ def test_another_vpn_is_not_judged_without_an_aws_tunnel_or_the_dns_configuratio
     # the per-link view alone (no global resolver list) is enough to see a link that takes every name
     assert _other_vpn_rule(taker, captured={Evidence.INTERFACES, Evidence.ROUTES, Evidence.ROUTES6,
                                             Evidence.DNS_LINKS}) is not None
+
+
+def _described(snap: Snapshot, name: str, description: str) -> Snapshot:
+    """The snapshot with an adapter's description (Windows names an adapter by an alias)."""
+    import dataclasses
+    return dataclasses.replace(snap, interfaces=tuple(dataclasses.replace(i, description=description) if i.name == name
+                                                      else i for i in snap.interfaces))
+
+
+def test_another_vpn_is_told_by_its_adapters_description_too() -> None:
+    taker = (resolver("10.8.0.1", "link", "wg0", origin="adapter wg0"),)
+    snap = snapshot(tunnels=(TUN, ("wg0", "100.70.0.5/32")), tunnel_routes=(VPC, PEER), pushed_dns=(IE1,), resolvers=taker)
+    probes = run(ok(IE1, [CANARY]))
+    assert rl.other_vpn_takes_dns(Context(snap, probes)) is None           # a WireGuard link of no overlay we know
+    f = rl.other_vpn_takes_dns(Context(_described(snap, "wg0", "NetBird Tunnel"), probes))
+    assert _said(f) == (Severity.WARNING, "Another VPN is asked for every name while the AWS tunnel is up.",
+                        ["adapter wg0: 10.8.0.1 on wg0 (link)", "the AWS VPN's DNS servers: 10.1.0.10"])
+    # the overlay's tunnel alone, told by its description: no AWS tunnel to take names from
+    alone = snapshot(tunnels=(("wg0", "100.70.0.5/32"),), tunnel_routes=("100.64.0.0/10",),
+                     resolvers=(resolver("100.100.100.100", "link", "wg0"),))
+    assert rl.other_vpn_takes_dns(Context(alone, probes)) is not None
+    assert rl.other_vpn_takes_dns(Context(_described(alone, "wg0", "NetBird Tunnel"), probes)) is None

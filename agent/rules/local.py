@@ -21,8 +21,8 @@ _RESOLVED_STUBS = frozenset({"127.0.0.53", "127.0.0.54"})
 _NM_DNSMASQ = frozenset({"127.0.0.1", "127.0.1.1"})
 
 
-def _answers(result) -> tuple[str, ...]:
-    return tuple(a.address for a in result.answers) if result is not None else ()
+def _answers(result: ProbeResult) -> tuple[str, ...]:
+    return tuple(a.address for a in result.answers)
 
 
 def _said(r: ProbeResult) -> str:
@@ -295,12 +295,10 @@ def local_dns_agent(ctx: Context) -> Finding | None:
             ref = next((r for s in vpn if (r := ctx.status(s).best(check.name)) is not None), None)
             if ref is not None:
                 evidence.append(_said(ref))
-            agent_ok = got.outcome is Outcome.ANSWER
-            ref_ok = ref is not None and ref.outcome is Outcome.ANSWER
             # worse: the VPN's DNS answers what the agent fails, or gives private addresses where the
             # agent gives a public one for a name expected private (a name the VPN's DNS fails too, or
             # was not asked, is not the agent's doing that this can show)
-            if ref_ok and (not agent_ok or (
+            if ref is not None and ref.outcome is Outcome.ANSWER and (got.outcome is not Outcome.ANSWER or (
                     check.expected == "private" and not all(is_private(x) for x in _answers(got))
                     and all(is_private(x) for x in _answers(ref)))):
                 worse.append(check.name)
