@@ -470,14 +470,16 @@ def _bridge(**kw) -> Snapshot:
                    resolver(IE2, "link", "eth0", origin="resolved link 2 (eth0)"),
                    resolver("127.0.0.1", "link", "lo", origin="resolved link 1 (lo)"),
                    resolver("192.168.1.54", origin="resolv.conf"),
-                   resolver(IE1, "domain", "tun0", ("corp.internal",), origin="resolved link 10 (tun0)")),
+                   resolver(IE1, "domain", "tun0", ("corp.internal",), origin="resolved link 10 (tun0)"),
+                   resolver("100.100.100.100", "domain", "tailscale0", ("ts.net",), origin="resolved link 5 (tailscale0)")),
+        tunnels=(TUN, ("tailscale0", "100.101.102.103/32")),
         local=LocalEvidence(docker=True), extra_captured={Evidence.CONTAINER_DNS})
     args.update(kw)
     return snapshot(**args)
 
 
 def test_docker_bridge_on_a_resolved_stub_gets_the_lan_servers_first() -> None:
-    # only resolved's links that are not the tunnel's, not loopback, not a VPN server, are the LAN's
+    # only resolved's links that are no tunnel's (AWS or overlay), not loopback, not a VPN server, are the LAN's
     assert _said(_container_rule(_bridge())) == (
         Severity.INFO, "Containers on Docker's default network get resolved's servers as one flat list, the LAN's "
                        "first, without its per-link routing.",
@@ -574,7 +576,7 @@ def _hosts_rule(snap: Snapshot, probes: ProbeRun) -> Finding | None:
 
 
 def test_hosts_entries_differing_from_the_vpns_dns_are_shown_with_every_answer() -> None:
-    # a probe-only name (the large answer, Firefox's canary) is not one the user resolves: not shown
+    # the warning names the entry DNS does not give; the one it agrees with is shown, not blamed; a probe-only name (the large answer, Firefox's canary) is not one the user resolves: not shown
     big = NameCheck("big.corp.internal", origin="large-answer")
     local = LocalEvidence(hosts=(HostsEntry("127.0.0.1", ("localhost",), 1),
                                  HostsEntry("10.9.9.9", ("db.corp.internal", "db"), 3),
@@ -582,24 +584,38 @@ def test_hosts_entries_differing_from_the_vpns_dns_are_shown_with_every_answer()
                                  HostsEntry("10.9.9.1", ("big.corp.internal", DOH_CANARY), 5)))
     probes = run(ok(IE1, [CANARY]), ok(IE1, [DB], ("10.1.5.5", "10.1.5.6")), ok(IE1, [WEB], ("10.1.5.7",)),
                  ok(IE2, [WEB], ("10.1.5.7",)), names=(CANARY, big, DOHC, DB, WEB),
-                 system=[("db.corp.internal", ("10.9.9.9",), None), ("web.corp.internal", (), None)])
+                 system=[("db.corp.internal", ("10.9.9.9", "2001:db8::9"), None), ("web.corp.internal", (), None)])
     assert _said(_hosts_rule(_split(local, {Evidence.HOSTS}), probes)) == (
-        Severity.WARNING, "The hosts file gives db.corp.internal, web.corp.internal a fixed address that the DNS "
-                          "server does not give.", [
+        Severity.WARNING, "The hosts file gives db.corp.internal a fixed address that the DNS server does not "
+                          "give.", [
             "hosts file line 3: 10.9.9.9 db.corp.internal db", "10.1.0.10 udp db.corp.internal: answer 10.1.5.5, 10.1.5.6",
-            "system resolver db.corp.internal: 10.9.9.9",
+            "system resolver db.corp.internal: 10.9.9.9, 2001:db8::9",
             "hosts file line 4: 10.1.5.7 WEB.corp.internal.", "10.1.0.10 udp web.corp.internal: answer 10.1.5.7",
             "10.1.0.11 udp web.corp.internal: answer 10.1.5.7", "system resolver web.corp.internal: no address"])
 
 
-def test_hosts_entry_as_dns_answers_is_info() -> None:
+def test_hosts_entry_one_of_the_vpn_servers_gives_is_info() -> None:
+    # the servers answer in turn with different addresses: the fixed one is among them
     local = LocalEvidence(hosts=(HostsEntry("10.1.5.7", ("web.corp.internal",), 7),), hosts_path="/etc/hosts")
-    probes = run(ok(IE2, [WEB], ("10.1.5.7", "10.1.5.8")), names=(CANARY, WEB),
+    probes = run(ok(IE1, [WEB], ("10.1.5.7",)), ok(IE2, [WEB], ("10.1.5.9", "10.1.5.8")), names=(CANARY, WEB),
                  system=[("web.corp.internal", (), "Name or service not known")])
     assert _said(_hosts_rule(_split(local, {Evidence.HOSTS}), probes)) == (
         Severity.INFO, "The hosts file gives web.corp.internal a fixed address (the same as DNS, for now).", [
-            "/etc/hosts line 7: 10.1.5.7 web.corp.internal", "10.1.0.11 udp web.corp.internal: answer 10.1.5.7, 10.1.5.8",
+            "/etc/hosts line 7: 10.1.5.7 web.corp.internal", "10.1.0.10 udp web.corp.internal: answer 10.1.5.7",
+            "10.1.0.11 udp web.corp.internal: answer 10.1.5.9, 10.1.5.8",
             "system resolver web.corp.internal: Name or service not known"])
+
+
+def test_hosts_entries_for_the_canary_and_the_profiles_other_remotes_count() -> None:
+    # the canary (aws.amazon.com) and a 'remote' line of the profile are names this machine resolves
+    # (the canary's entry is what DNS gives: shown, not blamed)
+    local = LocalEvidence(hosts=(HostsEntry("203.0.113.80", ("aws.amazon.com",), 1),
+                                 HostsEntry("198.51.100.9", ("vpn.example.com",), 2)), hosts_path="/etc/hosts")
+    probes = run(ok(IE1, [CANARY]), names=(CANARY, NameCheck("vpn.example.com", origin="profile")))
+    assert _said(_hosts_rule(_split(local, {Evidence.HOSTS}), probes)) == (
+        Severity.WARNING, "The hosts file gives vpn.example.com a fixed address that the DNS server does not give.", [
+            "/etc/hosts line 1: 203.0.113.80 aws.amazon.com", "10.1.0.10 udp aws.amazon.com: answer 203.0.113.80",
+            "/etc/hosts line 2: 198.51.100.9 vpn.example.com"])
 
 
 @pytest.mark.parametrize("names", [(CANARY,), (CANARY, NameCheck(ENDPOINT_HOST, origin="profile"))],

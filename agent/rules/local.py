@@ -222,7 +222,7 @@ def hosts_file_override(ctx: Context) -> Finding | None:
     if profile is not None and profile.remote_host and profile.remote_host not in names:
         names.append(profile.remote_host)
     servers = _vpn_servers(ctx) or tuple(r.address for r in ctx.default_resolvers)
-    evidence, stale, hit_names = [], False, []
+    evidence, stale, hit_names = [], [], []
     for name in names:
         found = entries_for(local.hosts, name)
         if not found:
@@ -238,17 +238,18 @@ def hosts_file_override(ctx: Context) -> Finding | None:
             if r is not None:
                 evidence.append(_said(r))
                 answered |= set(_answers(r))
-        if not answered or not fixed & answered:
-            stale = True
+        if not fixed & answered:
+            stale.append(name)          # no DNS server gives the fixed address (or none answered)
         lk = ctx.system(name)
         if lk is not None:
             evidence.append(_("system resolver {name}: {result}").format(
                 name=name, result=", ".join(a.address for a in lk.addresses) or lk.error or _("no address")))
     if not hit_names:
         return None
-    explanation = (_("The hosts file gives {names} a fixed address that the DNS server does not give.") if stale else
-                   _("The hosts file gives {names} a fixed address (the same as DNS, for now).")).format(
-        names=", ".join(hit_names))
+    # the warning names the stale entries only: an entry the DNS server agrees with is not one
+    explanation = (_("The hosts file gives {names} a fixed address that the DNS server does not give.").format(
+        names=", ".join(stale)) if stale else
+        _("The hosts file gives {names} a fixed address (the same as DNS, for now).").format(names=", ".join(hit_names)))
     return finding(Code.HOSTS_FILE_OVERRIDE, explanation, evidence,
                    severity=Severity.WARNING if stale else Severity.INFO)
 
