@@ -663,34 +663,37 @@ def _agent_rule(resolvers, probes: ProbeRun, port53=(), platform=Platform.LINUX,
 
 
 def test_local_agent_failing_what_the_vpns_dns_answers_is_a_warning_naming_each_name_once() -> None:
-    resolvers = (resolver("127.0.0.1"), resolver("::1", origin=""), resolver("127.0.0.1", "link", "lo"),
+    resolvers = (resolver("127.0.0.1"), resolver("::1%lo", origin=""), resolver("127.0.0.1", "link", "lo"),
                  resolver("127.0.0.53"), resolver(IE1, "domain", "tun0", ("corp.internal",)))
-    port53 = (Port53Listener("127.0.0.1", Transport.UDP, "dnscrypt-proxy", 812), Port53Listener("::1%lo", Transport.TCP),
+    # listeners on an agent's address (with or without a zone index) or on every address are shown
+    port53 = (Port53Listener("127.0.0.1%lo", Transport.UDP, "dnscrypt-proxy", 812), Port53Listener("::1", Transport.TCP),
               Port53Listener("0.0.0.0", Transport.UDP, "dnsmasq", 900), Port53Listener("192.168.1.5", Transport.UDP, "named", 1),
-              Port53Listener("127.0.0.53%lo", Transport.UDP, "systemd-resolve", 500))
+              Port53Listener("127.0.0.53%lo", Transport.UDP, "systemd-resolve", 500),
+              Port53Listener("*", Transport.TCP, "dnsmasq", 900), Port53Listener("::", Transport.UDP, "unbound", 77))
     probes = run(ok("127.0.0.1", [CANARY]), ok(IE1, [CANARY]),
                  probe("127.0.0.1", DB.name, "nxdomain"), ok(IE2, [DB], ("10.1.5.5",)),       # IE1 not asked: IE2's answer
-                 probe("::1", DB.name, "servfail"),
+                 probe("::1%lo", DB.name, "servfail"),
                  ok("127.0.0.1", [APP], ("54.77.1.2",)), ok(IE1, [APP], ("10.1.5.6",)),     # public for a private name
                  probe("127.0.0.1", PINNED.name, "nxdomain"),                  # expected, but the VPN's DNS not asked
                  probe("127.0.0.1", DB2.name, "nxdomain"), probe(IE1, DB2.name, "nxdomain"),   # nor does it answer
                  ok("127.0.0.1", [WEB], ("10.1.5.7",)), ok(IE1, [WEB], ("10.1.5.7",)),
-                 probe("127.0.0.1", OLD.name, "nxdomain"), probe(IE1, OLD.name, "nxdomain"),
+                 probe("::1%lo", OLD.name, "nxdomain"), probe(IE1, OLD.name, "nxdomain"),     # the second agent only
                  names=(CANARY, DB, APP, PINNED, DB2, WEB, OLD))
     f = _agent_rule(resolvers, probes, port53, extra_captured={Evidence.PORT53})
     assert _said(f) == (
-        Severity.WARNING, "DNS goes through a local agent at 127.0.0.1, ::1, which fails db.corp.internal, "
+        Severity.WARNING, "DNS goes through a local agent at 127.0.0.1, ::1%lo, which fails db.corp.internal, "
                           "app.corp.internal that the VPN's DNS answers.", [
-            "the resolver in use is 127.0.0.1 (resolv.conf)", "the resolver in use is ::1 (OS)",
-            "port 53 (udp 127.0.0.1): dnscrypt-proxy (pid 812)", "port 53 (tcp ::1%lo): process not shown (run as root)",
-            "port 53 (udp 0.0.0.0): dnsmasq (pid 900)",
+            "the resolver in use is 127.0.0.1 (resolv.conf)", "the resolver in use is ::1%lo (OS)",
+            "port 53 (udp 127.0.0.1%lo): dnscrypt-proxy (pid 812)", "port 53 (tcp ::1): process not shown (run as root)",
+            "port 53 (udp 0.0.0.0): dnsmasq (pid 900)", "port 53 (tcp *): dnsmasq (pid 900)",
+            "port 53 (udp ::): unbound (pid 77)",
             "127.0.0.1 udp db.corp.internal: nxdomain", "10.1.0.11 udp db.corp.internal: answer 10.1.5.5",
-            "::1 udp db.corp.internal: servfail", "10.1.0.11 udp db.corp.internal: answer 10.1.5.5",
+            "::1%lo udp db.corp.internal: servfail", "10.1.0.11 udp db.corp.internal: answer 10.1.5.5",
             "127.0.0.1 udp app.corp.internal: answer 54.77.1.2", "10.1.0.10 udp app.corp.internal: answer 10.1.5.6",
             "127.0.0.1 udp pinned.corp.internal: nxdomain",
             "127.0.0.1 udp db2.corp.internal: nxdomain", "10.1.0.10 udp db2.corp.internal: nxdomain",
             "127.0.0.1 udp web.corp.internal: answer 10.1.5.7", "10.1.0.10 udp web.corp.internal: answer 10.1.5.7",
-            "127.0.0.1 udp old.corp.internal: nxdomain", "10.1.0.10 udp old.corp.internal: nxdomain",
+            "::1%lo udp old.corp.internal: nxdomain", "10.1.0.10 udp old.corp.internal: nxdomain",
             "127.0.0.1 udp aws.amazon.com: answer 203.0.113.80", "10.1.0.10 udp aws.amazon.com: answer 203.0.113.80"])
 
 
@@ -747,10 +750,12 @@ def test_another_vpns_link_asked_for_every_name_is_named() -> None:
                          resolver("10.147.17.1", "domain", "ztabc123", ("zt.example", "."), origin="resolved link 12 (ztabc123)"),
                          resolver("10.147.17.2", "domain", "ztabc123", ("zt.example",), origin="resolved link 12 (ztabc123)"),
                          resolver("10.147.17.3", "inactive", "ztabc123", origin="resolved link 12 (ztabc123)"),
-                         resolver("10.147.17.4", "link", "ztabc123", origin="")))
+                         resolver("10.147.17.4", "link", "ztabc123", origin=""),
+                         resolver("10.147.18.1", "link", "zt9", origin="resolved link 14 (zt9)")))   # a link not listed
     assert _said(f) == (Severity.WARNING, "Another VPN is asked for every name while the AWS tunnel is up.", [
         "resolved link 12 (ztabc123): 10.147.17.1 on ztabc123 (domain, every name)",
-        "resolver: 10.147.17.4 on ztabc123 (link)", "the AWS VPN's DNS servers: 10.1.0.10, 10.1.0.11"])
+        "resolver: 10.147.17.4 on ztabc123 (link)", "resolved link 14 (zt9): 10.147.18.1 on zt9 (link)",
+        "the AWS VPN's DNS servers: 10.1.0.10, 10.1.0.11"])
 
 
 def test_tailscale_writing_resolv_conf_is_named_and_its_servers_are_not_the_aws_ones() -> None:
@@ -811,3 +816,12 @@ def test_another_vpn_is_told_by_its_adapters_description_too() -> None:
                      resolvers=(resolver("100.100.100.100", "link", "wg0"),))
     assert rl.other_vpn_takes_dns(Context(alone, probes)) is not None
     assert rl.other_vpn_takes_dns(Context(_described(alone, "wg0", "NetBird Tunnel"), probes)) is None
+
+
+def test_resolv_conf_written_by_tailscale_names_tailscale_whatever_server_it_lists() -> None:
+    # Tailscale's "override local DNS" with global nameservers writes them, not 100.100.100.100
+    f = _other_vpn_rule((resolver("9.9.9.9"),), tunnels=(TUN, ("tailscale0", "100.101.102.103/32")),
+                        resolv_conf_by="tailscale", extra_captured={Evidence.RESOLV_CONF})
+    assert _said(f) == (Severity.WARNING, "Tailscale (MagicDNS) is asked for every name while the AWS tunnel is up.", [
+        "resolv.conf: 9.9.9.9 (global)", "/etc/resolv.conf was generated by tailscale",
+        "the AWS VPN's DNS servers: 10.1.0.10, 10.1.0.11"])
