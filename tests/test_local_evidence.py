@@ -596,25 +596,28 @@ def test_hosts_entries_differing_from_the_vpns_dns_are_shown_with_every_answer()
 
 def test_hosts_entry_one_of_the_vpn_servers_gives_is_info() -> None:
     # the servers answer in turn with different addresses: the fixed one is among them
-    local = LocalEvidence(hosts=(HostsEntry("10.1.5.7", ("web.corp.internal",), 7),), hosts_path="/etc/hosts")
-    probes = run(ok(IE1, [WEB], ("10.1.5.7",)), ok(IE2, [WEB], ("10.1.5.9", "10.1.5.8")), names=(CANARY, WEB),
-                 system=[("web.corp.internal", (), "Name or service not known")])
+    local = LocalEvidence(hosts=(HostsEntry("10.1.5.7", ("web.corp.internal",), 7),
+                                 HostsEntry("10.1.5.5", ("db.corp.internal",), 8)), hosts_path="/etc/hosts")
+    probes = run(ok(IE1, [WEB], ("10.1.5.7",)), ok(IE2, [WEB], ("10.1.5.9", "10.1.5.8")), ok(IE1, [DB], ("10.1.5.5",)),
+                 names=(CANARY, WEB, DB), system=[("web.corp.internal", (), "Name or service not known")])
     assert _said(_hosts_rule(_split(local, {Evidence.HOSTS}), probes)) == (
-        Severity.INFO, "The hosts file gives web.corp.internal a fixed address (the same as DNS, for now).", [
+        Severity.INFO, "The hosts file gives web.corp.internal, db.corp.internal a fixed address (the same as DNS, "
+                       "for now).", [
             "/etc/hosts line 7: 10.1.5.7 web.corp.internal", "10.1.0.10 udp web.corp.internal: answer 10.1.5.7",
             "10.1.0.11 udp web.corp.internal: answer 10.1.5.9, 10.1.5.8",
-            "system resolver web.corp.internal: Name or service not known"])
+            "system resolver web.corp.internal: Name or service not known",
+            "/etc/hosts line 8: 10.1.5.5 db.corp.internal", "10.1.0.10 udp db.corp.internal: answer 10.1.5.5"])
 
 
 def test_hosts_entries_for_the_canary_and_the_profiles_other_remotes_count() -> None:
     # the canary (aws.amazon.com) and a 'remote' line of the profile are names this machine resolves
-    # (the canary's entry is what DNS gives: shown, not blamed)
-    local = LocalEvidence(hosts=(HostsEntry("203.0.113.80", ("aws.amazon.com",), 1),
+    local = LocalEvidence(hosts=(HostsEntry("203.0.113.99", ("aws.amazon.com",), 1),
                                  HostsEntry("198.51.100.9", ("vpn.example.com",), 2)), hosts_path="/etc/hosts")
     probes = run(ok(IE1, [CANARY]), names=(CANARY, NameCheck("vpn.example.com", origin="profile")))
     assert _said(_hosts_rule(_split(local, {Evidence.HOSTS}), probes)) == (
-        Severity.WARNING, "The hosts file gives vpn.example.com a fixed address that the DNS server does not give.", [
-            "/etc/hosts line 1: 203.0.113.80 aws.amazon.com", "10.1.0.10 udp aws.amazon.com: answer 203.0.113.80",
+        Severity.WARNING, "The hosts file gives aws.amazon.com, vpn.example.com a fixed address that the DNS server "
+                          "does not give.", [
+            "/etc/hosts line 1: 203.0.113.99 aws.amazon.com", "10.1.0.10 udp aws.amazon.com: answer 203.0.113.80",
             "/etc/hosts line 2: 198.51.100.9 vpn.example.com"])
 
 
