@@ -505,6 +505,14 @@ CASES.update({
         run(s2_ok().results, probe(IE1, DOHC.name, "nxdomain"), probe(IE2, DOHC.name, "nxdomain"),
             names=(CANARY, DB, DOHC), system=[("db.corp.internal", ("10.1.5.5",), None)]),
         "S2-custom-dns-split", set(), Verdict.HEALTHY),
+    "browser-chrome-doh-only-firefox-doh-first": (
+        # two browsers, two modes: each sentence of the explanation is true of its browser
+        s2(local=_local(browsers=(BrowserDns("chrome", "DnsOverHttpsMode", "secure", DohMode.SECURE,
+                                             "/etc/opt/chrome/policies/managed/p.json", policy=True),
+                                  BrowserDns("firefox", "network.trr.mode", "2", DohMode.AUTOMATIC, "prefs.js",
+                                             allow_private=True))),
+           extra_captured={Evidence.BROWSER_DNS}), s2_ok(),
+        "S2-custom-dns-split", {"browser-secure-dns"}, Verdict.DEGRADED),
     "browser-chrome-automatic": (
         # "automatic" only upgrades to the OS resolver's own DoH provider: the VPN's DNS stays in use.
         s2(local=_local(browsers=(BrowserDns("chrome", "DnsOverHttpsMode", "automatic", DohMode.AUTOMATIC,
@@ -927,6 +935,7 @@ SAME_WITHOUT_LOG = {"S2-healthy", "S2-zone-not-associated", "S2-primary-servfail
                     "two-vpns", "S2-ipv6-leak", "S2-ipv6-leak-on-a-resolved-link", "not-connected", "S2-linklocal",
                     # issue 17: the machine tells these too
                     "hosts-stale-entry", "hosts-entry-same-as-dns", "stale-positive-cache", "browser-firefox-doh-only",
+                    "browser-chrome-doh-only-firefox-doh-first",
                     "browser-chrome-automatic", "browser-doh-excludes-the-private-domain", "docker-daemon-dns",
                     "docker-installed-but-no-bridge",
                     "browser-firefox-rollout-vpn-dns-does-not-opt-out", "browser-firefox-rollout-vpn-dns-opts-out", "docker-resolved-stub-flattened",

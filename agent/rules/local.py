@@ -8,10 +8,10 @@ from __future__ import annotations
 from agent.findings import finding
 from agent.i18n import _
 from agent.model import outcome_text
-from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, DnsManager, DohMode, Evidence, Finding,
-                         Outcome, Platform, ResolverScope, Severity)
+from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, BrowserDns, DnsManager, DohMode, Evidence, Finding,
+                         Outcome, Platform, ProbeResult, ResolverScope, Severity)
 from agent.netclass import is_loopback, is_private
-from agent.overlay import OVERLAY_RESOLVERS, OVERLAY_WRITERS, is_overlay_link, is_overlay_resolver
+from agent.overlay import OVERLAY_WRITERS, is_overlay_link, is_overlay_resolver
 from agent.rules.context import Context
 from agent.vocab import Code
 
@@ -21,16 +21,14 @@ _RESOLVED_STUBS = frozenset({"127.0.0.53", "127.0.0.54"})
 _NM_DNSMASQ = frozenset({"127.0.0.1", "127.0.1.1"})
 
 
-def _answers(result) -> tuple[str, ...]:
-    return tuple(a.address for a in result.answers) if result is not None else ()
+def _answers(result: ProbeResult) -> tuple[str, ...]:
+    return tuple(a.address for a in result.answers)
 
 
-def _said(ctx: Context, server: str, name: str) -> str:
-    r = ctx.status(server).best(name)
-    if r is None:
-        return _("{server}: not probed for {name}").format(server=server, name=name)
+def _said(r: ProbeResult) -> str:
+    """One probe result as an evidence line: server, transport, name, outcome and answers."""
     got = ", ".join(_answers(r))
-    return f"{server} {r.transport.value} {name}: {outcome_text(r.outcome)}{' ' + got if got else ''}"
+    return f"{r.server} {r.transport.value} {r.name}: {outcome_text(r.outcome)}{' ' + got if got else ''}"
 
 
 def _vpn_servers(ctx: Context) -> tuple[str, ...]:
@@ -58,9 +56,11 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
             continue                    # the names under test stay on the OS resolver
         if b.mode is DohMode.SECURE:
             hits.append(b)
-        elif b.mode is DohMode.AUTOMATIC and b.browser == "firefox" and b.setting != "doh-rollout.mode":
+        elif b.mode is not DohMode.AUTOMATIC or b.browser != "firefox":
+            continue                    # Chrome's "automatic" stays with the OS resolver's provider
+        elif b.setting != "doh-rollout.mode":
             hits.append(b)              # Firefox TRR first: the provider is asked before the VPN's DNS
-        elif b.mode is DohMode.AUTOMATIC and b.setting == "doh-rollout.mode" and canary is True:
+        elif canary is True:
             hits.append(b)              # the rollout keeps DoH on: the VPN's DNS does not opt out
     if not hits:
         return None
@@ -79,19 +79,22 @@ def browser_secure_dns(ctx: Context) -> Finding | None:
                           "stays on on this network)") if canary else
                         _("the VPN's DNS answers negatively for use-application-dns.net (Firefox's default DoH is "
                           "switched off on this network)"))
-    strict = any(b.mode is DohMode.SECURE for b in hits)
-    browsers = ", ".join(sorted({b.browser for b in hits}))
-    return finding(Code.BROWSER_SECURE_DNS,
-                   _browsers_explanation(len({b.browser for b in hits}) == 1, strict).format(
-                       browsers=browsers.capitalize()), evidence)
+    return finding(Code.BROWSER_SECURE_DNS, _browsers_explanation(hits), evidence)
 
 
-def _browsers_explanation(one: bool, strict: bool) -> str:
-    if one:
-        return (_("{browsers} is set to resolve names over DNS-over-HTTPS only (no fallback).") if strict else
-                _("{browsers} is set to resolve names over DNS-over-HTTPS first."))
-    return (_("{browsers} are set to resolve names over DNS-over-HTTPS only (no fallback).") if strict else
-            _("{browsers} are set to resolve names over DNS-over-HTTPS first."))
+def _browsers_explanation(hits: list[BrowserDns]) -> str:
+    """The browsers with DoH only (no fallback), then the one with DoH first (only Firefox has
+    that mode): a browser with both settings counts as DoH only."""
+    only = sorted({b.browser.capitalize() for b in hits if b.mode is DohMode.SECURE})
+    first = sorted({b.browser.capitalize() for b in hits} - set(only))
+    said = []
+    if only:
+        said.append((_("{browsers} is set to resolve names over DNS-over-HTTPS only (no fallback).") if len(only) == 1
+                     else _("{browsers} are set to resolve names over DNS-over-HTTPS only (no fallback).")).format(
+                         browsers=", ".join(only)))
+    if first:                   # only Firefox has DoH first (its TRR mode 2, its rollout): one browser
+        said.append(_("{browsers} is set to resolve names over DNS-over-HTTPS first.").format(browsers=first[0]))
+    return " ".join(said)
 
 
 def _under_any(name: str, domains: tuple[str, ...]) -> bool:
@@ -108,14 +111,12 @@ def _doh_canary(ctx: Context) -> bool | None:
     names = [n.name for n in ctx.names if n.origin == DOH_CANARY_ORIGIN]
     if not names:
         return None
-    seen = None
+    seen = []
     for server in _vpn_servers(ctx):
         r = ctx.status(server).best(names[0])
-        if r is None or not r.outcome.responded:
-            continue
-        positive = r.outcome is Outcome.ANSWER and bool(r.answers)
-        seen = positive if seen is None else (seen or positive)
-    return seen
+        if r is not None and r.outcome.responded:
+            seen.append(r.outcome is Outcome.ANSWER and bool(r.answers))
+    return any(seen) if seen else None
 
 
 # --------------------------------------------------------------------------- containers and WSL
@@ -221,7 +222,7 @@ def hosts_file_override(ctx: Context) -> Finding | None:
     if profile is not None and profile.remote_host and profile.remote_host not in names:
         names.append(profile.remote_host)
     servers = _vpn_servers(ctx) or tuple(r.address for r in ctx.default_resolvers)
-    evidence, stale, hit_names = [], False, []
+    evidence, stale, hit_names = [], [], []
     for name in names:
         found = entries_for(local.hosts, name)
         if not found:
@@ -235,19 +236,20 @@ def hosts_file_override(ctx: Context) -> Finding | None:
         for s in servers:
             r = ctx.status(s).best(name)
             if r is not None:
-                evidence.append(_said(ctx, s, name))
+                evidence.append(_said(r))
                 answered |= set(_answers(r))
-        if not answered or not fixed & answered:
-            stale = True
+        if not fixed & answered:
+            stale.append(name)          # no DNS server gives the fixed address (or none answered)
         lk = ctx.system(name)
         if lk is not None:
             evidence.append(_("system resolver {name}: {result}").format(
                 name=name, result=", ".join(a.address for a in lk.addresses) or lk.error or _("no address")))
     if not hit_names:
         return None
-    explanation = (_("The hosts file gives {names} a fixed address that the DNS server does not give.") if stale else
-                   _("The hosts file gives {names} a fixed address (the same as DNS, for now).")).format(
-        names=", ".join(hit_names))
+    # the warning names the stale entries only: an entry the DNS server agrees with is not one
+    explanation = (_("The hosts file gives {names} a fixed address that the DNS server does not give.").format(
+        names=", ".join(stale)) if stale else
+        _("The hosts file gives {names} a fixed address (the same as DNS, for now).").format(names=", ".join(hit_names)))
     return finding(Code.HOSTS_FILE_OVERRIDE, explanation, evidence,
                    severity=Severity.WARNING if stale else Severity.INFO)
 
@@ -255,9 +257,14 @@ def hosts_file_override(ctx: Context) -> Finding | None:
 # --------------------------------------------------------------------------- local DNS agent
 
 
+def _bare(address: str) -> str:
+    """The address without its zone index ("127.0.0.53%lo" is 127.0.0.53)."""
+    return address.partition("%")[0]
+
+
 def _os_stub(ctx: Context, address: str) -> bool:
     dns = ctx.snapshot.dns
-    bare = address.split("%", 1)[0]
+    bare = _bare(address)
     if ctx.platform is Platform.LINUX:
         if bare in _RESOLVED_STUBS:
             return True
@@ -280,7 +287,7 @@ def local_dns_agent(ctx: Context) -> Finding | None:
         server=a, origin=next(r.origin for r in ctx.resolvers if r.address == a) or "OS") for a in agents]
     if ctx.has(Evidence.PORT53):
         for p in ctx.snapshot.local.port53:
-            if p.address.split("%", 1)[0] in [a.split("%", 1)[0] for a in agents] or p.address in ("*", "0.0.0.0", "::"):
+            if _bare(p.address) in {_bare(a) for a in agents} or p.address in ("*", "0.0.0.0", "::"):
                 evidence.append(f"port 53 ({p.transport.value} {p.address}): "
                                 + (f"{p.process} (pid {p.pid})" if p.process else _("process not shown (run as root)")))
     vpn = [s for s in _vpn_servers(ctx) if s not in agents]
@@ -290,15 +297,16 @@ def local_dns_agent(ctx: Context) -> Finding | None:
             got = ctx.status(a).best(check.name)
             if got is None:
                 continue
-            evidence.append(_said(ctx, a, check.name))
+            evidence.append(_said(got))
             ref = next((r for s in vpn if (r := ctx.status(s).best(check.name)) is not None), None)
             if ref is not None:
-                evidence.append(_said(ctx, ref.server, check.name))
-            agent_ok = got.outcome is Outcome.ANSWER
-            ref_ok = ref is not None and ref.outcome is Outcome.ANSWER
-            if (not agent_ok and (ref_ok or check.expected)) or (
-                    agent_ok and ref_ok and check.expected == "private"
-                    and not all(is_private(x) for x in _answers(got)) and all(is_private(x) for x in _answers(ref))):
+                evidence.append(_said(ref))
+            # worse: the VPN's DNS answers what the agent fails, or gives private addresses where the
+            # agent gives a public one for a name expected private (a name the VPN's DNS fails too, or
+            # was not asked, is not the agent's doing that this can show)
+            if ref is not None and ref.outcome is Outcome.ANSWER and (got.outcome is not Outcome.ANSWER or (
+                    check.expected == "private" and not all(is_private(x) for x in _answers(got))
+                    and all(is_private(x) for x in _answers(ref)))):
                 worse.append(check.name)
     severity = Severity.WARNING if worse else Severity.INFO
     explanation = (_("DNS goes through a local agent at {agents}, which fails {names} that the VPN's DNS "
@@ -310,6 +318,12 @@ def local_dns_agent(ctx: Context) -> Finding | None:
 # --------------------------------------------------------------------------- another VPN
 
 
+def _overlay_link(ctx: Context, name: str | None) -> bool:
+    """An overlay's link, told by its name or by its adapter's description (when listed)."""
+    iface = ctx.snapshot.interface(name)
+    return is_overlay_link(name, iface.description if iface is not None else None)
+
+
 def other_vpn_takes_dns(ctx: Context) -> Finding | None:
     """An overlay VPN that takes every name: Tailscale MagicDNS (100.100.100.100) written into
     resolv.conf or with a catch-all route in resolved (tailscale#589, #1273, #3817), a link of
@@ -317,19 +331,19 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
     taker."""
     if not ctx.tunnel_up or not ctx.resolvers_known and not ctx.has(Evidence.DNS_LINKS):
         return None
-    if all(is_overlay_link(t, i.description if (i := ctx.snapshot.interface(t)) else None)
-           for t in ctx.tunnel_interfaces):
+    if all(_overlay_link(ctx, t) for t in ctx.tunnel_interfaces):
         return None     # the only tunnel up is the overlay's own: no AWS tunnel for it to take names from
-    writer = ctx.snapshot.dns.resolv_conf_by if ctx.has(Evidence.RESOLV_CONF) else ""
+    writer = ctx.snapshot.dns.resolv_conf_by if ctx.has(Evidence.RESOLV_CONF) else None
+    if writer not in OVERLAY_WRITERS:
+        writer = None               # resolv.conf not read, or written by no overlay
     takers = []
     for r in ctx.resolvers:
         every_name = r.scope in (ResolverScope.GLOBAL, ResolverScope.LINK) or (
             r.scope is ResolverScope.DOMAIN and "." in r.domains)
         if not every_name:
             continue
-        iface = ctx.snapshot.interface(r.interface) if r.interface else None
-        if is_overlay_resolver(r.address) or is_overlay_link(r.interface, iface.description if iface else None) or (
-                writer in OVERLAY_WRITERS and r.origin.startswith("resolv.conf")):
+        if is_overlay_resolver(r.address) or _overlay_link(ctx, r.interface) or (
+                writer is not None and r.origin.startswith("resolv.conf")):
             takers.append(r)
     if not takers:
         return None
@@ -337,12 +351,12 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
                 + (_(" on {interface}").format(interface=r.interface) if r.interface else "")
                 + f" ({r.scope.value}" + (_(", every name") if r.scope is ResolverScope.DOMAIN else "") + ")"
                 for r in takers]
-    if writer in OVERLAY_WRITERS:
+    if writer is not None:
         evidence.append(_("/etc/resolv.conf was generated by {writer}").format(writer=writer))
     aws = [s for s in _vpn_servers(ctx) if s not in {t.address for t in takers}]
     evidence.append(_("the AWS VPN's DNS servers: {servers}").format(servers=", ".join(aws) if aws else _("none in use")))
-    who = "Tailscale (MagicDNS)" if any(t.address in OVERLAY_RESOLVERS or writer == "tailscale" for t in takers) \
-        else _("another VPN")
+    who = "Tailscale (MagicDNS)" if any(is_overlay_resolver(t.address) or writer == "tailscale" for t in takers) \
+        else _("Another VPN")
     return finding(Code.OTHER_VPN_TAKES_DNS, _("{who} is asked for every name while the AWS tunnel is up.").format(who=who),
                    evidence)
 
