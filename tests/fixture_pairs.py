@@ -241,3 +241,33 @@ def read(path: Path) -> Any:
     """What the reader of the capture's kind makes of it, as JSON data."""
     reader = READERS[kind_of(path)]
     return json.loads(json.dumps(_json(reader(path.read_text(encoding="utf-8"), path)), ensure_ascii=False))
+
+
+class KeyedGolden:
+    """One JSON file of recorded results keyed by case (tests/golden/diagnosis.json, facts.json):
+    ``compute(key)`` gives a key's result now; the file holds what a person reviewed.  Read once
+    per process; rewritten with the one switch (refused under CI)."""
+
+    def __init__(self, path: Path, keys: list[str], compute: Callable[[str], Any]) -> None:
+        self.path, self.keys, self.compute = path, keys, compute
+        self._recorded: dict | None = None
+
+    def recorded(self) -> dict:
+        if self._recorded is None:
+            self._recorded = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        return self._recorded
+
+    def regenerate_if_asked(self) -> None:
+        if not regenerating():
+            return
+        self.path.write_text(json.dumps({k: self.compute(k) for k in self.keys}, indent=1, ensure_ascii=False,
+                                        sort_keys=True) + "\n", encoding="utf-8")
+        self._recorded = None
+
+    def check_keys(self) -> None:
+        assert sorted(self.recorded()) == sorted(self.keys), f"rewrite with {REGEN}=1 and review the diff"
+
+    def check(self, key: str) -> None:
+        recorded = self.recorded().get(key)
+        assert recorded is not None, f"{key}: not recorded"
+        assert self.compute(key) == recorded

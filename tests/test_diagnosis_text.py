@@ -11,13 +11,11 @@ under CI), and read the diff.
 """
 from __future__ import annotations
 
-import functools
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.fixture_pairs import regenerating
+from tests.fixture_pairs import KeyedGolden
 
 from agent.classify import classify
 from agent.model import ProbeRun, Snapshot
@@ -59,26 +57,18 @@ def _compute(key: str) -> dict | None:
     return {"case": _case, "paste": _paste, "set": _set}[kind](name)
 
 
-@functools.cache
-def _recorded() -> dict:
-    return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
+RECORD = KeyedGolden(GOLDEN, KEYS, _compute)
 
 
 def test_regenerate_when_asked() -> None:
-    """Writes the golden first when CVPN_REGEN_FIXTURES=1 (fixture_pairs.regenerating fails under CI)."""
-    if not regenerating():
-        return
-    GOLDEN.write_text(json.dumps({k: _compute(k) for k in KEYS}, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-                      encoding="utf-8")
-    _recorded.cache_clear()
+    """Writes the record first when CVPN_REGEN_FIXTURES=1 (refused under CI)."""
+    RECORD.regenerate_if_asked()
 
 
 def test_every_case_is_recorded() -> None:
-    assert sorted(_recorded()) == sorted(KEYS), "rewrite with CVPN_REGEN_FIXTURES=1 and review the diff"
+    RECORD.check_keys()
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_the_diagnosis_says_what_was_recorded(key: str) -> None:
-    recorded = _recorded().get(key)
-    assert recorded is not None, f"{key}: not recorded"
-    assert _compute(key) == recorded
+    RECORD.check(key)

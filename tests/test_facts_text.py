@@ -12,15 +12,13 @@ reviewed like code: after a deliberate change rewrite it with CVPN_REGEN_FIXTURE
 """
 from __future__ import annotations
 
-import functools
-import json
 from pathlib import Path
 
 import pytest
 
 from agent.facts import derive
 from agent.model import Facts, ProbeRun, ServerFact, Snapshot
-from tests.fixture_pairs import regenerating
+from tests.fixture_pairs import KeyedGolden
 from tests.test_classify import CASES
 from tests.test_diagnosis_text import KEYS
 from tests.test_platform_table import pasted, set_report
@@ -66,26 +64,18 @@ def _facts(key: str) -> list[str] | None:
     return lines(facts)
 
 
-@functools.cache
-def _recorded() -> dict:
-    return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
+RECORD = KeyedGolden(GOLDEN, KEYS, _facts)
 
 
 def test_regenerate_when_asked() -> None:
-    """Writes the record first when CVPN_REGEN_FIXTURES=1 (fixture_pairs.regenerating fails under CI)."""
-    if not regenerating():
-        return
-    GOLDEN.write_text(json.dumps({k: _facts(k) for k in KEYS}, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-                      encoding="utf-8")
-    _recorded.cache_clear()
+    """Writes the record first when CVPN_REGEN_FIXTURES=1 (refused under CI)."""
+    RECORD.regenerate_if_asked()
 
 
 def test_every_case_is_recorded() -> None:
-    assert sorted(_recorded()) == sorted(KEYS), "rewrite with CVPN_REGEN_FIXTURES=1 and review the diff"
+    RECORD.check_keys()
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_the_facts_are_what_was_recorded(key: str) -> None:
-    recorded = _recorded().get(key)
-    assert recorded is not None, f"{key}: not recorded"
-    assert _facts(key) == recorded
+    RECORD.check(key)
