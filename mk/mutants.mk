@@ -6,7 +6,7 @@
 # (a rerun checks only what changed); equivalent mutants are listed in tests/MUTANTS.md.
 #
 #   make mutants                                       # everything (about 4,900 mutants: hours on 2 cores)
-#   .venv/bin/mutmut run $$(.venv/bin/python tests/mutation_score.py --sample 80 --module facts)
+#   .venv/bin/mutmut run $(.venv/bin/python tests/mutation_score.py --sample 80 --module facts)
 #                                                      # a random sample of what is not checked yet
 #   make mutants MUTANTS_ARGS='agent.rules.tunnel*'    # one module (mutant names accept globs)
 #   make mutants-score                                 # the score of what has been run
