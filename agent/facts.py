@@ -21,8 +21,8 @@ from typing import Any, Iterable
 from agent.model import (Evidence, Facts, Family, InterfaceKind, Known, NameCheck, NameResolution, Outcome, Platform,
                          ProbeFact, ProbeResult, ProbeRun, Resolver, ResolverScope, RouteFact, ServerFact, Snapshot,
                          Transport, TunnelMode, Unknown, ip_of)
-from agent.netclass import address_class, is_linklocal
-from agent.overlay import is_overlay_link, is_overlay_resolver
+from agent.netclass import address_class, is_linklocal, is_overlay_interface
+from agent.overlay import is_overlay_resolver
 from agent.i18n import N_, _
 from agent.routing import RouteTable, prefix_bits
 
@@ -377,7 +377,7 @@ def derive(snapshot: Snapshot, probes: ProbeRun | None = None, names: tuple[Name
     tunnels = frozenset(tunnel_ifaces)
     routes = _Routes(snapshot, tunnels, tunnel is not Known.NOT_CAPTURED)
     lan_gateways = frozenset(r.gateway for r in snapshot.routes if r.gateway and r.interface not in tunnels)
-    overlays = frozenset(t for t in tunnels if is_overlay_link(t, (i.description if (i := snapshot.interface(t)) else None)))
+    overlays = frozenset(t for t in tunnels if is_overlay_interface(snapshot, t))
 
     # -- every server: resolvers in the OS order, then pushed, profile, expected, NRPT
     by_addr: dict[str, list[Resolver]] = {}

@@ -17,6 +17,7 @@ import ipaddress
 from typing import Union
 
 from agent.model import Snapshot, ip_of
+from agent.overlay import is_overlay_link
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
@@ -108,6 +109,13 @@ def same_address(a: str | None, b: str | None) -> bool:
         return parse_address(a) == parse_address(b)
     except ValueError:
         return False
+
+
+def is_overlay_interface(snapshot: Snapshot, name: str | None) -> bool:
+    """``name`` is an overlay VPN's link (agent.overlay), told by its name or, when the snapshot
+    lists the adapter, by its description (a Windows alias says nothing)."""
+    iface = snapshot.interface(name) if name else None
+    return is_overlay_link(name, iface.description if iface is not None else None)
 
 
 def interface_owning(snapshot: Snapshot | None, address: str | None) -> str | None:

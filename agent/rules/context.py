@@ -246,6 +246,11 @@ def says_not_found(lookup: SystemLookup | None) -> bool:
     return any(k in err for k in _NOT_FOUND)
 
 
+def answer_addresses(result: ProbeResult) -> tuple[str, ...]:
+    """The addresses one probe result answered (the dns and local rules' evidence and checks)."""
+    return tuple(a.address for a in result.answers)
+
+
 def expectation_met(expected: str | None, addresses: tuple[str, ...]) -> bool | None:
     """Does a set of answers meet an expectation ("private", "public" or an IP)?
     None when there is no expectation."""

@@ -7,20 +7,16 @@ from agent.model import outcome_text
 from agent.model import (LARGE_ANSWER_ORIGIN, PROBE_ORIGINS, Evidence, Finding, Outcome, Platform, ProbeResult,
                          ResolverScope, Severity, Transport, TunnelMode)
 from agent.netclass import is_loopback, is_private, is_single_label
-from agent.rules.context import Context, expectation_met, says_not_found
+from agent.rules.context import Context, answer_addresses, expectation_met, says_not_found
 from agent.vocab import Code
 
 _FAILED = (Outcome.NXDOMAIN, Outcome.NODATA, Outcome.SERVFAIL, Outcome.REFUSED)
 
 
 
-def _answers(result: ProbeResult) -> tuple[str, ...]:
-    return tuple(a.address for a in result.answers)
-
-
 def _describe(result: ProbeResult) -> str:
     """One probe as an evidence line (every caller has a result in hand)."""
-    answers = ", ".join(_answers(result))
+    answers = ", ".join(answer_addresses(result))
     got = f"{outcome_text(result.outcome)}{' ' + answers if answers else ''}"
     line = f"{result.server} {result.transport.value} {result.name}: {got}"
     if result.rtt_ms is None:
@@ -81,7 +77,7 @@ def _name_fails(ctx: Context, servers: tuple[str, ...], check) -> tuple[bool, li
     for r in results:
         evidence.append(_describe(r))
         if r.outcome is Outcome.ANSWER:
-            verdicts.append(expectation_met(check.expected, _answers(r)) is not False)
+            verdicts.append(expectation_met(check.expected, answer_addresses(r)) is not False)
         elif r.outcome in _FAILED:
             verdicts.append(False)
     if sys_lookup is not None:
@@ -293,8 +289,8 @@ def public_answer_for_private_service(ctx: Context) -> Finding | None:
             continue
         for a in ctx.custom_dns:
             r = ctx.status(a).best(check.name)
-            if r is not None and r.outcome is Outcome.ANSWER and any(not is_private(x) for x in _answers(r)) \
-                    and expectation_met(check.expected, _answers(r)) is False:
+            if r is not None and r.outcome is Outcome.ANSWER and any(not is_private(x) for x in answer_addresses(r)) \
+                    and expectation_met(check.expected, answer_addresses(r)) is False:
                 names.append(check.name)
                 evidence.append(_describe(r))
                 break
@@ -463,7 +459,7 @@ def _resolves(ctx: Context, name: str) -> str:
         return _("system resolver: {addresses}").format(addresses=", ".join(a.address for a in lk.addresses))
     for p in ctx.probes.results:
         if p.name == name and p.outcome is Outcome.ANSWER and p.answers:
-            return _("{server} answers {addresses}").format(server=p.server, addresses=", ".join(_answers(p)))
+            return _("{server} answers {addresses}").format(server=p.server, addresses=", ".join(answer_addresses(p)))
     return ""
 
 

@@ -10,9 +10,9 @@ from agent.i18n import _
 from agent.model import outcome_text
 from agent.model import (DOH_CANARY_ORIGIN, WSL_DNS_TUNNELING_ADDRESS, BrowserDns, DnsManager, DohMode, Evidence, Finding,
                          Outcome, Platform, ProbeResult, ResolverScope, Severity)
-from agent.netclass import is_loopback, is_private
-from agent.overlay import OVERLAY_WRITERS, is_overlay_link, is_overlay_resolver
-from agent.rules.context import Context
+from agent.netclass import is_loopback, is_overlay_interface, is_private, same_address
+from agent.overlay import OVERLAY_WRITERS, is_overlay_resolver
+from agent.rules.context import Context, answer_addresses
 from agent.vocab import Code
 
 # The OS's own loopback stubs: systemd-resolved (127.0.0.53, 127.0.0.54) on Linux.
@@ -21,13 +21,9 @@ _RESOLVED_STUBS = frozenset({"127.0.0.53", "127.0.0.54"})
 _NM_DNSMASQ = frozenset({"127.0.0.1", "127.0.1.1"})
 
 
-def _answers(result: ProbeResult) -> tuple[str, ...]:
-    return tuple(a.address for a in result.answers)
-
-
 def _said(r: ProbeResult) -> str:
     """One probe result as an evidence line: server, transport, name, outcome and answers."""
-    got = ", ".join(_answers(r))
+    got = ", ".join(answer_addresses(r))
     return f"{r.server} {r.transport.value} {r.name}: {outcome_text(r.outcome)}{' ' + got if got else ''}"
 
 
@@ -237,7 +233,7 @@ def hosts_file_override(ctx: Context) -> Finding | None:
             r = ctx.status(s).best(name)
             if r is not None:
                 evidence.append(_said(r))
-                answered |= set(_answers(r))
+                answered |= set(answer_addresses(r))
         if not fixed & answered:
             stale.append(name)          # no DNS server gives the fixed address (or none answered)
         lk = ctx.system(name)
@@ -257,14 +253,9 @@ def hosts_file_override(ctx: Context) -> Finding | None:
 # --------------------------------------------------------------------------- local DNS agent
 
 
-def _bare(address: str) -> str:
-    """The address without its zone index ("127.0.0.53%lo" is 127.0.0.53)."""
-    return address.partition("%")[0]
-
-
 def _os_stub(ctx: Context, address: str) -> bool:
     dns = ctx.snapshot.dns
-    bare = _bare(address)
+    bare = address.partition("%")[0]          # "127.0.0.53%lo" is 127.0.0.53
     if ctx.platform is Platform.LINUX:
         if bare in _RESOLVED_STUBS:
             return True
@@ -287,7 +278,7 @@ def local_dns_agent(ctx: Context) -> Finding | None:
         server=a, origin=next(r.origin for r in ctx.resolvers if r.address == a) or "OS") for a in agents]
     if ctx.has(Evidence.PORT53):
         for p in ctx.snapshot.local.port53:
-            if _bare(p.address) in {_bare(a) for a in agents} or p.address in ("*", "0.0.0.0", "::"):
+            if any(same_address(p.address, a) for a in agents) or p.address in ("*", "0.0.0.0", "::"):
                 evidence.append(f"port 53 ({p.transport.value} {p.address}): "
                                 + (f"{p.process} (pid {p.pid})" if p.process else _("process not shown (run as root)")))
     vpn = [s for s in _vpn_servers(ctx) if s not in agents]
@@ -305,8 +296,8 @@ def local_dns_agent(ctx: Context) -> Finding | None:
             # agent gives a public one for a name expected private (a name the VPN's DNS fails too, or
             # was not asked, is not the agent's doing that this can show)
             if ref is not None and ref.outcome is Outcome.ANSWER and (got.outcome is not Outcome.ANSWER or (
-                    check.expected == "private" and not all(is_private(x) for x in _answers(got))
-                    and all(is_private(x) for x in _answers(ref)))):
+                    check.expected == "private" and not all(is_private(x) for x in answer_addresses(got))
+                    and all(is_private(x) for x in answer_addresses(ref)))):
                 worse.append(check.name)
     severity = Severity.WARNING if worse else Severity.INFO
     explanation = (_("DNS goes through a local agent at {agents}, which fails {names} that the VPN's DNS "
@@ -318,12 +309,6 @@ def local_dns_agent(ctx: Context) -> Finding | None:
 # --------------------------------------------------------------------------- another VPN
 
 
-def _overlay_link(ctx: Context, name: str | None) -> bool:
-    """An overlay's link, told by its name or by its adapter's description (when listed)."""
-    iface = ctx.snapshot.interface(name)
-    return is_overlay_link(name, iface.description if iface is not None else None)
-
-
 def other_vpn_takes_dns(ctx: Context) -> Finding | None:
     """An overlay VPN that takes every name: Tailscale MagicDNS (100.100.100.100) written into
     resolv.conf or with a catch-all route in resolved (tailscale#589, #1273, #3817), a link of
@@ -331,7 +316,7 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
     taker."""
     if not ctx.tunnel_up or not ctx.resolvers_known and not ctx.has(Evidence.DNS_LINKS):
         return None
-    if all(_overlay_link(ctx, t) for t in ctx.tunnel_interfaces):
+    if all(is_overlay_interface(ctx.snapshot, t) for t in ctx.tunnel_interfaces):
         return None     # the only tunnel up is the overlay's own: no AWS tunnel for it to take names from
     writer = ctx.snapshot.dns.resolv_conf_by if ctx.has(Evidence.RESOLV_CONF) else None
     if writer not in OVERLAY_WRITERS:
@@ -342,7 +327,7 @@ def other_vpn_takes_dns(ctx: Context) -> Finding | None:
             r.scope is ResolverScope.DOMAIN and "." in r.domains)
         if not every_name:
             continue
-        if is_overlay_resolver(r.address) or _overlay_link(ctx, r.interface) or (
+        if is_overlay_resolver(r.address) or is_overlay_interface(ctx.snapshot, r.interface) or (
                 writer is not None and r.origin.startswith("resolv.conf")):
             takers.append(r)
     if not takers:
